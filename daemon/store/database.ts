@@ -1,0 +1,71 @@
+import Database from "better-sqlite3";
+
+export type Db = Database.Database;
+
+/** How hard SQLite syncs a commit to disk. */
+export type SyncMode = "normal" | "full";
+
+/**
+ * Opens (creating if needed) the gate's SQLite database in WAL mode.
+ *
+ * `synchronous`: `normal` (default) survives a crash of the process, and of the
+ * machine up to the last checkpoint; `full` also fsyncs every commit, which survives
+ * a power cut at the cost of one fsync per decision. See docs/storage.md.
+ */
+export function openDatabase(path: string, options: { synchronous?: SyncMode; readonly?: boolean } = {}): Db {
+  const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  if (!options.readonly) {
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+  }
+  db.pragma("foreign_keys = ON");
+  // A CLI command reading while the daemon writes waits briefly instead of failing.
+  db.pragma("busy_timeout = 5000");
+  return db;
+}
+
+/** One schema step of a component. `version` starts at 1 and grows by one. */
+export interface Migration {
+  readonly version: number;
+  readonly up: string;
+}
+
+/**
+ * Brings one component's tables to the newest version, each step in its own
+ * transaction. Components version their schema independently, so the allowlist,
+ * journal and gate state can evolve without touching each other.
+ */
+export function migrate(db: Db, component: string, migrations: readonly Migration[]): number {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT",
+  );
+  const row = db.prepare("SELECT version FROM schema_version WHERE component = ?").get(component) as
+    | { version: number }
+    | undefined;
+  let current = row?.version ?? 0;
+  const newest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  if (current > newest) {
+    throw new SchemaTooNewError(component, current, newest);
+  }
+  const setVersion = db.prepare(
+    "INSERT INTO schema_version (component, version) VALUES (?, ?) ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+  );
+  for (const step of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (step.version <= current) continue;
+    db.transaction(() => {
+      db.exec(step.up);
+      setVersion.run(component, step.version);
+    })();
+    current = step.version;
+  }
+  return current;
+}
+
+export class SchemaTooNewError extends Error {
+  readonly code = "SCHEMA_TOO_NEW";
+  constructor(component: string, found: number, known: number) {
+    super(
+      `database schema of ${component} is version ${found}, this passgate knows up to ${known}: upgrade passgate or use another storage.path`,
+    );
+  }
+}
