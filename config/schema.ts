@@ -1,0 +1,194 @@
+import { z } from "zod";
+import { ASSURANCE_LEVELS } from "../daemon/allowlist/credential.js";
+
+/**
+ * The one schema of passgate's YAML config: the source of its types, defaults and error
+ * messages. Unknown keys are errors (`strictObject`), so a typo is caught at start
+ * instead of silently ignored.
+ */
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration written as `500ms`, `30s`, `5m`, `12h` or `7d`; parsed to milliseconds. */
+export const durationSchema = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 5m, 12h or 7d")
+  .transform((s) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(s) ?? [];
+    return Number(amount) * (DURATION_UNITS[unit ?? "ms"] ?? 1);
+  });
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "a name of letters, digits, _ . - (max 64)");
+
+const ianaTimeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, "an IANA time zone such as Europe/Moscow");
+
+export const DIRECTIONS = ["in", "out"] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+export const GATE_MODES = ["normal", "lockdown", "free"] as const;
+export type GateMode = (typeof GATE_MODES)[number];
+
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "a time of day HH:MM (00:00 to 24:00)");
+
+/** One opening window of a weekly schedule, in the gate's time zone; `to` is exclusive. */
+const scheduleWindowSchema = z
+  .strictObject({
+    days: z.array(z.enum(WEEKDAYS)).min(1),
+    from: clockTime,
+    to: clockTime,
+  })
+  .refine((w) => w.from < w.to, { message: "`from` must be earlier than `to`", path: ["to"] });
+
+const ruleSchema = z
+  .strictObject({
+    name,
+    /** Matches a credential that holds any of these roles. */
+    roles: z.array(z.string().min(1)).default([]),
+    /** Matches a credential whose own zone grants include any of these zones. */
+    zones: z.array(z.string().min(1)).default([]),
+    directions: z.array(z.enum(DIRECTIONS)).min(1).default(["in", "out"]),
+    /** Name of a schedule under `policy.schedules`; absent = at any time. */
+    schedule: name.optional(),
+    minAssurance: z.enum(ASSURANCE_LEVELS).optional(),
+  })
+  .refine((r) => r.roles.length > 0 || r.zones.length > 0, {
+    message: "a rule must name at least one role or zone",
+    path: ["roles"],
+  });
+export type PolicyRule = z.infer<typeof ruleSchema>;
+
+const antiPassbackSchema = z.strictObject({
+  /**
+   * off; hard: a second entry (or exit) in a row is denied; soft: granted and flagged;
+   * timed: the same direction again is denied only within `window`.
+   */
+  mode: z.enum(["off", "hard", "soft", "timed"]).default("off"),
+  window: durationSchema.prefault("5m"),
+});
+
+const lockoutSchema = z.strictObject({
+  /** Bad tokens for one credential that lock it out; 0 turns lockout off. */
+  attempts: z.number().int().min(0).max(1000).default(5),
+  within: durationSchema.prefault("10m"),
+  lockFor: durationSchema.prefault("15m"),
+});
+
+const policySchema = z
+  .strictObject({
+    /** The zone this gate guards; anti-passback is kept per person per zone. */
+    zone: name.default("campus"),
+    /** The mode the gate starts in when it has none persisted. */
+    mode: z.enum(GATE_MODES).default("normal"),
+    rules: z.array(ruleSchema).default([]),
+    schedules: z.record(name, z.array(scheduleWindowSchema).min(1)).default({}),
+    /** Dates (YYYY-MM-DD, in the gate's time zone) on which scheduled rules do not open. */
+    holidays: z.array(z.iso.date()).default([]),
+    antiPassback: antiPassbackSchema.prefault({}),
+    lockout: lockoutSchema.prefault({}),
+  })
+  .superRefine((p, ctx) => {
+    p.rules.forEach((rule, i) => {
+      if (rule.schedule !== undefined && !(rule.schedule in p.schedules)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `unknown schedule "${rule.schedule}": define it under policy.schedules`,
+          path: ["rules", i, "schedule"],
+        });
+      }
+    });
+  });
+export type PolicyConfig = z.infer<typeof policySchema>;
+
+const stdinSourceSchema = z.strictObject({ type: z.literal("stdin") });
+
+const readerSchema = z.strictObject({
+  id: name,
+  direction: z.enum(DIRECTIONS),
+  /** Where scans come from. More source types arrive with the reader bridge. */
+  source: z.discriminatedUnion("type", [stdinSourceSchema]),
+});
+export type ReaderConfig = z.infer<typeof readerSchema>;
+
+const relaySchema = z.strictObject({
+  id: name,
+  /** Which reader's grants open this relay. */
+  reader: name,
+  driver: z.discriminatedUnion("type", [z.strictObject({ type: z.literal("log") })]),
+  /** How long the relay is pulsed open. */
+  pulse: durationSchema.prefault("1s"),
+});
+export type RelayConfig = z.infer<typeof relaySchema>;
+
+const mqttSchema = z.strictObject({
+  url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, "a broker URL such as mqtt://127.0.0.1:1883 or mqtts://…"),
+  username: z.string().optional(),
+  /** A file holding the password, so the secret stays out of the config. */
+  passwordFile: z.string().optional(),
+  clientId: z.string().optional(),
+  tls: z
+    .strictObject({
+      ca: z.string().optional(),
+      cert: z.string().optional(),
+      key: z.string().optional(),
+      rejectUnauthorized: z.boolean().default(true),
+    })
+    .optional(),
+});
+
+const base64urlKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, "a base64url Ed25519 public key (43 characters, 32 bytes)");
+
+const registrySchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: "an http(s) URL of the registry" }),
+  /** A file holding the gate's bearer token for the registry. */
+  tokenFile: z.string().optional(),
+  /** Registry signing keys the gate trusts, by key id (several during a rotation). */
+  trustedKeys: z.record(z.string().min(1), base64urlKey),
+  pollInterval: durationSchema.prefault("60s"),
+});
+
+export const configSchema = z.strictObject({
+  /** The site id the registry knows (e.g. a campus); all gates of a site share replay and anti-passback state. */
+  site: name,
+  /** This gate's id, unique within the site. */
+  gate: name,
+  /** IANA time zone of the gate, for schedules and holidays. */
+  timezone: ianaTimeZone,
+  storage: z
+    .strictObject({
+      path: z.string().min(1).default("./var/passgate.db"),
+      synchronous: z.enum(["normal", "full"]).default("normal"),
+    })
+    .prefault({}),
+  token: z
+    .strictObject({
+      /** Time steps accepted either side of now. */
+      window: z.number().int().min(0).max(10).default(1),
+    })
+    .prefault({}),
+  mqtt: mqttSchema.optional(),
+  registry: registrySchema.optional(),
+  readers: z.array(readerSchema).default([]),
+  relays: z.array(relaySchema).default([]),
+  policy: policySchema.prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+/** The config as written in YAML, before defaults and transforms. */
+export type ConfigInput = z.input<typeof configSchema>;
