@@ -1,0 +1,108 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type Db, openDatabase } from "../store/database.js";
+import { migrateGateState } from "./gate-state-schema.js";
+import { LockoutTracker } from "./lockout-tracker.js";
+import { ModeStore } from "./mode-store.js";
+import { PresenceStore } from "./presence-store.js";
+import { ReplayGuard, replayExpiry } from "./replay-guard.js";
+
+function tempDb(): { db: Db; path: string } {
+  const path = join(mkdtempSync(join(tmpdir(), "passgate-state-")), "gate.db");
+  const db = openDatabase(path);
+  migrateGateState(db);
+  return { db, path };
+}
+
+describe("ReplayGuard", () => {
+  it("accepts a pair once and remembers it across a restart", () => {
+    const { db, path } = tempDb();
+    const guard = new ReplayGuard(db);
+    expect(guard.seen("1001", 100)).toBe(false);
+    guard.accept("1001", 100, replayExpiry(100, 30, 1));
+    expect(guard.seen("1001", 100)).toBe(true);
+    expect(guard.seen("1001", 101)).toBe(false);
+    expect(guard.seen("1002", 100)).toBe(false);
+    db.close();
+    const reopened = openDatabase(path);
+    migrateGateState(reopened);
+    expect(new ReplayGuard(reopened).seen("1001", 100)).toBe(true);
+  });
+
+  it("prunes a pair only once its step can no longer verify", () => {
+    const { db } = tempDb();
+    const guard = new ReplayGuard(db);
+    const expires = replayExpiry(100, 30, 1);
+    // step 100 verifies while now_step <= 101, i.e. until 102 * 30 s.
+    expect(expires).toBe(102 * 30 * 1000);
+    guard.accept("1001", 100, expires);
+    expect(guard.prune(expires - 1)).toBe(0);
+    expect(guard.seen("1001", 100)).toBe(true);
+    expect(guard.prune(expires)).toBe(1);
+    expect(guard.seen("1001", 100)).toBe(false);
+  });
+});
+
+describe("LockoutTracker", () => {
+  const policy = { attempts: 3, within: 60_000, lockFor: 300_000 };
+
+  it("locks after N failures within the window, for lockFor", () => {
+    const { db } = tempDb();
+    const t = new LockoutTracker(db, policy);
+    expect(t.recordFailure("42", 0)).toBeUndefined();
+    expect(t.recordFailure("42", 10_000)).toBeUndefined();
+    expect(t.lockedUntil("42", 10_000)).toBeUndefined();
+    expect(t.recordFailure("42", 20_000)).toBe(320_000);
+    expect(t.lockedUntil("42", 319_999)).toBe(320_000);
+    expect(t.lockedUntil("42", 320_000)).toBeUndefined();
+    expect(t.lockedUntil("43", 100_000)).toBeUndefined();
+  });
+
+  it("does not count failures older than the window", () => {
+    const { db } = tempDb();
+    const t = new LockoutTracker(db, policy);
+    t.recordFailure("42", 0);
+    t.recordFailure("42", 30_000);
+    expect(t.recordFailure("42", 60_000)).toBeUndefined();
+    expect(t.recordFailure("42", 70_000)).toBe(370_000);
+  });
+
+  it("is off with attempts 0", () => {
+    const { db } = tempDb();
+    const t = new LockoutTracker(db, { ...policy, attempts: 0 });
+    for (let i = 0; i < 10; i++) t.recordFailure("42", i);
+    expect(t.lockedUntil("42", 10)).toBeUndefined();
+  });
+});
+
+describe("PresenceStore", () => {
+  it("keeps the last passage per person and zone", () => {
+    const { db } = tempDb();
+    const p = new PresenceStore(db);
+    expect(p.last("p-1", "campus")).toBeUndefined();
+    p.record("p-1", "campus", "in", 1000);
+    p.record("p-1", "library", "out", 1500);
+    p.record("p-1", "campus", "out", 2000);
+    expect(p.last("p-1", "campus")).toEqual({ direction: "out", at: 2000 });
+    expect(p.last("p-1", "library")).toEqual({ direction: "out", at: 1500 });
+  });
+});
+
+describe("ModeStore", () => {
+  it("starts from the config's mode and then keeps the persisted one", () => {
+    const { db, path } = tempDb();
+    const m = ModeStore.load(db, { mode: "normal", since: 1, source: "config" });
+    expect(m.get().mode).toBe("normal");
+    m.set({ mode: "lockdown", since: 2, source: "cli" });
+    db.close();
+    const reopened = openDatabase(path);
+    migrateGateState(reopened);
+    expect(ModeStore.load(reopened, { mode: "normal", since: 3, source: "config" }).get()).toEqual({
+      mode: "lockdown",
+      since: 2,
+      source: "cli",
+    });
+  });
+});
