@@ -5,20 +5,38 @@ import { ASSURANCE_LEVELS } from "../daemon/allowlist/credential.js";
  * The one schema of passgate's YAML config: the source of its types, defaults and error
  * messages. Unknown keys are errors (`strictObject`), so a typo is caught at start
  * instead of silently ignored.
+ *
+ * Messages given here are phrased as "expected …" because `config/load-config.ts` shows
+ * them as `path: expected … (got "value")`; zod's own messages are rewritten there.
  */
+
+/**
+ * Lets a cross-field check run although *other* fields have problems, so that one
+ * `config check` lists every problem instead of revealing them one fix at a time. zod
+ * skips object-level checks after any nested issue by default; this skips only when a
+ * field the check reads (a top-level key of the object) is itself broken.
+ */
+function whenFieldsValid(...fields: string[]): (payload: z.core.ParsePayload) => boolean {
+  return (payload) => !payload.issues.some((issue) => fields.includes(String(issue.path?.[0])));
+}
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+const DURATION_EXPECTED = "expected a duration such as 500ms, 30s, 5m, 12h or 7d";
+
 /** A duration written as `500ms`, `30s`, `5m`, `12h` or `7d`; parsed to milliseconds. */
 export const durationSchema = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 5m, 12h or 7d")
+  // A bare number (`window: 300`) would otherwise read "expected a string", which hides the unit.
+  .string({ error: DURATION_EXPECTED })
+  .regex(/^\d+(ms|s|m|h|d)$/, DURATION_EXPECTED)
   .transform((s) => {
     const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(s) ?? [];
     return Number(amount) * (DURATION_UNITS[unit ?? "ms"] ?? 1);
   });
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "a name of letters, digits, _ . - (max 64)");
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "expected a name of letters, digits, _ . - (max 64)");
 
 const ianaTimeZone = z.string().refine((tz) => {
   try {
@@ -27,7 +45,7 @@ const ianaTimeZone = z.string().refine((tz) => {
   } catch {
     return false;
   }
-}, "an IANA time zone such as Europe/Moscow");
+}, "expected an IANA time zone such as Europe/Moscow");
 
 export const DIRECTIONS = ["in", "out"] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -38,7 +56,9 @@ export type GateMode = (typeof GATE_MODES)[number];
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "a time of day HH:MM (00:00 to 24:00)");
+const clockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "expected a time of day HH:MM (00:00 to 24:00)");
 
 /** One opening window of a weekly schedule, in the gate's time zone; `to` is exclusive. */
 const scheduleWindowSchema = z
@@ -47,7 +67,11 @@ const scheduleWindowSchema = z
     from: clockTime,
     to: clockTime,
   })
-  .refine((w) => w.from < w.to, { message: "`from` must be earlier than `to`", path: ["to"] });
+  .refine((w) => w.from < w.to, {
+    message: "`from` must be earlier than `to`",
+    path: ["to"],
+    when: whenFieldsValid("from", "to"),
+  });
 
 const ruleSchema = z
   .strictObject({
@@ -64,6 +88,7 @@ const ruleSchema = z
   .refine((r) => r.roles.length > 0 || r.zones.length > 0, {
     message: "a rule must name at least one role or zone",
     path: ["roles"],
+    when: whenFieldsValid("roles", "zones"),
   });
 export type PolicyRule = z.infer<typeof ruleSchema>;
 
@@ -96,17 +121,21 @@ const policySchema = z
     antiPassback: antiPassbackSchema.prefault({}),
     lockout: lockoutSchema.prefault({}),
   })
-  .superRefine((p, ctx) => {
-    p.rules.forEach((rule, i) => {
-      if (rule.schedule !== undefined && !(rule.schedule in p.schedules)) {
-        ctx.addIssue({
-          code: "custom",
-          message: `unknown schedule "${rule.schedule}": define it under policy.schedules`,
-          path: ["rules", i, "schedule"],
-        });
-      }
-    });
-  });
+  .superRefine(
+    (p, ctx) => {
+      p.rules.forEach((rule, i) => {
+        // Object.hasOwn, not `in`: a schedule named "constructor" must not match Object.prototype.
+        if (rule.schedule !== undefined && !Object.hasOwn(p.schedules, rule.schedule)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `unknown schedule "${rule.schedule}": define it under policy.schedules`,
+            path: ["rules", i, "schedule"],
+          });
+        }
+      });
+    },
+    { when: whenFieldsValid("rules", "schedules") },
+  );
 export type PolicyConfig = z.infer<typeof policySchema>;
 
 const stdinSourceSchema = z.strictObject({ type: z.literal("stdin") });
@@ -130,7 +159,12 @@ const relaySchema = z.strictObject({
 export type RelayConfig = z.infer<typeof relaySchema>;
 
 const mqttSchema = z.strictObject({
-  url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, "a broker URL such as mqtt://127.0.0.1:1883 or mqtts://…"),
+  url: z
+    .string()
+    .regex(
+      /^(mqtts?|wss?|tcp|ssl):\/\/.+/,
+      "expected a broker URL such as mqtt://127.0.0.1:1883 or mqtts://…",
+    ),
   username: z.string().optional(),
   /** A file holding the password, so the secret stays out of the config. */
   passwordFile: z.string().optional(),
@@ -147,10 +181,10 @@ const mqttSchema = z.strictObject({
 
 const base64urlKey = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{43}$/, "a base64url Ed25519 public key (43 characters, 32 bytes)");
+  .regex(/^[A-Za-z0-9_-]{43}$/, "expected a base64url Ed25519 public key (43 characters, 32 bytes)");
 
 const registrySchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: "an http(s) URL of the registry" }),
+  url: z.url({ protocol: /^https?$/, error: "expected an http(s) URL of the registry" }),
   /** A file holding the gate's bearer token for the registry. */
   tokenFile: z.string().optional(),
   /** Registry signing keys the gate trusts, by key id (several during a rotation). */
@@ -158,36 +192,75 @@ const registrySchema = z.strictObject({
   pollInterval: durationSchema.prefault("60s"),
 });
 
-export const configSchema = z.strictObject({
-  /** The site id the registry knows (e.g. a campus); all gates of a site share replay and anti-passback state. */
-  site: name,
-  /** This gate's id, unique within the site. */
-  gate: name,
-  /** IANA time zone of the gate, for schedules and holidays. */
-  timezone: ianaTimeZone,
-  storage: z
-    .strictObject({
-      path: z.string().min(1).default("./var/passgate.db"),
-      synchronous: z.enum(["normal", "full"]).default("normal"),
-    })
-    .prefault({}),
-  token: z
-    .strictObject({
-      /** Time steps accepted either side of now. */
-      window: z.number().int().min(0).max(10).default(1),
-    })
-    .prefault({}),
-  mqtt: mqttSchema.optional(),
-  registry: registrySchema.optional(),
-  readers: z.array(readerSchema).default([]),
-  relays: z.array(relaySchema).default([]),
-  policy: policySchema.prefault({}),
-  log: z
-    .strictObject({
-      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
-    })
-    .prefault({}),
-});
+/** Adds an issue for each id used twice in a list of objects with an `id`, at the later one. */
+function checkUniqueIds(list: readonly { id: string }[], key: string, ctx: z.core.$RefinementCtx): void {
+  const seen = new Set<string>();
+  list.forEach((item, i) => {
+    if (seen.has(item.id)) {
+      ctx.addIssue({ code: "custom", message: `duplicate id "${item.id}"`, path: [key, i, "id"] });
+    }
+    seen.add(item.id);
+  });
+}
+
+export const configSchema = z
+  .strictObject({
+    /** The site id the registry knows (e.g. a campus); all gates of a site share replay and anti-passback state. */
+    site: name,
+    /** This gate's id, unique within the site. */
+    gate: name,
+    /** IANA time zone of the gate, for schedules and holidays. */
+    timezone: ianaTimeZone,
+    storage: z
+      .strictObject({
+        path: z.string().min(1).default("./var/passgate.db"),
+        synchronous: z.enum(["normal", "full"]).default("normal"),
+      })
+      .prefault({}),
+    token: z
+      .strictObject({
+        /** Time steps accepted either side of now. */
+        window: z.number().int().min(0).max(10).default(1),
+      })
+      .prefault({}),
+    mqtt: mqttSchema.optional(),
+    registry: registrySchema.optional(),
+    readers: z.array(readerSchema).default([]),
+    relays: z.array(relaySchema).default([]),
+    policy: policySchema.prefault({}),
+    log: z
+      .strictObject({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+      })
+      .prefault({}),
+  })
+  .superRefine(
+    (c, ctx) => {
+      checkUniqueIds(c.readers, "readers", ctx);
+      checkUniqueIds(c.relays, "relays", ctx);
+      // Two readers on one stdin would each see every line: each scan decided twice.
+      c.readers.forEach((reader, i) => {
+        if (reader.source.type === "stdin" && c.readers.findIndex((r) => r.source.type === "stdin") < i) {
+          ctx.addIssue({
+            code: "custom",
+            message: "only one reader can read stdin",
+            path: ["readers", i, "source", "type"],
+          });
+        }
+      });
+      const readerIds = new Set(c.readers.map((r) => r.id));
+      c.relays.forEach((relay, i) => {
+        if (!readerIds.has(relay.reader)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `unknown reader "${relay.reader}": expected the id of one of the readers`,
+            path: ["relays", i, "reader"],
+          });
+        }
+      });
+    },
+    { when: whenFieldsValid("readers", "relays") },
+  );
 
 export type Config = z.infer<typeof configSchema>;
 /** The config as written in YAML, before defaults and transforms. */
