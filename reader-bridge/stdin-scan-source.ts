@@ -28,7 +28,8 @@ export class StreamScanSource implements ScanSource {
       (line) => {
         const result = scanText(line);
         if ("rejected" in result) this.events?.rejected(this.id, result.rejected);
-        else if (result.text.length > 0) this.events?.scan({ reader: this.id, text: result.text, at: this.clock.now() });
+        else if (result.text.length > 0)
+          this.events?.scan({ reader: this.id, text: result.text, at: this.clock.now() });
       },
       () => this.events?.rejected(this.id, "too_long"),
     );

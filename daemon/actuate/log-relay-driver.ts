@@ -18,6 +18,9 @@ export class LogRelayDriver implements RelayDriver {
   async pulse(command: PulseCommand): Promise<void> {
     this.pulseCount++;
     this.lastPulse = command;
-    this.logger.info({ relay: this.id, ms: command.ms, decisionId: command.decisionId }, "relay pulse (log only)");
+    this.logger.info(
+      { relay: this.id, ms: command.ms, decisionId: command.decisionId },
+      "relay pulse (log only)",
+    );
   }
 }

@@ -14,7 +14,13 @@ const policy = configSchema.parse({
     rules: [
       { name: "staff", roles: ["staff"] },
       { name: "students", roles: ["student"], schedule: "lectures" },
-      { name: "visitors", roles: ["visitor"], minAssurance: "standard", schedule: "office", directions: ["in"] },
+      {
+        name: "visitors",
+        roles: ["visitor"],
+        minAssurance: "standard",
+        schedule: "office",
+        directions: ["in"],
+      },
       { name: "library", zones: ["library"], schedule: "lectures" },
     ],
     schedules: {
@@ -70,45 +76,196 @@ const at = (iso: string) => Date.parse(iso);
 
 const cases: [string, DecisionInput, Partial<Decision>][] = [
   ["a student at noon on a weekday", input(), { result: "granted", reason: "ok", rule: "students" }],
-  ["staff at any time", input({ credential: credential({ roles: ["staff"] }), now: at("2026-11-29T01:00:00Z") }), { result: "granted", rule: "staff" }],
-  ["a person both student and staff on Sunday night", input({ credential: credential({ roles: ["student", "staff"] }), now: at("2026-11-29T01:00:00Z") }), { result: "granted", rule: "staff" }],
-  ["a student on Sunday", input({ now: at("2026-11-29T09:00:00Z") }), { result: "denied", reason: "outside_schedule" }],
-  ["a student at 06:59 Moscow (03:59Z)", input({ now: at("2026-11-24T03:59:00Z") }), { result: "denied", reason: "outside_schedule" }],
+  [
+    "staff at any time",
+    input({ credential: credential({ roles: ["staff"] }), now: at("2026-11-29T01:00:00Z") }),
+    { result: "granted", rule: "staff" },
+  ],
+  [
+    "a person both student and staff on Sunday night",
+    input({ credential: credential({ roles: ["student", "staff"] }), now: at("2026-11-29T01:00:00Z") }),
+    { result: "granted", rule: "staff" },
+  ],
+  [
+    "a student on Sunday",
+    input({ now: at("2026-11-29T09:00:00Z") }),
+    { result: "denied", reason: "outside_schedule" },
+  ],
+  [
+    "a student at 06:59 Moscow (03:59Z)",
+    input({ now: at("2026-11-24T03:59:00Z") }),
+    { result: "denied", reason: "outside_schedule" },
+  ],
   ["a student at 07:00 Moscow (04:00Z)", input({ now: at("2026-11-24T04:00:00Z") }), { result: "granted" }],
-  ["a student at 22:00 Moscow, end is exclusive", input({ now: at("2026-11-24T19:00:00Z") }), { result: "denied", reason: "outside_schedule" }],
-  ["a student on a holiday (Thursday 2026-12-31)", input({ now: at("2026-12-31T09:00:00Z") }), { result: "denied", reason: "outside_schedule" }],
-  ["a holiday is a Moscow date: 21:30Z on Dec 30 is already Dec 31 00:30 local", input({ credential: credential({ roles: ["student"] }), now: at("2026-12-30T21:30:00Z") }), { result: "denied", reason: "outside_schedule" }],
-  ["a contractor: no rule for the role", input({ credential: credential({ roles: ["contractor"] }) }), { result: "denied", reason: "not_allowed_here" }],
-  ["no roles at all", input({ credential: credential({ roles: [] }) }), { result: "denied", reason: "not_allowed_here" }],
-  ["a zone grant opens the library rule", input({ credential: credential({ roles: ["alumni"], zones: ["library"] }) }), { result: "granted", rule: "library" }],
-  ["a visitor with standard assurance in office hours", input({ credential: credential({ roles: ["visitor"], assurance: "standard" }) }), { result: "granted", rule: "visitors" }],
-  ["a visitor with simplified assurance", input({ credential: credential({ roles: ["visitor"], assurance: "simplified" }) }), { result: "denied", reason: "assurance_too_low" }],
-  ["a visitor with no assurance counts as simplified", input({ credential: credential({ roles: ["visitor"], assurance: undefined }) }), { result: "denied", reason: "assurance_too_low" }],
-  ["a visitor leaving: visitors rule is in-only", input({ credential: credential({ roles: ["visitor"], assurance: "confirmed" }), direction: "out" }), { result: "denied", reason: "not_allowed_here" }],
-  ["a visitor after office hours", input({ credential: credential({ roles: ["visitor"], assurance: "confirmed" }), now: at("2026-11-24T16:00:00Z") }), { result: "denied", reason: "outside_schedule" }],
-  ["suspended", input({ credential: credential({ status: "suspended" }) }), { result: "denied", reason: "suspended" }],
-  ["revoked", input({ credential: credential({ status: "revoked" }) }), { result: "denied", reason: "revoked" }],
-  ["before validFrom", input({ credential: credential({ validFrom: "2026-12-01T00:00:00Z" }) }), { result: "denied", reason: "credential_not_yet_valid" }],
-  ["at validUntil", input({ credential: credential({ validUntil: "2026-11-24T09:00:00Z" }) }), { result: "denied", reason: "credential_expired" }],
-  ["one ms before validUntil", input({ credential: credential({ validUntil: "2026-11-24T09:00:00.001Z" }) }), { result: "granted" }],
-  ["token did not verify", input({ verification: { ok: false, reason: "bad_signature" } }), { result: "denied", reason: "bad_signature" }],
-  ["unknown credential", input({ verification: { ok: false, reason: "unknown_credential" }, credential: undefined }), { result: "denied", reason: "unknown_credential" }],
-  ["verified but credential missing stays closed", input({ credential: undefined }), { result: "denied", reason: "unknown_credential" }],
+  [
+    "a student at 22:00 Moscow, end is exclusive",
+    input({ now: at("2026-11-24T19:00:00Z") }),
+    { result: "denied", reason: "outside_schedule" },
+  ],
+  [
+    "a student on a holiday (Thursday 2026-12-31)",
+    input({ now: at("2026-12-31T09:00:00Z") }),
+    { result: "denied", reason: "outside_schedule" },
+  ],
+  [
+    "a holiday is a Moscow date: 21:30Z on Dec 30 is already Dec 31 00:30 local",
+    input({ credential: credential({ roles: ["student"] }), now: at("2026-12-30T21:30:00Z") }),
+    { result: "denied", reason: "outside_schedule" },
+  ],
+  [
+    "a contractor: no rule for the role",
+    input({ credential: credential({ roles: ["contractor"] }) }),
+    { result: "denied", reason: "not_allowed_here" },
+  ],
+  [
+    "no roles at all",
+    input({ credential: credential({ roles: [] }) }),
+    { result: "denied", reason: "not_allowed_here" },
+  ],
+  [
+    "a zone grant opens the library rule",
+    input({ credential: credential({ roles: ["alumni"], zones: ["library"] }) }),
+    { result: "granted", rule: "library" },
+  ],
+  [
+    "a visitor with standard assurance in office hours",
+    input({ credential: credential({ roles: ["visitor"], assurance: "standard" }) }),
+    { result: "granted", rule: "visitors" },
+  ],
+  [
+    "a visitor with simplified assurance",
+    input({ credential: credential({ roles: ["visitor"], assurance: "simplified" }) }),
+    { result: "denied", reason: "assurance_too_low" },
+  ],
+  [
+    "a visitor with no assurance counts as simplified",
+    input({ credential: credential({ roles: ["visitor"], assurance: undefined }) }),
+    { result: "denied", reason: "assurance_too_low" },
+  ],
+  [
+    "a visitor leaving: visitors rule is in-only",
+    input({ credential: credential({ roles: ["visitor"], assurance: "confirmed" }), direction: "out" }),
+    { result: "denied", reason: "not_allowed_here" },
+  ],
+  [
+    "a visitor after office hours",
+    input({
+      credential: credential({ roles: ["visitor"], assurance: "confirmed" }),
+      now: at("2026-11-24T16:00:00Z"),
+    }),
+    { result: "denied", reason: "outside_schedule" },
+  ],
+  [
+    "suspended",
+    input({ credential: credential({ status: "suspended" }) }),
+    { result: "denied", reason: "suspended" },
+  ],
+  [
+    "revoked",
+    input({ credential: credential({ status: "revoked" }) }),
+    { result: "denied", reason: "revoked" },
+  ],
+  [
+    "before validFrom",
+    input({ credential: credential({ validFrom: "2026-12-01T00:00:00Z" }) }),
+    { result: "denied", reason: "credential_not_yet_valid" },
+  ],
+  [
+    "at validUntil",
+    input({ credential: credential({ validUntil: "2026-11-24T09:00:00Z" }) }),
+    { result: "denied", reason: "credential_expired" },
+  ],
+  [
+    "one ms before validUntil",
+    input({ credential: credential({ validUntil: "2026-11-24T09:00:00.001Z" }) }),
+    { result: "granted" },
+  ],
+  [
+    "token did not verify",
+    input({ verification: { ok: false, reason: "bad_signature" } }),
+    { result: "denied", reason: "bad_signature" },
+  ],
+  [
+    "unknown credential",
+    input({ verification: { ok: false, reason: "unknown_credential" }, credential: undefined }),
+    { result: "denied", reason: "unknown_credential" },
+  ],
+  [
+    "verified but credential missing stays closed",
+    input({ credential: undefined }),
+    { result: "denied", reason: "unknown_credential" },
+  ],
   ["replayed", input({ state: { replayed: true } }), { result: "denied", reason: "replayed" }],
-  ["replay beats a suspended status (checked first)", input({ state: { replayed: true }, credential: credential({ status: "suspended" }) }), { result: "denied", reason: "replayed" }],
-  ["locked out", input({ state: { lockedUntil: TUESDAY_NOON + 1 } }), { result: "denied", reason: "locked_out" }],
+  [
+    "replay beats a suspended status (checked first)",
+    input({ state: { replayed: true }, credential: credential({ status: "suspended" }) }),
+    { result: "denied", reason: "replayed" },
+  ],
+  [
+    "locked out",
+    input({ state: { lockedUntil: TUESDAY_NOON + 1 } }),
+    { result: "denied", reason: "locked_out" },
+  ],
   ["lockout over", input({ state: { lockedUntil: TUESDAY_NOON } }), { result: "granted" }],
-  ["lockdown denies a valid staff token", input({ credential: credential({ roles: ["staff"] }), state: { mode: "lockdown" } }), { result: "denied", reason: "lockdown" }],
-  ["lockdown denies a malformed scan", input({ verification: { ok: false, reason: "malformed" }, state: { mode: "lockdown" } }), { result: "denied", reason: "lockdown" }],
-  ["free passage grants a valid token", input({ state: { mode: "free" } }), { result: "granted", reason: "free_passage", flags: [] }],
-  ["free passage grants an unverified scan, flagged", input({ verification: { ok: false, reason: "malformed" }, credential: undefined, state: { mode: "free" } }), { result: "granted", reason: "free_passage", flags: ["unverified"] }],
-  ["hard anti-passback: entered, enters again", input({ state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 3_600_000 } } }), { result: "denied", reason: "anti_passback" }],
-  ["hard anti-passback: entered, now leaves", input({ direction: "out", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 60_000 } } }), { result: "granted" }],
-  ["soft anti-passback grants and flags", input({ antiPassback: "soft", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 1000 } } }), { result: "granted", flags: ["anti_passback_soft"] }],
-  ["timed anti-passback within the window", input({ antiPassback: "timed", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 299_999 } } }), { result: "denied", reason: "anti_passback" }],
-  ["timed anti-passback after the window", input({ antiPassback: "timed", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 300_000 } } }), { result: "granted" }],
-  ["anti-passback off", input({ antiPassback: "off", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 1 } } }), { result: "granted" }],
-  ["anti-passback is checked after the rules", input({ now: at("2026-11-29T09:00:00Z"), state: { lastPassage: { direction: "in", at: 0 } } }), { result: "denied", reason: "outside_schedule" }],
+  [
+    "lockdown denies a valid staff token",
+    input({ credential: credential({ roles: ["staff"] }), state: { mode: "lockdown" } }),
+    { result: "denied", reason: "lockdown" },
+  ],
+  [
+    "lockdown denies a malformed scan",
+    input({ verification: { ok: false, reason: "malformed" }, state: { mode: "lockdown" } }),
+    { result: "denied", reason: "lockdown" },
+  ],
+  [
+    "free passage grants a valid token",
+    input({ state: { mode: "free" } }),
+    { result: "granted", reason: "free_passage", flags: [] },
+  ],
+  [
+    "free passage grants an unverified scan, flagged",
+    input({
+      verification: { ok: false, reason: "malformed" },
+      credential: undefined,
+      state: { mode: "free" },
+    }),
+    { result: "granted", reason: "free_passage", flags: ["unverified"] },
+  ],
+  [
+    "hard anti-passback: entered, enters again",
+    input({ state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 3_600_000 } } }),
+    { result: "denied", reason: "anti_passback" },
+  ],
+  [
+    "hard anti-passback: entered, now leaves",
+    input({ direction: "out", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 60_000 } } }),
+    { result: "granted" },
+  ],
+  [
+    "soft anti-passback grants and flags",
+    input({ antiPassback: "soft", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 1000 } } }),
+    { result: "granted", flags: ["anti_passback_soft"] },
+  ],
+  [
+    "timed anti-passback within the window",
+    input({ antiPassback: "timed", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 299_999 } } }),
+    { result: "denied", reason: "anti_passback" },
+  ],
+  [
+    "timed anti-passback after the window",
+    input({ antiPassback: "timed", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 300_000 } } }),
+    { result: "granted" },
+  ],
+  [
+    "anti-passback off",
+    input({ antiPassback: "off", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 1 } } }),
+    { result: "granted" },
+  ],
+  [
+    "anti-passback is checked after the rules",
+    input({ now: at("2026-11-29T09:00:00Z"), state: { lastPassage: { direction: "in", at: 0 } } }),
+    { result: "denied", reason: "outside_schedule" },
+  ],
 ];
 
 describe("decide", () => {
@@ -140,7 +297,10 @@ describe("decide", () => {
   });
 
   it("does not read the clock: the same input gives the same decision", () => {
-    const given = input({ antiPassback: "timed", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 1000 } } });
+    const given = input({
+      antiPassback: "timed",
+      state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 1000 } },
+    });
     expect(decide(given)).toEqual(decide(given));
   });
 });

@@ -67,7 +67,8 @@ function decideUnsafe({ verification, credential, gate, state, now }: DecisionIn
   if (state.replayed) return deny("replayed");
   if (credential.status === "suspended") return deny("suspended");
   if (credential.status !== "active") return deny("revoked");
-  if (credential.validFrom !== undefined && now < credential.validFrom) return deny("credential_not_yet_valid");
+  if (credential.validFrom !== undefined && now < credential.validFrom)
+    return deny("credential_not_yet_valid");
   if (credential.validUntil !== undefined && now >= credential.validUntil) return deny("credential_expired");
 
   const admitted = admittingRule(credential, gate, now);
@@ -92,7 +93,8 @@ function admittingRule(credential: Credential, gate: GateContext, now: number): 
   for (const rule of policy.rules) {
     if (!rule.directions.includes(gate.direction)) continue;
     const matches =
-      rule.roles.some((r) => credential.roles.includes(r)) || rule.zones.some((z) => credential.zones.includes(z));
+      rule.roles.some((r) => credential.roles.includes(r)) ||
+      rule.zones.some((z) => credential.zones.includes(z));
     if (!matches) continue;
     if (rule.minAssurance !== undefined && !assuranceAtLeast(credential.assurance, rule.minAssurance)) {
       if (failure === "not_allowed_here") failure = "assurance_too_low";
@@ -117,7 +119,11 @@ function assuranceAtLeast(level: AssuranceLevel | undefined, minimum: AssuranceL
   return ASSURANCE_LEVELS.indexOf(level ?? "simplified") >= ASSURANCE_LEVELS.indexOf(minimum);
 }
 
-function antiPassback(gate: GateContext, last: LastPassage | undefined, now: number): "pass" | "flag" | "deny" {
+function antiPassback(
+  gate: GateContext,
+  last: LastPassage | undefined,
+  now: number,
+): "pass" | "flag" | "deny" {
   const { mode, window } = gate.policy.antiPassback;
   if (mode === "off" || last === undefined || last.direction !== gate.direction) return "pass";
   if (mode === "soft") return "flag";

@@ -15,7 +15,9 @@ export class ReplayGuard {
   /** Expects `migrateGateState(db)` to have run. */
   constructor(db: Db) {
     this.seenStmt = db.prepare("SELECT 1 FROM replay WHERE credential = ? AND step = ?").pluck();
-    this.acceptStmt = db.prepare("INSERT OR IGNORE INTO replay (credential, step, expires_at) VALUES (?, ?, ?)");
+    this.acceptStmt = db.prepare(
+      "INSERT OR IGNORE INTO replay (credential, step, expires_at) VALUES (?, ?, ?)",
+    );
     this.pruneStmt = db.prepare("DELETE FROM replay WHERE expires_at <= ?");
   }
 

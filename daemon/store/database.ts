@@ -13,7 +13,10 @@ export type SyncMode = "normal" | "full";
  * a power cut at the cost of one fsync per decision. See docs/storage.md.
  */
 export function openDatabase(path: string, options: { synchronous?: SyncMode; readonly?: boolean } = {}): Db {
-  const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  const db = new Database(path, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  });
   if (!options.readonly) {
     db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);

@@ -14,7 +14,11 @@ const totp = { secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", algorithm: "SHA256" a
 
 const credentials: VerifiableCredential[] = [
   verifiableCredentialSchema.parse({ id: "7", scheme: "totp", totp: { ...totp, period: 30 } }),
-  verifiableCredentialSchema.parse({ id: "18446744073709551615", scheme: "ed25519", ed25519: { publicKey, period: 10 } }),
+  verifiableCredentialSchema.parse({
+    id: "18446744073709551615",
+    scheme: "ed25519",
+    ed25519: { publicKey, period: 10 },
+  }),
   verifiableCredentialSchema.parse({ id: "9", scheme: "ed25519", ed25519: { publicKey: "A".repeat(43) } }),
   verifiableCredentialSchema.parse({ id: "10", scheme: "totp", totp: { secret: "AAAA" } }),
 ];
@@ -34,11 +38,36 @@ describe("token verification beyond the shared vectors", () => {
     ["Ed25519 one 10 s step later", goodEd, NOW + 10_000, "ok"],
     ["Ed25519 two steps later", goodEd, NOW + 20_000, "expired"],
     ["Ed25519 two steps earlier", goodEd, NOW - 20_000, "not_yet_valid"],
-    ["TOTP value ≥ 10^digits", encodeTotpToken("7", step30, 1_000_000 + totpValue(totp, step30)), NOW, "bad_signature"],
-    ["TOTP of the previous step, presented as this step", encodeTotpToken("7", step30, totpValue(totp, step30 - 1)), NOW, "bad_signature"],
-    ["a signature by another phone", encodeEd25519Token("18446744073709551615", step10, generateKeyPairSync("ed25519").privateKey), NOW, "bad_signature"],
-    ["a credential whose public key is not a valid point", encodeEd25519Token("9", step30, phone.privateKey), NOW, "bad_signature"],
-    ["a credential whose TOTP secret is too short for RFC 4226", encodeTotpToken("10", Math.floor(NOW / 30_000), 0), NOW, "bad_signature"],
+    [
+      "TOTP value ≥ 10^digits",
+      encodeTotpToken("7", step30, 1_000_000 + totpValue(totp, step30)),
+      NOW,
+      "bad_signature",
+    ],
+    [
+      "TOTP of the previous step, presented as this step",
+      encodeTotpToken("7", step30, totpValue(totp, step30 - 1)),
+      NOW,
+      "bad_signature",
+    ],
+    [
+      "a signature by another phone",
+      encodeEd25519Token("18446744073709551615", step10, generateKeyPairSync("ed25519").privateKey),
+      NOW,
+      "bad_signature",
+    ],
+    [
+      "a credential whose public key is not a valid point",
+      encodeEd25519Token("9", step30, phone.privateKey),
+      NOW,
+      "bad_signature",
+    ],
+    [
+      "a credential whose TOTP secret is too short for RFC 4226",
+      encodeTotpToken("10", Math.floor(NOW / 30_000), 0),
+      NOW,
+      "bad_signature",
+    ],
     ["a leading space is part of the text, not stripped", ` ${goodTotp}`, NOW, "malformed"],
     ["a trailing CR left by a reader", `${goodTotp}\r`, NOW, "malformed"],
     ["text over 512 characters", `PG1:${"0".repeat(MAX_TOKEN_CHARS)}`, NOW, "malformed"],

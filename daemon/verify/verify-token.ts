@@ -47,7 +47,11 @@ export class TokenVerifier {
     this.totpSecrets = new KeyCache(cacheCapacity);
   }
 
-  verify(token: ParsedToken, credential: VerifiableCredential | undefined, nowMs: number): VerificationResult {
+  verify(
+    token: ParsedToken,
+    credential: VerifiableCredential | undefined,
+    nowMs: number,
+  ): VerificationResult {
     if (credential === undefined || credential.id !== token.credentialId) {
       return { ok: false, reason: "unknown_credential" };
     }

@@ -48,7 +48,11 @@ export function encodeTotpToken(credentialId: string | bigint, step: number, val
 }
 
 /** A scheme 0x02 token signed with the phone's Ed25519 private key. */
-export function encodeEd25519Token(credentialId: string | bigint, step: number, privateKey: KeyObject): string {
+export function encodeEd25519Token(
+  credentialId: string | bigint,
+  step: number,
+  privateKey: KeyObject,
+): string {
   const payload = head(SCHEME_ED25519, credentialId, step, 77);
   const message = new Uint8Array(16);
   message.set([0x50, 0x47, 0x31], 0);

@@ -1,0 +1,30 @@
+import { join } from "node:path";
+import type { BenchResult } from "./bench-result.js";
+import { benchScanPath, cachedStore } from "./scan-path-bench.js";
+
+/**
+ * `npm run bench [-- --json]`: benchmarks, each against a floor measured in the same run
+ * (the machines are shared: compare ratios, not absolute times). With --json, one JSON
+ * object per line on stdout; progress goes to stderr.
+ */
+const json = process.argv.includes("--json");
+const quick = process.argv.includes("--quick");
+const progress = (m: string) => process.stderr.write(`${m}\n`);
+
+const cacheDir = process.env.PASSGATE_BENCH_CACHE ?? join(process.cwd(), ".bench-cache");
+const count = quick ? 100_000 : 1_000_000;
+const storePath = await cachedStore(cacheDir, count, progress);
+
+const results: BenchResult[] = [];
+for (const scheme of ["ed25519", "totp"] as const) {
+  progress(`bench: scan → journal, ${scheme}…`);
+  results.push(await benchScanPath(storePath, scheme, { people: quick ? 1000 : 5000, steps: quick ? 2 : 4 }));
+}
+
+for (const r of results) {
+  if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  else
+    process.stdout.write(
+      `${r.name.padEnd(28)} n=${r.n}  p50 ${r.p50_us} µs  p99 ${r.p99_us} µs  floor p99 ${r.floor_p99_us} µs  ratio ${r.ratio.toFixed(2)}\n`,
+    );
+}

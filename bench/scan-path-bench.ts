@@ -1,0 +1,230 @@
+import { createHmac, verify as cryptoVerify } from "node:crypto";
+import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { ScureBase32Plugin } from "@otplib/plugin-base32-scure";
+import { configSchema } from "../config/schema.js";
+import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
+import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
+import { Gate } from "../daemon/gate/gate.js";
+import { Journal } from "../daemon/journal/journal.js";
+import { createLogger } from "../daemon/log/logger.js";
+import { FakeClock } from "../daemon/ports/clock.js";
+import { migrateGateState } from "../daemon/state/gate-state-schema.js";
+import { LockoutTracker } from "../daemon/state/lockout-tracker.js";
+import { ModeStore } from "../daemon/state/mode-store.js";
+import { PresenceStore } from "../daemon/state/presence-store.js";
+import { ReplayGuard } from "../daemon/state/replay-guard.js";
+import { type Db, openDatabase } from "../daemon/store/database.js";
+import { parseToken } from "../daemon/verify/pg1-token.js";
+import { importEd25519PublicKey, TokenVerifier } from "../daemon/verify/verify-token.js";
+import { encodeEd25519Token, encodeTotpToken, totpValue } from "../sim/phone/pg1-encoder.js";
+import { signedAllowlistLines } from "../sim/registry/signed-allowlist.js";
+import {
+  BENCH_REGISTRY_KEY_ID,
+  benchPhoneKey,
+  benchRecords,
+  benchRegistryKey,
+  benchScheme,
+  benchTotpSecret,
+} from "./bench-population.js";
+import { type BenchResult, percentile } from "./bench-result.js";
+
+const SITE = "bench-campus";
+/** Tuesday 2026-11-24 12:00:15 in Moscow: inside the students' schedule below. */
+const BASE_MS = Date.parse("2026-11-24T09:00:15Z");
+
+/** Builds (or reuses) the cached store of `count` credentials through the real apply path. */
+export async function cachedStore(
+  cacheDir: string,
+  count: number,
+  log: (m: string) => void,
+): Promise<string> {
+  const path = join(cacheDir, `allowlist-${count}-v1.db`);
+  if (existsSync(path)) return path;
+  mkdirSync(cacheDir, { recursive: true });
+  const bodyPath = join(cacheDir, `allowlist-${count}.ndjson`);
+  log(`building the ${count}-credential store once (cached in ${cacheDir})…`);
+  const header = {
+    site: SITE,
+    kind: "snapshot" as const,
+    from: null,
+    to: 1,
+    issuedAt: new Date(BASE_MS).toISOString(),
+    count,
+  };
+  await pipeline(
+    signedAllowlistLines(header, benchRecords(count), {
+      keyId: BENCH_REGISTRY_KEY_ID,
+      privateKey: benchRegistryKey.privateKey,
+    }),
+    createWriteStream(bodyPath),
+  );
+  const building = `${path}.building`;
+  rmSync(building, { force: true });
+  const db = openDatabase(building);
+  const result = await applyAllowlistBody(SqliteAllowlistStore.open(db), createReadStream(bodyPath), {
+    site: SITE,
+    trustedKeys: { [BENCH_REGISTRY_KEY_ID]: benchRegistryKey.publicKey },
+    now: BASE_MS,
+  });
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  db.close();
+  rmSync(bodyPath, { force: true });
+  if (!result.ok) throw new Error(`bench allowlist refused: ${result.reason}: ${result.message}`);
+  copyFileSync(building, path);
+  rmSync(building, { force: true });
+  return path;
+}
+
+/** A deterministic pseudo-random sequence (mulberry32), so runs pick the same credentials. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gateOver(db: Db, clock: FakeClock): Gate {
+  const config = configSchema.parse({
+    site: SITE,
+    gate: "bench-1",
+    timezone: "Europe/Moscow",
+    policy: {
+      rules: [
+        { name: "staff", roles: ["staff"] },
+        { name: "students", roles: ["student"], schedule: "lectures" },
+      ],
+      schedules: { lectures: [{ days: ["mon", "tue", "wed", "thu", "fri"], from: "07:00", to: "22:00" }] },
+      holidays: ["2026-12-31"],
+      antiPassback: { mode: "soft" },
+    },
+  });
+  migrateGateState(db);
+  return new Gate(
+    { gate: config.gate, timezone: config.timezone, policy: config.policy, window: config.token.window },
+    {
+      db,
+      allowlist: SqliteAllowlistStore.open(db),
+      verifier: new TokenVerifier(config.token.window),
+      journal: Journal.open(db),
+      replay: new ReplayGuard(db),
+      presence: new PresenceStore(db),
+      lockout: new LockoutTracker(db, config.policy.lockout),
+      mode: ModeStore.load(db, { mode: "normal", since: BASE_MS, source: "config" }),
+      clock,
+      logger: createLogger({ level: "silent" }),
+    },
+  );
+}
+
+/**
+ * The whole path from scan text to a committed journal entry (parse, look up among 10⁶
+ * credentials, verify, replay/lockout/presence state, policy with a schedule, journal
+ * append with the state it changes in one transaction), for one scheme, against the floor
+ * measured in the same run on the same tokens: one primary-key lookup of the credential
+ * row plus one node:crypto verify (Ed25519) or HMAC (TOTP) with a cached key.
+ */
+export async function benchScanPath(
+  storePath: string,
+  scheme: "totp" | "ed25519",
+  options: { people: number; steps: number },
+): Promise<BenchResult> {
+  const runDir = join(tmpdir(), `passgate-bench-${process.pid}-${scheme}`);
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  const dbPath = join(runDir, "gate.db");
+  copyFileSync(storePath, dbPath);
+  const db = openDatabase(dbPath);
+  try {
+    const clock = new FakeClock(BASE_MS);
+    const gate = gateOver(db, clock);
+    const next = random(scheme === "totp" ? 1 : 2);
+    const ids = new Set<number>();
+    while (ids.size < options.people) {
+      const id = 1 + Math.floor(next() * 1_000_000);
+      if (benchScheme(id) === scheme) ids.add(id);
+    }
+    const people = [...ids];
+    const base32 = new ScureBase32Plugin();
+    const secrets = new Map(people.map((id) => [id, Buffer.from(base32.decode(benchTotpSecret(id)))]));
+    const makeToken = (id: number, step: number) =>
+      scheme === "totp"
+        ? encodeTotpToken(
+            String(id),
+            step,
+            totpValue({ secret: benchTotpSecret(id), algorithm: "SHA1", digits: 8 }, step),
+          )
+        : encodeEd25519Token(String(id), step, benchPhoneKey.privateKey);
+
+    // The floor's own statement and key: what the cheapest possible gate would do.
+    const lookup = db.prepare("SELECT * FROM credentials WHERE id = ?");
+    const floorKey = importEd25519PublicKey(benchPhoneKey.publicKey)!;
+    const counter = Buffer.alloc(8);
+    const floorOnce = (text: string) => {
+      const token = parseToken(text)!;
+      const t0 = process.hrtime.bigint();
+      const row = lookup.get(token.credentialId);
+      let ok: boolean;
+      if (token.scheme === "ed25519") {
+        ok = cryptoVerify(null, token.signedMessage, floorKey, token.signature);
+      } else {
+        counter.writeBigUInt64BE(BigInt(token.step));
+        ok =
+          createHmac("sha1", secrets.get(Number(token.credentialId))!)
+            .update(counter)
+            .digest().length === 20;
+      }
+      const t1 = process.hrtime.bigint();
+      if (row === undefined || !ok) throw new Error("floor lookup or verify failed");
+      return Number(t1 - t0) / 1000;
+    };
+
+    const baseStep = Math.floor(BASE_MS / 30_000);
+    // Warm-up step: fills the key cache and SQLite's page cache, as a gate in service has them.
+    clock.set(baseStep * 30_000 + 15_000);
+    for (const id of people) gate.handleScan(makeToken(id, baseStep), { id: "in", direction: "in" });
+
+    const path: number[] = [];
+    const floor: number[] = [];
+    let granted = 0;
+    for (let s = 1; s <= options.steps; s++) {
+      const step = baseStep + s;
+      clock.set(step * 30_000 + 15_000);
+      const tokens = people.map((id) => makeToken(id, step));
+      // Path and floor alternate in blocks so machine noise hits both alike.
+      for (let i = 0; i < tokens.length; i += 500) {
+        const block = tokens.slice(i, i + 500);
+        for (const text of block) {
+          const t0 = process.hrtime.bigint();
+          const outcome = gate.handleScan(text, { id: "in", direction: s % 2 === 0 ? "in" : "out" });
+          path.push(Number(process.hrtime.bigint() - t0) / 1000);
+          if (outcome.decision.result === "granted") granted++;
+        }
+        for (const text of block) floor.push(floorOnce(text));
+      }
+    }
+    if (granted !== path.length)
+      throw new Error(`bench expected every scan granted, got ${granted}/${path.length}`);
+    const p99 = percentile(path, 0.99);
+    const floorP99 = percentile(floor, 0.99);
+    return {
+      name: `scan_to_journal_${scheme}`,
+      n: path.length,
+      p50_us: percentile(path, 0.5),
+      p99_us: p99,
+      floor_p50_us: percentile(floor, 0.5),
+      floor_p99_us: floorP99,
+      ratio: p99 / floorP99,
+      credentials: 1_000_000,
+      target: "p99_us < 1000 and ratio <= 1.5",
+    };
+  } finally {
+    db.close();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}

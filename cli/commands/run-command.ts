@@ -1,0 +1,31 @@
+import type { Command } from "commander";
+import { startDaemon } from "../../daemon/daemon.js";
+import { systemClock } from "../../daemon/ports/clock.js";
+import { loadCliConfig } from "../cli-config.js";
+import { createCliLogger } from "../cli-logger.js";
+
+/**
+ * `passgate run`: the gate daemon. Stops cleanly on SIGINT/SIGTERM, and by itself when
+ * every stream reader (stdin) has ended, so `generate tokens | passgate run` finishes.
+ */
+export function registerRunCommand(program: Command): void {
+  program
+    .command("run")
+    .description("run the gate: read scans, decide, journal, actuate")
+    .action(async (_opts: unknown, command: Command) => {
+      const config = loadCliConfig(command);
+      if (config === undefined) return;
+      const logger = createCliLogger(config.log.level);
+      const daemon = await startDaemon(config, { stdin: process.stdin, logger, clock: systemClock });
+      const onSignal = (signal: NodeJS.Signals) => {
+        logger.info({ signal }, "stopping");
+        void daemon.stop();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      await daemon.done;
+      await daemon.stop();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    });
+}

@@ -1,0 +1,91 @@
+import type { AllowlistBodyKind, WritableAllowlistStore } from "./allowlist-store.js";
+import { type ApplyFailure, ApplyRefusal } from "./apply-failure.js";
+import { BodyApplication } from "./body-application.js";
+
+export { APPLY_FAILURES, type ApplyFailure } from "./apply-failure.js";
+export { DEFAULT_MAX_LINE_BYTES } from "./body-application.js";
+
+export interface ApplyOptions {
+  /** The gate's site: the header must name it. */
+  readonly site: string;
+  /** Registry keys this gate trusts: key id → base64url of the 32-byte Ed25519 public key. */
+  readonly trustedKeys: Readonly<Record<string, string>>;
+  /** Epoch ms, recorded as the allowlist's `syncedAt` when the body commits. */
+  readonly now: number;
+  /** Longest accepted line in bytes, not counting its LF. Default 64 KiB. */
+  readonly maxLineBytes?: number;
+}
+
+export type ApplyResult =
+  | {
+      readonly ok: true;
+      readonly kind: AllowlistBodyKind;
+      /** Version in force before: a delta's `from`; for a snapshot, null when there was none (or another site's). */
+      readonly from: number | null;
+      readonly to: number;
+      /** Credentials in force after the apply. */
+      readonly count: number;
+      /** Record lines applied. */
+      readonly puts: number;
+      readonly dels: number;
+    }
+  | { readonly ok: false; readonly reason: ApplyFailure; readonly message: string };
+
+/**
+ * Applies a registry allowlist body (registry-sync.md) to `store` as it streams in: lines
+ * are checked and staged one by one, never the whole body in memory, and the update is
+ * committed only when the stream has ended right after a trailer whose digest and
+ * signature verify. Any failure (a check, a stream error, a storage error) discards what
+ * was staged: the allowlist in force, credentials and meta, stays exactly as it was.
+ *
+ * Refusals are returned, not thrown; the reason names the first check that failed, in
+ * stream order (so a body that is both cut and tampered with may report either). Only an
+ * unexpected error (a bug) is thrown, after the staged update is discarded.
+ */
+export async function applyAllowlistBody(
+  store: WritableAllowlistStore,
+  input: NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>,
+  options: ApplyOptions,
+): Promise<ApplyResult> {
+  const body = new BodyApplication(store, options);
+  const chunks: AsyncIterator<Uint8Array | string> = input[Symbol.asyncIterator]();
+  let ended = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array | string>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        ended = true;
+        throw new ApplyRefusal("read_error", `could not read the body: ${errorText(err)}`);
+      }
+      if (next.done === true) break;
+      body.push(toBuffer(next.value));
+    }
+    ended = true;
+    return body.commit();
+  } catch (err) {
+    body.discard();
+    if (!ended) await stopReading(chunks);
+    if (err instanceof ApplyRefusal) return { ok: false, reason: err.code, message: err.message };
+    throw err;
+  }
+}
+
+function toBuffer(chunk: Uint8Array | string): Buffer {
+  if (typeof chunk === "string") return Buffer.from(chunk, "utf8");
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** Stops the source early (closes the file or the HTTP response) once the body is refused. */
+async function stopReading(chunks: AsyncIterator<Uint8Array | string>): Promise<void> {
+  try {
+    await chunks.return?.();
+  } catch {
+    // The source failing while being closed changes nothing: the body is refused already.
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

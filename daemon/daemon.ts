@@ -1,0 +1,179 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Readable } from "node:stream";
+import type { Config, ReaderConfig } from "../config/schema.js";
+import type { Scan, ScanRejection, ScanSource } from "../reader-bridge/scan-source.js";
+import { StreamScanSource } from "../reader-bridge/stdin-scan-source.js";
+import { LogRelayDriver } from "./actuate/log-relay-driver.js";
+import type { RelayDriver } from "./actuate/relay-driver.js";
+import { SqliteAllowlistStore } from "./allowlist/sqlite-allowlist-store.js";
+import { describe, Gate, type ScanOutcome } from "./gate/gate.js";
+import { Journal } from "./journal/journal.js";
+import type { Logger } from "./log/logger.js";
+import type { Clock } from "./ports/clock.js";
+import { migrateGateState } from "./state/gate-state-schema.js";
+import { LockoutTracker } from "./state/lockout-tracker.js";
+import { ModeStore } from "./state/mode-store.js";
+import { PresenceStore } from "./state/presence-store.js";
+import { ReplayGuard } from "./state/replay-guard.js";
+import { openDatabase } from "./store/database.js";
+import { TokenVerifier } from "./verify/verify-token.js";
+
+/** What the daemon takes from the outside world; the CLI passes the real ones, tests their own. */
+export interface DaemonIo {
+  readonly stdin: Readable;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Called after each decision is journaled and actuated (the demo prints it). */
+  readonly onDecision?: (outcome: ScanOutcome, scan: Scan) => void;
+}
+
+export interface RunningDaemon {
+  readonly gate: Gate;
+  /** Resolves when every reader source has ended (stdin closed) or `stop` was called. */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** How often accepted (credential, step) pairs that can no longer verify are pruned. */
+const REPLAY_PRUNE_MS = 60_000;
+/** A grant is actuated only this soon after the scan; later, the person has gone. */
+const OPEN_DEADLINE_MS = 2_000;
+
+/**
+ * The composition root: the one place that opens the database and creates readers and
+ * relays. Components start in order (store, state, relays, then readers) and stop in
+ * reverse. A reader that fails to start is logged and left out; the gate keeps running.
+ */
+export async function startDaemon(config: Config, io: DaemonIo): Promise<RunningDaemon> {
+  const log = io.logger;
+  mkdirSync(dirname(config.storage.path), { recursive: true });
+  const db = openDatabase(config.storage.path, { synchronous: config.storage.synchronous });
+  const allowlist = SqliteAllowlistStore.open(db);
+  const journal = Journal.open(db);
+  migrateGateState(db);
+  const { policy } = config;
+  const mode = ModeStore.load(db, { mode: policy.mode, since: io.clock.now(), source: "config" });
+  const gate = new Gate(
+    { gate: config.gate, timezone: config.timezone, policy, window: config.token.window },
+    {
+      db,
+      allowlist,
+      verifier: new TokenVerifier(config.token.window),
+      journal,
+      replay: new ReplayGuard(db),
+      presence: new PresenceStore(db),
+      lockout: new LockoutTracker(db, policy.lockout),
+      mode,
+      clock: io.clock,
+      logger: log.child({ component: "gate" }),
+    },
+  );
+  const stats = allowlist.stats();
+  log.info(
+    {
+      site: config.site,
+      gate: config.gate,
+      mode: mode.get().mode,
+      allowlistVersion: stats.version,
+      credentials: stats.count,
+    },
+    "gate starting",
+  );
+  if (stats.count === 0)
+    log.warn("the allowlist is empty: every scan will be denied until one is imported or synced");
+
+  const relays = config.relays.map((r) => ({
+    config: r,
+    driver: new LogRelayDriver(r.id, log.child({ component: "relay", relay: r.id })) as RelayDriver,
+  }));
+  for (const relay of relays) await relay.driver.start();
+
+  const readerLog = log.child({ component: "reader" });
+  const rejectedCounts = new Map<ScanRejection, number>();
+  const onScan = (reader: ReaderConfig) => (scan: Scan) => {
+    const outcome = gate.handleScan(scan.text, reader);
+    const { decision } = outcome;
+    log.info(
+      {
+        component: "decision",
+        seq: outcome.entry?.seq,
+        reader: reader.id,
+        credential: outcome.credential,
+        result: decision.result,
+        reason: decision.reason,
+        flags: decision.flags.length > 0 ? decision.flags : undefined,
+        micros: Math.round(outcome.micros),
+      },
+      `${decision.result} ${decision.reason}`,
+    );
+    if (decision.result === "granted" && outcome.entry !== undefined) {
+      for (const relay of relays.filter((r) => r.config.reader === reader.id)) {
+        relay.driver
+          .pulse({
+            ms: relay.config.pulse,
+            decisionId: outcome.entry.id,
+            notAfter: scan.at + OPEN_DEADLINE_MS,
+          })
+          .catch((err: unknown) =>
+            log.error({ relay: relay.config.id, err: describe(err) }, "relay pulse failed"),
+          );
+      }
+    }
+    io.onDecision?.(outcome, scan);
+  };
+
+  const sources: { reader: ReaderConfig; source: ScanSource }[] = [];
+  const ended: Promise<void>[] = [];
+  for (const reader of config.readers) {
+    const source = new StreamScanSource(reader.id, io.stdin, io.clock);
+    try {
+      await source.start({
+        scan: onScan(reader),
+        rejected: (id, reason) => {
+          rejectedCounts.set(reason, (rejectedCounts.get(reason) ?? 0) + 1);
+          readerLog.warn({ reader: id, reason }, "scan input rejected");
+        },
+      });
+      sources.push({ reader, source });
+      ended.push(new Promise((resolve) => io.stdin.once("end", () => resolve())));
+    } catch (err) {
+      readerLog.error(
+        { reader: reader.id, err: describe(err) },
+        "reader failed to start; the gate runs without it",
+      );
+    }
+  }
+
+  const pruneTimer = setInterval(() => {
+    try {
+      const pruned = new ReplayGuard(db).prune(io.clock.now());
+      if (pruned > 0) log.debug({ pruned }, "replay pairs pruned");
+    } catch (err) {
+      log.error({ err: describe(err) }, "replay prune failed");
+    }
+  }, REPLAY_PRUNE_MS);
+  pruneTimer.unref();
+
+  let stopped = false;
+  let markStopped: () => void = () => {};
+  const stoppedPromise = new Promise<void>((resolve) => {
+    markStopped = resolve;
+  });
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(pruneTimer);
+    for (const { source } of [...sources].reverse()) await source.stop();
+    for (const relay of [...relays].reverse()) await relay.driver.stop();
+    db.close();
+    log.info({ decisions: Object.fromEntries(gate.decisionCounts()) }, "gate stopped");
+    markStopped();
+  };
+  // With no stream reader there is nothing to end: the daemon runs until stopped.
+  const done =
+    ended.length === 0
+      ? stoppedPromise
+      : Promise.race([Promise.all(ended).then(() => undefined), stoppedPromise]);
+  return { gate, done, stop };
+}

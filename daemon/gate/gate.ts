@@ -1,0 +1,196 @@
+import type { Direction, GateMode, PolicyConfig } from "../../config/schema.js";
+import type { AllowlistStore } from "../allowlist/allowlist-store.js";
+import type { Credential } from "../allowlist/credential.js";
+import { decide, type GateState } from "../decide/decide.js";
+import { type Decision, deny } from "../decide/reasons.js";
+import type { Journal } from "../journal/journal.js";
+import type { JournalEntry } from "../journal/journal-entry.js";
+import type { Logger } from "../log/logger.js";
+import type { Clock } from "../ports/clock.js";
+import type { LockoutTracker } from "../state/lockout-tracker.js";
+import type { ModeStore } from "../state/mode-store.js";
+import type { PresenceStore } from "../state/presence-store.js";
+import { type ReplayGuard, replayExpiry } from "../state/replay-guard.js";
+import type { Db } from "../store/database.js";
+import { type ParsedToken, parseToken } from "../verify/pg1-token.js";
+import type { TokenVerifier, VerificationResult } from "../verify/verify-token.js";
+
+/** The gate's fixed facts, from config. */
+export interface GateSettings {
+  readonly gate: string;
+  readonly timezone: string;
+  readonly policy: PolicyConfig;
+  /** Token window in steps, as the verifier uses it. */
+  readonly window: number;
+}
+
+export interface GateParts {
+  readonly db: Db;
+  readonly allowlist: AllowlistStore;
+  readonly verifier: TokenVerifier;
+  readonly journal: Journal;
+  readonly replay: ReplayGuard;
+  readonly presence: PresenceStore;
+  readonly lockout: LockoutTracker;
+  readonly mode: ModeStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** What became of one scan, after it was journaled. */
+export interface ScanOutcome {
+  readonly decision: Decision;
+  /** The journal entry; absent only if journaling itself failed (then the decision is a denial). */
+  readonly entry: JournalEntry | undefined;
+  readonly credential: string | null;
+  readonly person: string | null;
+  /** Microseconds from receiving the text to the committed journal entry. */
+  readonly micros: number;
+}
+
+/** Failures that count toward a credential's lockout: attempts at forging its codes. */
+const LOCKOUT_FAILURES = new Set(["bad_signature", "scheme_mismatch"]);
+
+/**
+ * The scan pipeline: parse → look up → verify → gather state → decide → journal. Every
+ * decision is committed to the journal, together with the state it changes (replay,
+ * presence, lockout), in one transaction before the caller may report or actuate it.
+ * Any exception denies: a decision that cannot be journaled is never a grant.
+ */
+export class Gate {
+  private readonly log: Logger;
+  private readonly counts = new Map<string, number>();
+
+  constructor(
+    private readonly settings: GateSettings,
+    private readonly parts: GateParts,
+  ) {
+    this.log = parts.logger;
+  }
+
+  /** Decides on one scan from a reader facing `direction`. Never throws. */
+  handleScan(text: string, reader: { readonly id: string; readonly direction: Direction }): ScanOutcome {
+    const started = process.hrtime.bigint();
+    const now = this.parts.clock.now();
+    let token: ParsedToken | null = null;
+    let credential: Credential | undefined;
+    let verification: VerificationResult = { ok: false, reason: "malformed" };
+    let decision: Decision;
+    try {
+      token = parseToken(text);
+      if (token !== null) {
+        credential = this.parts.allowlist.get(token.credentialId);
+        verification = this.parts.verifier.verify(token, credential, now);
+      }
+      decision = decide({
+        verification,
+        credential,
+        gate: { direction: reader.direction, timezone: this.settings.timezone, policy: this.settings.policy },
+        state: this.stateFor(token, credential, verification, now),
+        now,
+      });
+    } catch (err) {
+      this.log.error({ err: describe(err), reader: reader.id }, "decision failed; denying");
+      decision = deny("internal_error");
+    }
+
+    const credentialId = token !== null && credential !== undefined ? token.credentialId : null;
+    const person = credential?.person ?? null;
+    let entry: JournalEntry | undefined;
+    try {
+      entry = this.record(decision, token, credential, verification, reader, now);
+    } catch (err) {
+      this.log.error({ err: describe(err), reader: reader.id }, "journal write failed; denying");
+      decision = deny("internal_error");
+    }
+    this.count(`${decision.result}:${decision.reason}`);
+    const micros = Number(process.hrtime.bigint() - started) / 1000;
+    return { decision, entry, credential: credentialId, person, micros };
+  }
+
+  /** Decisions so far by `result:reason`, since start. */
+  decisionCounts(): ReadonlyMap<string, number> {
+    return this.counts;
+  }
+
+  currentMode(): GateMode {
+    return this.parts.mode.get().mode;
+  }
+
+  private stateFor(
+    token: ParsedToken | null,
+    credential: Credential | undefined,
+    verification: VerificationResult,
+    now: number,
+  ): GateState {
+    const mode = this.parts.mode.get().mode;
+    if (token === null || credential === undefined) return { mode, replayed: false };
+    return {
+      mode,
+      replayed: verification.ok && this.parts.replay.seen(credential.id, verification.step),
+      lockedUntil: this.parts.lockout.lockedUntil(credential.id, now),
+      lastPassage: this.parts.presence.last(credential.person, this.settings.policy.zone),
+    };
+  }
+
+  private record(
+    decision: Decision,
+    token: ParsedToken | null,
+    credential: Credential | undefined,
+    verification: VerificationResult,
+    reader: { readonly id: string; readonly direction: Direction },
+    now: number,
+  ): JournalEntry {
+    const { journal, replay, presence, lockout, db } = this.parts;
+    return db.transaction(() => {
+      if (credential !== undefined && !verification.ok && LOCKOUT_FAILURES.has(verification.reason)) {
+        const until = lockout.recordFailure(credential.id, now);
+        if (until !== undefined) {
+          this.log.warn(
+            { credential: credential.id, until: new Date(until).toISOString() },
+            "credential locked out",
+          );
+        }
+      }
+      if (decision.result === "granted" && credential !== undefined && verification.ok) {
+        replay.accept(
+          credential.id,
+          verification.step,
+          replayExpiry(verification.step, verification.period, this.settings.window),
+        );
+        // Until a passage sensor confirms passages, a grant counts as one.
+        presence.record(credential.person, this.settings.policy.zone, reader.direction, now);
+      }
+      const data: Record<string, unknown> = {};
+      if (decision.flags.length > 0) data.flags = [...decision.flags];
+      if (decision.result === "granted" && decision.rule !== undefined) data.rule = decision.rule;
+      if (token !== null) data.scheme = token.scheme;
+      return journal.append({
+        kind: "decision",
+        at: now,
+        gate: this.settings.gate,
+        reader: reader.id,
+        direction: reader.direction,
+        credential: credential !== undefined ? credential.id : null,
+        person: credential?.person ?? null,
+        step: token?.step ?? null,
+        result: decision.result,
+        reason: decision.reason,
+        data,
+      });
+    })();
+  }
+
+  private count(key: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+}
+
+/** An error as log data: message and code only, never arguments that might hold a token. */
+export function describe(err: unknown): { message: string; code?: string } {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === "string" ? { message: err.message, code } : { message: err.message };
+  }
+  return { message: String(err) };
+}

@@ -1,0 +1,51 @@
+/** What an entry is about. Only `decision` is written today; the others are reserved for gate events. */
+export const JOURNAL_KINDS = ["decision", "passage", "mode", "alarm", "system"] as const;
+export type JournalKind = (typeof JOURNAL_KINDS)[number];
+
+/**
+ * What a caller records; the journal adds seq, id and hashes. Never a raw token or scan
+ * text: `credential` is the credential id and `step` the token's time step, which is
+ * enough for replay forensics without ever storing something that could open a gate.
+ */
+export interface JournalRecord {
+  readonly kind: JournalKind;
+  /** When it happened, epoch ms (an integer). */
+  readonly at: number;
+  readonly gate: string;
+  /** Reader id. */
+  readonly reader: string | null;
+  readonly direction: "in" | "out" | null;
+  /** Credential id (decimal string), never the scan text. */
+  readonly credential: string | null;
+  readonly person: string | null;
+  /** Token time step (an integer), for replay forensics. */
+  readonly step: number | null;
+  readonly result: "granted" | "denied" | null;
+  readonly reason: string | null;
+  /**
+   * Extra fields (flags, rule name, mode…): plain JSON values only (objects, arrays,
+   * strings, finite numbers, booleans, null), at most `MAX_DATA_CHARS` once serialised.
+   */
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** A committed record: its place in the chain and its identity. */
+export interface JournalEntry extends JournalRecord {
+  /** 1, 2, 3…: no gaps, so a deleted entry shows. */
+  readonly seq: number;
+  /** UUID v4, the event id later uploaded to the registry. */
+  readonly id: string;
+  /** `hash` of entry `seq - 1`; `GENESIS_HASH` for entry 1. */
+  readonly prevHash: string;
+  /** SHA-256 (hex) of the canonical form of this entry, `prevHash` included: see hash-chain.ts. */
+  readonly hash: string;
+}
+
+/** The newest entry's place in the chain. */
+export interface JournalHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** Upper bound of `data` as canonical JSON, in UTF-16 code units: the journal is not a blob store. */
+export const MAX_DATA_CHARS = 4096;

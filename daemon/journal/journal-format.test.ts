@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import type { JournalEntry } from "./journal-entry.js";
+import { formatEntryLine, timeFormatter } from "./journal-format.js";
+
+const at = Date.UTC(2026, 10, 24, 9, 0, 1, 123);
+
+const entry: JournalEntry = {
+  seq: 57,
+  id: "5f0c7e4e-1b7a-4c7e-9a55-0d1c2b3a4f5e",
+  kind: "decision",
+  at,
+  gate: "main-1",
+  reader: "in",
+  direction: "in",
+  credential: "1001",
+  person: "p-1001",
+  step: 58_800_000,
+  result: "granted",
+  reason: "ok",
+  data: { rule: "staff", flags: ["anti_passback_soft"] },
+  prevHash: "0".repeat(64),
+  hash: "f".repeat(64),
+};
+
+describe("formatEntryLine", () => {
+  it("prints a decision in aligned columns, with data as key=value", () => {
+    expect(formatEntryLine(entry, timeFormatter(undefined))).toBe(
+      "#57 2026-11-24T09:00:01.123Z main-1 in  granted ok        cred 1001 p-1001 step 58800000 reader in " +
+        "flags=anti_passback_soft rule=staff",
+    );
+  });
+
+  it("prints a scan that did not parse with dashes", () => {
+    const malformed: JournalEntry = {
+      ...entry,
+      credential: null,
+      person: null,
+      step: null,
+      result: "denied",
+      reason: "malformed",
+      data: {},
+    };
+    expect(formatEntryLine(malformed, timeFormatter(undefined))).toBe(
+      "#57 2026-11-24T09:00:01.123Z main-1 in  denied  malformed cred - - reader in",
+    );
+  });
+
+  it("prints other kinds with their kind and the fields they have", () => {
+    const mode: JournalEntry = {
+      ...entry,
+      kind: "mode",
+      reader: null,
+      direction: null,
+      credential: null,
+      person: null,
+      step: null,
+      result: null,
+      reason: null,
+      data: { mode: "lockdown", source: "mqtt", level: 2 },
+    };
+    expect(formatEntryLine(mode, timeFormatter(undefined))).toBe(
+      "#57 2026-11-24T09:00:01.123Z main-1 mode level=2 mode=lockdown source=mqtt",
+    );
+  });
+});
+
+describe("timeFormatter", () => {
+  it("prints local time with the zone's offset", () => {
+    expect(timeFormatter("Europe/Moscow")(at)).toBe("2026-11-24T12:00:01.123+03:00");
+    expect(timeFormatter("America/St_Johns")(Date.UTC(2026, 0, 1, 0, 0, 0, 5))).toBe(
+      "2025-12-31T20:30:00.005-03:30",
+    );
+    expect(timeFormatter("UTC")(at)).toBe("2026-11-24T09:00:01.123+00:00");
+  });
+
+  it("refuses an unknown zone when created", () => {
+    expect(() => timeFormatter("Not/AZone")).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,26 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+export const sharedSpec = fileURLToPath(new URL("../../shared/spec/", import.meta.url));
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the passgate CLI from source in a child process, as a person at a shell would. */
+export function runCli(
+  args: readonly string[],
+  options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): CliResult {
+  const result = spawnSync(process.execPath, ["--import", "tsx", `${repoRoot}cli/main.ts`, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    input: options.input ?? "",
+    env: { ...process.env, PASSGATE_CONFIG: "", ...options.env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
