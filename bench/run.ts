@@ -18,7 +18,13 @@ const storePath = await cachedStore(cacheDir, count, progress);
 const results: BenchResult[] = [];
 for (const scheme of ["ed25519", "totp"] as const) {
   progress(`bench: scan → journal, ${scheme}…`);
-  results.push(await benchScanPath(storePath, scheme, { people: quick ? 1000 : 5000, steps: quick ? 2 : 4 }));
+  results.push(
+    await benchScanPath(storePath, scheme, {
+      people: quick ? 1000 : 5000,
+      steps: quick ? 2 : 4,
+      credentials: count,
+    }),
+  );
 }
 
 for (const r of results) {

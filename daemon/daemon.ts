@@ -17,6 +17,7 @@ import { ModeStore } from "./state/mode-store.js";
 import { PresenceStore } from "./state/presence-store.js";
 import { ReplayGuard } from "./state/replay-guard.js";
 import { openDatabase } from "./store/database.js";
+import { WalCheckpointer } from "./store/wal-checkpointer.js";
 import { TokenVerifier } from "./verify/verify-token.js";
 
 /** What the daemon takes from the outside world; the CLI passes the real ones, tests their own. */
@@ -49,6 +50,11 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const log = io.logger;
   mkdirSync(dirname(config.storage.path), { recursive: true });
   const db = openDatabase(config.storage.path, { synchronous: config.storage.synchronous });
+  db.pragma("wal_autocheckpoint = 0");
+  const checkpointer = new WalCheckpointer(config.storage.path, (message) =>
+    log.error({ component: "storage", err: { message } }, "WAL checkpoint failed"),
+  );
+  checkpointer.start();
   const allowlist = SqliteAllowlistStore.open(db);
   const journal = Journal.open(db);
   migrateGateState(db);
@@ -167,6 +173,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     for (const { source } of [...sources].reverse()) await source.stop();
     for (const relay of [...relays].reverse()) await relay.driver.stop();
     db.close();
+    await checkpointer.stop();
     log.info({ decisions: Object.fromEntries(gate.decisionCounts()) }, "gate stopped");
     markStopped();
   };

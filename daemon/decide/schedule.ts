@@ -27,6 +27,8 @@ const WEEKDAY_BY_NAME: Record<string, Weekday> = {
 };
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+/** The last answer per time zone: local time only changes on whole minutes, also at DST changes. */
+const lastMinute = new Map<string, { minute: number; local: LocalTime }>();
 
 /**
  * The local date, weekday and time of `epochMs` in an IANA time zone. Uses the ICU data
@@ -34,6 +36,15 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
  * building one costs far more than formatting.
  */
 export function localTime(epochMs: number, timeZone: string): LocalTime {
+  const minute = Math.floor(epochMs / 60_000);
+  const cached = lastMinute.get(timeZone);
+  if (cached !== undefined && cached.minute === minute) return cached.local;
+  const local = formatLocalTime(epochMs, timeZone);
+  lastMinute.set(timeZone, { minute, local });
+  return local;
+}
+
+function formatLocalTime(epochMs: number, timeZone: string): LocalTime {
   let fmt = formatters.get(timeZone);
   if (fmt === undefined) {
     fmt = new Intl.DateTimeFormat("en-US", {

@@ -1,6 +1,5 @@
 import { createHash, type KeyObject, sign } from "node:crypto";
-
-export const ALLOWLIST_FORMAT = "pg-allowlist/1";
+import { ALLOWLIST_FORMAT, signedMessage } from "../../daemon/allowlist/body-signature.js";
 
 export interface AllowlistHeader {
   readonly site: string;

@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
  */
 
 /** The signed example of the spec: snapshot v7 of demo-campus, 4 credentials, key test-2026. */
-export const EXAMPLE_PATH = fileURLToPath(new URL("./allowlist-example.ndjson", import.meta.url));
+export const EXAMPLE_PATH = fileURLToPath(
+  new URL("../../../../shared/spec/allowlist-example.ndjson", import.meta.url),
+);
 export const EXAMPLE_TEXT = readFileSync(EXAMPLE_PATH, "utf8");
 export const EXAMPLE_SITE = "demo-campus";
 export const EXAMPLE_KEY_ID = "test-2026";

@@ -1,0 +1,246 @@
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { configSchema } from "../../config/schema.js";
+import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../sim/phone/pg1-encoder.js";
+import type { AllowlistStore } from "../allowlist/allowlist-store.js";
+import { credentialSchema } from "../allowlist/credential.js";
+import { FakeAllowlistStore } from "../allowlist/fake-allowlist-store.js";
+import { Journal } from "../journal/journal.js";
+import { createLogger } from "../log/logger.js";
+import { FakeClock } from "../ports/clock.js";
+import { migrateGateState } from "../state/gate-state-schema.js";
+import { LockoutTracker } from "../state/lockout-tracker.js";
+import { ModeStore } from "../state/mode-store.js";
+import { PresenceStore } from "../state/presence-store.js";
+import { ReplayGuard } from "../state/replay-guard.js";
+import { type Db, openDatabase } from "../store/database.js";
+import { TokenVerifier } from "../verify/verify-token.js";
+import { Gate } from "./gate.js";
+
+const phone = generateKeyPairSync("ed25519");
+const totp = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
+const NOW = Date.parse("2026-11-24T09:00:10Z");
+const STEP = Math.floor(NOW / 30_000);
+
+const config = configSchema.parse({
+  site: "demo-campus",
+  gate: "main-1",
+  timezone: "Europe/Moscow",
+  policy: {
+    rules: [{ name: "everyone", roles: ["student", "staff"] }],
+    antiPassback: { mode: "hard" },
+    lockout: { attempts: 3, within: "10m", lockFor: "15m" },
+  },
+});
+
+function allowlist(): FakeAllowlistStore {
+  const store = new FakeAllowlistStore();
+  store.put(
+    credentialSchema.parse({
+      id: "1001",
+      person: "p-1001",
+      roles: ["student"],
+      status: "active",
+      scheme: "ed25519",
+      ed25519: { publicKey: phone.publicKey.export({ format: "jwk" }).x },
+    }),
+  );
+  store.put(
+    credentialSchema.parse({
+      id: "42",
+      person: "p-0042",
+      roles: ["staff"],
+      status: "active",
+      scheme: "totp",
+      totp: { ...totp, period: 30 },
+    }),
+  );
+  return store;
+}
+
+interface Rig {
+  gate: Gate;
+  db: Db;
+  path: string;
+  clock: FakeClock;
+  logs: string[];
+}
+
+function rig(options: { path?: string; store?: AllowlistStore } = {}): Rig {
+  const path = options.path ?? join(mkdtempSync(join(tmpdir(), "passgate-gate-")), "gate.db");
+  const db = openDatabase(path);
+  migrateGateState(db);
+  const clock = new FakeClock(NOW);
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const gate = new Gate(
+    { gate: config.gate, timezone: config.timezone, policy: config.policy, window: 1 },
+    {
+      db,
+      allowlist: options.store ?? allowlist(),
+      verifier: new TokenVerifier(1),
+      journal: Journal.open(db),
+      replay: new ReplayGuard(db),
+      presence: new PresenceStore(db),
+      lockout: new LockoutTracker(db, config.policy.lockout),
+      mode: ModeStore.load(db, { mode: "normal", since: NOW, source: "config" }),
+      clock,
+      logger: createLogger({ level: "debug", destination }),
+    },
+  );
+  return { gate, db, path, clock, logs };
+}
+
+const IN = { id: "in", direction: "in" as const };
+const OUT = { id: "out", direction: "out" as const };
+
+describe("Gate.handleScan", () => {
+  it("grants a valid token and journals the decision with credential and step, not the token", () => {
+    const { gate, db, path } = rig();
+    const token = encodeEd25519Token("1001", STEP, phone.privateKey);
+    const outcome = gate.handleScan(token, IN);
+    expect(outcome.decision).toMatchObject({ result: "granted", reason: "ok", rule: "everyone" });
+    expect(outcome.entry).toMatchObject({
+      seq: 1,
+      kind: "decision",
+      gate: "main-1",
+      reader: "in",
+      direction: "in",
+      credential: "1001",
+      person: "p-1001",
+      step: STEP,
+      result: "granted",
+      reason: "ok",
+    });
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    db.close();
+    const bytes = readFileSync(path).toString("latin1");
+    expect(bytes).not.toContain(token.slice(4, 40));
+    expect(bytes).toContain("p-1001");
+  });
+
+  it("refuses the same token twice, also after a restart", () => {
+    const first = rig();
+    const token = encodeTotpToken("42", STEP, totpValue(totp, STEP));
+    expect(first.gate.handleScan(token, IN).decision.reason).toBe("ok");
+    expect(first.gate.handleScan(token, OUT).decision.reason).toBe("replayed");
+    first.db.close();
+    const second = rig({ path: first.path });
+    expect(second.gate.handleScan(token, OUT).decision).toMatchObject({
+      result: "denied",
+      reason: "replayed",
+    });
+    expect(
+      second.gate.handleScan(encodeTotpToken("42", STEP + 1, totpValue(totp, STEP + 1)), OUT).decision.reason,
+    ).toBe("ok");
+  });
+
+  it("keeps anti-passback state per person: a second entry in a row is denied, an exit is granted", () => {
+    const { gate } = rig();
+    expect(gate.handleScan(encodeEd25519Token("1001", STEP, phone.privateKey), IN).decision.reason).toBe(
+      "ok",
+    );
+    expect(gate.handleScan(encodeEd25519Token("1001", STEP + 1, phone.privateKey), IN).decision.reason).toBe(
+      "anti_passback",
+    );
+    expect(gate.handleScan(encodeEd25519Token("1001", STEP + 1, phone.privateKey), OUT).decision.reason).toBe(
+      "ok",
+    );
+  });
+
+  it("locks a credential out after repeated forged codes, then denies even a valid one", () => {
+    const { gate, clock } = rig();
+    const forger = generateKeyPairSync("ed25519").privateKey;
+    for (let i = 0; i < 3; i++) {
+      expect(gate.handleScan(encodeEd25519Token("1001", STEP, forger), IN).decision.reason).toBe(
+        "bad_signature",
+      );
+    }
+    expect(gate.handleScan(encodeEd25519Token("1001", STEP, phone.privateKey), IN).decision.reason).toBe(
+      "locked_out",
+    );
+    clock.advance(15 * 60_000);
+    const later = Math.floor(clock.now() / 30_000);
+    expect(gate.handleScan(encodeEd25519Token("1001", later, phone.privateKey), IN).decision.reason).toBe(
+      "ok",
+    );
+  });
+
+  it("journals every kind of scan, including garbage, and the chain verifies", () => {
+    const { gate, db } = rig();
+    const scans = [
+      "",
+      "PG1:",
+      "x".repeat(10_000),
+      "PG1:%%%",
+      encodeEd25519Token("7", STEP, phone.privateKey),
+    ];
+    const reasons = scans.map((s) => gate.handleScan(s, IN).decision.reason);
+    expect(reasons).toEqual(["malformed", "malformed", "malformed", "malformed", "unknown_credential"]);
+    const journal = Journal.open(db);
+    expect(journal.verify()).toMatchObject({ ok: true, entries: 5 });
+    expect(journal.tail(10).map((e) => e.credential)).toEqual([null, null, null, null, null]);
+  });
+
+  it("denies with internal_error, without throwing, when the allowlist lookup throws", () => {
+    const broken: AllowlistStore = {
+      get: () => {
+        throw new Error("disk I/O error");
+      },
+      stats: () => ({ site: null, version: null, count: 0, issuedAt: null, syncedAt: null }),
+    };
+    const { gate, logs, db } = rig({ store: broken });
+    const token = encodeEd25519Token("1001", STEP, phone.privateKey);
+    const outcome = gate.handleScan(token, IN);
+    expect(outcome.decision).toEqual({ result: "denied", reason: "internal_error", flags: [] });
+    expect(outcome.entry?.reason).toBe("internal_error");
+    expect(Journal.open(db).verify().ok).toBe(true);
+    expect(logs.join("")).toContain("disk I/O error");
+    expect(logs.join("")).not.toContain(token.slice(4));
+  });
+
+  it("denies with internal_error when the journal cannot be written, and never grants", () => {
+    const { gate, db } = rig();
+    db.exec(
+      "CREATE TRIGGER full_disk BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    );
+    const token = encodeEd25519Token("1001", STEP, phone.privateKey);
+    const outcome = gate.handleScan(token, IN);
+    expect(outcome.decision).toMatchObject({ result: "denied", reason: "internal_error" });
+    expect(outcome.entry).toBeUndefined();
+    // The grant's state change rolled back with the journal entry: the token was never used.
+    db.exec("DROP TRIGGER full_disk");
+    expect(gate.handleScan(token, IN).decision.reason).toBe("ok");
+    expect(Journal.open(db).verify()).toMatchObject({ ok: true, entries: 1 });
+  });
+
+  it("follows the persisted mode: lockdown denies a valid token", () => {
+    const { gate, db } = rig();
+    ModeStore.load(db, { mode: "normal", since: NOW, source: "config" }).set({
+      mode: "lockdown",
+      since: NOW,
+      source: "test",
+    });
+    const reopened = rig({ path: db.name });
+    expect(
+      reopened.gate.handleScan(encodeEd25519Token("1001", STEP, phone.privateKey), IN).decision.reason,
+    ).toBe("lockdown");
+  });
+
+  it("counts decisions by result and reason", () => {
+    const { gate } = rig();
+    gate.handleScan("nonsense", IN);
+    gate.handleScan("nonsense", IN);
+    gate.handleScan(encodeEd25519Token("1001", STEP, phone.privateKey), IN);
+    expect(Object.fromEntries(gate.decisionCounts())).toEqual({ "denied:malformed": 2, "granted:ok": 1 });
+  });
+});
