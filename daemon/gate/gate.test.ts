@@ -224,7 +224,7 @@ describe("Gate.handleScan", () => {
   });
 
   it("follows the persisted mode: lockdown denies a valid token", () => {
-    const { gate, db } = rig();
+    const { db } = rig();
     ModeStore.load(db, { mode: "normal", since: NOW, source: "config" }).set({
       mode: "lockdown",
       since: NOW,

@@ -33,11 +33,7 @@ export function* signedAllowlistLines(
   yield emit(`${JSON.stringify({ type: "header", format: ALLOWLIST_FORMAT, ...header })}\n`);
   for (const record of records) yield emit(`${JSON.stringify(record)}\n`);
   const sha256 = digest.digest();
-  const signature = sign(
-    null,
-    Buffer.concat([Buffer.from(ALLOWLIST_FORMAT, "ascii"), sha256]),
-    key.privateKey,
-  );
+  const signature = sign(null, signedMessage(sha256), key.privateKey);
   yield `${JSON.stringify({ type: "trailer", sha256: sha256.toString("hex"), keyId: key.keyId, signature: signature.toString("base64url") })}\n`;
 }
 
