@@ -163,7 +163,8 @@ export async function runCampusDemo(options: DemoOptions): Promise<DemoSummary> 
   const report = Journal.open(db).verify();
   db.close();
   out.write(
-    `\njournal: ${report.entries} entries, hash chain ${report.ok ? "verified" : "BROKEN"}\n` +
+    "\nµs: from scan text to the committed journal entry (the first scans include start-up warm-up)\n" +
+      `journal: ${report.entries} entries, hash chain ${report.ok ? "verified" : "BROKEN"}\n` +
       `try:  passgate --config ${configPath} journal tail\n` +
       `      passgate --config ${configPath} allowlist stats\n`,
   );
