@@ -7,8 +7,9 @@ import { StreamScanSource } from "../reader-bridge/stdin-scan-source.js";
 import { LogRelayDriver } from "./actuate/log-relay-driver.js";
 import type { RelayDriver } from "./actuate/relay-driver.js";
 import { SqliteAllowlistStore } from "./allowlist/sqlite-allowlist-store.js";
-import { describe, Gate, type ScanOutcome } from "./gate/gate.js";
+import { Gate, type ScanOutcome } from "./gate/gate.js";
 import { Journal } from "./journal/journal.js";
+import { describeError } from "./log/describe-error.js";
 import type { Logger } from "./log/logger.js";
 import type { Clock } from "./ports/clock.js";
 import { migrateGateState } from "./state/gate-state-schema.js";
@@ -59,6 +60,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const journal = Journal.open(db);
   migrateGateState(db);
   const { policy } = config;
+  const replay = new ReplayGuard(db);
   const mode = ModeStore.load(db, { mode: policy.mode, since: io.clock.now(), source: "config" });
   const gate = new Gate(
     { gate: config.gate, timezone: config.timezone, policy, window: config.token.window },
@@ -67,7 +69,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
       allowlist,
       verifier: new TokenVerifier(config.token.window),
       journal,
-      replay: new ReplayGuard(db),
+      replay,
       presence: new PresenceStore(db),
       lockout: new LockoutTracker(db, policy.lockout),
       mode,
@@ -122,7 +124,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
             notAfter: scan.at + OPEN_DEADLINE_MS,
           })
           .catch((err: unknown) =>
-            log.error({ relay: relay.config.id, err: describe(err) }, "relay pulse failed"),
+            log.error({ relay: relay.config.id, err: describeError(err) }, "relay pulse failed"),
           );
       }
     }
@@ -145,7 +147,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
       ended.push(new Promise((resolve) => io.stdin.once("end", () => resolve())));
     } catch (err) {
       readerLog.error(
-        { reader: reader.id, err: describe(err) },
+        { reader: reader.id, err: describeError(err) },
         "reader failed to start; the gate runs without it",
       );
     }
@@ -153,10 +155,10 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
 
   const pruneTimer = setInterval(() => {
     try {
-      const pruned = new ReplayGuard(db).prune(io.clock.now());
+      const pruned = replay.prune(io.clock.now());
       if (pruned > 0) log.debug({ pruned }, "replay pairs pruned");
     } catch (err) {
-      log.error({ err: describe(err) }, "replay prune failed");
+      log.error({ err: describeError(err) }, "replay prune failed");
     }
   }, REPLAY_PRUNE_MS);
   pruneTimer.unref();

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { startDaemon } from "../../daemon/daemon.js";
 import { systemClock } from "../../daemon/ports/clock.js";
-import { loadCliConfig } from "../cli-config.js";
 import { createCliLogger } from "../cli-logger.js";
+import { cliConfig } from "../cli-storage.js";
 
 /**
  * `passgate run`: the gate daemon. Stops cleanly on SIGINT/SIGTERM, and by itself when
@@ -12,9 +12,9 @@ export function registerRunCommand(program: Command): void {
   program
     .command("run")
     .description("run the gate: read scans, decide, journal, actuate")
-    .action(async (_opts: unknown, command: Command) => {
-      const config = loadCliConfig(command);
-      if (config === undefined) return;
+    .action(async () => {
+      // An invalid config throws ConfigError: main prints every problem with its path, exit 1.
+      const config = cliConfig(program);
       const logger = createCliLogger(config.log.level);
       const daemon = await startDaemon(config, { stdin: process.stdin, logger, clock: systemClock });
       const onSignal = (signal: NodeJS.Signals) => {

@@ -5,6 +5,7 @@ import { decide, type GateState } from "../decide/decide.js";
 import { type Decision, deny } from "../decide/reasons.js";
 import type { Journal } from "../journal/journal.js";
 import type { JournalEntry } from "../journal/journal-entry.js";
+import { describeError } from "../log/describe-error.js";
 import type { Logger } from "../log/logger.js";
 import type { Clock } from "../ports/clock.js";
 import type { LockoutTracker } from "../state/lockout-tracker.js";
@@ -90,7 +91,7 @@ export class Gate {
         now,
       });
     } catch (err) {
-      this.log.error({ err: describe(err), reader: reader.id }, "decision failed; denying");
+      this.log.error({ err: describeError(err), reader: reader.id }, "decision failed; denying");
       decision = deny("internal_error");
     }
 
@@ -100,7 +101,7 @@ export class Gate {
     try {
       entry = this.record(decision, token, credential, verification, reader, now);
     } catch (err) {
-      this.log.error({ err: describe(err), reader: reader.id }, "journal write failed; denying");
+      this.log.error({ err: describeError(err), reader: reader.id }, "journal write failed; denying");
       decision = deny("internal_error");
     }
     this.count(`${decision.result}:${decision.reason}`);
@@ -184,13 +185,4 @@ export class Gate {
   private count(key: string): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
-}
-
-/** An error as log data: message and code only, never arguments that might hold a token. */
-export function describe(err: unknown): { message: string; code?: string } {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return typeof code === "string" ? { message: err.message, code } : { message: err.message };
-  }
-  return { message: String(err) };
 }

@@ -1,20 +1,8 @@
-import { GENESIS_HASH, hashStoredEntry } from "./hash-chain.js";
+import { GENESIS_HASH, type HashedFields, hashStoredEntry } from "./hash-chain.js";
 import type { JournalHead } from "./journal-entry.js";
 
 /** A `journal` table row as stored. */
-export interface JournalRow {
-  readonly seq: number;
-  readonly id: string;
-  readonly at: number;
-  readonly kind: string;
-  readonly gate: string;
-  readonly reader: string | null;
-  readonly direction: string | null;
-  readonly credential: string | null;
-  readonly person: string | null;
-  readonly step: number | null;
-  readonly result: string | null;
-  readonly reason: string | null;
+export interface JournalRow extends HashedFields {
   readonly data: string;
   readonly prev_hash: string;
   readonly hash: string;
