@@ -6,6 +6,7 @@ import { registerConfigCommand } from "./commands/config-command.js";
 import { registerDemoCommand } from "./commands/demo-command.js";
 import { registerJournalCommand } from "./commands/journal-command.js";
 import { registerRunCommand } from "./commands/run-command.js";
+import { registerSimCommand } from "./commands/sim-command.js";
 import { registerTokenCommand } from "./commands/token-command.js";
 import { packageVersion } from "./package-version.js";
 
@@ -21,6 +22,7 @@ registerConfigCommand(program);
 registerAllowlistCommand(program, () => openCliStore(program));
 registerJournalCommand(program, () => openCliDatabase(program));
 registerTokenCommand(program);
+registerSimCommand(program);
 
 try {
   await program.parseAsync(process.argv);
