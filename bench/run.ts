@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import type { BenchResult } from "./bench-result.js";
+import { benchMqttScanToRelay } from "./mqtt-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
+import { benchSync } from "./sync-bench.js";
 
 /**
  * `npm run bench [-- --json]`: benchmarks, each against a floor measured in the same run
@@ -26,6 +28,9 @@ for (const scheme of ["ed25519", "totp"] as const) {
     }),
   );
 }
+
+results.push(...(await benchSync(cacheDir, count, quick ? 1000 : 10_000, progress)));
+results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));
 
 for (const r of results) {
   if (json) process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -1,12 +1,15 @@
 import { Command } from "commander";
 import { ConfigError, formatConfigError } from "../config/load-config.js";
-import { openCliDatabase, openCliStore } from "./cli-storage.js";
+import { cliConfig, openCliDatabase, openCliStore } from "./cli-storage.js";
 import { registerAllowlistCommand } from "./commands/allowlist-command.js";
 import { registerConfigCommand } from "./commands/config-command.js";
 import { registerDemoCommand } from "./commands/demo-command.js";
 import { registerJournalCommand } from "./commands/journal-command.js";
+import { registerModeCommand } from "./commands/mode-command.js";
+import { registerReadersCommand } from "./commands/readers-command.js";
 import { registerRunCommand } from "./commands/run-command.js";
 import { registerSimCommand } from "./commands/sim-command.js";
+import { registerSyncCommand } from "./commands/sync-command.js";
 import { registerTokenCommand } from "./commands/token-command.js";
 import { packageVersion } from "./package-version.js";
 
@@ -21,8 +24,15 @@ registerDemoCommand(program);
 registerConfigCommand(program);
 registerAllowlistCommand(program, () => openCliStore(program));
 registerJournalCommand(program, () => openCliDatabase(program));
+registerModeCommand(program, () => ({
+  db: openCliDatabase(program),
+  gate: cliConfig(program).gate,
+  configMode: cliConfig(program).policy.mode,
+}));
 registerTokenCommand(program);
 registerSimCommand(program);
+registerReadersCommand(program);
+registerSyncCommand(program, () => cliConfig(program));
 
 try {
   await program.parseAsync(process.argv);

@@ -209,7 +209,7 @@ describe("setConfigValue", () => {
     const before = read();
     setConfigValue(file, "mqtt.url", "mqtt://127.0.0.1:1883");
     expectOnlyInserted(before, read(), ["mqtt:", "  url: mqtt://127.0.0.1:1883"]);
-    expect(loadConfig(file).mqtt).toEqual({ url: "mqtt://127.0.0.1:1883" });
+    expect(loadConfig(file).mqtt).toMatchObject({ url: "mqtt://127.0.0.1:1883" });
   });
 
   it("appends a list item at index = length, and no further", () => {

@@ -1,5 +1,8 @@
 import { z } from "zod";
 import { ASSURANCE_LEVELS } from "../daemon/allowlist/credential.js";
+import { checkMqttRelays, mqttSchema, relayDriverSchema } from "./mqtt-schema.js";
+import { checkReaderSources, readerSourceSchema } from "./reader-schema.js";
+import { syncSchema } from "./sync-schema.js";
 
 /**
  * The one schema of passgate's YAML config: the source of its types, defaults and error
@@ -138,13 +141,11 @@ const policySchema = z
   );
 export type PolicyConfig = z.infer<typeof policySchema>;
 
-const stdinSourceSchema = z.strictObject({ type: z.literal("stdin") });
-
 const readerSchema = z.strictObject({
   id: name,
   direction: z.enum(DIRECTIONS),
-  /** Where scans come from. More source types arrive with the reader bridge. */
-  source: z.discriminatedUnion("type", [stdinSourceSchema]),
+  /** Where scans come from: stdin, serial, hid or mqtt (config/reader-schema.ts). */
+  source: readerSourceSchema,
 });
 export type ReaderConfig = z.infer<typeof readerSchema>;
 
@@ -152,32 +153,12 @@ const relaySchema = z.strictObject({
   id: name,
   /** Which reader's grants open this relay. */
   reader: name,
-  driver: z.discriminatedUnion("type", [z.strictObject({ type: z.literal("log") })]),
+  /** log, generic, tasmota, shelly-gen1 or shelly-gen2 (config/mqtt-schema.ts, docs/relays.md). */
+  driver: relayDriverSchema,
   /** How long the relay is pulsed open. */
   pulse: durationSchema.prefault("1s"),
 });
 export type RelayConfig = z.infer<typeof relaySchema>;
-
-const mqttSchema = z.strictObject({
-  url: z
-    .string()
-    .regex(
-      /^(mqtts?|wss?|tcp|ssl):\/\/.+/,
-      "expected a broker URL such as mqtt://127.0.0.1:1883 or mqtts://…",
-    ),
-  username: z.string().optional(),
-  /** A file holding the password, so the secret stays out of the config. */
-  passwordFile: z.string().optional(),
-  clientId: z.string().optional(),
-  tls: z
-    .strictObject({
-      ca: z.string().optional(),
-      cert: z.string().optional(),
-      key: z.string().optional(),
-      rejectUnauthorized: z.boolean().default(true),
-    })
-    .optional(),
-});
 
 const base64urlKey = z
   .string()
@@ -225,6 +206,7 @@ export const configSchema = z
       .prefault({}),
     mqtt: mqttSchema.optional(),
     registry: registrySchema.optional(),
+    sync: syncSchema.prefault({}),
     readers: z.array(readerSchema).default([]),
     relays: z.array(relaySchema).default([]),
     policy: policySchema.prefault({}),
@@ -238,6 +220,8 @@ export const configSchema = z
     (c, ctx) => {
       checkUniqueIds(c.readers, "readers", ctx);
       checkUniqueIds(c.relays, "relays", ctx);
+      checkReaderSources(c, ctx);
+      checkMqttRelays(c, ctx);
       // Two readers on one stdin would each see every line: each scan decided twice.
       c.readers.forEach((reader, i) => {
         if (reader.source.type === "stdin" && c.readers.findIndex((r) => r.source.type === "stdin") < i) {

@@ -2,15 +2,19 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import type { Config, ReaderConfig } from "../config/schema.js";
-import type { Scan, ScanRejection, ScanSource } from "../reader-bridge/scan-source.js";
-import { StreamScanSource } from "../reader-bridge/stdin-scan-source.js";
-import { LogRelayDriver } from "./actuate/log-relay-driver.js";
-import type { RelayDriver } from "./actuate/relay-driver.js";
+import { openReaderDevices } from "../reader-bridge/reader-devices.js";
+import { startReaders } from "../reader-bridge/reader-set.js";
+import type { Scan, ScanRejection } from "../reader-bridge/scan-source.js";
+import { stalenessBudgets, startRegistrySync } from "../sync/start-sync.js";
+import { type GateMqttSession, startActuation } from "./actuate/start-actuation.js";
 import { SqliteAllowlistStore } from "./allowlist/sqlite-allowlist-store.js";
 import { Gate, type ScanOutcome } from "./gate/gate.js";
 import { Journal } from "./journal/journal.js";
 import { describeError } from "./log/describe-error.js";
 import type { Logger } from "./log/logger.js";
+import { gateMqttSetup } from "./mqtt/gate-mqtt-setup.js";
+import { createMqttClient } from "./mqtt/mqtt-client-options.js";
+import { MqttConnection } from "./mqtt/mqtt-connection.js";
 import type { Clock } from "./ports/clock.js";
 import { migrateGateState } from "./state/gate-state-schema.js";
 import { LockoutTracker } from "./state/lockout-tracker.js";
@@ -34,13 +38,13 @@ export interface RunningDaemon {
   readonly gate: Gate;
   /** Resolves when every reader source has ended (stdin closed) or `stop` was called. */
   readonly done: Promise<void>;
+  /** Pull the allowlist now (the registry's MQTT push); does nothing without `registry:`. */
+  requestSync(): void;
   stop(): Promise<void>;
 }
 
 /** How often accepted (credential, step) pairs that can no longer verify are pruned. */
 const REPLAY_PRUNE_MS = 60_000;
-/** A grant is actuated only this soon after the scan; later, the person has gone. */
-const OPEN_DEADLINE_MS = 2_000;
 
 /**
  * The composition root: the one place that opens the database and creates readers and
@@ -62,8 +66,36 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const { policy } = config;
   const replay = new ReplayGuard(db);
   const mode = ModeStore.load(db, { mode: policy.mode, since: io.clock.now(), source: "config" });
+
+  // The gate's one MQTT session (with `mqtt:`), shared by relays, events and requests (docs/mqtt.md).
+  let mqtt: GateMqttSession | undefined;
+  if (config.mqtt !== undefined) {
+    const setup = gateMqttSetup(config, config.mqtt);
+    const client = createMqttClient(config.mqtt, setup.options);
+    mqtt = {
+      connection: new MqttConnection(client, { ...setup, logger: log.child({ component: "mqtt" }) }),
+      clientId: setup.clientId,
+    };
+    await mqtt.connection.start();
+  }
+  const actuation = await startActuation(config, {
+    db,
+    mode,
+    journal,
+    allowlist,
+    clock: io.clock,
+    logger: log,
+    mqtt,
+  });
   const gate = new Gate(
-    { gate: config.gate, timezone: config.timezone, policy, window: config.token.window },
+    {
+      gate: config.gate,
+      timezone: config.timezone,
+      policy,
+      window: config.token.window,
+      staleness: stalenessBudgets(config),
+      passageSensed: actuation.passageSensed,
+    },
     {
       db,
       allowlist,
@@ -73,6 +105,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
       presence: new PresenceStore(db),
       lockout: new LockoutTracker(db, policy.lockout),
       mode,
+      relayAvailable: actuation.relayAvailable,
       clock: io.clock,
       logger: log.child({ component: "gate" }),
     },
@@ -91,11 +124,19 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   if (stats.count === 0)
     log.warn("the allowlist is empty: every scan will be denied until one is imported or synced");
 
-  const relays = config.relays.map((r) => ({
-    config: r,
-    driver: new LogRelayDriver(r.id, log.child({ component: "relay", relay: r.id })) as RelayDriver,
-  }));
-  for (const relay of relays) await relay.driver.start();
+  // Registry sync (only with `registry:`); a failing registry never stops the gate.
+  let registrySync: ReturnType<typeof startRegistrySync>;
+  try {
+    registrySync = startRegistrySync(config, {
+      db,
+      store: allowlist,
+      journal,
+      clock: io.clock,
+      logger: log.child({ component: "sync" }),
+    });
+  } catch (err) {
+    log.error({ err: describeError(err) }, "registry sync failed to start; the gate runs on its allowlist");
+  }
 
   const readerLog = log.child({ component: "reader" });
   const rejectedCounts = new Map<ScanRejection, number>();
@@ -115,43 +156,25 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
       },
       `${decision.result} ${decision.reason}`,
     );
-    if (decision.result === "granted" && outcome.entry !== undefined) {
-      for (const relay of relays.filter((r) => r.config.reader === reader.id)) {
-        relay.driver
-          .pulse({
-            ms: relay.config.pulse,
-            decisionId: outcome.entry.id,
-            notAfter: scan.at + OPEN_DEADLINE_MS,
-          })
-          .catch((err: unknown) =>
-            log.error({ relay: relay.config.id, err: describeError(err) }, "relay pulse failed"),
-          );
-      }
-    }
+    actuation.afterDecision(outcome, reader, scan);
     io.onDecision?.(outcome, scan);
+    return decision.result;
   };
 
-  const sources: { reader: ReaderConfig; source: ScanSource }[] = [];
-  const ended: Promise<void>[] = [];
-  for (const reader of config.readers) {
-    const source = new StreamScanSource(reader.id, io.stdin, io.clock);
-    try {
-      await source.start({
-        scan: onScan(reader),
-        rejected: (id, reason) => {
-          rejectedCounts.set(reason, (rejectedCounts.get(reason) ?? 0) + 1);
-          readerLog.warn({ reader: id, reason }, "scan input rejected");
-        },
-      });
-      sources.push({ reader, source });
-      ended.push(new Promise((resolve) => io.stdin.once("end", () => resolve())));
-    } catch (err) {
-      readerLog.error(
-        { reader: reader.id, err: describeError(err) },
-        "reader failed to start; the gate runs without it",
-      );
-    }
-  }
+  // Every configured reader, each isolated and retried (reader-bridge/reader-set.ts).
+  const readerDevices = openReaderDevices(config, readerLog);
+  const readers = await startReaders(
+    config.readers,
+    { clock: io.clock, logger: readerLog, stdin: io.stdin, ...readerDevices },
+    {
+      scan: (reader, scan) => onScan(reader)(scan),
+      rejected: (id, reason) => {
+        rejectedCounts.set(reason, (rejectedCounts.get(reason) ?? 0) + 1);
+        readerLog.warn({ reader: id, reason }, "scan input rejected");
+      },
+    },
+  );
+  const ended = readers.ended;
 
   const pruneTimer = setInterval(() => {
     try {
@@ -172,8 +195,11 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     if (stopped) return;
     stopped = true;
     clearInterval(pruneTimer);
-    for (const { source } of [...sources].reverse()) await source.stop();
-    for (const relay of [...relays].reverse()) await relay.driver.stop();
+    await readers.stop();
+    await readerDevices.close();
+    await actuation.stop();
+    await mqtt?.connection.stop();
+    await registrySync?.stop();
     db.close();
     await checkpointer.stop();
     log.info({ decisions: Object.fromEntries(gate.decisionCounts()) }, "gate stopped");
@@ -184,5 +210,5 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     ended.length === 0
       ? stoppedPromise
       : Promise.race([Promise.all(ended).then(() => undefined), stoppedPromise]);
-  return { gate, done, stop };
+  return { gate, done, stop, requestSync: () => registrySync?.requestSync() };
 }

@@ -8,14 +8,34 @@ export interface Scan {
   readonly at: number;
 }
 
-/** Why a source dropped input instead of delivering it. */
-export type ScanRejection = "too_long" | "control_characters" | "not_utf8";
+/**
+ * Why input was dropped instead of delivered. The first three come from the sources
+ * themselves; `framing` when a configured prefix/suffix or a payload's form is wrong;
+ * `rate_limited` and `duplicate` from the per-reader hygiene filter (scan-hygiene.ts).
+ */
+export const SCAN_REJECTIONS = [
+  "too_long",
+  "control_characters",
+  "not_utf8",
+  "framing",
+  "rate_limited",
+  "duplicate",
+] as const;
+export type ScanRejection = (typeof SCAN_REJECTIONS)[number];
+
+/** Connection state of a device-backed reader. */
+export type ReaderState = "connecting" | "connected" | "disconnected";
 
 export interface ScanSourceEvents {
   scan(scan: Scan): void;
   /** Input that was not delivered; counted and logged by the caller, never the text itself. */
   rejected(reader: string, reason: ScanRejection): void;
+  /** A device-backed source reports each change of its connection state; stdin never does. */
+  state?(reader: string, state: ReaderState): void;
 }
+
+/** What the person at the turnstile is told after a decision. */
+export type FeedbackResult = "granted" | "denied";
 
 /**
  * Where scans come from: a serial, HID or firmware reader, stdin, or a fake.
@@ -29,4 +49,9 @@ export interface ScanSource {
   readonly id: string;
   start(events: ScanSourceEvents): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Tells the reader's own beeper/LED the result, where the reader takes commands. Never
+   * rejects: a reader that is away just misses the feedback.
+   */
+  feedback?(result: FeedbackResult): Promise<void>;
 }

@@ -1,8 +1,10 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../daemon/ports/clock.js";
+import { MAX_TOKEN_CHARS } from "../daemon/verify/pg1-token.js";
 import type { Scan, ScanRejection } from "./scan-source.js";
 import { StreamScanSource } from "./stdin-scan-source.js";
+import { describeScanSourceContract } from "./testing/scan-source-contract.js";
 
 async function feed(chunks: (string | Buffer)[]): Promise<{ scans: string[]; rejected: ScanRejection[] }> {
   const input = new PassThrough();
@@ -46,3 +48,24 @@ describe("StreamScanSource", () => {
     expect(rejected).toEqual(["control_characters", "not_utf8"]);
   });
 });
+
+describeScanSourceContract(
+  "StreamScanSource (stdin)",
+  async () => {
+    const input = new PassThrough();
+    const write = async (bytes: Buffer) => {
+      input.write(bytes);
+    };
+    return {
+      source: new StreamScanSource("stdin", input, new FakeClock(5)),
+      // The stream source holds a line of a PG1 token's 512 characters plus an optional CR.
+      maxBytes: MAX_TOKEN_CHARS + 1,
+      sendScan: (bytes) => write(Buffer.concat([bytes, Buffer.from("\n")])),
+      sendRaw: write,
+      close: async () => {
+        input.end();
+      },
+    };
+  },
+  { hotPlug: false },
+);

@@ -15,6 +15,17 @@ export class LogRelayDriver implements RelayDriver {
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
 
+  async hold(open: boolean): Promise<void> {
+    this.logger.warn(
+      { relay: this.id, open },
+      open ? "relay held open (log only)" : "relay released (log only)",
+    );
+  }
+
+  available(): boolean {
+    return true;
+  }
+
   async pulse(command: PulseCommand): Promise<void> {
     this.pulseCount++;
     this.lastPulse = command;

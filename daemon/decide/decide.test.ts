@@ -4,6 +4,7 @@ import { type Credential, credentialSchema } from "../allowlist/credential.js";
 import type { VerificationResult } from "../verify/verify-token.js";
 import { type DecisionInput, decide, type GateState } from "./decide.js";
 import type { Decision } from "./reasons.js";
+import type { StalenessBudgets } from "./staleness.js";
 
 const policy = configSchema.parse({
   site: "demo-campus",
@@ -57,6 +58,7 @@ function input(
     now?: number;
     direction?: "in" | "out";
     antiPassback?: "off" | "hard" | "soft" | "timed";
+    staleness?: StalenessBudgets;
   } = {},
 ): DecisionInput {
   return {
@@ -66,6 +68,7 @@ function input(
       direction: over.direction ?? "in",
       timezone: "Europe/Moscow",
       policy: { ...policy, antiPassback: { mode: over.antiPassback ?? "hard", window: 300_000 } },
+      staleness: over.staleness,
     },
     state: { mode: "normal", replayed: false, ...over.state },
     now: over.now ?? TUESDAY_NOON,
@@ -266,7 +269,108 @@ const cases: [string, DecisionInput, Partial<Decision>][] = [
     input({ now: at("2026-11-29T09:00:00Z"), state: { lastPassage: { direction: "in", at: 0 } } }),
     { result: "denied", reason: "outside_schedule" },
   ],
+  ...stalenessCases(),
+  [
+    "relay offline: a scan that would be granted is denied",
+    input({ state: { relayAvailable: false } }),
+    { result: "denied", reason: "relay_offline" },
+  ],
+  [
+    "relay offline: a scan that fails anyway keeps its own reason",
+    input({ credential: credential({ status: "revoked" }), state: { relayAvailable: false } }),
+    { result: "denied", reason: "revoked" },
+  ],
+  [
+    "relay offline: free passage still grants (the fail-safe relay is held open)",
+    input({ state: { mode: "free", relayAvailable: false } }),
+    { result: "granted", reason: "free_passage" },
+  ],
+  [
+    "relay available: granted",
+    input({ state: { relayAvailable: true } }),
+    { result: "granted", reason: "ok" },
+  ],
 ];
+
+/** Visitors may pass on a 12 h old allowlist, staff and students on one up to 7 days old. */
+function stalenessCases(): [string, DecisionInput, Partial<Decision>][] {
+  const H = 3_600_000;
+  const budgets: StalenessBudgets = { byRole: { visitor: 12 * H, staff: 168 * H, student: 168 * H } };
+  const visitor = credential({ roles: ["visitor"], assurance: "confirmed" });
+  return [
+    [
+      "stale: a visitor at 12 h exactly still passes",
+      input({ credential: visitor, staleness: budgets, state: { allowlistAge: 12 * H } }),
+      { result: "granted", rule: "visitors" },
+    ],
+    [
+      "stale: a visitor 1 ms over 12 h",
+      input({ credential: visitor, staleness: budgets, state: { allowlistAge: 12 * H + 1 } }),
+      { result: "denied", reason: "allowlist_stale" },
+    ],
+    [
+      "stale: a student on a 3 day old list passes",
+      input({ staleness: budgets, state: { allowlistAge: 72 * H } }),
+      { result: "granted" },
+    ],
+    [
+      "stale: a student on an 8 day old list",
+      input({ staleness: budgets, state: { allowlistAge: 192 * H } }),
+      { result: "denied", reason: "allowlist_stale" },
+    ],
+    [
+      "stale: a visitor who is also staff gets the longer budget",
+      input({
+        credential: credential({ roles: ["visitor", "staff"] }),
+        staleness: budgets,
+        state: { allowlistAge: 72 * H },
+      }),
+      { result: "granted", rule: "staff" },
+    ],
+    [
+      "stale: a role without a budget and no default never goes stale",
+      input({
+        credential: credential({ roles: ["alumni"], zones: ["library"] }),
+        staleness: budgets,
+        state: { allowlistAge: 1000 * H },
+      }),
+      { result: "granted", rule: "library" },
+    ],
+    [
+      "stale: the default budget covers roles not named",
+      input({
+        credential: credential({ roles: ["alumni"], zones: ["library"] }),
+        staleness: { ...budgets, default: 24 * H },
+        state: { allowlistAge: 25 * H },
+      }),
+      { result: "denied", reason: "allowlist_stale" },
+    ],
+    [
+      "stale: a never-synced allowlist (no age) is stale for a budgeted role",
+      input({ staleness: budgets }),
+      { result: "denied", reason: "allowlist_stale" },
+    ],
+    [
+      "stale: no budgets configured, any age passes",
+      input({ state: { allowlistAge: 10_000 * H } }),
+      { result: "granted" },
+    ],
+    [
+      "stale: revoked is reported before staleness",
+      input({
+        credential: credential({ status: "revoked" }),
+        staleness: budgets,
+        state: { allowlistAge: 1000 * H },
+      }),
+      { result: "denied", reason: "revoked" },
+    ],
+    [
+      "stale: lockdown still wins",
+      input({ staleness: budgets, state: { mode: "lockdown", allowlistAge: 1000 * H } }),
+      { result: "denied", reason: "lockdown" },
+    ],
+  ];
+}
 
 describe("decide", () => {
   it.each(cases)("%s", (_name, given, expected) => {

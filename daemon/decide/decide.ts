@@ -3,12 +3,15 @@ import { ASSURANCE_LEVELS, type AssuranceLevel, type Credential } from "../allow
 import type { VerificationResult } from "../verify/verify-token.js";
 import { type Decision, type DecisionFlag, type DenyReason, deny } from "./reasons.js";
 import { type LocalTime, localTime, scheduleOpen } from "./schedule.js";
+import { type StalenessBudgets, stalenessBudget } from "./staleness.js";
 
 /** The gate facts a decision depends on, from config. */
 export interface GateContext {
   readonly direction: Direction;
   readonly timezone: string;
   readonly policy: PolicyConfig;
+  /** Per-role limits on the allowlist's age; absent: the allowlist never goes stale. */
+  readonly staleness?: StalenessBudgets | undefined;
 }
 
 /** A person's last passage through this gate's zone. */
@@ -26,6 +29,10 @@ export interface GateState {
   /** Epoch ms until which the credential is locked out; absent when it is not. */
   readonly lockedUntil?: number | undefined;
   readonly lastPassage?: LastPassage | undefined;
+  /** ms since the allowlist's last verified sync; absent or Infinity: never synced. */
+  readonly allowlistAge?: number | undefined;
+  /** false when a relay this scan would open is known to be offline; absent: available. */
+  readonly relayAvailable?: boolean | undefined;
 }
 
 export interface DecisionInput {
@@ -44,8 +51,8 @@ export interface DecisionInput {
  * into `internal_error`.
  *
  * Order of checks: gate mode; lockout; token verification; replay; credential status;
- * validity dates; rules (roles or zone grants, direction, assurance, schedule);
- * anti-passback.
+ * allowlist staleness (the credential's role budget); validity dates; rules (roles or zone grants, direction, assurance, schedule);
+ * anti-passback; relay availability.
  */
 export function decide(input: DecisionInput): Decision {
   try {
@@ -67,6 +74,10 @@ function decideUnsafe({ verification, credential, gate, state, now }: DecisionIn
   if (state.replayed) return deny("replayed");
   if (credential.status === "suspended") return deny("suspended");
   if (credential.status !== "active") return deny("revoked");
+  if (gate.staleness !== undefined) {
+    const age = state.allowlistAge ?? Number.POSITIVE_INFINITY;
+    if (age > stalenessBudget(credential.roles, gate.staleness)) return deny("allowlist_stale");
+  }
   if (credential.validFrom !== undefined && now < credential.validFrom)
     return deny("credential_not_yet_valid");
   if (credential.validUntil !== undefined && now >= credential.validUntil) return deny("credential_expired");
@@ -78,6 +89,9 @@ function decideUnsafe({ verification, credential, gate, state, now }: DecisionIn
   const apb = antiPassback(gate, state.lastPassage, now);
   if (apb === "deny") return deny("anti_passback");
   if (apb === "flag") flags.push("anti_passback_soft");
+  // Last, so a scan that fails anyway keeps its real reason, and a token is not spent on a
+  // gate that cannot open (a denial accepts no replay pair and moves no presence).
+  if (state.relayAvailable === false) return deny("relay_offline");
   return { result: "granted", reason: "ok", flags, rule: admitted.name };
 }
 

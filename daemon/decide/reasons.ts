@@ -15,6 +15,8 @@ export const DENY_REASONS = [
   "locked_out",
   "suspended",
   "revoked",
+  /** The allowlist is older (since its last verified sync) than the budget of the credential's roles. */
+  "allowlist_stale",
   /** Before the credential's `validFrom`. */
   "credential_not_yet_valid",
   /** After the credential's `validUntil`. */
@@ -27,6 +29,8 @@ export const DENY_REASONS = [
   "assurance_too_low",
   /** The person's last passage in this zone was in the same direction. */
   "anti_passback",
+  /** The relay board that would open this gate is offline: the gate does not pretend to open. */
+  "relay_offline",
   /** Something failed on the decision path: the gate fails closed. */
   "internal_error",
 ] as const;

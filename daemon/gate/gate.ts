@@ -3,6 +3,7 @@ import type { AllowlistStore } from "../allowlist/allowlist-store.js";
 import type { Credential } from "../allowlist/credential.js";
 import { decide, type GateState } from "../decide/decide.js";
 import { type Decision, deny } from "../decide/reasons.js";
+import { allowlistAge, type StalenessBudgets } from "../decide/staleness.js";
 import type { Journal } from "../journal/journal.js";
 import type { JournalEntry } from "../journal/journal-entry.js";
 import { describeError } from "../log/describe-error.js";
@@ -23,6 +24,10 @@ export interface GateSettings {
   readonly policy: PolicyConfig;
   /** Token window in steps, as the verifier uses it. */
   readonly window: number;
+  /** Per-role allowlist age budgets (`sync.staleness`); absent: never stale. */
+  readonly staleness?: StalenessBudgets | undefined;
+  /** Readers whose passages a rotation sensor confirms (daemon/passage): their grants move no presence. */
+  readonly passageSensed?: ((readerId: string) => boolean) | undefined;
 }
 
 export interface GateParts {
@@ -34,6 +39,8 @@ export interface GateParts {
   readonly presence: PresenceStore;
   readonly lockout: LockoutTracker;
   readonly mode: ModeStore;
+  /** Whether the relays a reader's grants open are reachable (daemon/actuate); absent: always. */
+  readonly relayAvailable?: ((readerId: string) => boolean) | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -86,8 +93,16 @@ export class Gate {
       decision = decide({
         verification,
         credential,
-        gate: { direction: reader.direction, timezone: this.settings.timezone, policy: this.settings.policy },
-        state: this.stateFor(token, credential, verification, now),
+        gate: {
+          direction: reader.direction,
+          timezone: this.settings.timezone,
+          policy: this.settings.policy,
+          staleness: this.settings.staleness,
+        },
+        state: {
+          ...this.stateFor(token, credential, verification, now),
+          relayAvailable: this.parts.relayAvailable?.(reader.id),
+        },
         now,
       });
     } catch (err) {
@@ -131,6 +146,10 @@ export class Gate {
       replayed: verification.ok && this.parts.replay.seen(credential.id, verification.step),
       lockedUntil: this.parts.lockout.lockedUntil(credential.id, now),
       lastPassage: this.parts.presence.last(credential.person, this.settings.policy.zone),
+      allowlistAge:
+        this.settings.staleness === undefined
+          ? undefined
+          : allowlistAge(this.parts.allowlist.stats().syncedAt, now),
     };
   }
 
@@ -159,8 +178,10 @@ export class Gate {
           verification.step,
           replayExpiry(verification.step, verification.period, this.settings.window),
         );
-        // Until a passage sensor confirms passages, a grant counts as one.
-        presence.record(credential.person, this.settings.policy.zone, reader.direction, now);
+        // Without a passage sensor a grant counts as a passage; with one, the sensor decides.
+        if (this.settings.passageSensed?.(reader.id) !== true) {
+          presence.record(credential.person, this.settings.policy.zone, reader.direction, now);
+        }
       }
       const data: Record<string, unknown> = {};
       if (decision.flags.length > 0) data.flags = [...decision.flags];

@@ -54,6 +54,19 @@ export const JOURNAL_MIGRATIONS = [
       END;
     `,
   },
+  {
+    version: 2,
+    // Where the kept chain starts once uploaded entries are pruned: the seq and hash of
+    // the last entry removed. verify() starts from it instead of the genesis hash.
+    up: `
+      CREATE TABLE journal_anchor (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO journal_anchor (singleton, seq, hash) VALUES (1, 0, '${GENESIS_HASH}');
+    `,
+  },
 ] as const;
 
 /** The message of the `journal_follows_head` refusal, to tell it from other errors. */

@@ -362,3 +362,70 @@ describe("Journal.verify detects tampering", () => {
     });
   });
 });
+
+describe("Journal.prune (retention of uploaded entries)", () => {
+  function filled(n: number) {
+    const dir = mkdtempSync(join(tmpdir(), "passgate-prune-"));
+    const db = openDatabase(join(dir, "j.db"));
+    const journal = Journal.open(db);
+    for (let i = 1; i <= n; i++) {
+      journal.append({
+        kind: "decision",
+        at: i * 1000,
+        gate: "g",
+        reader: "in",
+        direction: "in",
+        credential: String(i),
+        person: null,
+        step: i,
+        result: "granted",
+        reason: "ok",
+        data: {},
+      });
+    }
+    return { db, journal };
+  }
+
+  it("removes acknowledged old entries and the rest of the chain still verifies", () => {
+    const { journal } = filled(10);
+    expect(journal.prune(6, 5_500)).toBe(5);
+    expect(journal.anchor().seq).toBe(5);
+    expect(journal.count()).toBe(5);
+    expect(journal.verify()).toMatchObject({ ok: true, entries: 5, head: { seq: 10 } });
+    journal.append({
+      kind: "system",
+      at: 11_000,
+      gate: "g",
+      reader: null,
+      direction: null,
+      credential: null,
+      person: null,
+      step: null,
+      result: null,
+      reason: null,
+      data: {},
+    });
+    expect(journal.verify()).toMatchObject({ ok: true, entries: 6 });
+  });
+
+  it("never removes the head entry, nor more than asked", () => {
+    const { journal } = filled(3);
+    expect(journal.prune(3, 1e12)).toBe(2);
+    expect(journal.verify()).toMatchObject({ ok: true, entries: 1, head: { seq: 3 } });
+    expect(journal.prune(3, 1e12)).toBe(0);
+    const big = filled(50).journal;
+    expect(big.prune(49, 1e12, 20)).toBe(20);
+    expect(big.verify().ok).toBe(true);
+  });
+
+  it("still detects an entry deleted after the anchor, and an edited anchor", () => {
+    const { db, journal } = filled(10);
+    journal.prune(4, 1e12);
+    db.prepare("DELETE FROM journal WHERE seq = 7").run();
+    expect(journal.verify()).toMatchObject({ ok: false, problem: "missing_entries", firstBadSeq: 7 });
+    const other = filled(10);
+    other.journal.prune(4, 1e12);
+    other.db.prepare("UPDATE journal_anchor SET seq = 3").run();
+    expect(other.journal.verify()).toMatchObject({ ok: false, problem: "missing_entries" });
+  });
+});

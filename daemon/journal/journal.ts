@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Statement } from "better-sqlite3";
 import { type Db, SchemaTooNewError } from "../store/database.js";
-import { canonicalJson, hashStoredEntry } from "./hash-chain.js";
+import { canonicalJson, GENESIS_HASH, hashStoredEntry } from "./hash-chain.js";
 import { type JournalEntry, type JournalHead, type JournalRecord, MAX_DATA_CHARS } from "./journal-entry.js";
 import {
   JournalConflictError,
@@ -208,7 +208,39 @@ export class Journal {
   verify(): VerifyReport {
     return this.db.transaction(() => {
       const head = this.headStmt.get() ?? { seq: -1, hash: "(no head row)" };
-      return verifyChain(this.allStmt.iterate(), head);
+      return verifyChain(this.allStmt.iterate(), head, this.anchor());
+    })();
+  }
+
+  /** The last pruned entry (seq 0 and the genesis hash when nothing was pruned). */
+  anchor(): JournalHead {
+    const row = this.db.prepare("SELECT seq, hash FROM journal_anchor WHERE singleton = 1").get() as
+      | JournalHead
+      | undefined;
+    return row ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /**
+   * Removes the oldest entries, up to `maxEntries` of them, with seq ≤ `throughSeq` and
+   * time before `before` (epoch ms), and moves the anchor to the last one removed so the
+   * rest of the chain still verifies. The caller decides what may go (sync passes only
+   * entries the registry acknowledged). Never removes the head entry. Returns how many.
+   */
+  prune(throughSeq: number, before: number, maxEntries = 10_000): number {
+    return this.db.transaction(() => {
+      const head = this.headStmt.get()?.seq ?? 0;
+      const anchor = this.anchor();
+      const last = this.db
+        .prepare<[number, number, number, number], JournalHead>(
+          "SELECT seq, hash FROM journal WHERE seq > ? AND seq <= ? AND seq < ? AND at < ? ORDER BY seq DESC LIMIT 1",
+        )
+        .get(anchor.seq, Math.min(throughSeq, anchor.seq + maxEntries), head, before);
+      if (last === undefined) return 0;
+      const removed = this.db.prepare("DELETE FROM journal WHERE seq <= ?").run(last.seq).changes;
+      this.db
+        .prepare("UPDATE journal_anchor SET seq = ?, hash = ? WHERE singleton = 1")
+        .run(last.seq, last.hash);
+      return removed;
     })();
   }
 

@@ -43,10 +43,15 @@ interface Finding {
  * over the stored text, checks seq runs 1, 2, 3… and each prev_hash links to the entry
  * before. Pure: no I/O of its own.
  */
-export function verifyChain(rows: Iterable<JournalRow>, recordedHead: JournalHead): VerifyReport {
+export function verifyChain(
+  rows: Iterable<JournalRow>,
+  recordedHead: JournalHead,
+  /** Where the kept chain starts: the last pruned entry (genesis when none was pruned). */
+  anchor: JournalHead = { seq: 0, hash: GENESIS_HASH },
+): VerifyReport {
   let entries = 0;
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
+  let expectedSeq = anchor.seq + 1;
+  let prevHash = anchor.hash;
   let finding: Finding | undefined;
   for (const row of rows) {
     entries++;
@@ -55,7 +60,7 @@ export function verifyChain(rows: Iterable<JournalRow>, recordedHead: JournalHea
     expectedSeq = row.seq + 1;
     prevHash = row.hash;
   }
-  const head = entries === 0 ? null : { seq: expectedSeq - 1, hash: prevHash };
+  const head = entries === 0 && anchor.seq === 0 ? null : { seq: expectedSeq - 1, hash: prevHash };
   finding ??= checkHead(expectedSeq - 1, prevHash, recordedHead);
   if (finding === undefined) return { ok: true, entries, head };
   return { ok: false, entries, head, ...finding };
@@ -78,7 +83,7 @@ function checkRow(row: JournalRow, expectedSeq: number, prevHash: string): Findi
     return { firstBadSeq: row.seq, problem: "hash_mismatch", message: "entry edited (hash mismatch)" };
   }
   if (row.prev_hash !== prevHash) {
-    const before = row.seq === 1 ? "the start of the chain" : `#${row.seq - 1}`;
+    const before = row.seq === 1 ? "the start of the chain" : `#${row.seq - 1} (or the pruning anchor)`;
     return {
       firstBadSeq: row.seq,
       problem: "broken_link",

@@ -1,0 +1,117 @@
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { EXAMPLE_TRUST } from "../../daemon/allowlist/testdata/test-bodies.js";
+import { Journal } from "../../daemon/journal/journal.js";
+import { openDatabase } from "../../daemon/store/database.js";
+import type { RegistryServer } from "../../sim/registry/registry-server.js";
+import { GateDb, GOOD_TOKEN, put, SITE, startRegistry } from "../../sync/testdata/sync-fixture.js";
+import { repoRoot } from "../../test/run-cli.js";
+
+let server: RegistryServer;
+let url: string;
+let tmp: GateDb;
+
+beforeAll(async () => {
+  const started = startRegistry();
+  server = started.server;
+  url = await started.url;
+});
+afterAll(() => server.stop());
+beforeEach(() => {
+  tmp = new GateDb();
+});
+afterEach(() => tmp.close());
+
+/** The CLI in a child process, without blocking this process (it serves the registry). */
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", `${repoRoot}cli/main.ts`, ...args],
+      { cwd: repoRoot, env: { ...process.env, PASSGATE_CONFIG: "" }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function writeConfig(token: string): string {
+  const tokenFile = join(tmp.dir, "token");
+  writeFileSync(tokenFile, token);
+  const file = join(tmp.dir, "gate.yaml");
+  const keys = Object.entries(EXAMPLE_TRUST)
+    .map(([id, key]) => `    ${id}: ${key}`)
+    .join("\n");
+  writeFileSync(
+    file,
+    `site: ${SITE}\ngate: main-1\ntimezone: Europe/Moscow\nstorage:\n  path: ${join(tmp.dir, "cli.db")}\nregistry:\n  url: ${url}\n  tokenFile: ${tokenFile}\n  trustedKeys:\n${keys}\n`,
+  );
+  return file;
+}
+
+describe("passgate sync", () => {
+  it("`sync now` pulls and uploads; `sync status --json` shows what happened", async () => {
+    const version = server.publish([put(1), put(2)]);
+    const config = writeConfig(GOOD_TOKEN);
+    const db = openDatabase(join(tmp.dir, "cli.db"));
+    const journal = Journal.open(db);
+    for (let i = 0; i < 3; i++)
+      journal.append({
+        kind: "decision",
+        at: Date.now(),
+        gate: "main-1",
+        reader: "in",
+        direction: "in",
+        credential: "1",
+        person: "p-1",
+        step: i,
+        result: "granted",
+        reason: "ok",
+        data: {},
+      });
+    db.close();
+
+    const now = await cli(["-c", config, "sync", "now"]);
+    expect(now.stdout).toContain(`allowlist snapshot v${version} applied: 2 credentials`);
+    expect(now.stdout).toContain("uploaded 3 events; backlog 0");
+    expect(now.code).toBe(0);
+    // Not a terminal: progress goes out as log lines.
+    expect(now.stderr).toContain("snapshot download");
+
+    const status = await cli(["-c", config, "sync", "status", "--json"]);
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.stdout) as Record<string, unknown>;
+    expect(parsed).toMatchObject({
+      registry: url,
+      site: SITE,
+      version,
+      credentials: 2,
+      lastError: null,
+      backlog: 0,
+      stopped: false,
+    });
+    expect(parsed.ageSeconds).toBeLessThan(60);
+
+    const text = await cli(["-c", config, "sync", "status"]);
+    expect(text.stdout).toMatch(/allowlist:\s+v\d+, 2 credentials/);
+    expect(text.stdout).toMatch(/event backlog:\s+0/);
+  }, 60_000);
+
+  it("`sync now` with a refused token says so and exits 1; status shows it stopped", async () => {
+    const config = writeConfig("not-the-token");
+    const now = await cli(["-c", config, "sync", "now"]);
+    expect(now.code).toBe(1);
+    expect(now.stdout).toContain("pull failed (unauthorized)");
+    expect(now.stdout).not.toContain("not-the-token");
+    const status = JSON.parse((await cli(["-c", config, "sync", "status", "--json"])).stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(status).toMatchObject({ stopped: true, lastErrorCode: "unauthorized", version: null });
+    expect(String(status.lastError)).toContain("sync is stopped until registry.url or the token");
+  }, 60_000);
+});

@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+// schema.ts imports this file, so importing its `durationSchema` back would be a cycle
+// evaluated before it is defined; the same duration syntax, parsed here.
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const EXPECTED = "expected a duration such as 500ms, 30s, 5m, 12h or 7d";
+const durationSchema = z
+  .string({ error: EXPECTED })
+  .regex(/^\d+(ms|s|m|h|d)$/, EXPECTED)
+  .transform((s) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(s) ?? [];
+    return Number(amount) * (UNITS[unit ?? "ms"] ?? 1);
+  });
+
+/**
+ * The `sync:` section: how the gate keeps its allowlist fresh and hands back its events
+ * (docs/sync.md). The registry itself (url, token, trusted keys, poll interval) stays
+ * under `registry:`; without `registry:` this section is inert.
+ */
+export const syncSchema = z.strictObject({
+  /**
+   * Allowlist age (time since the last verified sync) after which a credential holding
+   * this role is denied with `allowlist_stale`. A credential with several roles gets the
+   * longest budget of its roles; a role without a budget here gets `defaultStaleness`.
+   */
+  staleness: z.record(z.string().min(1), durationSchema).default({}),
+  /** Budget of roles not named under `staleness`; absent = those roles never go stale. */
+  defaultStaleness: durationSchema.optional(),
+  /** Events per upload request. */
+  uploadBatch: z.number().int().min(1).max(5000).default(500),
+  /**
+   * Journal entries the registry acknowledged are kept this long, then pruned (the hash
+   * chain stays verifiable from an anchor). Entries not yet uploaded are never pruned.
+   */
+  keepUploaded: durationSchema.prefault("30d"),
+  /** How often the journal is checked for events to upload. */
+  uploadInterval: durationSchema.prefault("10s"),
+  backoff: z
+    .strictObject({
+      /** First retry delay after a network error, 429 or 5xx; doubles up to `max`. */
+      initial: durationSchema.prefault("2s"),
+      max: durationSchema.prefault("10m"),
+    })
+    .prefault({}),
+  /** One HTTP request (headers and body) may take this long before it is abandoned and retried. */
+  requestTimeout: durationSchema.prefault("10m"),
+});
+export type SyncConfig = z.infer<typeof syncSchema>;

@@ -1,0 +1,88 @@
+import { describeError } from "../log/describe-error.js";
+import type { Logger } from "../log/logger.js";
+import type { ConfiguredRelay } from "./create-relay-drivers.js";
+import { RelayError } from "./relay-driver.js";
+
+/** What became of one relay's pulse for one decision. */
+export interface PulseResult {
+  readonly relay: string;
+  readonly decisionId: string;
+  readonly result: "opened" | "failed";
+  /** The RelayError code, when it failed. */
+  readonly error?: string | undefined;
+}
+
+/**
+ * The gate's relays, grouped by the reader whose grants open them. Knows whether a
+ * reader's relays are reachable (the gate asks before deciding) and pulses them on a
+ * grant, reporting each result; a pulse never throws into the scan path.
+ */
+export class RelaySet {
+  constructor(
+    private readonly relays: readonly ConfiguredRelay[],
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    for (const r of this.relays) await r.driver.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const r of [...this.relays].reverse()) await r.driver.stop();
+  }
+
+  /** True when every relay of `readerId` can be reached now (true when it has none). */
+  availableFor(readerId: string): boolean {
+    return this.relays.every((r) => r.config.reader !== readerId || r.driver.available());
+  }
+
+  /** Holds every relay open (free passage) or releases them; failures are logged, the hold is kept. */
+  async holdAll(open: boolean): Promise<void> {
+    for (const r of this.relays) {
+      try {
+        await r.driver.hold(open);
+      } catch (err) {
+        this.logger.error({ relay: r.config.id, open, err: describeError(err) }, "relay hold not sent yet");
+      }
+    }
+  }
+
+  /** Relay id → reachable, for the retained gate state. */
+  availability(): Record<string, boolean> {
+    return Object.fromEntries(this.relays.map((r) => [r.config.id, r.driver.available()]));
+  }
+
+  has(relayId: string): boolean {
+    return this.relays.some((r) => r.config.id === relayId);
+  }
+
+  /** Pulses the relays of `readerId` (or the one relay `relayId`) for their configured time. */
+  open(
+    target: { readonly readerId: string } | { readonly relayId: string },
+    decisionId: string,
+    notAfter: number,
+    report: (result: PulseResult) => void,
+  ): Promise<PulseResult[]> {
+    const chosen = this.relays.filter((r) =>
+      "readerId" in target ? r.config.reader === target.readerId : r.config.id === target.relayId,
+    );
+    return Promise.all(
+      chosen.map(async (r): Promise<PulseResult> => {
+        let result: PulseResult;
+        try {
+          await r.driver.pulse({ ms: r.config.pulse, decisionId, notAfter });
+          result = { relay: r.config.id, decisionId, result: "opened" };
+        } catch (err) {
+          const code = err instanceof RelayError ? err.code : "error";
+          this.logger.error(
+            { relay: r.config.id, decisionId, err: describeError(err) },
+            "relay pulse failed",
+          );
+          result = { relay: r.config.id, decisionId, result: "failed", error: code };
+        }
+        report(result);
+        return result;
+      }),
+    );
+  }
+}

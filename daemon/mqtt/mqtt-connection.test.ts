@@ -1,0 +1,88 @@
+import { connect } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mqttSchema } from "../../config/mqtt-schema.js";
+import { TestMosquitto, waitUntil } from "../../test/mosquitto.js";
+import { createLogger } from "../log/logger.js";
+import { gateMqttSetup } from "./gate-mqtt-setup.js";
+import { createMqttClient, mqttClientOptions } from "./mqtt-client-options.js";
+import { MqttConnection, topicMatches } from "./mqtt-connection.js";
+
+const logger = createLogger({ level: "silent" });
+let broker: TestMosquitto;
+beforeAll(async () => {
+  broker = await TestMosquitto.start();
+});
+afterAll(async () => {
+  await broker.close();
+});
+
+describe("mqttClientOptions", () => {
+  it("MQTT 5, a retained offline will, no offline queue, TLS files and the password from its file", () => {
+    const files: Record<string, string> = { "/pw": "s3cret\n", "/ca": "CA", "/crt": "CRT", "/key": "KEY" };
+    const config = mqttSchema.parse({
+      url: "mqtts://broker:8883",
+      username: "gate",
+      passwordFile: "/pw",
+      tls: { ca: "/ca", cert: "/crt", key: "/key" },
+    });
+    const o = mqttClientOptions(config, { site: "s", gate: "g", statusTopic: "passgate/s/g/status" }, (p) =>
+      Buffer.from(files[p] ?? ""),
+    );
+    expect(o).toMatchObject({
+      protocolVersion: 5,
+      clientId: "passgate-s-g",
+      queueQoSZero: false,
+      reconnectPeriod: 0,
+      username: "gate",
+      password: "s3cret",
+      rejectUnauthorized: true,
+      will: { topic: "passgate/s/g/status", qos: 1, retain: true },
+    });
+    expect(o.will?.payload.toString()).toBe("offline");
+    expect(o.ca?.toString()).toBe("CA");
+    expect(o.key?.toString()).toBe("KEY");
+  });
+});
+
+describe("MqttConnection against mosquitto", () => {
+  it("publishes the birth, leaves the will on a crash, reconnects with backoff and never publishes while away", async () => {
+    const config = mqttSchema.parse({ url: broker.url, reconnectMin: "100ms", reconnectMax: "400ms" });
+    const setup = gateMqttSetup({ site: "s", gate: "conn-1" }, config);
+    const statuses: string[] = [];
+    const watcher = connect(broker.url, { protocolVersion: 5, reconnectPeriod: 100 });
+    watcher.on("message", (_t, p) => statuses.push(p.toString()));
+    await new Promise<void>((r) => watcher.once("connect", () => r()));
+    await watcher.subscribeAsync(setup.statusTopic);
+
+    const client = createMqttClient(config, setup.options);
+    const connection = new MqttConnection(client, { ...setup, logger });
+    await connection.start();
+    await waitUntil(() => statuses.at(-1) === "online", "the birth");
+
+    // A crash: the socket goes without a DISCONNECT, so the broker publishes the will.
+    client.stream.destroy();
+    await waitUntil(() => statuses.at(-1) === "offline", "the will");
+    await waitUntil(() => connection.connected, "the reconnect");
+    await waitUntil(() => statuses.at(-1) === "online", "a new birth");
+
+    await broker.down();
+    await waitUntil(() => !connection.connected, "the loss");
+    expect(connection.publish("x/y", "open")).toBe(false);
+    const downAt = Date.now();
+    await new Promise((r) => setTimeout(r, 700));
+    await broker.up();
+    await waitUntil(() => connection.connected, "the reconnect after the outage");
+    // Backoff capped at 400 ms: back within about that after the broker returns.
+    expect(Date.now() - downAt).toBeLessThan(700 + 2_000);
+    await waitUntil(() => watcher.connected, "the watcher");
+    await connection.stop();
+    await watcher.endAsync();
+  }, 30_000);
+
+  it("matches topic filters", () => {
+    expect(topicMatches("a/+/c", "a/b/c")).toBe(true);
+    expect(topicMatches("a/+/c", "a/b/d")).toBe(false);
+    expect(topicMatches("a/#", "a/b/c")).toBe(true);
+    expect(topicMatches("a/b", "a/b/c")).toBe(false);
+  });
+});

@@ -1,0 +1,244 @@
+import type { IClientPublishOptions, MqttClient } from "mqtt";
+import type { z } from "zod";
+import { describeError } from "../log/describe-error.js";
+import type { Logger } from "../log/logger.js";
+import { MAX_INBOUND_BYTES, STATUS_PAYLOADS } from "./topics.js";
+
+/** Why an inbound message was dropped before anything acted on it. */
+export type DropReason = "too_large" | "not_json" | "invalid";
+
+type Handler = (topic: string, payload: Buffer) => void;
+
+interface Subscription {
+  readonly filter: string;
+  readonly handler: Handler;
+}
+
+/** How an inbound payload is read before its schema sees it. */
+export type PayloadForm = "text" | "json";
+
+/**
+ * The gate's one MQTT session, around an mqtt.js client the composition root created
+ * (see mqtt-client-options.ts: MQTT 5, retained `offline` will, no offline queue).
+ *
+ * - On every connect it publishes the retained birth `online` and subscribes again.
+ * - Reconnects with doubling backoff (`minMs` … `maxMs`), since mqtt.js only knows a fixed period.
+ * - `publish` sends only while connected and returns false otherwise: nothing is queued to
+ *   go out later, because a queued "open" would open the turnstile after the person left.
+ * - Inbound payloads are bounded and parsed against a schema; bad ones are dropped and
+ *   counted per reason and topic kind (`dropCounts`).
+ */
+export class MqttConnection {
+  private readonly subscriptions: Subscription[] = [];
+  private readonly connectionListeners = new Set<(connected: boolean) => void>();
+  private readonly drops = new Map<string, number>();
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private nextDelay: number;
+  private stopped = false;
+  private started = false;
+
+  private readonly onConnect = () => {
+    this.nextDelay = this.options.backoff.minMs;
+    // An open must not wait behind Nagle for the ACK of the event published just before it:
+    // with Nagle on, a delayed ACK stalled one open in ten by 40 ms (bench/mqtt-bench.ts).
+    (this.client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    this.client.publish(this.options.statusTopic, STATUS_PAYLOADS.online, { qos: 1, retain: true });
+    for (const s of this.subscriptions) this.subscribeOnBroker(s.filter);
+    this.log.info("mqtt connected");
+    for (const l of this.connectionListeners) l(true);
+  };
+  private readonly onClose = () => {
+    for (const l of this.connectionListeners) l(false);
+    this.scheduleReconnect();
+  };
+  private readonly onError = (err: Error) => {
+    this.log.warn({ err: describeError(err) }, "mqtt error");
+  };
+  private readonly onMessage = (topic: string, payload: Buffer) => {
+    for (const s of this.subscriptions) {
+      if (topicMatches(s.filter, topic)) s.handler(topic, payload);
+    }
+  };
+
+  constructor(
+    private readonly client: MqttClient,
+    private readonly options: {
+      /** The gate's status topic: retained `online` here on every connect. */
+      readonly statusTopic: string;
+      readonly backoff: { readonly minMs: number; readonly maxMs: number };
+      readonly logger: Logger;
+    },
+  ) {
+    this.nextDelay = options.backoff.minMs;
+  }
+
+  private get log(): Logger {
+    return this.options.logger;
+  }
+
+  /** Attaches to the client; resolves once connected or after `waitMs`, whichever is first. */
+  async start(waitMs = 2_000): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.client.on("connect", this.onConnect);
+    this.client.on("close", this.onClose);
+    this.client.on("error", this.onError);
+    this.client.on("message", this.onMessage);
+    if (this.client.connected) this.onConnect();
+    else if (!this.client.reconnecting && this.client.disconnected) this.scheduleReconnect();
+    await this.waitConnected(waitMs);
+  }
+
+  /** Resolves true once connected, false after `ms`. */
+  waitConnected(ms: number): Promise<boolean> {
+    if (this.client.connected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.connectionListeners.delete(listener);
+        resolve(false);
+      }, ms);
+      const listener = (up: boolean) => {
+        if (!up) return;
+        clearTimeout(timer);
+        this.connectionListeners.delete(listener);
+        resolve(true);
+      };
+      this.connectionListeners.add(listener);
+    });
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Calls `listener(true)` on each connect and `listener(false)` on each loss; returns an unsubscribe. */
+  onConnection(listener: (connected: boolean) => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  /**
+   * Publishes now or not at all: false when disconnected. QoS 0 is the default because
+   * mqtt.js would resend an unacknowledged QoS 1 packet after a reconnect, late.
+   */
+  publish(topic: string, payload: string, options: IClientPublishOptions = {}): boolean {
+    if (!this.client.connected) return false;
+    this.client.publish(topic, payload, { qos: 0, ...options }, (err) => {
+      if (err) this.log.warn({ topic, err: describeError(err) }, "mqtt publish failed");
+    });
+    return true;
+  }
+
+  /** Receives raw payloads on `filter` (bounded in size); prefer `subscribeParsed`. */
+  subscribe(filter: string, handler: Handler): () => void {
+    const sub: Subscription = {
+      filter,
+      handler: (topic, payload) => {
+        if (payload.length > MAX_INBOUND_BYTES) this.drop("too_large", filter);
+        else handler(topic, payload);
+      },
+    };
+    this.subscriptions.push(sub);
+    if (this.client.connected) this.subscribeOnBroker(filter);
+    return () => {
+      const i = this.subscriptions.indexOf(sub);
+      if (i >= 0) this.subscriptions.splice(i, 1);
+      if (this.client.connected && !this.subscriptions.some((s) => s.filter === filter)) {
+        this.client.unsubscribe(filter);
+      }
+    };
+  }
+
+  /** Receives payloads on `filter` that parse with `schema`; the rest are dropped and counted under `kind`. */
+  subscribeParsed<S extends z.ZodType>(
+    filter: string,
+    form: PayloadForm,
+    schema: S,
+    kind: string,
+    handler: (topic: string, value: z.infer<S>) => void,
+  ): () => void {
+    return this.subscribe(filter, (topic, payload) => {
+      const value = parsePayload(payload, form, schema);
+      if ("dropped" in value) this.drop(value.dropped, kind);
+      else handler(topic, value.ok);
+    });
+  }
+
+  /** Counts a dropped inbound message (also for handlers that validate further themselves). */
+  drop(reason: DropReason, kind: string): void {
+    const key = `${kind}:${reason}`;
+    this.drops.set(key, (this.drops.get(key) ?? 0) + 1);
+    this.log.warn({ kind, reason }, "mqtt payload dropped");
+  }
+
+  /** Dropped inbound messages by `kind:reason`, since start. */
+  dropCounts(): ReadonlyMap<string, number> {
+    return this.drops;
+  }
+
+  /** Publishes retained `offline` (a clean stop sends no will) and disconnects. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.client.off("connect", this.onConnect);
+    this.client.off("close", this.onClose);
+    this.client.off("message", this.onMessage);
+    if (this.client.connected) {
+      await this.client
+        .publishAsync(this.options.statusTopic, STATUS_PAYLOADS.offline, { qos: 1, retain: true })
+        .catch((err: unknown) => this.log.debug({ err: describeError(err) }, "offline publish failed"));
+    }
+    await this.client.endAsync();
+    this.client.off("error", this.onError);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer !== undefined) return;
+    const delay = this.nextDelay;
+    this.nextDelay = Math.min(this.options.backoff.maxMs, this.nextDelay * 2);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.stopped || this.client.connected) return;
+      this.client.reconnect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private subscribeOnBroker(filter: string): void {
+    this.client.subscribe(filter, { qos: 1 }, (err) => {
+      if (err) this.log.warn({ filter, err: describeError(err) }, "mqtt subscribe failed");
+    });
+  }
+}
+
+/** Parses a payload as `form` and then `schema`. */
+export function parsePayload<S extends z.ZodType>(
+  payload: Buffer,
+  form: PayloadForm,
+  schema: S,
+): { ok: z.infer<S> } | { dropped: DropReason } {
+  if (payload.length > MAX_INBOUND_BYTES) return { dropped: "too_large" };
+  const text = payload.toString("utf8");
+  let raw: unknown = text;
+  if (form === "json") {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return { dropped: "not_json" };
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? { ok: parsed.data } : { dropped: "invalid" };
+}
+
+/** MQTT topic filter matching with `+` and a trailing `#`. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length) return false;
+    if (f[i] !== "+" && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}

@@ -1,0 +1,247 @@
+import { z } from "zod";
+
+/**
+ * The one map of every MQTT topic passgate publishes or reads, with the schema of each
+ * payload (docs/mqtt.md). Builders take only config values (names validated as single
+ * topic levels), so no topic here can contain a wildcard. Every inbound payload is parsed
+ * with the schema beside its topic before anything acts on it.
+ */
+
+/** Upper bound of any payload passgate reads; larger ones are dropped unparsed. */
+export const MAX_INBOUND_BYTES = 4096;
+
+// ── The gate's own topics: <prefix>/<site>/<gate>/… ─────────────────────────────────────
+
+export interface GateTopicIds {
+  readonly prefix: string;
+  readonly site: string;
+  readonly gate: string;
+}
+
+export const GATE_COMMANDS = ["mode", "pulse", "status"] as const;
+export type GateCommand = (typeof GATE_COMMANDS)[number];
+
+/** Topics of one gate and its site. */
+export function gateTopics(ids: GateTopicIds) {
+  const gate = `${ids.prefix}/${ids.site}/${ids.gate}`;
+  const site = `${ids.prefix}/${ids.site}`;
+  return {
+    /** Retained `online` (birth) / `offline` (last will). */
+    status: `${gate}/status`,
+    /** Retained `GateStatePayload`. */
+    state: `${gate}/state`,
+    /** Every decision, passage and alarm: `GateEventPayload`. */
+    event: `${gate}/event`,
+    /** Commands to the gate (zigbee2mqtt bridge-request style); restrict publishers with broker ACLs. */
+    request: (command: GateCommand) => `${gate}/request/${command}`,
+    requestFilter: `${gate}/request/+`,
+    response: (command: GateCommand) => `${gate}/response/${command}`,
+    /** Guardian notices for the site's notifier service. */
+    notify: `${site}/notify`,
+    /** Site-wide state shared between the gates of a site. */
+    sharedReplay: `${site}/shared/replay`,
+    sharedPassage: `${site}/shared/passage`,
+  } as const;
+}
+export type GateTopics = ReturnType<typeof gateTopics>;
+
+/** The command name of a request topic, or undefined when it is not one of ours. */
+export function requestCommand(topics: GateTopics, topic: string): GateCommand | undefined {
+  return GATE_COMMANDS.find((c) => topics.request(c) === topic);
+}
+
+export const STATUS_PAYLOADS = { online: "online", offline: "offline" } as const;
+
+const GATE_MODE = z.enum(["normal", "lockdown", "free"]);
+
+export const gateStateSchema = z.strictObject({
+  gate: z.string(),
+  mode: GATE_MODE,
+  /** Epoch ms of the last mode change. */
+  modeSince: z.number(),
+  modeSource: z.string(),
+  /** Relay id → whether its board is reachable. */
+  relays: z.record(z.string(), z.boolean()),
+  at: z.number(),
+});
+export type GateStatePayload = z.infer<typeof gateStateSchema>;
+
+/** A decision as published: credential id and person, never the scan text. */
+export interface DecisionEventPayload {
+  readonly type: "decision";
+  readonly id: string | undefined;
+  readonly seq: number | undefined;
+  readonly at: number;
+  readonly gate: string;
+  readonly reader: string;
+  readonly direction: "in" | "out";
+  readonly credential: string | null;
+  readonly person: string | null;
+  readonly result: "granted" | "denied";
+  readonly reason: string;
+  readonly flags: readonly string[];
+}
+
+export interface RelayEventPayload {
+  readonly type: "relay";
+  readonly at: number;
+  readonly gate: string;
+  readonly relay: string;
+  readonly decisionId: string;
+  readonly result: "opened" | "failed";
+  readonly error?: string | undefined;
+}
+/** A grant's outcome at a gate with a rotation sensor, or a rotation nobody was granted. */
+export interface PassageEventPayload {
+  readonly type: "passage" | "alarm";
+  readonly at: number;
+  readonly gate: string;
+  readonly reader: string;
+  readonly direction: "in" | "out";
+  /** passed / not_passed for a passage; forced_passage for an alarm. */
+  readonly result: "passed" | "not_passed" | "forced_passage";
+  /** The decision's journal id, for a passage. */
+  readonly decisionId?: string | undefined;
+  readonly person?: string | null | undefined;
+}
+export type GateEventPayload = DecisionEventPayload | RelayEventPayload | PassageEventPayload;
+
+/** A notice for the guardians of a person who passed a gate (no token, no credential secret). */
+export const guardianNoticeSchema = z.strictObject({
+  person: z.string().min(1).max(200),
+  credential: z.string().max(32),
+  gate: z.string().max(64),
+  direction: z.enum(["in", "out"]),
+  /** Epoch ms of the passage. */
+  at: z.number().int(),
+});
+export type GuardianNotice = z.infer<typeof guardianNoticeSchema>;
+
+/** An accepted (credential, step) pair, shared so no other gate of the site accepts it again. */
+export const sharedReplaySchema = z.strictObject({
+  gate: z.string().min(1).max(64),
+  credential: z.string().regex(/^\d{1,20}$/),
+  step: z.number().int().min(0),
+  expiresAt: z.number().int(),
+});
+export type SharedReplay = z.infer<typeof sharedReplaySchema>;
+
+/** A passage, shared so anti-passback holds across the site's gates. */
+export const sharedPassageSchema = z.strictObject({
+  gate: z.string().min(1).max(64),
+  person: z.string().min(1).max(200),
+  zone: z.string().min(1).max(64),
+  direction: z.enum(["in", "out"]),
+  at: z.number().int(),
+});
+export type SharedPassage = z.infer<typeof sharedPassageSchema>;
+
+const transaction = z.union([z.string().max(64), z.number()]).optional();
+
+/** Request payloads by command; each may carry a `transaction` that the response echoes. */
+export const requestSchemas = {
+  mode: z.strictObject({ mode: GATE_MODE, transaction }),
+  pulse: z.strictObject({ relay: z.string().max(64), transaction }),
+  status: z.union([z.strictObject({ transaction }), z.literal("")]),
+} as const;
+
+export interface ResponsePayload {
+  readonly status: "ok" | "error";
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly error?: string;
+  readonly transaction?: string | number | undefined;
+}
+
+// ── passgate's generic relay protocol: pgrelay/<device>/… ───────────────────────────────
+
+export function genericRelayTopics(device: string, channel: number) {
+  return {
+    /** `GenericOpenCommand`, QoS 0, with an MQTT 5 message expiry. */
+    command: `pgrelay/${device}/${channel}/open`,
+    /** Retained `{"open": true|false}`: free passage holds the relay open until `false`. */
+    hold: `pgrelay/${device}/${channel}/hold`,
+    /** `GenericAck` from the device for each command it acted on or refused. */
+    ack: `pgrelay/${device}/${channel}/ack`,
+    /** Retained `online` / `offline` (the device's will). */
+    availability: `pgrelay/${device}/status`,
+  } as const;
+}
+
+export const genericOpenCommandSchema = z.strictObject({
+  /** Unique per command: the device acts once per id. */
+  id: z.string().min(1).max(64),
+  /** How long to hold the relay, ms. */
+  ms: z.number().int().min(1).max(60_000),
+  /** Epoch ms when the gate issued it. */
+  issuedAt: z.number().int(),
+  /** Epoch ms after which the device must ignore it. */
+  notAfter: z.number().int(),
+});
+export type GenericOpenCommand = z.infer<typeof genericOpenCommandSchema>;
+
+export const genericHoldSchema = z.strictObject({ open: z.boolean() });
+
+export const genericAckSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  result: z.enum(["opened", "late", "duplicate"]),
+});
+export type GenericAck = z.infer<typeof genericAckSchema>;
+
+// ── Tasmota: cmnd/<topic>/…, stat/<topic>/…, tele/<topic>/LWT ────────────────────────────
+
+export function tasmotaTopics(topic: string, channel: number) {
+  return {
+    power: `cmnd/${topic}/POWER${channel}`,
+    pulseTime: `cmnd/${topic}/PulseTime${channel}`,
+    /** `ON` / `OFF`. A one-relay device reports `POWER` as well as `POWER1`. */
+    powerState: `stat/${topic}/POWER${channel}`,
+    powerStateSingle: `stat/${topic}/POWER`,
+    /** Retained `Online` / `Offline`. */
+    lwt: `tele/${topic}/LWT`,
+  } as const;
+}
+export const tasmotaPowerSchema = z.enum(["ON", "OFF"]);
+export const tasmotaLwtSchema = z.enum(["Online", "Offline"]);
+
+// ── Shelly Gen1: shellies/<id>/… ────────────────────────────────────────────────────────
+
+export function shellyGen1Topics(id: string, channel: number) {
+  return {
+    /** `on` / `off`. */
+    command: `shellies/${id}/relay/${channel}/command`,
+    /** `on` / `off` (also `overpower`). */
+    state: `shellies/${id}/relay/${channel}`,
+    /** Retained `true` / `false`. */
+    online: `shellies/${id}/online`,
+  } as const;
+}
+export const shellyGen1StateSchema = z.enum(["on", "off", "overpower"]);
+export const shellyOnlineSchema = z.enum(["true", "false"]);
+
+// ── Shelly Gen2+: JSON-RPC on <id>/rpc, replies on <src>/rpc ────────────────────────────
+
+export function shellyGen2Topics(id: string, src: string) {
+  return {
+    rpc: `${id}/rpc`,
+    /** Replies to requests whose `src` is ours. */
+    reply: `${src}/rpc`,
+    /** Retained `true` / `false`. */
+    online: `${id}/online`,
+  } as const;
+}
+
+export const shellyRpcRequestSchema = z.strictObject({
+  id: z.number().int(),
+  src: z.string().min(1).max(128),
+  method: z.string().min(1).max(64),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+export type ShellyRpcRequest = z.infer<typeof shellyRpcRequestSchema>;
+
+export const shellyRpcReplySchema = z.object({
+  id: z.number().int(),
+  src: z.string().max(128),
+  dst: z.string().max(128).optional(),
+  result: z.record(z.string(), z.unknown()).optional(),
+  error: z.object({ code: z.number(), message: z.string().max(512) }).optional(),
+});

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TurnstileEmulator } from "../../sim/devices/turnstile-emulator.js";
+import { TestMosquitto, waitUntil } from "../../test/mosquitto.js";
+import {
+  exampleGate,
+  nowStep,
+  runGate,
+  SITE,
+  staffToken,
+  studentToken,
+  watchTopics,
+} from "../../test/mqtt-gate-fixture.js";
+import { Journal } from "../journal/journal.js";
+import { openDatabase } from "../store/database.js";
+
+let broker: TestMosquitto;
+beforeAll(async () => {
+  broker = await TestMosquitto.start();
+});
+afterAll(async () => {
+  await broker.close();
+});
+
+async function sensedGate(gate: string) {
+  const sensorTopic = `stat/ts-${gate}/SWITCH1`;
+  const { config } = await exampleGate({
+    gate,
+    mqtt: {
+      url: broker.url,
+      passage: [{ reader: "in", topic: sensorTopic, payload: "ON", timeout: "800ms" }],
+      fireAlarm: { topic: `fire/${gate}/alarm` },
+      siteShare: false,
+    },
+    policy: { rules: [{ name: "everyone", roles: ["staff", "student"] }], antiPassback: { mode: "hard" } },
+  });
+  const turnstile = new TurnstileEmulator(sensorTopic);
+  await turnstile.start(broker.url);
+  const watched = await watchTopics(broker.url, `passgate/${SITE}/#`);
+  const running = await runGate(config);
+  const base = `passgate/${SITE}/${gate}`;
+  const events = () => watched.json(`${base}/event`);
+  const decisions = () => events().filter((e) => e.type === "decision");
+  const stop = async () => {
+    await running.stop();
+    await turnstile.stop();
+    await watched.client.endAsync();
+  };
+  return { config, turnstile, watched, running, events, decisions, stop, base };
+}
+
+describe("passage confirmation", () => {
+  it("passed moves anti-passback and notifies guardians; not_passed moves nothing; a rotation with no grant is an alarm", async () => {
+    const g = await sensedGate("p-1");
+    try {
+      const step = nowStep();
+      g.running.scan(studentToken(step));
+      await waitUntil(() => g.decisions().length === 1, "the student's decision");
+      expect(g.decisions()[0]).toMatchObject({ result: "granted", reason: "ok" });
+      await g.turnstile.rotate();
+      await waitUntil(() => g.events().some((e) => e.type === "passage"), "the passage");
+      expect(g.events().find((e) => e.type === "passage")).toMatchObject({
+        result: "passed",
+        person: "p-2001",
+      });
+      await waitUntil(() => g.watched.json(`passgate/${SITE}/notify`).length === 1, "the guardian notice");
+      const notice = g.watched.json(`passgate/${SITE}/notify`)[0];
+      expect(notice).toMatchObject({ person: "p-2001", credential: "2001", gate: "p-1", direction: "in" });
+      expect(Object.keys(notice ?? {}).sort()).toEqual(["at", "credential", "direction", "gate", "person"]);
+
+      // Hard anti-passback: the confirmed entry makes a second entry in a row a denial.
+      g.running.scan(studentToken(step + 1));
+      await waitUntil(() => g.decisions().length === 2, "the second decision");
+      expect(g.decisions()[1]).toMatchObject({ result: "denied", reason: "anti_passback" });
+
+      // A grant nobody walks through: not_passed, and the next entry is still allowed.
+      g.running.scan(staffToken(step));
+      await waitUntil(() => g.events().filter((e) => e.type === "passage").length === 2, "the timeout");
+      expect(g.events().filter((e) => e.type === "passage")[1]).toMatchObject({
+        result: "not_passed",
+        person: "p-0042",
+      });
+      g.running.scan(staffToken(step + 1));
+      await waitUntil(() => g.decisions().length === 4, "the staff member's second scan");
+      expect(g.decisions()[3]).toMatchObject({ result: "granted", reason: "ok" });
+      await waitUntil(() => g.events().filter((e) => e.type === "passage").length === 3, "its timeout");
+
+      // A rotation with no grant waiting, and a payload that is not a rotation.
+      await g.turnstile.send("OFF");
+      await g.turnstile.rotate();
+      await waitUntil(() => g.events().some((e) => e.type === "alarm"), "the alarm");
+      expect(g.events().filter((e) => e.type === "alarm")).toEqual([
+        expect.objectContaining({ result: "forced_passage", reader: "in", direction: "in" }),
+      ]);
+      // Only the student's passed entry notified guardians (staff credential 42 has none).
+      expect(g.watched.json(`passgate/${SITE}/notify`)).toHaveLength(1);
+    } finally {
+      await g.stop();
+    }
+    const db = openDatabase(g.config.storage.path);
+    const entries = Journal.open(db).tail(100);
+    db.close();
+    expect(entries.filter((e) => e.kind !== "decision").map((e) => `${e.kind}:${e.reason}`)).toEqual([
+      "passage:passed",
+      "passage:not_passed",
+      "passage:not_passed",
+      "alarm:forced_passage",
+    ]);
+  }, 30_000);
+
+  it("the fire-alarm input sets free passage and its end restores normal; both journaled", async () => {
+    const g = await sensedGate("p-2");
+    try {
+      await waitUntil(() => g.running.daemon.gate.currentMode() === "normal", "the gate");
+      await waitUntil(() => g.watched.json(`${g.base}/state`).length > 0, "the state");
+      await g.watched.client.publishAsync(`fire/p-2/alarm`, "ON");
+      await waitUntil(() => g.running.daemon.gate.currentMode() === "free", "free passage");
+      g.running.scan("PG1:not a token at all");
+      await waitUntil(() => g.decisions().length === 1, "the decision");
+      expect(g.decisions()[0]).toMatchObject({
+        result: "granted",
+        reason: "free_passage",
+        flags: ["unverified"],
+      });
+      await g.watched.client.publishAsync(`fire/p-2/alarm`, "OFF");
+      await waitUntil(() => g.running.daemon.gate.currentMode() === "normal", "normal again");
+      const states = g.watched.json(`${g.base}/state`);
+      expect(states.map((s) => s.mode)).toContain("free");
+      expect(states[states.length - 1]).toMatchObject({ mode: "normal", modeSource: "fire-alarm" });
+    } finally {
+      await g.stop();
+    }
+    const db = openDatabase(g.config.storage.path);
+    const modes = Journal.open(db)
+      .tail(100)
+      .filter((e) => e.kind === "mode");
+    db.close();
+    expect(modes.map((e) => [e.reason, e.data.source])).toEqual([
+      ["free", "fire-alarm"],
+      ["normal", "fire-alarm"],
+    ]);
+  }, 30_000);
+});

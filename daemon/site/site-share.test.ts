@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestMosquitto, waitUntil } from "../../test/mosquitto.js";
+import {
+  exampleGate,
+  nowStep,
+  runGate,
+  SITE,
+  staffToken,
+  studentToken,
+  token1001,
+  watchTopics,
+} from "../../test/mqtt-gate-fixture.js";
+import { migrateGateState } from "../state/gate-state-schema.js";
+import { PresenceStore } from "../state/presence-store.js";
+import { ReplayGuard } from "../state/replay-guard.js";
+import { openDatabase } from "../store/database.js";
+
+let broker: TestMosquitto;
+beforeAll(async () => {
+  broker = await TestMosquitto.start();
+});
+afterAll(async () => {
+  await broker.close();
+});
+
+async function siteGate(gate: string) {
+  const { config } = await exampleGate({
+    gate,
+    mqtt: { url: broker.url, reconnectMin: "100ms", reconnectMax: "300ms" },
+    policy: { rules: [{ name: "everyone", roles: ["staff", "student"] }], antiPassback: { mode: "hard" } },
+  });
+  const running = await runGate(config);
+  // A second connection to the gate's database, to see what it learned from the site.
+  const db = openDatabase(config.storage.path);
+  migrateGateState(db);
+  return { running, replay: new ReplayGuard(db), presence: new PresenceStore(db), close: () => db.close() };
+}
+
+describe("site-wide state between two gates", () => {
+  it("a token used at gate A is refused at gate B; anti-passback holds across them; an outage is caught up", async () => {
+    const watched = await watchTopics(broker.url, `passgate/${SITE}/+/event`);
+    const decisionsAt = (gate: string) =>
+      watched.json(`passgate/${SITE}/${gate}/event`).filter((e) => e.type === "decision");
+    const a = await siteGate("gate-a");
+    const b = await siteGate("gate-b");
+    try {
+      const step = nowStep();
+      a.running.scan(staffToken(step));
+      await waitUntil(() => b.replay.seen("42", step), "gate B to learn the pair");
+      b.running.scan(staffToken(step));
+      await waitUntil(() => decisionsAt("gate-b").length === 1, "gate B's decision");
+      expect(decisionsAt("gate-a")[0]).toMatchObject({ result: "granted", reason: "ok" });
+      expect(decisionsAt("gate-b")[0]).toMatchObject({ result: "denied", reason: "replayed" });
+
+      a.running.scan(studentToken(step));
+      await waitUntil(
+        () => b.presence.last("p-2001", "campus")?.direction === "in",
+        "gate B to learn the passage",
+      );
+      b.running.scan(studentToken(step + 1));
+      await waitUntil(() => decisionsAt("gate-b").length === 2, "gate B's second decision");
+      expect(decisionsAt("gate-b")[1]).toMatchObject({ result: "denied", reason: "anti_passback" });
+
+      // The broker goes away: gate A keeps deciding, and gate B learns once it is back.
+      await broker.down();
+      a.running.scan(token1001(step));
+      await waitUntil(() => a.replay.seen("1001", step), "gate A to grant offline");
+      expect(b.replay.seen("1001", step)).toBe(false);
+      await broker.up();
+      await waitUntil(() => b.replay.seen("1001", step), "gate B to catch up", 15_000);
+      await waitUntil(() => watched.client.connected, "the watcher to reconnect", 15_000);
+      await watched.client.subscribeAsync(`passgate/${SITE}/+/event`);
+      b.running.scan(token1001(step));
+      await waitUntil(() => decisionsAt("gate-b").length === 3, "gate B's third decision", 15_000);
+      expect(decisionsAt("gate-b")[2]).toMatchObject({ result: "denied", reason: "replayed" });
+    } finally {
+      await a.running.stop();
+      await b.running.stop();
+      a.close();
+      b.close();
+      await watched.client.endAsync();
+    }
+  }, 60_000);
+});

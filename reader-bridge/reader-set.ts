@@ -1,0 +1,180 @@
+import type { Readable } from "node:stream";
+import type { MqttClient } from "mqtt";
+import type { ReaderConfig } from "../config/schema.js";
+import { describeError } from "../daemon/log/describe-error.js";
+import type { Logger } from "../daemon/log/logger.js";
+import type { Clock } from "../daemon/ports/clock.js";
+import { HidScanSource } from "./hid-scan-source.js";
+import type { HidSystem } from "./hid-system.js";
+import { MqttScanSource } from "./mqtt-scan-source.js";
+import { hidOptions, hygieneOptions, mqttOptions, serialOptions } from "./reader-options.js";
+import { RejectionCounters } from "./rejection-counters.js";
+import { ScanHygiene } from "./scan-hygiene.js";
+import type { FeedbackResult, ReaderState, Scan, ScanRejection, ScanSource } from "./scan-source.js";
+import { SerialScanSource } from "./serial-scan-source.js";
+import type { SerialSystem } from "./serial-system.js";
+import { StreamScanSource } from "./stdin-scan-source.js";
+
+/** What the reader bridge is given by the composition root; it creates no client or system itself. */
+export interface ReaderBridgeDeps {
+  readonly clock: Clock;
+  /** The `reader` component logger. */
+  readonly logger: Logger;
+  readonly stdin: Readable;
+  readonly serial: SerialSystem;
+  readonly hid: HidSystem;
+  /** The shared MQTT client; required only when a reader has `type: mqtt`. */
+  readonly mqtt?: MqttClient | undefined;
+  /** Builds a reader's source; default `createScanSource` (tests pass one that fails). */
+  readonly createSource?: (reader: ReaderConfig, deps: ReaderBridgeDeps) => ScanSource;
+}
+
+export interface ReaderHandlers {
+  /** A scan that passed hygiene; returns the decision's result for the reader's feedback. */
+  scan(reader: ReaderConfig, scan: Scan): FeedbackResult | undefined;
+  /** Every dropped input, whoever dropped it (source or hygiene), already counted. */
+  rejected(reader: string, reason: ScanRejection): void;
+}
+
+export interface ReaderSet {
+  /** One promise per stream reader (stdin), resolving when its stream ends. */
+  readonly ended: readonly Promise<void>[];
+  readonly counters: RejectionCounters;
+  states(): Record<string, ReaderState | "failed">;
+  stop(): Promise<void>;
+}
+
+/** Creates the source a reader's config names. Throws ReaderConfigError when a dependency is missing. */
+export function createScanSource(reader: ReaderConfig, deps: ReaderBridgeDeps): ScanSource {
+  const { source } = reader;
+  const adapterDeps = { clock: deps.clock, logger: deps.logger };
+  switch (source.type) {
+    case "stdin":
+      return new StreamScanSource(reader.id, deps.stdin, deps.clock);
+    case "serial":
+      return new SerialScanSource(reader.id, serialOptions(source), { ...adapterDeps, system: deps.serial });
+    case "hid":
+      return new HidScanSource(reader.id, hidOptions(source), { ...adapterDeps, system: deps.hid });
+    case "mqtt":
+      if (deps.mqtt === undefined)
+        throw new ReaderConfigError(reader.id, "an mqtt reader needs the `mqtt:` section");
+      return new MqttScanSource(reader.id, mqttOptions(source), { ...adapterDeps, client: deps.mqtt });
+  }
+}
+
+export class ReaderConfigError extends Error {
+  readonly code = "READER_CONFIG";
+  constructor(
+    readonly reader: string,
+    message: string,
+  ) {
+    super(`reader ${reader}: ${message}`);
+  }
+}
+
+/** Retry of a reader whose start threw: 1 s doubling to 30 s (tests may shorten the first). */
+export const RESTART_MIN_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+
+/**
+ * Starts every configured reader, each isolated: its scans pass its own hygiene filter
+ * (length, duplicates, rate), rejections are counted per reader and reason, state changes
+ * are logged, a throwing handler is caught and logged, and a reader whose `start` throws
+ * is retried with backoff while the others and the gate keep running. After each decision
+ * the reader's feedback (beep/LED) is sent.
+ */
+export async function startReaders(
+  readers: readonly ReaderConfig[],
+  deps: ReaderBridgeDeps,
+  handlers: ReaderHandlers,
+): Promise<ReaderSet> {
+  const log = deps.logger;
+  const counters = new RejectionCounters();
+  const states = new Map<string, ReaderState | "failed">();
+  const running: ScanSource[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const ended: Promise<void>[] = [];
+  let stopped = false;
+
+  const reject = (reader: string, reason: ScanRejection) => {
+    counters.add(reader, reason);
+    try {
+      handlers.rejected(reader, reason);
+    } catch (err) {
+      log.error({ reader, err: describeError(err) }, "rejection handler failed");
+    }
+  };
+
+  const launch = async (reader: ReaderConfig, attempt: number): Promise<void> => {
+    if (stopped) return;
+    const hygiene = new ScanHygiene(hygieneOptions(reader.source));
+    let source: ScanSource | undefined;
+    try {
+      source = (deps.createSource ?? createScanSource)(reader, deps);
+      const self = source;
+      await source.start({
+        scan: (scan) => {
+          const why = hygiene.check(scan.text, scan.at);
+          if (why !== undefined) return reject(reader.id, why);
+          let result: FeedbackResult | undefined;
+          try {
+            result = handlers.scan(reader, scan);
+          } catch (err) {
+            log.error({ reader: reader.id, err: describeError(err) }, "scan handler failed");
+            return;
+          }
+          if (result !== undefined && self.feedback !== undefined) void self.feedback(result);
+        },
+        rejected: reject,
+        state: (id, state) => {
+          states.set(id, state);
+          if (state === "disconnected") log.warn({ reader: id, state }, "reader disconnected");
+          else log.info({ reader: id, state }, `reader ${state}`);
+        },
+      });
+      running.push(source);
+      if (reader.source.type === "stdin")
+        ended.push(new Promise((resolve) => deps.stdin.once("end", resolve)));
+    } catch (err) {
+      states.set(reader.id, "failed");
+      await source?.stop().catch(() => {});
+      if (err instanceof ReaderConfigError) {
+        log.error(
+          { reader: reader.id, err: describeError(err) },
+          "reader cannot start; the gate runs without it",
+        );
+        return;
+      }
+      const delay = Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** attempt);
+      log.error(
+        { reader: reader.id, err: describeError(err), retryInMs: delay },
+        "reader failed to start; the gate runs without it and retries",
+      );
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        void launch(reader, attempt + 1);
+      }, delay);
+      timer.unref();
+      timers.add(timer);
+    }
+  };
+
+  for (const reader of readers) await launch(reader, 0);
+
+  return {
+    ended,
+    counters,
+    states: () => Object.fromEntries(states),
+    stop: async () => {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      for (const source of [...running].reverse()) {
+        await source
+          .stop()
+          .catch((err: unknown) => log.error({ err: describeError(err) }, "reader stop failed"));
+      }
+      const rejected = counters.snapshot();
+      if (Object.keys(rejected).length > 0) log.info({ rejected }, "reader input rejected while running");
+    },
+  };
+}

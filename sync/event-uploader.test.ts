@@ -1,0 +1,169 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { JournalRecord } from "../daemon/journal/journal-entry.js";
+import type { RegistryServer } from "../sim/registry/registry-server.js";
+import { EventUploader } from "./event-uploader.js";
+import { HttpRegistryClient } from "./http-registry-client.js";
+import { GateDb, GOOD_TOKEN, httpSync, SITE, startRegistry, until } from "./testdata/sync-fixture.js";
+
+let server: RegistryServer;
+let url: string;
+let gate: GateDb;
+
+beforeAll(async () => {
+  const started = startRegistry();
+  server = started.server;
+  url = await started.url;
+});
+afterAll(() => server.stop());
+beforeEach(() => {
+  gate = new GateDb();
+  server.events.clear();
+  server.eventOrder.length = 0;
+  server.eventPosts.length = 0;
+});
+afterEach(() => gate.close());
+
+function decision(i: number, over: Partial<JournalRecord> = {}): JournalRecord {
+  return {
+    kind: "decision",
+    at: Date.parse("2026-11-24T09:00:00Z") + i * 500,
+    gate: "main-1",
+    reader: "in",
+    direction: "in",
+    credential: i % 3 === 0 ? null : String(1000 + i),
+    person: i % 3 === 0 ? null : `p-${1000 + i}`,
+    step: 58_800_000 + i,
+    result: i % 2 === 0 ? "granted" : "denied",
+    reason: i % 2 === 0 ? "ok" : "expired",
+    data: {},
+    ...over,
+  };
+}
+
+function uploader(g: GateDb, batch = 4): EventUploader {
+  const client = new HttpRegistryClient({ url, site: SITE, token: GOOD_TOKEN });
+  return new EventUploader(g.journal, g.state, client, { batch, now: () => Date.now() });
+}
+
+function journalIds(g: GateDb): string[] {
+  return g.journal
+    .since(0, 10_000)
+    .filter((e) => e.kind === "decision")
+    .map((e) => e.id);
+}
+
+describe("EventUploader over HTTP", () => {
+  it("sends the journal in batches, in order, in the spec's shape, and empties the backlog", async () => {
+    for (let i = 0; i < 10; i++) gate.journal.append(decision(i));
+    const up = uploader(gate);
+    expect(up.backlog()).toBe(10);
+    expect(await up.uploadPending()).toEqual({ sent: 10 });
+    expect(up.backlog()).toBe(0);
+    expect(server.eventPosts).toHaveLength(3);
+    expect(server.eventOrder).toEqual(journalIds(gate));
+    const first = server.events.get(server.eventOrder[0] ?? "");
+    expect(Object.keys(first ?? {}).sort()).toEqual(
+      ["at", "credential", "gate", "id", "passed", "person", "reader", "reason", "result"].sort(),
+    );
+    expect(first).toMatchObject({
+      gate: "main-1",
+      reader: "in",
+      at: "2026-11-24T09:00:00.000Z",
+      credential: null,
+      person: null,
+      result: "granted",
+      passed: true,
+    });
+    expect(server.events.get(server.eventOrder[1] ?? "")).toMatchObject({
+      credential: "1001",
+      passed: false,
+    });
+  });
+
+  it("prunes acknowledged entries older than keepUploaded, never unacknowledged ones", async () => {
+    for (let i = 0; i < 10; i++) gate.journal.append(decision(i));
+    const now = Date.parse("2026-11-24T09:00:00Z") + 3_000;
+    const client = new HttpRegistryClient({ url, site: SITE, token: GOOD_TOKEN });
+    const up = new EventUploader(gate.journal, gate.state, client, {
+      batch: 4,
+      now: () => now,
+      keepUploaded: 1_000,
+    });
+    // Nothing acknowledged yet: an upload failure keeps every entry.
+    server.nextEvents({ status: 503 });
+    await up.uploadPending();
+    expect(gate.journal.count()).toBe(10);
+    expect(await up.uploadPending()).toEqual({ sent: 10 });
+    // Entries at 0..2000 ms are older than now − 1000 ms = 2000 ms: #1–#4 go.
+    expect(gate.journal.count()).toBe(6);
+    expect(gate.journal.anchor().seq).toBe(4);
+    expect(gate.journal.verify()).toMatchObject({ ok: true, entries: 6 });
+  });
+
+  it("never sends scan text: only ids the gate resolved (the journal holds no scan text)", async () => {
+    gate.journal.append(decision(1, { data: { scheme: "ed25519", flags: ["unverified"] } }));
+    await uploader(gate).uploadPending();
+    const body = server.eventPosts.join("");
+    expect(body).not.toContain("PG1");
+    expect(body).not.toContain("scheme");
+    expect(body).not.toContain("step");
+  });
+
+  it("keeps a batch the registry answered 500 to, and sends it again later", async () => {
+    for (let i = 0; i < 3; i++) gate.journal.append(decision(i));
+    server.nextEvents({ status: 500, text: "oops" });
+    const up = uploader(gate);
+    const run = await up.uploadPending();
+    expect(run.failure).toMatchObject({ kind: "retry", status: 500 });
+    expect(up.backlog()).toBe(3);
+    expect(gate.state.get().uploadError).toContain("500");
+    expect(await up.uploadPending()).toEqual({ sent: 3 });
+    expect(server.eventOrder).toEqual(journalIds(gate));
+  });
+
+  it("resends after a crash between send and ack: no loss, no duplicate, in order", async () => {
+    for (let i = 0; i < 10; i++) gate.journal.append(decision(i));
+    // The first batch reaches the registry, which keeps it, but the gate never sees the 200.
+    server.nextEvents({ cut: true });
+    const run = await uploader(gate).uploadPending();
+    expect(run).toMatchObject({ sent: 0, failure: { kind: "retry" } });
+    expect(server.events.size).toBe(4);
+
+    // The gate restarts (as after a crash): the backlog is all still there.
+    gate.reopen();
+    const up = uploader(gate);
+    expect(up.backlog()).toBe(10);
+    expect(await up.uploadPending()).toEqual({ sent: 10 });
+    expect(up.backlog()).toBe(0);
+    const ids = journalIds(gate);
+    expect(server.eventOrder).toEqual(ids);
+    expect(server.events.size).toBe(10);
+    // The cut batch was sent twice; the registry dropped the second copies by id.
+    const [cut, resent] = server.eventPosts;
+    expect(resent).toBe(cut);
+  });
+
+  it("skips entries the events API does not carry, and still moves the cursor over them", async () => {
+    gate.journal.append(decision(0));
+    gate.journal.append({ ...decision(1), kind: "alarm", result: null, reason: "allowlist_stale" });
+    gate.journal.append(decision(2));
+    const up = uploader(gate, 2);
+    expect(await up.uploadPending()).toEqual({ sent: 2 });
+    expect(up.backlog()).toBe(0);
+    expect(gate.state.get().uploadSeq).toBe(3);
+  });
+
+  it("is run by the sync loop on its interval", async () => {
+    for (let i = 0; i < 6; i++) gate.journal.append(decision(i));
+    const { sync } = httpSync(gate, url, { settings: { uploadInterval: 50 } });
+    sync.start();
+    try {
+      await until(() => server.events.size === 6);
+      gate.journal.append(decision(6));
+      await until(() => server.events.size === 7);
+    } finally {
+      await sync.stop();
+    }
+    expect(server.eventOrder).toEqual(journalIds(gate));
+  });
+});

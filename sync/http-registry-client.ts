@@ -1,0 +1,166 @@
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type {
+  AllowlistFetch,
+  EventPost,
+  RegistryClient,
+  RegistryFailure,
+  UploadEvent,
+} from "./registry-client.js";
+
+export interface HttpRegistryOptions {
+  /** The registry's base URL (`registry.url`), with or without a trailing slash. */
+  readonly url: string;
+  readonly site: string;
+  /** The gate's bearer token; null sends no Authorization header (the registry then answers 401). */
+  readonly token: string | null;
+  /** Abandon a request (headers and body) after this many ms. Default 10 minutes. */
+  readonly timeoutMs?: number;
+  /** Injected for tests; default the global fetch (undici). */
+  readonly fetch?: typeof fetch;
+}
+
+/** Longest Retry-After honoured, so a confused registry cannot park the gate for days. */
+const MAX_RETRY_AFTER_MS = 3_600_000;
+/** Longest error body kept for a message: registry error pages can be large. */
+const MAX_ERROR_TEXT = 200;
+
+/** The registry over HTTP(S) with Node's fetch, as registry-sync.md describes it. */
+export class HttpRegistryClient implements RegistryClient {
+  private readonly base: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: HttpRegistryOptions) {
+    this.base = `${options.url.replace(/\/+$/, "")}/v1/sites/${encodeURIComponent(options.site)}`;
+    this.fetchFn = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 600_000;
+  }
+
+  async fetchAllowlist(since: number | null, signal?: AbortSignal): Promise<AllowlistFetch> {
+    const url = since === null ? `${this.base}/allowlist` : `${this.base}/allowlist?since=${since}`;
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, {
+        headers: this.headers({ accept: "application/x-ndjson" }),
+        signal: this.signal(signal),
+      });
+    } catch (err) {
+      return networkFailure(err);
+    }
+    if (response.status === 304) {
+      await discard(response);
+      return { kind: "not_modified" };
+    }
+    if (response.status !== 200) return failureOf(response);
+    if (response.body === null) return { kind: "failed", status: 200, message: "200 without a body" };
+    const length = Number(response.headers.get("content-length"));
+    return {
+      kind: "body",
+      // Node's Readable: iterating reads as the bytes arrive; returning early cancels the response.
+      body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+      bytes: Number.isSafeInteger(length) && length > 0 ? length : null,
+    };
+  }
+
+  async postEvents(events: readonly UploadEvent[], signal?: AbortSignal): Promise<EventPost> {
+    let response: Response;
+    try {
+      response = await this.fetchFn(`${this.base}/events`, {
+        method: "POST",
+        headers: this.headers({ "content-type": "application/x-ndjson" }),
+        body: events.map((e) => `${JSON.stringify(e)}\n`).join(""),
+        signal: this.signal(signal),
+      });
+    } catch (err) {
+      return networkFailure(err);
+    }
+    if (response.status !== 200) return failureOf(response);
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (err) {
+      return networkFailure(err);
+    }
+    // An ack we cannot read is not an ack: the batch is resent and the registry drops the duplicates.
+    let accepted: unknown;
+    try {
+      accepted = (JSON.parse(text) as { accepted?: unknown }).accepted;
+    } catch {
+      return { kind: "failed", status: 200, message: "200 whose body is not JSON {accepted: N}" };
+    }
+    if (typeof accepted !== "number" || !Number.isSafeInteger(accepted) || accepted < 0)
+      return { kind: "failed", status: 200, message: "200 without a count `accepted`" };
+    return { kind: "accepted", accepted };
+  }
+
+  private headers(extra: Record<string, string>): Record<string, string> {
+    return this.options.token === null ? extra : { ...extra, authorization: `Bearer ${this.options.token}` };
+  }
+
+  private signal(outer: AbortSignal | undefined): AbortSignal {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    return outer === undefined ? timeout : AbortSignal.any([outer, timeout]);
+  }
+}
+
+function networkFailure(err: unknown): RegistryFailure {
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : "";
+  const message = err instanceof Error ? `${err.message}${cause}` : String(err);
+  return { kind: "retry", status: null, message };
+}
+
+async function failureOf(response: Response): Promise<RegistryFailure> {
+  const { status } = response;
+  const detail = await errorText(response);
+  const message = `HTTP ${status}${detail === "" ? "" : `: ${detail}`}`;
+  if (status === 401 || status === 403) return { kind: "unauthorized", status, message };
+  if (status === 429 || status >= 500) {
+    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), Date.now());
+    return retryAfterMs === undefined
+      ? { kind: "retry", status, message }
+      : { kind: "retry", status, message, retryAfterMs };
+  }
+  return { kind: "failed", status, message };
+}
+
+/** The start of an error body, on one line, for the operator; reads at most MAX_ERROR_TEXT × 4 bytes. */
+async function errorText(response: Response): Promise<string> {
+  const body = response.body;
+  if (body === null) return "";
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of Readable.fromWeb(body as WebReadableStream<Uint8Array>)) {
+      parts.push(Buffer.from(chunk as Uint8Array));
+      size += (chunk as Uint8Array).byteLength;
+      // Breaking out of the loop closes the response: a huge error page is not read.
+      if (size >= MAX_ERROR_TEXT * 4) break;
+    }
+  } catch {
+    // The message is a courtesy; the status says what happened.
+  }
+  return Buffer.concat(parts).toString("utf8").replace(/\s+/g, " ").trim().slice(0, MAX_ERROR_TEXT);
+}
+
+async function discard(response: Response): Promise<void> {
+  try {
+    await response.body?.cancel();
+  } catch {
+    // Nothing to do: the answer (304) is already known.
+  }
+}
+
+/** Retry-After as delay-seconds or an HTTP date, in ms from `now`, capped; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  let ms: number;
+  if (/^\d+$/.test(trimmed)) ms = Number(trimmed) * 1000;
+  else {
+    const at = Date.parse(trimmed);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now;
+  }
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+}
