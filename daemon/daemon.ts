@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
+import type { MqttClient } from "mqtt";
 import type { Config, ReaderConfig } from "../config/schema.js";
 import { openReaderDevices } from "../reader-bridge/reader-devices.js";
 import { startReaders } from "../reader-bridge/reader-set.js";
@@ -8,13 +9,16 @@ import type { Scan, ScanRejection } from "../reader-bridge/scan-source.js";
 import { stalenessBudgets, startRegistrySync } from "../sync/start-sync.js";
 import { type GateMqttSession, startActuation } from "./actuate/start-actuation.js";
 import { SqliteAllowlistStore } from "./allowlist/sqlite-allowlist-store.js";
+import { REASON_TEXTS } from "./decide/reason-texts.js";
 import { Gate, type ScanOutcome } from "./gate/gate.js";
 import { Journal } from "./journal/journal.js";
 import { describeError } from "./log/describe-error.js";
+import { LogThrottle } from "./log/log-throttle.js";
 import type { Logger } from "./log/logger.js";
 import { gateMqttSetup } from "./mqtt/gate-mqtt-setup.js";
 import { createMqttClient } from "./mqtt/mqtt-client-options.js";
 import { MqttConnection } from "./mqtt/mqtt-connection.js";
+import { gateTopics, type ReaderFeedbackPayload, registryChangedSchema } from "./mqtt/topics.js";
 import type { Clock } from "./ports/clock.js";
 import { migrateGateState } from "./state/gate-state-schema.js";
 import { LockoutTracker } from "./state/lockout-tracker.js";
@@ -69,9 +73,11 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
 
   // The gate's one MQTT session (with `mqtt:`), shared by relays, events and requests (docs/mqtt.md).
   let mqtt: GateMqttSession | undefined;
+  let mqttClient: MqttClient | undefined;
   if (config.mqtt !== undefined) {
     const setup = gateMqttSetup(config, config.mqtt);
     const client = createMqttClient(config.mqtt, setup.options);
+    mqttClient = client;
     mqtt = {
       connection: new MqttConnection(client, { ...setup, logger: log.child({ component: "mqtt" }) }),
       clientId: setup.clientId,
@@ -121,8 +127,13 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     },
     "gate starting",
   );
-  if (stats.count === 0)
-    log.warn("the allowlist is empty: every scan will be denied until one is imported or synced");
+  if (stats.count === 0) {
+    log.warn(
+      config.registry === undefined
+        ? "the allowlist is empty: every scan is denied until one is imported (passgate allowlist import)"
+        : "the allowlist is empty: every scan is denied until the first sync with the registry",
+    );
+  }
 
   // Registry sync (only with `registry:`); a failing registry never stops the gate.
   let registrySync: ReturnType<typeof startRegistrySync>;
@@ -137,9 +148,26 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   } catch (err) {
     log.error({ err: describeError(err) }, "registry sync failed to start; the gate runs on its allowlist");
   }
+  const topics =
+    config.mqtt === undefined
+      ? undefined
+      : gateTopics({ prefix: config.mqtt.topicPrefix, site: config.site, gate: config.gate });
+  if (mqtt !== undefined && topics !== undefined && registrySync !== undefined) {
+    const sync = registrySync;
+    // The registry's push: pull at once instead of waiting for the next poll.
+    mqtt.connection.subscribeParsed(
+      topics.registryChanged,
+      "json",
+      registryChangedSchema,
+      "registry_push",
+      () => sync.requestSync(),
+    );
+  }
 
   const readerLog = log.child({ component: "reader" });
   const rejectedCounts = new Map<ScanRejection, number>();
+  // One line per reader and reason every 10 s (`held`: how many were not logged since).
+  const rejectionLogs = new LogThrottle(() => io.clock.now());
   const onScan = (reader: ReaderConfig) => (scan: Scan) => {
     const outcome = gate.handleScan(scan.text, reader);
     const { decision } = outcome;
@@ -157,12 +185,26 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
       `${decision.result} ${decision.reason}`,
     );
     actuation.afterDecision(outcome, reader, scan);
+    if (mqtt !== undefined && topics !== undefined) {
+      const feedback: ReaderFeedbackPayload = {
+        reader: reader.id,
+        result: decision.result,
+        reason: decision.reason,
+        text: REASON_TEXTS[decision.reason],
+        at: scan.at,
+      };
+      // A display shows it now or never: expire it rather than show it to the next person.
+      mqtt.connection.publish(topics.readerFeedback(reader.id), JSON.stringify(feedback), {
+        properties: { messageExpiryInterval: 5 },
+      });
+    }
     io.onDecision?.(outcome, scan);
     return decision.result;
   };
 
   // Every configured reader, each isolated and retried (reader-bridge/reader-set.ts).
-  const readerDevices = openReaderDevices(config, readerLog);
+  // Firmware readers share the gate's MQTT session instead of opening a second one.
+  const readerDevices = openReaderDevices(config, readerLog, mqttClient);
   const readers = await startReaders(
     config.readers,
     { clock: io.clock, logger: readerLog, stdin: io.stdin, ...readerDevices },
@@ -170,7 +212,8 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
       scan: (reader, scan) => onScan(reader)(scan),
       rejected: (id, reason) => {
         rejectedCounts.set(reason, (rejectedCounts.get(reason) ?? 0) + 1);
-        readerLog.warn({ reader: id, reason }, "scan input rejected");
+        const held = rejectionLogs.admit(`${id}:${reason}`);
+        if (held !== undefined) readerLog.warn({ reader: id, reason, held }, "scan input rejected");
       },
     },
   );

@@ -38,6 +38,10 @@ export function gateTopics(ids: GateTopicIds) {
     response: (command: GateCommand) => `${gate}/response/${command}`,
     /** Guardian notices for the site's notifier service. */
     notify: `${site}/notify`,
+    /** What a reader's display or LED ring shows after a scan: `ReaderFeedbackPayload`. */
+    readerFeedback: (reader: string) => `${gate}/reader/${reader}/feedback`,
+    /** The registry's push (registry-sync.md): the site's allowlist changed; pull now. Not prefixed: the registry's topic. */
+    registryChanged: `pg/registry/${ids.site}/changed`,
     /** Site-wide state shared between the gates of a site. */
     sharedReplay: `${site}/shared/replay`,
     sharedPassage: `${site}/shared/passage`,
@@ -51,6 +55,20 @@ export function requestCommand(topics: GateTopics, topic: string): GateCommand |
 }
 
 export const STATUS_PAYLOADS = { online: "online", offline: "offline" } as const;
+
+/** The registry's push payload: the version it now has. */
+export const registryChangedSchema = z.object({ to: z.number().int().nonnegative() });
+
+/** Published after every decision for the reader's display: never the scan text. */
+export const readerFeedbackSchema = z.strictObject({
+  reader: z.string(),
+  result: z.enum(["granted", "denied"]),
+  reason: z.string(),
+  text: z.strictObject({ en: z.string(), ru: z.string() }),
+  /** Epoch ms of the scan. */
+  at: z.number(),
+});
+export type ReaderFeedbackPayload = z.infer<typeof readerFeedbackSchema>;
 
 const GATE_MODE = z.enum(["normal", "lockdown", "free"]);
 
