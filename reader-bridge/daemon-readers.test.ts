@@ -9,8 +9,8 @@ import { configSchema } from "../config/schema.js";
 import { startDaemon } from "../daemon/daemon.js";
 import { createLogger } from "../daemon/log/logger.js";
 import { systemClock } from "../daemon/ports/clock.js";
+import { TestMosquitto as Mosquitto } from "../test/mosquitto.js";
 import type { Scan } from "./scan-source.js";
-import { Mosquitto } from "./testing/mosquitto.js";
 import { settle, waitFor } from "./testing/scan-recorder.js";
 import { SocatPty } from "./testing/socat-pty.js";
 

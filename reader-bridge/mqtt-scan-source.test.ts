@@ -2,8 +2,8 @@ import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../daemon/log/logger.js";
 import { systemClock } from "../daemon/ports/clock.js";
+import { TestMosquitto as Mosquitto } from "../test/mosquitto.js";
 import { type MqttReaderOptions, MqttScanSource } from "./mqtt-scan-source.js";
-import { Mosquitto } from "./testing/mosquitto.js";
 import { ScanRecorder, settle, waitFor } from "./testing/scan-recorder.js";
 import { describeScanSourceContract } from "./testing/scan-source-contract.js";
 
