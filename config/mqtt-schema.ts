@@ -1,21 +1,10 @@
 import { z } from "zod";
+import { durationSchema } from "./duration-schema.js";
 
 /**
  * The `mqtt:` section and the MQTT relay drivers of `relays[].driver` (docs/mqtt.md,
  * docs/relays.md). Kept out of schema.ts so the actuation work has one file of config.
  */
-
-// schema.ts imports this file, so importing its `durationSchema` back would be a cycle
-// evaluated before it is defined; the same duration syntax, parsed here.
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const EXPECTED = "expected a duration such as 500ms, 30s, 5m, 12h or 7d";
-const durationSchema = z
-  .string({ error: EXPECTED })
-  .regex(/^\d+(ms|s|m|h|d)$/, EXPECTED)
-  .transform((s) => {
-    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(s) ?? [];
-    return Number(amount) * (UNITS[unit ?? "ms"] ?? 1);
-  });
 
 /** One MQTT topic level: no wildcards, no separators, no leading `$`. */
 const topicLevel = z

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { durationSchema } from "./duration-schema.js";
 
 /**
  * The `source:` of a reader (docs/readers.md): stdin, a serial port, a HID device or a
@@ -8,18 +9,6 @@ import { z } from "zod";
  * need hex), or as `{ hex: "1b4231" }`; they stay in that form here and become bytes in
  * reader-bridge/reader-options.ts.
  */
-
-// schema.ts imports this file, so importing its `durationSchema` back would be a cycle
-// evaluated before it is defined; the same duration syntax, parsed here.
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const EXPECTED = "expected a duration such as 500ms, 30s, 5m, 12h or 7d";
-const durationSchema = z
-  .string({ error: EXPECTED })
-  .regex(/^\d+(ms|s|m|h|d)$/, EXPECTED)
-  .transform((s) => {
-    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(s) ?? [];
-    return Number(amount) * (UNITS[unit ?? "ms"] ?? 1);
-  });
 
 export const byteStringSchema = z.union(
   [
