@@ -55,6 +55,12 @@ export const mqttSchema = z.strictObject({
   passwordFile: z.string().optional(),
   /** Default: passgate-<site>-<gate>. */
   clientId: z.string().optional(),
+  /**
+   * MQTT protocol: 5 (default) or 4 (3.1.1) for brokers without MQTT 5, such as the
+   * simulator's embedded broker. With 4 the broker cannot expire a stale open command;
+   * the driver's deadline and the generic relay's payload expiry still refuse it.
+   */
+  protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5),
   tls: z
     .strictObject({
       ca: z.string().optional(),

@@ -4,6 +4,7 @@ import { durationSchema } from "./duration-schema.js";
 export { durationSchema };
 
 import { ASSURANCE_LEVELS } from "../daemon/allowlist/credential.js";
+import { httpSchema } from "./http-schema.js";
 import { checkMqttRelays, mqttSchema, relayDriverSchema } from "./mqtt-schema.js";
 import { checkReaderSources, readerSourceSchema } from "./reader-schema.js";
 import { syncSchema } from "./sync-schema.js";
@@ -200,6 +201,8 @@ export const configSchema = z
     readers: z.array(readerSchema).default([]),
     relays: z.array(relaySchema).default([]),
     policy: policySchema.prefault({}),
+    /** Loopback metrics, health and status endpoint (config/http-schema.ts); absent = none. */
+    http: httpSchema.optional(),
     log: z
       .strictObject({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),

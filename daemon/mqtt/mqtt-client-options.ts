@@ -7,7 +7,7 @@ import { STATUS_PAYLOADS } from "./topics.js";
 export type ReadFile = (path: string) => Buffer;
 
 /**
- * mqtt.js options for the gate's session: MQTT 5; the retained `offline` will on the
+ * mqtt.js options for the gate's session: MQTT 5 unless the config asks for 3.1.1; the retained `offline` will on the
  * gate's status topic; no offline queue (`queueQoSZero: false`, and MqttConnection never
  * publishes while disconnected); reconnects driven by MqttConnection's backoff
  * (`reconnectPeriod: 0` here); TLS files and the password read from the config's files.
@@ -18,7 +18,7 @@ export function mqttClientOptions(
   readFile: ReadFile = readFileSync,
 ): IClientOptions {
   const options: IClientOptions = {
-    protocolVersion: 5,
+    protocolVersion: config.protocolVersion,
     clientId: config.clientId ?? `passgate-${ids.site}-${ids.gate}`,
     clean: true,
     keepalive: Math.max(1, Math.round(config.keepalive / 1000)),
