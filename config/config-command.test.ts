@@ -75,7 +75,9 @@ describe("passgate config", () => {
   it("check reports a missing file", async () => {
     const { err, exitCode } = await passgate("--config", join(dir, "nope.yaml"), "config", "check");
     expect(exitCode).toBe(1);
-    expect(err).toMatch(/nope\.yaml: file not found/);
+    expect(err).toMatch(
+      /^passgate: no config at .*nope\.yaml — pass --config FILE, set PASSGATE_CONFIG, or create one with passgate init\n$/,
+    );
   });
 
   it("get prints scalars plain and sections as YAML", async () => {
@@ -86,10 +88,63 @@ describe("passgate config", () => {
     );
   });
 
+  it("check --json lists every problem with its path and line, exit 1; a valid file has none", async () => {
+    expect(JSON.parse((await passgate("--config", file, "config", "check", "--json")).out)).toEqual({
+      file,
+      ok: true,
+      problems: [],
+    });
+    writeFileSync(file, readFileSync(file, "utf8").replace("attempts: 5", "attempts: x"));
+    const { out, err, exitCode } = await passgate("--config", file, "config", "check", "--json");
+    expect(exitCode).toBe(1);
+    expect(err).toBe("");
+    const report = JSON.parse(out) as {
+      ok: boolean;
+      problems: { path: string; line: number; message: string }[];
+    };
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      {
+        path: "policy.lockout.attempts",
+        line: expect.any(Number),
+        column: null,
+        message: "expected a number, got a string",
+      },
+    ]);
+  });
+
+  it("check --json reports a missing file as one problem saying what to do", async () => {
+    const missing = join(dir, "nope.yaml");
+    const { out, exitCode } = await passgate("--config", missing, "config", "check", "--json");
+    expect(exitCode).toBe(1);
+    expect(JSON.parse(out)).toEqual({
+      file: missing,
+      ok: false,
+      problems: [
+        {
+          path: "",
+          line: null,
+          column: null,
+          message: `no config at ${missing} — pass --config FILE, set PASSGATE_CONFIG, or create one with passgate init`,
+        },
+      ],
+    });
+  });
+
+  it("get --json prints the effective value as JSON", async () => {
+    expect((await passgate("--config", file, "config", "get", "policy.lockout.attempts", "--json")).out).toBe(
+      "5\n",
+    );
+    const rules = JSON.parse(
+      (await passgate("--config", file, "config", "get", "policy.rules", "--json")).out,
+    );
+    expect(rules).toHaveLength(4);
+  });
+
   it("get fails on an unset or unknown key", async () => {
     expect(await passgate("--config", file, "config", "get", "mqtt.url")).toMatchObject({
       out: "",
-      err: "mqtt.url is not set\n",
+      err: 'passgate: mqtt.url is not set and has no default — set it with "passgate config set mqtt.url VALUE"\n',
       exitCode: 1,
     });
     const unknown = await passgate("--config", file, "config", "get", "policy.zones");

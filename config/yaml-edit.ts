@@ -182,7 +182,7 @@ function setInDocument(text: string, segments: readonly string[], value: unknown
 }
 
 /** Render options that follow how the file is already written, to keep the diff small. */
-function renderOptions(text: string): ToStringOptions {
+export function renderOptions(text: string): ToStringOptions {
   const lines = text.split("\n").filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"));
   const indents = lines.map((line) => line.length - line.trimStart().length).filter((n) => n > 0);
   let indentSeq = true;

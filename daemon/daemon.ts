@@ -4,13 +4,20 @@ import type { Readable } from "node:stream";
 import type { MqttClient } from "mqtt";
 import type { Config, ReaderConfig } from "../config/schema.js";
 import { openReaderDevices } from "../reader-bridge/reader-devices.js";
-import { startReaders } from "../reader-bridge/reader-set.js";
+import { type ReaderSet, startReaders } from "../reader-bridge/reader-set.js";
 import type { Scan, ScanRejection } from "../reader-bridge/scan-source.js";
+import { backlogSize } from "../sync/event-uploader.js";
 import { stalenessBudgets, startRegistrySync } from "../sync/start-sync.js";
+import { SyncStateStore } from "../sync/sync-state.js";
+import type { PulseResult } from "./actuate/relay-set.js";
 import { type GateMqttSession, startActuation } from "./actuate/start-actuation.js";
 import { SqliteAllowlistStore } from "./allowlist/sqlite-allowlist-store.js";
 import { REASON_TEXTS } from "./decide/reason-texts.js";
-import { Gate, type ScanOutcome } from "./gate/gate.js";
+import { Gate, type GateSettings, type ScanOutcome } from "./gate/gate.js";
+import { GateMetrics } from "./http/gate-metrics.js";
+import { checkHealth, type HealthReport } from "./http/health.js";
+import { HttpEndpoint } from "./http/http-endpoint.js";
+import { buildStatus, metricSources, type ObservedGate } from "./http/observed-gate.js";
 import { Journal } from "./journal/journal.js";
 import { describeError } from "./log/describe-error.js";
 import { LogThrottle } from "./log/log-throttle.js";
@@ -20,6 +27,8 @@ import { createMqttClient } from "./mqtt/mqtt-client-options.js";
 import { MqttConnection } from "./mqtt/mqtt-connection.js";
 import { gateTopics, type ReaderFeedbackPayload, registryChangedSchema } from "./mqtt/topics.js";
 import type { Clock } from "./ports/clock.js";
+import { applyConfigDiff } from "./reload/apply-config-diff.js";
+import { type ConfigDiff, diffConfig } from "./reload/diff-config.js";
 import { migrateGateState } from "./state/gate-state-schema.js";
 import { LockoutTracker } from "./state/lockout-tracker.js";
 import { ModeStore } from "./state/mode-store.js";
@@ -36,6 +45,8 @@ export interface DaemonIo {
   readonly clock: Clock;
   /** Called after each decision is journaled and actuated (the demo prints it). */
   readonly onDecision?: (outcome: ScanOutcome, scan: Scan) => void;
+  /** passgate's version, for `/status` and `passgate_build_info`; default "unknown". */
+  readonly version?: string;
 }
 
 export interface RunningDaemon {
@@ -44,11 +55,25 @@ export interface RunningDaemon {
   readonly done: Promise<void>;
   /** Pull the allowlist now (the registry's MQTT push); does nothing without `registry:`. */
   requestSync(): void;
+  /** Healthy = not stopping and the journal's database takes a write lock (daemon/http/health.ts). */
+  health(): HealthReport;
+  /**
+   * Applies a validated config without dropping scans (SIGHUP): policy, readers, relays,
+   * sync and log level change live; what needs a restart is logged and kept as it is.
+   */
+  reload(config: Config): Promise<ConfigDiff>;
+  /** The port the HTTP endpoint listens on; undefined without `http:` or when it could not bind. */
+  httpPort(): number | undefined;
   stop(): Promise<void>;
 }
 
 /** How often accepted (credential, step) pairs that can no longer verify are pruned. */
 const REPLAY_PRUNE_MS = 60_000;
+/**
+ * Pairs are pruned only this long after they stop verifying: a clock that runs ahead for a
+ * while (and is then stepped back) must not have forgotten pairs that are live again.
+ */
+const REPLAY_PRUNE_MARGIN_MS = 10 * 60_000;
 
 /**
  * The composition root: the one place that opens the database and creates readers and
@@ -57,6 +82,8 @@ const REPLAY_PRUNE_MS = 60_000;
  */
 export async function startDaemon(config: Config, io: DaemonIo): Promise<RunningDaemon> {
   const log = io.logger;
+  const startedAt = io.clock.now();
+  let current = config;
   mkdirSync(dirname(config.storage.path), { recursive: true });
   const db = openDatabase(config.storage.path, { synchronous: config.storage.synchronous });
   db.pragma("wal_autocheckpoint = 0");
@@ -70,6 +97,28 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const { policy } = config;
   const replay = new ReplayGuard(db);
   const mode = ModeStore.load(db, { mode: policy.mode, since: io.clock.now(), source: "config" });
+  let readers: ReaderSet | undefined;
+  let syncState: SyncStateStore | undefined;
+  const health = () => checkHealth(db, stopped);
+  // What `/status` and the gauges read: getters, since a reload replaces readers, relays and sync.
+  const observed = (): ObservedGate => ({
+    config: () => current,
+    readers: () => readers,
+    relays: () => actuation.relays.availability(),
+    mqttConnected: () => mqtt?.connection.connected,
+    allowlist: () => allowlist.stats(),
+    sync: () => {
+      if (current.registry === undefined) return undefined;
+      syncState ??= SyncStateStore.open(db);
+      return { state: syncState.get(), backlog: backlogSize(journal, syncState) };
+    },
+    mode: () => mode.get().mode,
+    decisionCounts: () => gate.decisionCounts(),
+    health,
+    now: () => io.clock.now(),
+    startedAt,
+    version: io.version ?? "unknown",
+  });
 
   // The gate's one MQTT session (with `mqtt:`), shared by relays, events and requests (docs/mqtt.md).
   let mqtt: GateMqttSession | undefined;
@@ -84,7 +133,12 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     };
     await mqtt.connection.start();
   }
-  const actuation = await startActuation(config, {
+  // Metrics only with `http:`; the decision path then adds one counter and one histogram update.
+  const metrics =
+    config.http === undefined
+      ? undefined
+      : new GateMetrics(metricSources(observed()), io.version ?? "unknown");
+  const actuationDeps = {
     db,
     mode,
     journal,
@@ -92,30 +146,34 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     clock: io.clock,
     logger: log,
     mqtt,
+    onPulse:
+      metrics === undefined
+        ? undefined
+        : (r: PulseResult) => metrics.relayPulse(r.relay, r.error ?? r.result),
+  };
+  // `let`: a reload that changes relays restarts actuation; the gate asks through these closures.
+  let actuation = await startActuation(config, actuationDeps);
+  const gateSettings = (c: Config): GateSettings => ({
+    gate: c.gate,
+    timezone: c.timezone,
+    policy: c.policy,
+    window: c.token.window,
+    staleness: stalenessBudgets(c),
+    passageSensed: (readerId) => actuation.passageSensed(readerId),
   });
-  const gate = new Gate(
-    {
-      gate: config.gate,
-      timezone: config.timezone,
-      policy,
-      window: config.token.window,
-      staleness: stalenessBudgets(config),
-      passageSensed: actuation.passageSensed,
-    },
-    {
-      db,
-      allowlist,
-      verifier: new TokenVerifier(config.token.window),
-      journal,
-      replay,
-      presence: new PresenceStore(db),
-      lockout: new LockoutTracker(db, policy.lockout),
-      mode,
-      relayAvailable: actuation.relayAvailable,
-      clock: io.clock,
-      logger: log.child({ component: "gate" }),
-    },
-  );
+  const gate = new Gate(gateSettings(config), {
+    db,
+    allowlist,
+    verifier: new TokenVerifier(config.token.window),
+    journal,
+    replay,
+    presence: new PresenceStore(db),
+    lockout: new LockoutTracker(db, policy.lockout),
+    mode,
+    relayAvailable: (readerId) => actuation.relayAvailable(readerId),
+    clock: io.clock,
+    logger: log.child({ component: "gate" }),
+  });
   const stats = allowlist.stats();
   log.info(
     {
@@ -136,31 +194,37 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   }
 
   // Registry sync (only with `registry:`); a failing registry never stops the gate.
-  let registrySync: ReturnType<typeof startRegistrySync>;
-  try {
-    registrySync = startRegistrySync(config, {
-      db,
-      store: allowlist,
-      journal,
-      clock: io.clock,
-      logger: log.child({ component: "sync" }),
-    });
-  } catch (err) {
-    log.error({ err: describeError(err) }, "registry sync failed to start; the gate runs on its allowlist");
-  }
+  const startSync = (c: Config): ReturnType<typeof startRegistrySync> => {
+    try {
+      return startRegistrySync(c, {
+        db,
+        store: allowlist,
+        journal,
+        clock: io.clock,
+        logger: log.child({ component: "sync" }),
+        onPulled: (outcome) => {
+          if (outcome.kind !== "applied" && outcome.kind !== "not_modified" && outcome.kind !== "stopped")
+            metrics?.syncFailed();
+        },
+      });
+    } catch (err) {
+      log.error({ err: describeError(err) }, "registry sync failed to start; the gate runs on its allowlist");
+      return undefined;
+    }
+  };
+  let registrySync = startSync(config);
   const topics =
     config.mqtt === undefined
       ? undefined
       : gateTopics({ prefix: config.mqtt.topicPrefix, site: config.site, gate: config.gate });
   if (mqtt !== undefined && topics !== undefined && registrySync !== undefined) {
-    const sync = registrySync;
     // The registry's push: pull at once instead of waiting for the next poll.
     mqtt.connection.subscribeParsed(
       topics.registryChanged,
       "json",
       registryChangedSchema,
       "registry_push",
-      () => sync.requestSync(),
+      () => registrySync?.requestSync(),
     );
   }
 
@@ -171,6 +235,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const onScan = (reader: ReaderConfig) => (scan: Scan) => {
     const outcome = gate.handleScan(scan.text, reader);
     const { decision } = outcome;
+    metrics?.decision(decision.result, decision.reason, reader.id, outcome.micros);
     log.info(
       {
         component: "decision",
@@ -205,23 +270,35 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   // Every configured reader, each isolated and retried (reader-bridge/reader-set.ts).
   // Firmware readers share the gate's MQTT session instead of opening a second one.
   const readerDevices = openReaderDevices(config, readerLog, mqttClient);
-  const readers = await startReaders(
+  readers = await startReaders(
     config.readers,
     { clock: io.clock, logger: readerLog, stdin: io.stdin, ...readerDevices },
     {
       scan: (reader, scan) => onScan(reader)(scan),
       rejected: (id, reason) => {
         rejectedCounts.set(reason, (rejectedCounts.get(reason) ?? 0) + 1);
+        metrics?.scanRejected(id, reason);
         const held = rejectionLogs.admit(`${id}:${reason}`);
         if (held !== undefined) readerLog.warn({ reader: id, reason, held }, "scan input rejected");
       },
     },
   );
   const ended = readers.ended;
+  const readerSet = readers;
+
+  const endpoint =
+    config.http === undefined || metrics === undefined
+      ? undefined
+      : new HttpEndpoint(
+          config.http.listen,
+          { metrics: () => metrics.scrape(), health, status: () => buildStatus(observed()) },
+          log.child({ component: "http" }),
+        );
+  await endpoint?.start();
 
   const pruneTimer = setInterval(() => {
     try {
-      const pruned = replay.prune(io.clock.now());
+      const pruned = replay.prune(io.clock.now() - REPLAY_PRUNE_MARGIN_MS);
       if (pruned > 0) log.debug({ pruned }, "replay pairs pruned");
     } catch (err) {
       log.error({ err: describeError(err) }, "replay prune failed");
@@ -230,19 +307,31 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   pruneTimer.unref();
 
   let stopped = false;
+  // Reloads and the stop run one at a time: a stop waits for a reload under way.
+  let lifecycle: Promise<unknown> = Promise.resolve();
   let markStopped: () => void = () => {};
   const stoppedPromise = new Promise<void>((resolve) => {
     markStopped = resolve;
   });
+  // Readers stop first, so no new scan starts (a decision is synchronous: none is half
+  // done); then relays are left closed, `offline` is published, and the journal is
+  // checkpointed into the main database file before it closes.
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    await lifecycle;
     clearInterval(pruneTimer);
-    await readers.stop();
+    await readerSet.stop();
     await readerDevices.close();
     await actuation.stop();
     await mqtt?.connection.stop();
     await registrySync?.stop();
+    await endpoint?.stop();
+    try {
+      db.pragma("wal_checkpoint(TRUNCATE)");
+    } catch (err) {
+      log.error({ component: "storage", err: describeError(err) }, "final WAL checkpoint failed");
+    }
     db.close();
     await checkpointer.stop();
     log.info({ decisions: Object.fromEntries(gate.decisionCounts()) }, "gate stopped");
@@ -253,5 +342,49 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     ended.length === 0
       ? stoppedPromise
       : Promise.race([Promise.all(ended).then(() => undefined), stoppedPromise]);
-  return { gate, done, stop, requestSync: () => registrySync?.requestSync() };
+  const reload = (next: Config): Promise<ConfigDiff> => {
+    const run = lifecycle.then(() => applyReload(next));
+    lifecycle = run.catch(() => undefined);
+    return run;
+  };
+  const applyReload = async (next: Config): Promise<ConfigDiff> => {
+    if (stopped) throw new Error("the gate is stopping");
+    const diff = diffConfig(current, next);
+    await applyConfigDiff(
+      diff,
+      {
+        setLogLevel: (level) => {
+          log.level = level;
+        },
+        restartActuation: async (c) => {
+          await actuation.stop();
+          actuation = await startActuation(c, actuationDeps);
+        },
+        // Built before the swap, swapped in one synchronous step: no scan sees half of it.
+        updateGate: (c) =>
+          gate.updateSettings(gateSettings(c), {
+            verifier: new TokenVerifier(c.token.window),
+            lockout: new LockoutTracker(db, c.policy.lockout),
+          }),
+        restartSync: async (c) => {
+          await registrySync?.stop();
+          registrySync = startSync(c);
+        },
+        readers: readerSet,
+      },
+      log,
+    );
+    current = diff.effective;
+    return diff;
+  };
+
+  return {
+    gate,
+    done,
+    stop,
+    reload,
+    health,
+    httpPort: () => endpoint?.port(),
+    requestSync: () => registrySync?.requestSync(),
+  };
 }

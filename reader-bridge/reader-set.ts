@@ -40,7 +40,16 @@ export interface ReaderSet {
   /** One promise per stream reader (stdin), resolving when its stream ends. */
   readonly ended: readonly Promise<void>[];
   readonly counters: RejectionCounters;
-  states(): Record<string, ReaderState | "failed">;
+  /** Last state each device reader reported; `failed` while its start is being retried; `stopped` once removed. */
+  states(): Record<string, ReaderState | "failed" | "stopped">;
+  /** Ids of the readers whose source is running now. */
+  running(): readonly string[];
+  /** Scans per reader that passed hygiene and were handed to the gate, since start. */
+  scanCount(reader: string): number;
+  /** Starts one more reader (a config reload added or changed it); isolated and retried like the others. */
+  startReader(reader: ReaderConfig): Promise<void>;
+  /** Stops one reader and cancels its retries; the others keep running. */
+  stopReader(id: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,9 +99,12 @@ export async function startReaders(
 ): Promise<ReaderSet> {
   const log = deps.logger;
   const counters = new RejectionCounters();
-  const states = new Map<string, ReaderState | "failed">();
-  const running: ScanSource[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const states = new Map<string, ReaderState | "failed" | "stopped">();
+  const running = new Map<string, ScanSource>();
+  const scans = new Map<string, number>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  // A reader's launches belong to one generation; stopping it makes pending retries void.
+  const generations = new Map<string, number>();
   const ended: Promise<void>[] = [];
   let stopped = false;
 
@@ -105,8 +117,8 @@ export async function startReaders(
     }
   };
 
-  const launch = async (reader: ReaderConfig, attempt: number): Promise<void> => {
-    if (stopped) return;
+  const launch = async (reader: ReaderConfig, attempt: number, generation: number): Promise<void> => {
+    if (stopped || generations.get(reader.id) !== generation) return;
     const hygiene = new ScanHygiene(hygieneOptions(reader.source));
     let source: ScanSource | undefined;
     try {
@@ -116,6 +128,7 @@ export async function startReaders(
         scan: (scan) => {
           const why = hygiene.check(scan.text, scan.at);
           if (why !== undefined) return reject(reader.id, why);
+          scans.set(reader.id, (scans.get(reader.id) ?? 0) + 1);
           let result: FeedbackResult | undefined;
           try {
             result = handlers.scan(reader, scan);
@@ -132,8 +145,13 @@ export async function startReaders(
           else log.info({ reader: id, state }, `reader ${state}`);
         },
       });
-      running.push(source);
-      if (reader.source.type === "stdin")
+      if (stopped || generations.get(reader.id) !== generation) {
+        // Stopped while starting: this source must not deliver.
+        await source.stop();
+        return;
+      }
+      running.set(reader.id, source);
+      if (reader.source.type === "stdin" && ended.length === 0)
         ended.push(new Promise((resolve) => deps.stdin.once("end", resolve)));
     } catch (err) {
       states.set(reader.id, "failed");
@@ -151,28 +169,46 @@ export async function startReaders(
         "reader failed to start; the gate runs without it and retries",
       );
       const timer = setTimeout(() => {
-        timers.delete(timer);
-        void launch(reader, attempt + 1);
+        timers.delete(reader.id);
+        void launch(reader, attempt + 1, generation);
       }, delay);
       timer.unref();
-      timers.add(timer);
+      timers.set(reader.id, timer);
     }
   };
 
-  for (const reader of readers) await launch(reader, 0);
+  const startReader = async (reader: ReaderConfig) => {
+    const generation = (generations.get(reader.id) ?? 0) + 1;
+    generations.set(reader.id, generation);
+    states.delete(reader.id);
+    await launch(reader, 0, generation);
+  };
+  const stopSource = async (source: ScanSource) =>
+    source.stop().catch((err: unknown) => log.error({ err: describeError(err) }, "reader stop failed"));
+
+  for (const reader of readers) await startReader(reader);
 
   return {
     ended,
     counters,
     states: () => Object.fromEntries(states),
+    running: () => [...running.keys()],
+    scanCount: (reader) => scans.get(reader) ?? 0,
+    startReader,
+    stopReader: async (id) => {
+      generations.set(id, (generations.get(id) ?? 0) + 1);
+      clearTimeout(timers.get(id));
+      timers.delete(id);
+      const source = running.get(id);
+      running.delete(id);
+      if (source !== undefined) await stopSource(source);
+      states.set(id, "stopped");
+      log.info({ reader: id }, "reader stopped");
+    },
     stop: async () => {
       stopped = true;
-      for (const t of timers) clearTimeout(t);
-      for (const source of [...running].reverse()) {
-        await source
-          .stop()
-          .catch((err: unknown) => log.error({ err: describeError(err) }, "reader stop failed"));
-      }
+      for (const t of timers.values()) clearTimeout(t);
+      for (const source of [...running.values()].reverse()) await stopSource(source);
       const rejected = counters.snapshot();
       if (Object.keys(rejected).length > 0) log.info({ rejected }, "reader input rejected while running");
     },

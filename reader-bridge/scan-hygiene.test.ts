@@ -36,6 +36,16 @@ describe("ScanHygiene", () => {
     expect(h.check("PG1:later", 1000)).toBeUndefined();
   });
 
+  it("keeps reading after the clock steps back: scans from before the step do not fill the window", () => {
+    const h = hygiene({ duplicateWindowMs: 0 });
+    for (let i = 0; i < 3; i++) expect(h.check(`PG1:ahead-${i}`, 100_000 + i * 400)).toBeUndefined();
+    // The gate's clock is corrected 100 s back: the next codes are decided, not rate-limited.
+    expect(h.check("PG1:after-0", 1_000)).toBeUndefined();
+    expect(h.check("PG1:after-1", 1_400)).toBeUndefined();
+    expect(h.check("PG1:after-2", 1_800)).toBeUndefined();
+    expect(h.check("PG1:after-3", 1_900)).toBe("rate_limited");
+  });
+
   it("refuses text over maxLength and can turn the other checks off", () => {
     const h = hygiene({ rateLimit: { scans: 0, perMs: 1000 }, duplicateWindowMs: 0 });
     expect(h.check("x".repeat(17), 0)).toBe("too_long");

@@ -38,6 +38,9 @@ export class ScanHygiene {
     const { scans, perMs } = this.options.rateLimit;
     if (scans > 0) {
       while (this.accepted.length > 0 && now - this.accepted[0]! >= perMs) this.accepted.shift();
+      // A clock stepped back (NTP) leaves times in the future: they must not hold the
+      // window full until the clock has caught up with them.
+      while (this.accepted.length > 0 && this.accepted[this.accepted.length - 1]! > now) this.accepted.pop();
       if (this.accepted.length >= scans) return "rate_limited";
       this.accepted.push(now);
     }

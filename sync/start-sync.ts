@@ -164,7 +164,10 @@ export function startRegistrySync(config: Config, parts: SyncParts): RunningSync
   const sync = createRegistrySync(config, {
     progress: () => new LogProgress(log),
     ...parts,
-    onPulled: check,
+    onPulled: (outcome) => {
+      check();
+      parts.onPulled?.(outcome);
+    },
   });
   sync.start();
   check();

@@ -17,6 +17,24 @@ describe("passgate token vectors", () => {
     expect(lines.slice(0, -1).every((l) => l.startsWith("ok "))).toBe(true);
   });
 
+  it("--json prints one document with every case, exit 1 when one differs", () => {
+    const file = JSON.parse(readFileSync(vectorsPath, "utf8")) as { cases: { result: string }[] };
+    file.cases[0]!.result = "expired";
+    const path = join(mkdtempSync(join(tmpdir(), "passgate-vectors-")), "changed.json");
+    writeFileSync(path, JSON.stringify(file));
+    const r = runCli(["token", "vectors", path, "--json"]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { passed: number; failed: number; cases: { pass: boolean }[] };
+    expect(report.failed).toBe(1);
+    expect(report.passed).toBe(file.cases.length - 1);
+    expect(report.cases[0]).toEqual({
+      name: "RFC 6238 SHA1 vector (T=1, OTP 94287082)",
+      pass: false,
+      expected: "expired",
+      actual: "ok",
+    });
+  });
+
   it("exits 1 and names the case when an expected result differs", () => {
     const file = JSON.parse(readFileSync(vectorsPath, "utf8")) as { cases: { result: string }[] };
     file.cases[0]!.result = "expired";

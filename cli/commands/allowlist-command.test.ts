@@ -122,13 +122,24 @@ describe("passgate allowlist", () => {
     expect(stdout).toContain("guardians  p-0077 (notified of passages)");
   });
 
-  it("exits 1 for an unknown or malformed credential id", async () => {
+  it("exits 1 for an unknown credential id and 2 for a malformed one, on one line each", async () => {
     await run("import", EXAMPLE_PATH);
     expect(await run("show", "999")).toBe(1);
-    expect(stderr).toBe("credential 999 is not in the allowlist (v7, 4 credentials)\n");
+    expect(stderr).toBe(
+      'passgate: credential 999 is not in the allowlist (v7, 4 credentials) — check the id, or run "passgate sync now"\n',
+    );
     stderr = "";
-    expect(await run("show", "0042")).toBe(1);
-    expect(stderr).toContain("is not a credential id");
+    expect(await run("show", "0042")).toBe(2);
+    expect(stderr).toMatch(/^passgate: "0042" is not a credential id — give the decimal id, such as 1001\n$/);
+  });
+
+  it("shows a credential as JSON without its key material", async () => {
+    await run("import", EXAMPLE_PATH);
+    stdout = "";
+    expect(await run("show", "42", "--json")).toBe(0);
+    const shown = JSON.parse(stdout) as Record<string, unknown>;
+    expect(shown).toMatchObject({ id: "42", scheme: "totp", periodSeconds: 30, status: "active" });
+    expect(stdout).not.toMatch(/GEZDGNBV|secret|SHA1/);
   });
 
   it("refuses a tampered file, says why, and keeps the allowlist in force", async () => {
@@ -144,8 +155,8 @@ describe("passgate allowlist", () => {
     expect(JSON.parse(stdout)).toMatchObject({ version: 7, count: 4 });
   });
 
-  it("reports a missing file as a refused import", async () => {
-    expect(await run("import", join(dir, "nope.ndjson"))).toBe(1);
+  it("reports a missing file as a refused import, exit 2", async () => {
+    expect(await run("import", join(dir, "nope.ndjson"))).toBe(2);
     expect(stderr).toMatch(
       /^allowlist import refused \(read_error\): could not read the body: ENOENT.*\(no allowlist yet\)\n$/,
     );

@@ -1,11 +1,14 @@
 import { createReadStream } from "node:fs";
 import type { Command } from "commander";
+import { ConfigError } from "../../config/load-config.js";
 import type { AllowlistStats } from "../../daemon/allowlist/allowlist-store.js";
 import { type ApplyResult, applyAllowlistBody } from "../../daemon/allowlist/apply-body.js";
 import { type Credential, credentialIdSchema } from "../../daemon/allowlist/credential.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
 import { type Clock, systemClock } from "../../daemon/ports/clock.js";
 import type { Db } from "../../daemon/store/database.js";
+import { describeCliError } from "../cli-errors.js";
+import { helpAfter, printJson } from "../output.js";
 
 /** What the allowlist commands need: the gate's database and what an import is checked against. */
 export interface AllowlistCommandStore {
@@ -29,8 +32,15 @@ export function registerAllowlistCommand(
   const allowlist = program
     .command("allowlist")
     .description("the gate's copy of the registry allowlist (see docs/allowlist.md)");
+  helpAfter(allowlist, {
+    examples: [
+      "passgate allowlist import allowlist.ndjson",
+      "passgate allowlist show 1001",
+      "passgate allowlist stats --json",
+    ],
+  });
 
-  allowlist
+  const importCommand = allowlist
     .command("import")
     .description(
       "verify a signed registry body (snapshot or delta) and apply it; nothing changes if a check fails",
@@ -49,35 +59,54 @@ export function registerAllowlistCommand(
           process.stderr.write(
             `allowlist import refused (${result.reason}): ${result.message}; the allowlist in force is unchanged (${inForce(store.stats())})\n`,
           );
-          process.exitCode = 1;
+          // An unreadable file is bad input (2); a body that fails its checks is a refusal (1).
+          process.exitCode = result.reason === "read_error" ? 2 : 1;
         }
       });
     });
 
-  allowlist
+  helpAfter(importCommand, {
+    notes:
+      "The body is checked (signature, site, version order) before anything changes; a refused body leaves the allowlist in force as it was.",
+    exitCodes: "0 imported; 1 refused (the reason is printed); 2 the database or the file cannot be read.",
+    examples: [
+      "passgate --config /etc/passgate/passgate.yaml allowlist import snapshot-v7.ndjson",
+      "passgate allowlist import ../shared/spec/allowlist-example.ndjson",
+    ],
+  });
+
+  const show = allowlist
     .command("show")
     .description("print a credential as the gate sees it (never its TOTP secret or key)")
     .argument("<credential-id>", "the decimal id, e.g. 1001")
-    .action(async (id: string) => {
+    .option("--json", "one JSON object (the credential without key material)")
+    .action(async (id: string, options: { json?: boolean }) => {
       await withStore(openStore, async (_env, store) => {
         if (!credentialIdSchema.safeParse(id).success) {
           process.stderr.write(
-            `${JSON.stringify(id)} is not a credential id (a decimal number such as 1001)\n`,
+            `passgate: ${JSON.stringify(id)} is not a credential id — give the decimal id, such as 1001\n`,
           );
-          process.exitCode = 1;
+          process.exitCode = 2;
           return;
         }
         const credential = store.get(id);
         if (credential === undefined) {
-          process.stderr.write(`credential ${id} is not in the allowlist (${inForce(store.stats())})\n`);
+          process.stderr.write(
+            `passgate: credential ${id} is not in the allowlist (${inForce(store.stats())}) — check the id, or run "passgate sync now"\n`,
+          );
           process.exitCode = 1;
           return;
         }
-        process.stdout.write(`${formatCredential(credential, clock.now())}\n`);
+        if (options.json) printJson(credentialJson(credential, clock.now()));
+        else process.stdout.write(`${formatCredential(credential, clock.now())}\n`);
       });
     });
+  helpAfter(show, {
+    exitCodes: "0 shown; 1 not in the allowlist; 2 not a credential id, or the database cannot be opened.",
+    examples: ["passgate allowlist show 1001", "passgate allowlist show 1001 --json | jq .status"],
+  });
 
-  allowlist
+  const stats = allowlist
     .command("stats")
     .description("site, version, size and age of the allowlist in force")
     .option("--json", "one JSON object")
@@ -90,6 +119,38 @@ export function registerAllowlistCommand(
         process.stdout.write(`${text}\n`);
       });
     });
+  helpAfter(stats, {
+    notes:
+      "No allowlist means every scan is denied; an old one (see `ageSeconds`) means revocations may be missing.",
+    exitCodes: "0 shown; 2 the database cannot be opened.",
+    examples: ["passgate allowlist stats", "passgate allowlist stats --json | jq .ageSeconds"],
+  });
+}
+
+/**
+ * What `allowlist show --json` prints: the credential as `formatCredential` shows it,
+ * times in ISO 8601, key material reduced to the scheme and its period in seconds.
+ */
+export function credentialJson(c: Credential, now: number): object {
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  const validNow =
+    (c.validFrom === undefined || now >= c.validFrom) && (c.validUntil === undefined || now < c.validUntil);
+  return {
+    id: c.id,
+    person: c.person,
+    displayName: c.displayName ?? null,
+    roles: c.roles,
+    status: c.status,
+    assurance: c.assurance ?? null,
+    validFrom: iso(c.validFrom),
+    validUntil: iso(c.validUntil),
+    validNow,
+    zones: c.zones,
+    scheme: c.scheme,
+    periodSeconds: c.scheme === "totp" ? c.totp.period : c.ed25519.period,
+    guardians: c.guardians,
+    notifyGuardians: c.notifyGuardians,
+  };
 }
 
 /** `imported snapshot v7 for site demo-campus: 4 credentials (4 put, 0 del)` */
@@ -194,6 +255,12 @@ async function withStore(
     store = SqliteAllowlistStore.open(env.db);
   } catch (err) {
     env?.close();
+    if (err instanceof ConfigError) {
+      // A missing or broken config is the same failure for every command: exit 1, said the same way.
+      process.stderr.write(`${describeCliError(err)}\n`);
+      process.exitCode = 1;
+      return;
+    }
     process.stderr.write(`cannot open the allowlist: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 2;
     return;

@@ -3,6 +3,8 @@ import { stringify } from "yaml";
 import { getConfigValue, setConfigValue } from "../../config/edit-config.js";
 import { ConfigError, formatConfigError, loadConfig, resolveConfigPath } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
+import { missingConfigMessage } from "../cli-errors.js";
+import { helpAfter } from "../output.js";
 
 /**
  * `passgate config check | get <dot.path> | set <dot.path> <value>`. The file is the root
@@ -19,31 +21,65 @@ export function registerConfigCommand(program: Command): void {
   const config = program
     .command("config")
     .description("check, read and change the config file (see docs/config.md)");
+  helpAfter(config, {
+    examples: [
+      "passgate --config /etc/passgate/passgate.yaml config check",
+      "passgate config get policy.lockout.attempts",
+      "passgate config set policy.lockout.attempts 8",
+    ],
+  });
 
-  config
+  const check = config
     .command("check")
     .description("validate the config file and list every problem with its line")
-    .action((_opts: unknown, command: Command) => {
-      reportingConfigErrors(err, () => out(`config OK: ${summarize(loadConfig(configFile(command)))}`));
+    .option("--json", "print {file, ok, problems: [{path, line, column, message}]}")
+    .action((opts: { json?: boolean }, command: Command) => {
+      const file = configFile(command);
+      if (opts.json) {
+        const report = checkReport(file);
+        out(JSON.stringify(report));
+        if (!report.ok) process.exitCode = 1;
+        return;
+      }
+      reportingConfigErrors(err, () => out(`config OK: ${summarize(loadConfig(file))}`));
     });
+  helpAfter(check, {
+    exitCodes: "0 the config is valid; 1 it has problems (each printed with its line) or is missing.",
+    examples: [
+      "passgate --config /etc/passgate/passgate.yaml config check",
+      "passgate config check --json | jq -r '.problems[].message'",
+    ],
+  });
 
-  config
+  const get = config
     .command("get")
     .description("print the effective value of a key, after defaults (durations in ms)")
     .argument("<dot.path>", "the key, e.g. policy.lockout.attempts or readers.0.id")
-    .action((dotPath: string, _opts: unknown, command: Command) => {
+    .option("--json", "print the value as JSON")
+    .action((dotPath: string, opts: { json?: boolean }, command: Command) => {
       reportingConfigErrors(err, () => {
         const value = getConfigValue(configFile(command), dotPath);
         if (value === undefined) {
-          err(`${dotPath} is not set`);
+          err(
+            `passgate: ${dotPath} is not set and has no default — set it with "passgate config set ${dotPath} VALUE"`,
+          );
           process.exitCode = 1;
           return;
         }
-        out(typeof value === "object" && value !== null ? stringify(value).trimEnd() : String(value));
+        if (opts.json) out(JSON.stringify(value));
+        else out(typeof value === "object" && value !== null ? stringify(value).trimEnd() : String(value));
       });
     });
+  helpAfter(get, {
+    exitCodes: "0 printed; 1 the key is not set, is unknown, or the config cannot be read.",
+    examples: [
+      "passgate config get policy.lockout.attempts",
+      "passgate config get readers.0.id",
+      "passgate config get policy.rules --json | jq length",
+    ],
+  });
 
-  config
+  const set = config
     .command("set")
     .description("change one key, keeping the comments of the file; refused if the result is invalid")
     .argument("<dot.path>", "the key, e.g. policy.lockout.attempts (created if absent)")
@@ -69,6 +105,47 @@ export function registerConfigCommand(program: Command): void {
         true,
       );
     });
+  helpAfter(set, {
+    notes:
+      "The file is rewritten atomically and keeps its comments; an edit that would make it invalid is refused.",
+    exitCodes: "0 set; 1 refused (the file is unchanged) or the config cannot be read.",
+    examples: [
+      "passgate config set policy.lockout.attempts 8",
+      "passgate config set timezone Europe/Moscow",
+      "passgate config set readers.0.direction out",
+    ],
+  });
+}
+
+/** What `config check --json` prints: every problem, `ok` when there is none. */
+export interface ConfigCheckReport {
+  readonly file: string;
+  readonly ok: boolean;
+  readonly problems: readonly {
+    readonly path: string;
+    readonly line: number | null;
+    readonly column: number | null;
+    readonly message: string;
+  }[];
+}
+
+function checkReport(file: string): ConfigCheckReport {
+  try {
+    loadConfig(file);
+    return { file, ok: true, problems: [] };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const problems = error.issues.map((issue) => ({
+      path: issue.path,
+      line: issue.line ?? null,
+      column: issue.column ?? null,
+      message:
+        error.code === "CONFIG_NOT_FOUND"
+          ? missingConfigMessage(file).replace(/^passgate: /, "")
+          : issue.message,
+    }));
+    return { file, ok: false, problems };
+  }
 }
 
 /** `site demo-campus, gate main-1, 1 reader, 1 relay, 4 rules` */
@@ -89,8 +166,11 @@ function reportingConfigErrors(err: (text: string) => void, run: () => void, wit
     run();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    if (withSummary) err(`${error.file}: ${error.summary}`);
-    err(formatConfigError(error));
+    if (error.code === "CONFIG_NOT_FOUND") err(missingConfigMessage(error.file));
+    else {
+      if (withSummary) err(`${error.file}: ${error.summary}`);
+      err(formatConfigError(error));
+    }
     process.exitCode = 1;
   }
 }

@@ -1,8 +1,11 @@
 import { type Command, InvalidArgumentError } from "commander";
+import { ConfigError } from "../../config/load-config.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import type { JournalEntry } from "../../daemon/journal/journal-entry.js";
 import { formatEntryLine, timeFormatter } from "../../daemon/journal/journal-format.js";
 import type { Db } from "../../daemon/store/database.js";
+import { describeCliError } from "../cli-errors.js";
+import { helpAfter } from "../output.js";
 
 /** How often `journal tail --follow` looks for new entries, ms. */
 const FOLLOW_INTERVAL_MS = 500;
@@ -23,14 +26,21 @@ interface TailOptions {
  */
 export function registerJournalCommand(program: Command, openDb: () => Db): void {
   const journal = program.command("journal").description("the gate's hash-chained record of decisions");
+  helpAfter(journal, {
+    examples: ["passgate journal tail -n 50", "passgate journal tail --follow", "passgate journal verify"],
+  });
 
-  journal
+  const verify = journal
     .command("verify")
     .description("check every entry's hash, the sequence and the links; exit 1 if the chain is broken")
-    .action(async () => {
+    .option("--json", "print {ok, entries, head: {seq, hash} | null, firstBadSeq?, problem?, message?}")
+    .action(async (options: { json?: boolean }) => {
       await withJournal(openDb, async (j) => {
         const report = j.verify();
-        if (report.ok) {
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(report)}\n`);
+          if (!report.ok) process.exitCode = 1;
+        } else if (report.ok) {
           const head =
             report.head === null ? "" : `, head #${report.head.seq} ${report.head.hash.slice(0, 8)}…`;
           process.stdout.write(`journal OK: ${report.entries} entries${head}\n`);
@@ -43,7 +53,15 @@ export function registerJournalCommand(program: Command, openDb: () => Db): void
       });
     });
 
-  journal
+  helpAfter(verify, {
+    notes:
+      "A broken chain means entries were changed or removed outside passgate: keep the database file for inspection (see docs/journal.md).",
+    exitCodes:
+      "0 the chain is whole; 1 it is broken (the first bad entry is named); 2 the database cannot be read.",
+    examples: ["passgate journal verify", "passgate journal verify --json | jq .ok"],
+  });
+
+  const tail = journal
     .command("tail")
     .description("print the newest entries, oldest first (never token text: the journal holds none)")
     .option("-n, --lines <count>", "how many entries", parseCount, 20)
@@ -65,10 +83,20 @@ export function registerJournalCommand(program: Command, openDb: () => Db): void
         if (options.follow) await follow(j, entries.at(-1)?.seq ?? j.head()?.seq ?? 0, print);
       });
     });
+  helpAfter(tail, {
+    exitCodes:
+      "0 printed (also when stopped with Ctrl-C while following); 2 the database cannot be read or --tz is unknown.",
+    examples: [
+      "passgate journal tail",
+      "passgate journal tail -n 100 --tz Europe/Moscow",
+      "passgate journal tail --follow",
+      "passgate journal tail --json -n 1000 | jq -c 'select(.kind == \"decision\")'",
+    ],
+  });
 }
 
 /** Prints entries after `lastSeq` as they arrive, until SIGINT. */
-async function follow(
+export async function follow(
   journal: Journal,
   lastSeq: number,
   print: (entry: JournalEntry) => string,
@@ -125,7 +153,11 @@ function open(openDb: () => Db): Db | undefined {
   try {
     return openDb();
   } catch (err) {
-    fail(`cannot open the database: ${message(err)}`);
+    if (err instanceof ConfigError) {
+      // A missing or broken config is the same failure for every command: exit 1, said the same way.
+      process.stderr.write(`${describeCliError(err)}\n`);
+      process.exitCode = 1;
+    } else fail(`cannot open the database: ${message(err)}`);
     return undefined;
   }
 }
@@ -139,7 +171,7 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function parseCount(value: string): number {
+export function parseCount(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0)
     throw new InvalidArgumentError("expected a count of entries, 0 or more");

@@ -1,61 +1,51 @@
 import type { Command } from "commander";
-import { describeError } from "../../daemon/log/describe-error.js";
 import { systemClock } from "../../daemon/ports/clock.js";
-import { nodeHidSystem } from "../../reader-bridge/hid-system.js";
 import { openReaderDevices } from "../../reader-bridge/reader-devices.js";
-import { listReaders, maskScan } from "../../reader-bridge/reader-listing.js";
+import { maskScan } from "../../reader-bridge/reader-listing.js";
 import { startReaders } from "../../reader-bridge/reader-set.js";
-import { nodeSerialSystem } from "../../reader-bridge/serial-system.js";
 import { createCliLogger } from "../cli-logger.js";
 import { cliConfig } from "../cli-storage.js";
+import { registerReaderConfigCommands } from "./reader-config-commands.js";
+import { registerReaderListCommand } from "./reader-list-command.js";
 
 /**
- * `passgate readers list [--json]`: serial ports and HID devices present, with USB ids and
- * a config snippet. `passgate readers test <id>`: live scans from one configured reader,
+ * `passgate reader` (alias `readers`): `list [--present] [--json]` (the configured
+ * readers; the devices present, marking which are configured), `add`, `remove`
+ * (reader-config-commands.ts) and `test <id>`: live scans from one configured reader,
  * masked, with rejections and state changes; nothing is decided, journaled or opened.
  */
 export function registerReadersCommand(program: Command): void {
-  const readers = program.command("readers").description("find and test barcode readers");
+  const readers = program
+    .command("reader")
+    .alias("readers")
+    .description("list, add, remove and test barcode readers");
+  readers.addHelpText(
+    "after",
+    `
+Examples:
+  passgate reader list --present
+  passgate reader add entry --direction in --usb 0c2e:0b61
+  passgate reader test entry`,
+  );
 
-  readers
-    .command("list")
-    .description("list serial ports and HID devices, with a config snippet for each")
-    .option("--json", "print JSON")
-    .action(async (options: { json?: boolean }) => {
-      const serialSystem = nodeSerialSystem();
-      const [ports, hids] = await Promise.all([
-        serialSystem.list().catch((err: unknown) => {
-          process.stderr.write(`passgate: cannot list serial ports: ${describeError(err).message}\n`);
-          return [];
-        }),
-        nodeHidSystem()
-          .devices()
-          .catch((err: unknown) => {
-            process.stderr.write(`passgate: cannot list HID devices: ${describeError(err).message}\n`);
-            return [];
-          }),
-      ]);
-      const listed = listReaders(ports, hids);
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
-        return;
-      }
-      if (listed.length === 0) {
-        process.stdout.write("no serial ports or HID devices found\n");
-        return;
-      }
-      for (const r of listed) {
-        const ids = r.vendorId === undefined ? "" : ` ${r.vendorId}:${r.productId ?? "????"}`;
-        const mode = r.mode === undefined ? "" : ` (${r.mode})`;
-        process.stdout.write(`${r.kind} ${r.path}${ids}${mode} ${r.description}\n${r.snippet}\n\n`);
-      }
-    });
+  registerReaderListCommand(readers);
+  registerReaderConfigCommands(readers);
 
   readers
     .command("test")
     .description("show live scans from a configured reader (masked), deciding nothing")
     .argument("<reader-id>", "the id of a reader in the config")
     .option("--count <n>", "exit after this many scans", (v) => Number.parseInt(v, 10))
+    .addHelpText(
+      "after",
+      `
+Scans are shown masked (first 4 characters and length), never whole.
+Exit codes: 0 stopped (Ctrl+C or --count reached); 1 unknown reader or config problem.
+
+Examples:
+  passgate reader test reader-in
+  passgate reader test reader-in --count 3`,
+    )
     .action(async (readerId: string, options: { count?: number }) => {
       const config = cliConfig(program);
       const reader = config.readers.find((r) => r.id === readerId);

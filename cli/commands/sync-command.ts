@@ -12,6 +12,7 @@ import type { PullOutcome } from "../../sync/registry-sync.js";
 import { createRegistrySync } from "../../sync/start-sync.js";
 import { SyncStateStore } from "../../sync/sync-state.js";
 import { createCliLogger } from "../cli-logger.js";
+import { helpAfter } from "../output.js";
 
 /**
  * `passgate sync now [--snapshot]` and `passgate sync status [--json]` (docs/sync.md).
@@ -25,15 +26,20 @@ export function registerSyncCommand(
   clock: Clock = systemClock,
 ): void {
   const sync = program.command("sync").description("registry sync: pull the allowlist, upload events");
+  helpAfter(sync, {
+    examples: ["passgate sync now", "passgate sync now --snapshot", "passgate sync status --json"],
+  });
 
-  sync
+  const now = sync
     .command("now")
     .description("pull the allowlist from the registry and upload the event backlog, now")
     .option("--snapshot", "ask for a full snapshot instead of a delta")
     .action(async (options: { snapshot?: boolean }) => {
       const config = loadConfig();
       if (config.registry === undefined)
-        throw new Error("no `registry:` in the config: nothing to sync with");
+        throw new Error(
+          "no `registry:` in the config, nothing to sync with — add one (docs/config.md) or load a file with passgate allowlist import FILE",
+        );
       const db = openGateDb(config);
       try {
         const logger = createCliLogger("warn");
@@ -65,7 +71,15 @@ export function registerSyncCommand(
       }
     });
 
-  sync
+  helpAfter(now, {
+    notes:
+      "Safe beside a running gate: the allowlist switch is atomic and the upload cursor never moves back. Progress shows on a terminal only.",
+    exitCodes:
+      "0 pulled (or up to date) and uploaded; 1 the pull or the upload failed (the reason is printed), or no registry is configured.",
+    examples: ["passgate sync now", "passgate --config /etc/passgate/passgate.yaml sync now --snapshot"],
+  });
+
+  const status = sync
     .command("status")
     .description("registry, allowlist version and age, last error, event backlog, next attempt")
     .option("--json", "one JSON object")
@@ -80,6 +94,14 @@ export function registerSyncCommand(
         db.close();
       }
     });
+  helpAfter(status, {
+    notes: "Reads what the gate recorded; works whether or not the daemon is running.",
+    exitCodes: "0 shown; 1 the config or database cannot be read.",
+    examples: [
+      "passgate sync status",
+      "passgate sync status --json | jq '{version, ageSeconds, lastError, backlog}'",
+    ],
+  });
 }
 
 function openGateDb(config: Config) {
@@ -129,7 +151,11 @@ export interface SyncStatusReport {
   readonly uploadError: string | null;
 }
 
-function readStatus(config: Config, db: ReturnType<typeof openDatabase>, now: number): SyncStatusReport {
+export function readStatus(
+  config: Config,
+  db: ReturnType<typeof openDatabase>,
+  now: number,
+): SyncStatusReport {
   const stats = SqliteAllowlistStore.open(db).stats();
   const state = SyncStateStore.open(db);
   const s = state.get();
@@ -182,7 +208,7 @@ function formatStatus(s: SyncStatusReport): string {
   return `${lines.map(([k, v]) => `${`${k}:`.padEnd(16)}${v}`).join("\n")}\n`;
 }
 
-function formatAge(seconds: number): string {
+export function formatAge(seconds: number): string {
   if (seconds < 120) return `${seconds} s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
   if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;

@@ -236,7 +236,7 @@ describe("passgate run with MQTT relays", () => {
     await waitUntil(() => device.isOn(1) && device.pulseTime.get(1) === 0, "the relay held open");
     expect(runCli(["--config", file, "mode", "set", "free"]).stdout).toMatch(/^mode unchanged: free/);
     expect(runCli(["--config", file, "mode"]).stdout).toMatch(/^free \(since .*set by cli\)/);
-    expect(runCli(["--config", file, "mode", "set", "panic"]).code).toBe(1);
+    expect(runCli(["--config", file, "mode", "set", "panic"]).code).toBe(2);
     expect(runCli(["--config", file, "mode", "set", "normal"]).code).toBe(0);
     await waitUntil(() => !device.isOn(1), "the relay released", 5_000);
     const db = openDatabase(config.storage.path);

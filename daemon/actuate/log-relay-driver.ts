@@ -16,10 +16,7 @@ export class LogRelayDriver implements RelayDriver {
   async stop(): Promise<void> {}
 
   async hold(open: boolean): Promise<void> {
-    this.logger.warn(
-      { relay: this.id, open },
-      open ? "relay held open (log only)" : "relay released (log only)",
-    );
+    this.logger.warn({ open }, open ? "relay held open (log only)" : "relay released (log only)");
   }
 
   available(): boolean {
@@ -29,9 +26,6 @@ export class LogRelayDriver implements RelayDriver {
   async pulse(command: PulseCommand): Promise<void> {
     this.pulseCount++;
     this.lastPulse = command;
-    this.logger.info(
-      { relay: this.id, ms: command.ms, decisionId: command.decisionId },
-      "relay pulse (log only)",
-    );
+    this.logger.info({ ms: command.ms, decisionId: command.decisionId }, "relay pulse (log only)");
   }
 }

@@ -127,7 +127,7 @@ export abstract class MqttRelayBase implements RelayDriver {
     this.deviceOnline = online;
     // A board that restarted has forgotten the hold.
     if (online && this.held) this.sendHold(true);
-    this.deps.logger.info({ relay: this.id, online }, online ? "relay board online" : "relay board offline");
+    this.deps.logger.info({ online }, online ? "relay board online" : "relay board offline");
   }
 
   private awaitConfirmation(key: string): Promise<void> {

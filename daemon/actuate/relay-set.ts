@@ -18,6 +18,9 @@ export interface PulseResult {
  * grant, reporting each result; a pulse never throws into the scan path.
  */
 export class RelaySet {
+  /** Pulses sent and not yet confirmed or failed. */
+  private readonly pending = new Set<Promise<PulseResult>>();
+
   constructor(
     private readonly relays: readonly ConfiguredRelay[],
     private readonly logger: Logger,
@@ -27,7 +30,27 @@ export class RelaySet {
     for (const r of this.relays) await r.driver.start();
   }
 
+  /**
+   * Leaves every relay closed: waits for pulses in flight to be confirmed or fail (each
+   * driver bounds that by its confirmation timeout), then sends an explicit off to every
+   * relay (`hold(false)`: Tasmota `POWER OFF`, Shelly `off`, generic `{"open":false}`),
+   * which also ends a pulse still running and a free-passage hold. A board mid-pulse
+   * would close by its own pulse timer anyway; the off does not wait for it, so a person
+   * at the arm during a shutdown may have to scan again. A relay that cannot be reached
+   * is logged; its board closes by its own timer. Then the drivers stop.
+   */
   async stop(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+    for (const r of this.relays) {
+      try {
+        await r.driver.hold(false);
+      } catch (err) {
+        this.logger.warn(
+          { relay: r.config.id, err: describeError(err) },
+          "relay off not sent at stop; the board closes by its own pulse timer",
+        );
+      }
+    }
     for (const r of [...this.relays].reverse()) await r.driver.stop();
   }
 
@@ -67,22 +90,32 @@ export class RelaySet {
       "readerId" in target ? r.config.reader === target.readerId : r.config.id === target.relayId,
     );
     return Promise.all(
-      chosen.map(async (r): Promise<PulseResult> => {
-        let result: PulseResult;
-        try {
-          await r.driver.pulse({ ms: r.config.pulse, decisionId, notAfter });
-          result = { relay: r.config.id, decisionId, result: "opened" };
-        } catch (err) {
-          const code = err instanceof RelayError ? err.code : "error";
-          this.logger.error(
-            { relay: r.config.id, decisionId, err: describeError(err) },
-            "relay pulse failed",
-          );
-          result = { relay: r.config.id, decisionId, result: "failed", error: code };
-        }
-        report(result);
-        return result;
+      chosen.map((r) => {
+        const pulse = this.pulseOne(r, decisionId, notAfter, report);
+        this.pending.add(pulse);
+        const settled = () => this.pending.delete(pulse);
+        pulse.then(settled, settled);
+        return pulse;
       }),
     );
+  }
+
+  private async pulseOne(
+    r: ConfiguredRelay,
+    decisionId: string,
+    notAfter: number,
+    report: (result: PulseResult) => void,
+  ): Promise<PulseResult> {
+    let result: PulseResult;
+    try {
+      await r.driver.pulse({ ms: r.config.pulse, decisionId, notAfter });
+      result = { relay: r.config.id, decisionId, result: "opened" };
+    } catch (err) {
+      const code = err instanceof RelayError ? err.code : "error";
+      this.logger.error({ relay: r.config.id, decisionId, err: describeError(err) }, "relay pulse failed");
+      result = { relay: r.config.id, decisionId, result: "failed", error: code };
+    }
+    report(result);
+    return result;
   }
 }

@@ -58,10 +58,7 @@ export class ShellyGen1RelayDriver extends MqttRelayBase {
       this.offTimers.delete(timer);
       // A late "off" is harmless, so it may wait for a reconnect: QoS 1, no expiry.
       if (!this.deps.connection.publish(this.topics.command, "off", { qos: 1 })) {
-        this.deps.logger.warn(
-          { relay: this.id },
-          "relay off not sent (broker away): device Auto OFF closes it",
-        );
+        this.deps.logger.warn("relay off not sent (broker away): device Auto OFF closes it");
       }
     }, command.ms);
     this.offTimers.add(timer);

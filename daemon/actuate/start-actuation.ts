@@ -13,7 +13,7 @@ import type { Db } from "../store/database.js";
 import { createRelayDrivers } from "./create-relay-drivers.js";
 import { setUpInputs } from "./gate-inputs.js";
 import { GateModeControl } from "./gate-mode-control.js";
-import { RelaySet } from "./relay-set.js";
+import { type PulseResult, RelaySet } from "./relay-set.js";
 
 /** A grant is actuated only this soon after the scan; later, the person has gone. */
 export const OPEN_DEADLINE_MS = 2_000;
@@ -50,6 +50,8 @@ export interface ActuationDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly mqtt?: GateMqttSession | undefined;
+  /** Told each pulse's result (grants and test pulses), for the metrics. */
+  readonly onPulse?: ((result: PulseResult) => void) | undefined;
 }
 
 /**
@@ -101,7 +103,9 @@ export async function startActuation(config: Config, deps: ActuationDeps): Promi
       reason: "test_pulse",
       data: { relay: relayId },
     });
-    const [result] = await relays.open({ relayId }, entry.id, clock.now() + OPEN_DEADLINE_MS, () => {});
+    const [result] = await relays.open({ relayId }, entry.id, clock.now() + OPEN_DEADLINE_MS, (r) =>
+      deps.onPulse?.(r),
+    );
     if (result?.result !== "opened") throw new RequestError(`relay ${relayId}: ${result?.error ?? "failed"}`);
     return { relay: relayId, result: result.result };
   };
@@ -164,15 +168,16 @@ export async function startActuation(config: Config, deps: ActuationDeps): Promi
     afterDecision(outcome, reader, scan) {
       // The open goes out first: the person is waiting at the arm, the dashboard is not.
       if (outcome.decision.result === "granted" && outcome.entry !== undefined) {
-        void relays.open({ readerId: reader.id }, outcome.entry.id, scan.at + OPEN_DEADLINE_MS, (r) =>
+        void relays.open({ readerId: reader.id }, outcome.entry.id, scan.at + OPEN_DEADLINE_MS, (r) => {
+          deps.onPulse?.(r);
           gateMqtt?.publishRelay({
             at: clock.now(),
             relay: r.relay,
             decisionId: r.decisionId,
             result: r.result,
             error: r.error,
-          }),
-        );
+          });
+        });
       }
       gateMqtt?.publishDecision(outcome, reader, scan.at);
       if (outcome.decision.result === "granted") inputs.granted(outcome, reader);

@@ -70,10 +70,20 @@ export class Gate {
   private readonly counts = new Map<string, number>();
 
   constructor(
-    private readonly settings: GateSettings,
-    private readonly parts: GateParts,
+    private settings: GateSettings,
+    private parts: GateParts,
   ) {
     this.log = parts.logger;
+  }
+
+  /**
+   * Swaps the policy and the other settings a config reload changes (with the verifier
+   * and lockout tracker built for them). Decisions are synchronous, so a scan is decided
+   * wholly by the old settings or wholly by the new ones; the next scan uses these.
+   */
+  updateSettings(settings: GateSettings, parts: Partial<Pick<GateParts, "verifier" | "lockout">> = {}): void {
+    this.settings = settings;
+    this.parts = { ...this.parts, ...parts };
   }
 
   /** Decides on one scan from a reader facing `direction`. Never throws. */

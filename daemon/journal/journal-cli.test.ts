@@ -78,6 +78,28 @@ describe("passgate journal verify", () => {
     expect(code).toBe(1);
   });
 
+  it("--json prints the report as one JSON document, exit 0 or 1 as without it", async () => {
+    const path = journalFile(3);
+    const head = Journal.open(openDatabase(path, { readonly: true })).head();
+    const ok = await run(path, "verify", "--json");
+    expect(JSON.parse(ok.out)).toEqual({ ok: true, entries: 3, head: { seq: 3, hash: head?.hash } });
+    expect(ok.code).toBe(0);
+
+    const db = openDatabase(path);
+    db.exec("UPDATE journal SET reason = 'free_passage' WHERE seq = 2");
+    db.close();
+    process.exitCode = undefined;
+    const broken = await run(path, "verify", "--json");
+    expect(JSON.parse(broken.out)).toMatchObject({
+      ok: false,
+      entries: 3,
+      firstBadSeq: 2,
+      problem: "hash_mismatch",
+      message: "entry edited (hash mismatch)",
+    });
+    expect(broken.code).toBe(1);
+  });
+
   it("exits 2 when there is no journal", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "passgate-journal-cli-")), "none.db");
     openDatabase(path).close();

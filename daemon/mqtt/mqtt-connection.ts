@@ -42,7 +42,9 @@ export class MqttConnection {
     // An open must not wait behind Nagle for the ACK of the event published just before it:
     // with Nagle on, a delayed ACK stalled one open in ten by 40 ms (bench/mqtt-bench.ts).
     (this.client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-    this.client.publish(this.options.statusTopic, STATUS_PAYLOADS.online, { qos: 1, retain: true });
+    if (this.options.statusTopic !== undefined) {
+      this.client.publish(this.options.statusTopic, STATUS_PAYLOADS.online, { qos: 1, retain: true });
+    }
     for (const s of this.subscriptions) this.subscribeOnBroker(s.filter);
     this.log.info("mqtt connected");
     for (const l of this.connectionListeners) l(true);
@@ -63,8 +65,11 @@ export class MqttConnection {
   constructor(
     private readonly client: MqttClient,
     private readonly options: {
-      /** The gate's status topic: retained `online` here on every connect. */
-      readonly statusTopic: string;
+      /**
+       * The gate's status topic: retained `online` here on every connect. Absent for a
+       * session that is not the gate (the CLI's `relay test`), which must not announce one.
+       */
+      readonly statusTopic?: string | undefined;
       readonly backoff: { readonly minMs: number; readonly maxMs: number };
       readonly logger: Logger;
     },
@@ -183,7 +188,7 @@ export class MqttConnection {
     this.client.off("connect", this.onConnect);
     this.client.off("close", this.onClose);
     this.client.off("message", this.onMessage);
-    if (this.client.connected) {
+    if (this.client.connected && this.options.statusTopic !== undefined) {
       await this.client
         .publishAsync(this.options.statusTopic, STATUS_PAYLOADS.offline, { qos: 1, retain: true })
         .catch((err: unknown) => this.log.debug({ err: describeError(err) }, "offline publish failed"));

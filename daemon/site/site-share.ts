@@ -105,7 +105,10 @@ export class SiteShare {
   }
 
   private onReplay(pair: SharedReplay): void {
-    if (pair.gate === this.deps.gate || pair.expiresAt <= this.deps.clock.now()) return;
+    // Kept even when it looks expired by this gate's clock: a clock running ahead would
+    // otherwise drop a pair that is still live, and once corrected accept the screenshot.
+    // The prune removes pairs that are really old.
+    if (pair.gate === this.deps.gate) return;
     this.deps.replay.accept(pair.credential, pair.step, pair.expiresAt);
     this.received.replay++;
   }

@@ -8,13 +8,16 @@ import { DeviceEmulator } from "./device-emulator.js";
  * with what it did. Its clock is the host's, as an NTP-synced board's would be.
  */
 export class GenericRelayEmulator extends DeviceEmulator {
-  protected readonly protocolVersion = 5;
   protected readonly will;
   protected readonly commandFilter;
   private readonly seen = new Set<string>();
   readonly refused: { id: string; result: "late" | "duplicate" }[] = [];
 
-  constructor(readonly device: string) {
+  /** `protocolVersion` 4 for brokers without MQTT 5 (the embedded aedes): commands then carry only their own `notAfter`. */
+  constructor(
+    readonly device: string,
+    protected readonly protocolVersion: 4 | 5 = 5,
+  ) {
     super();
     this.will = { topic: `pgrelay/${device}/status`, offline: "offline", online: "online" };
     this.commandFilter = [`pgrelay/${device}/+/open`, `pgrelay/${device}/+/hold`];

@@ -6,13 +6,16 @@ import { DeviceEmulator } from "./device-emulator.js";
  * retained `<id>/online` true/false; status on `<id>/status/switch:<n>`.
  */
 export class ShellyGen2Emulator extends DeviceEmulator {
-  protected readonly protocolVersion = 5;
   protected readonly will;
   protected readonly commandFilter;
   readonly output = new Map<number, boolean>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
 
-  constructor(readonly deviceId: string) {
+  /** `protocolVersion` 4 for brokers without MQTT 5 (the embedded aedes); the device's frames are the same. */
+  constructor(
+    readonly deviceId: string,
+    protected readonly protocolVersion: 4 | 5 = 5,
+  ) {
     super();
     this.will = { topic: `${deviceId}/online`, offline: "false", online: "true" };
     this.commandFilter = `${deviceId}/rpc`;

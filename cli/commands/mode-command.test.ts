@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { openDatabase } from "../../daemon/store/database.js";
+import { withUsageConventions } from "../usage-conventions.js";
+import { registerModeCommand } from "./mode-command.js";
+
+let dir = "";
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "passgate-mode-cli-"));
+  process.exitCode = undefined;
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  process.exitCode = undefined;
+});
+
+/** Runs `passgate mode …` in-process on a database in `dir`; returns output and exit code. */
+async function mode(...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  let out = "";
+  let err = "";
+  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+  const program = new Command("passgate");
+  registerModeCommand(program, () => ({
+    db: openDatabase(join(dir, "gate.db")),
+    gate: "main-1",
+    configMode: "normal",
+  }));
+  withUsageConventions(program);
+  let code = 0;
+  try {
+    await program.parseAsync(["node", "passgate", "mode", ...args]);
+    code = Number(process.exitCode ?? 0);
+  } catch (error) {
+    code = (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+  return { out, err, code };
+}
+
+describe("passgate mode", () => {
+  it("shows the mode from the config until it is set", async () => {
+    const shown = await mode();
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(/^normal \(since \S+Z, set by config\)\n$/);
+  });
+
+  it("get --json and mode --json print {mode, since, source}", async () => {
+    await mode("set", "lockdown");
+    for (const args of [["get", "--json"], ["--json"], ["--json", "get"]]) {
+      const { out, code } = await mode(...args);
+      expect(code).toBe(0);
+      const parsed = JSON.parse(out) as { mode: string; since: string; source: string };
+      expect(parsed).toEqual({ mode: "lockdown", since: expect.any(String), source: "cli" });
+      expect(new Date(parsed.since).toISOString()).toBe(parsed.since);
+    }
+  });
+
+  it("set reports a change, and no change the second time", async () => {
+    expect((await mode("set", "free")).out).toMatch(/^mode set: free \(since .*, set by cli\)\n$/);
+    expect((await mode("set", "free")).out).toMatch(/^mode unchanged: free/);
+  });
+
+  it("set with something that is not a mode is a usage error: exit 2, one line", async () => {
+    const { out, err, code } = await mode("set", "panic");
+    expect(code).toBe(2);
+    expect(out).toBe("");
+    expect(err).toBe(
+      'passgate: unknown mode "panic": expected normal, lockdown, free — see "passgate mode set --help"\n',
+    );
+  });
+});

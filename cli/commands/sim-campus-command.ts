@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { createLogger } from "../../daemon/log/logger.js";
+import { systemClock } from "../../daemon/ports/clock.js";
+import { startCampus } from "../../sim/campus/campus.js";
+import { campusPassed } from "../../sim/campus/summary.js";
+import { formatCampusSummary } from "../../sim/campus/summary-table.js";
+import { helpAfter } from "../output.js";
+
+interface CampusCommandOptions {
+  readonly duration: number;
+  readonly gates: number;
+  readonly rate: number;
+  readonly seed?: number;
+  readonly broker?: string;
+  readonly faults: boolean;
+  readonly dir?: string;
+  readonly json?: boolean;
+}
+
+/**
+ * `passgate sim campus`: a whole campus run headless for CI — the same engine as the
+ * demo, no live view — printing the summary and failing on a false accept, a late open
+ * or a broken journal.
+ */
+export function registerSimCampusCommand(sim: Command): void {
+  const campus = sim
+    .command("campus")
+    .description("run a simulated campus headless and check the gates' answers")
+    .requiredOption("--duration <s>", "how long the crowd arrives, seconds", seconds)
+    .option("--gates <n>", "how many gates, each with an in and an out lane (1–16)", wholeNumber(1, 16), 2)
+    .option("--rate <n>", "people per minute per lane (1–600)", wholeNumber(1, 600), 30)
+    .option("--seed <n>", "seed of the crowd, for a repeatable run", wholeNumber(0, 2 ** 31 - 1))
+    .option("--broker <url>", "a real MQTT 5 broker instead of the embedded one", brokerUrl)
+    .option("--no-faults", "no injected faults (broker restart, registry down, reader unplugged, clock skew)")
+    .option(
+      "--dir <dir>",
+      "keep the gates' configs and databases here (default: a temporary directory, removed)",
+    )
+    .option("--json", "print the summary as one JSON object");
+  helpAfter(campus, {
+    notes:
+      "Every scan carries what a correct gate must answer; docs/simulator.md lists the\n" +
+      "scenarios, the faults and the rules for false accepts and false rejects.",
+    exitCodes:
+      "0 no false accept, no late open, every journal verified; 1 any of those failed, or the run failed; 2 usage error",
+    examples: [
+      "passgate sim campus --duration 60",
+      "passgate sim campus --duration 30 --gates 3 --rate 60 --seed 7 --json",
+      "passgate sim campus --duration 60 --no-faults --dir var/campus   # keep the gates' databases",
+      "passgate sim campus --duration 60 --broker mqtt://127.0.0.1:1883",
+    ],
+  });
+  campus.action(async (options: CampusCommandOptions) => {
+    const dir =
+      options.dir === undefined ? mkdtempSync(join(tmpdir(), "passgate-campus-")) : resolve(options.dir);
+    const running = await startCampus({
+      dir,
+      gates: options.gates,
+      peoplePerMinutePerLane: options.rate,
+      brokerUrl: options.broker,
+      faults: options.faults,
+      durationMs: options.duration * 1000,
+      seed: options.seed,
+      // The gates' own logs would drown the summary; errors still show on stderr.
+      logger: createLogger({ level: "silent" }),
+      clock: systemClock,
+    });
+    const interrupt = () => void running.stop();
+    process.on("SIGINT", interrupt);
+    process.on("SIGTERM", interrupt);
+    try {
+      const summary = await running.done;
+      process.stdout.write(
+        options.json === true ? `${JSON.stringify(summary)}\n` : formatCampusSummary(summary),
+      );
+      if (!campusPassed(summary)) process.exitCode = 1;
+    } finally {
+      process.off("SIGINT", interrupt);
+      process.off("SIGTERM", interrupt);
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400)
+    throw new InvalidArgumentError("expected seconds, more than 0 and at most 86400");
+  return n;
+}
+
+function wholeNumber(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function brokerUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("expected a URL such as mqtt://host:1883");
+  }
+  if (url.protocol !== "mqtt:" && url.protocol !== "mqtts:")
+    throw new InvalidArgumentError("expected an mqtt:// or mqtts:// URL, such as mqtt://host:1883");
+  return value;
+}

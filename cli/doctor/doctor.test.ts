@@ -1,0 +1,250 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { connect, type MqttClient } from "mqtt";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../config/load-config.js";
+import type { Config } from "../../config/schema.js";
+import { EXAMPLE_KEY_ID, RFC_TEST2_PUBLIC } from "../../daemon/allowlist/testdata/test-bodies.js";
+import { gateTopics } from "../../daemon/mqtt/topics.js";
+import type { RegistryServer } from "../../sim/registry/registry-server.js";
+import { GOOD_TOKEN, startRegistry } from "../../sync/testdata/sync-fixture.js";
+import { TestMosquitto } from "../../test/mosquitto.js";
+import { OpsGate } from "../../test/ops-fixture.js";
+import type { CheckResult } from "./doctor-check.js";
+import { type DoctorPorts, mqttConnectOnce, systemPorts } from "./doctor-ports.js";
+import { checkBroker, checkRegistry } from "./network-checks.js";
+import { runDoctor } from "./run-doctor.js";
+import { DISK_FAIL_BYTES, DISK_WARN_BYTES } from "./storage-checks.js";
+
+const GB = 1024 ** 3;
+
+const connected = (client: MqttClient) => new Promise((resolve) => client.once("connect", resolve));
+
+/** The machine, except what a test decides: free space, timedatectl's answer, devices. */
+function ports(over: Partial<DoctorPorts> = {}): DoctorPorts {
+  return {
+    ...systemPorts(async () => []),
+    freeBytes: () => 20 * GB,
+    ntpSynchronized: async () => "yes",
+    ...over,
+  };
+}
+
+let gate: OpsGate;
+beforeEach(() => {
+  gate = new OpsGate();
+});
+afterEach(() => gate.close());
+
+const byId = (checks: readonly CheckResult[], id: string) => checks.find((c) => c.id === id);
+
+async function doctor(config: Config, p: DoctorPorts): Promise<CheckResult[]> {
+  return runDoctor(
+    { configFile: gate.config, config, serviceUser: "no-such-user-passgate", now: Date.now() },
+    p,
+  );
+}
+
+describe("doctor checks (fake disk and clock, real files)", () => {
+  it("a healthy gate without network sections: every check ok", async () => {
+    await gate.seed();
+    const checks = await doctor(loadConfig(gate.writeConfig()), ports());
+    expect(checks.filter((c) => c.status !== "ok")).toEqual([]);
+    expect(checks.map((c) => c.id)).toEqual([
+      "config",
+      "config-permissions",
+      "db-dir",
+      "db-integrity",
+      "db-wal",
+      "disk",
+      "reader:in",
+      "udev",
+      "clock",
+      "broker",
+      "registry",
+      "allowlist",
+    ]);
+  });
+
+  it("disk: warn below 1 GB, fail below 100 MB", async () => {
+    await gate.seed();
+    const config = loadConfig(gate.writeConfig());
+    const low = await doctor(config, ports({ freeBytes: () => DISK_WARN_BYTES - 1 }));
+    expect(byId(low, "disk")).toMatchObject({ status: "warn" });
+    const full = await doctor(config, ports({ freeBytes: () => DISK_FAIL_BYTES - 1 }));
+    expect(byId(full, "disk")).toMatchObject({ status: "fail", fix: expect.stringContaining("df -h") });
+  });
+
+  it("clock: fail when timedatectl says no, warn when it cannot be asked", async () => {
+    await gate.seed();
+    const config = loadConfig(gate.writeConfig());
+    expect(byId(await doctor(config, ports({ ntpSynchronized: async () => "no" })), "clock")).toMatchObject({
+      status: "fail",
+      fix: expect.stringContaining("timedatectl set-ntp true"),
+    });
+    expect(
+      byId(await doctor(config, ports({ ntpSynchronized: async () => undefined })), "clock"),
+    ).toMatchObject({
+      status: "warn",
+      finding: expect.stringContaining("cannot tell"),
+    });
+  });
+
+  it("permissions: a world-writable config and a group-writable secret fail", async () => {
+    await gate.seed();
+    const secret = join(gate.dir, "mqtt-password");
+    writeFileSync(secret, "pw\n", { mode: 0o660 });
+    const config = loadConfig(
+      gate.writeConfig(
+        "mqtt:\n  url: mqtt://127.0.0.1:9\n  username: gate\n  passwordFile: ./mqtt-password\n",
+      ),
+    );
+    const modes: Record<string, number> = { [gate.config]: 0o666, [secret]: 0o660 };
+    const p = ports({
+      stat: (path) =>
+        path in modes
+          ? { mode: modes[path] ?? 0, uid: process.getuid?.() ?? 0, gid: 0 }
+          : systemPorts(async () => []).stat(path),
+      mqttConnect: async () => "refused in this test",
+    });
+    const checks = await doctor(config, p);
+    expect(byId(checks, "config-permissions")).toMatchObject({
+      status: "fail",
+      fix: `chmod o-w ${gate.config}`,
+    });
+    expect(byId(checks, "secret:mqtt.passwordFile")).toMatchObject({
+      status: "fail",
+      fix: `chmod 0640 ${secret}`,
+    });
+  });
+
+  it("a serial reader whose device is missing fails, and the missing udev rule fails with it", async () => {
+    await gate.seed();
+    const config = loadConfig(gate.writeConfig("", "{ type: serial, path: /dev/passgate-test-none }"));
+    const checks = await doctor(config, ports({ readText: () => undefined }));
+    expect(byId(checks, "reader:in")).toMatchObject({
+      status: "fail",
+      finding: "/dev/passgate-test-none does not exist",
+    });
+    expect(byId(checks, "udev")).toMatchObject({ status: "fail", fix: expect.stringContaining("udevadm") });
+  });
+
+  it("no allowlist in the database fails: every scan would be denied", async () => {
+    const checks = await doctor(loadConfig(gate.writeConfig()), ports());
+    expect(byId(checks, "db")).toMatchObject({ status: "warn" });
+    expect(byId(checks, "allowlist")).toMatchObject({
+      status: "fail",
+      finding: "no allowlist yet: every scan is denied",
+    });
+  });
+
+  it("a stale allowlist fails with the roles that are denied", async () => {
+    await gate.seed(Date.now() - 3 * 3600_000);
+    const config = loadConfig(gate.writeConfig("sync:\n  staleness:\n    student: 1h\n"));
+    expect(byId(await doctor(config, ports()), "allowlist")).toMatchObject({
+      status: "fail",
+      finding: expect.stringContaining("roles student"),
+    });
+  });
+});
+
+describe("doctor broker check against a real mosquitto", () => {
+  let broker: TestMosquitto;
+  beforeAll(async () => {
+    broker = await TestMosquitto.start();
+  });
+  afterAll(() => broker.close());
+
+  it("ok while the broker is up, fail while it is down, ok again when it is back", async () => {
+    const config = loadConfig(gate.writeConfig(`mqtt:\n  url: ${broker.url}\n`));
+    const p = ports({ mqttConnect: mqttConnectOnce });
+    expect(await checkBroker(config, p)).toMatchObject({
+      status: "ok",
+      finding: `connected to ${broker.url}`,
+    });
+    await broker.down();
+    const down = await checkBroker(config, p);
+    expect(down).toMatchObject({ status: "fail" });
+    expect(down.finding).toMatch(/ECONNREFUSED|connection closed/);
+    await broker.up();
+    expect(await checkBroker(config, p)).toMatchObject({ status: "ok" });
+  });
+
+  it("neither takes over the running gate's session nor fires its offline will", async () => {
+    const config = loadConfig(gate.writeConfig(`mqtt:\n  url: ${broker.url}\n`));
+    const status = gateTopics({ prefix: "passgate", site: config.site, gate: config.gate }).status;
+    // The running gate: the same client id the config gives the daemon.
+    const daemon = connect(broker.url, {
+      clientId: `passgate-${config.site}-${config.gate}`,
+      reconnectPeriod: 0,
+    });
+    const watcher = connect(broker.url, { reconnectPeriod: 0 });
+    try {
+      await Promise.all([connected(daemon), connected(watcher)]);
+      const seen: string[] = [];
+      watcher.on("message", (_topic, payload) => seen.push(payload.toString()));
+      await watcher.subscribeAsync(status);
+      let kicked = false;
+      daemon.on("close", () => {
+        kicked = true;
+      });
+      expect(await checkBroker(config, ports({ mqttConnect: mqttConnectOnce }))).toMatchObject({
+        status: "ok",
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(kicked).toBe(false);
+      expect(seen).toEqual([]);
+    } finally {
+      daemon.end(true);
+      watcher.end(true);
+    }
+  });
+});
+
+describe("doctor registry check against the simulated registry", () => {
+  let server: RegistryServer;
+  let url: string;
+  beforeAll(async () => {
+    const started = startRegistry();
+    server = started.server;
+    url = await started.url;
+  });
+  afterAll(() => server.stop());
+
+  const configWithToken = (token: string): Config => {
+    const tokenFile = join(gate.dir, "token");
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    return loadConfig(
+      gate.writeConfig(
+        `registry:\n  url: ${url}\n  tokenFile: ./token\n  trustedKeys:\n    ${EXAMPLE_KEY_ID}: ${RFC_TEST2_PUBLIC}\n`,
+      ),
+    );
+  };
+
+  it("answers 200 with the gate's token, and asks since the version in force", async () => {
+    const result = await checkRegistry(configWithToken(GOOD_TOKEN), 7, ports());
+    expect(result).toMatchObject({ status: "ok", finding: expect.stringMatching(/answered (200|304)/) });
+    expect(server.requests.at(-1)).toMatchObject({ method: "GET", since: 7, authorized: true });
+    expect(JSON.stringify(result)).not.toContain(GOOD_TOKEN);
+  });
+
+  it("a wrong token fails as refused, without printing it", async () => {
+    const result = await checkRegistry(configWithToken("wrong-token-xyz"), 7, ports());
+    expect(result).toMatchObject({
+      status: "fail",
+      finding: expect.stringContaining("refused the gate's token (401)"),
+    });
+    expect(JSON.stringify(result)).not.toContain("wrong-token-xyz");
+  });
+
+  it("a registry that is not there fails within the timeout", async () => {
+    await server.stop();
+    const started = Date.now();
+    const result = await checkRegistry(configWithToken(GOOD_TOKEN), 7, ports());
+    expect(result).toMatchObject({ status: "fail", finding: expect.stringContaining("cannot reach") });
+    expect(Date.now() - started).toBeLessThan(3_500);
+    const restarted = startRegistry();
+    server = restarted.server;
+    url = await restarted.url;
+  });
+});

@@ -1,0 +1,80 @@
+import { dirname } from "node:path";
+import type { Config } from "../../config/schema.js";
+import { openDatabase } from "../../daemon/store/database.js";
+import { type CheckResult, errorText, fail, ok, warn } from "./doctor-check.js";
+import type { DoctorPorts } from "./doctor-ports.js";
+
+/** Below this much free space at the database: warn. */
+export const DISK_WARN_BYTES = 1024 ** 3;
+/** Below this: fail (a full disk stops the journal, and then every scan is denied). */
+export const DISK_FAIL_BYTES = 100 * 1024 ** 2;
+
+/** The database's folder is writable, the database passes `quick_check` and is in WAL mode. */
+export function checkDatabase(config: Config, ports: DoctorPorts): CheckResult[] {
+  const path = config.storage.path;
+  const dir = dirname(path);
+  const results: CheckResult[] = [];
+  if (ports.stat(dir) === undefined)
+    return [fail("db-dir", `${dir} does not exist`, `mkdir -p ${dir} && chown passgate ${dir}`)];
+  results.push(
+    ports.access(dir, true)
+      ? ok("db-dir", `${dir} is writable`)
+      : fail(
+          "db-dir",
+          `${dir} is not writable by this user`,
+          `chown passgate ${dir}, or run doctor as passgate`,
+        ),
+  );
+  if (ports.stat(path) === undefined) {
+    results.push(
+      warn("db", `no database at ${path} yet`, "start the gate once: passgate run (or the service)"),
+    );
+    return results;
+  }
+  try {
+    const db = openDatabase(path, { readonly: true });
+    try {
+      const quick = String(db.pragma("quick_check", { simple: true }));
+      results.push(
+        quick === "ok"
+          ? ok("db-integrity", "quick_check ok")
+          : fail(
+              "db-integrity",
+              `quick_check: ${quick}`,
+              "run passgate db check; restore a backup if it fails",
+            ),
+      );
+      const mode = String(db.pragma("journal_mode", { simple: true }));
+      results.push(
+        mode === "wal"
+          ? ok("db-wal", "WAL mode")
+          : warn(
+              "db-wal",
+              `journal mode ${mode}, not WAL`,
+              "start the gate once: it switches the database to WAL",
+            ),
+      );
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    results.push(fail("db-integrity", `cannot open ${path}: ${errorText(err)}`, "check its owner and mode"));
+  }
+  return results;
+}
+
+/** Free space on the filesystem of the database. */
+export function checkDisk(config: Config, ports: DoctorPorts): CheckResult {
+  const dir = dirname(config.storage.path);
+  let free: number;
+  try {
+    free = ports.freeBytes(ports.stat(dir) === undefined ? "/" : dir);
+  } catch (err) {
+    return warn("disk", `cannot tell free space at ${dir}: ${errorText(err)}`, "check with df -h");
+  }
+  const text = `${(free / 1024 ** 3).toFixed(2)} GB free at ${dir}`;
+  if (free < DISK_FAIL_BYTES)
+    return fail("disk", text, "free space now: old logs, backups (df -h, du -sh /var/*)");
+  if (free < DISK_WARN_BYTES) return warn("disk", text, "free some space soon (df -h)");
+  return ok("disk", text);
+}

@@ -1,0 +1,104 @@
+import type { Config } from "../../config/schema.js";
+import type { GateStatus } from "../../daemon/http/status-schema.js";
+import { formatEntryLine } from "../../daemon/journal/journal-format.js";
+import { formatAge } from "../commands/sync-command.js";
+import type { Palette } from "../output.js";
+import type { StatusReport } from "./status-report.js";
+
+/**
+ * `passgate status` for a person at the turnstile: one labelled line per part, words that
+ * say what is wrong (colour only adds to them). Parts only the daemon knows (reader and
+ * relay state, broker connection) say "unknown" when it did not answer.
+ */
+export function formatStatusText(report: StatusReport, config: Config, p: Palette): string {
+  const live = report.daemon.reachable ? report.daemon.status : undefined;
+  const s = report.sync;
+  const lines: [string, string][] = [
+    ["gate", `${report.site}/${report.gate}`],
+    ["mode", `${modeWord(report.mode.mode, p)} (since ${report.mode.since}, set by ${report.mode.source})`],
+    ["daemon", daemonLine(report, p)],
+    ["broker", brokerLine(config, live, p)],
+    ...readerLines(config, live, p),
+    ...relayLines(config, live, p),
+    [
+      "allowlist",
+      s.version === null
+        ? p.warn("none yet (never synced)")
+        : `v${s.version}, ${s.credentials} credentials, ${s.ageSeconds === null ? "never synced" : `${formatAge(s.ageSeconds)} old`}`,
+    ],
+    ["sync", syncLine(report, p)],
+    ["backlog", `${s.backlog} events to upload`],
+  ];
+  if (live !== undefined)
+    lines.push([
+      "decisions",
+      `${live.decisions.granted} granted, ${live.decisions.denied} denied since start`,
+    ]);
+  const last = report.lastDecisions.map((e) => `  ${formatEntryLine(e, (ms) => new Date(ms).toISOString())}`);
+  const head = lines.map(([k, v]) => `${k.padEnd(10)}${v}`).join("\n");
+  return `${head}\nlast ${report.lastDecisions.length} journal entries:${last.length === 0 ? " none" : `\n${last.join("\n")}`}\n`;
+}
+
+function modeWord(mode: string, p: Palette): string {
+  if (mode === "normal") return p.ok(mode);
+  return p.warn(mode === "free" ? "free (everybody passes)" : "lockdown (nobody passes)");
+}
+
+function daemonLine(report: StatusReport, p: Palette): string {
+  const d = report.daemon;
+  if (d.reachable) {
+    const s = d.status;
+    return `${p.ok("running")} ${s.version}, up ${formatAge(s.uptimeSeconds)} (${d.url})`;
+  }
+  if (d.url === null) return p.warn("not running (or no http: section)");
+  return p.warn(`not running (or no http: section): ${d.url}: ${d.reason}`);
+}
+
+function brokerLine(config: Config, live: GateStatus | undefined, p: Palette): string {
+  if (config.mqtt === undefined) return "not configured";
+  const url = withoutUserInfo(config.mqtt.url);
+  if (live === undefined) return `unknown (${url})`;
+  return live.broker.connected ? `${p.ok("connected")} (${url})` : `${p.fail("DISCONNECTED")} (${url})`;
+}
+
+function readerLines(config: Config, live: GateStatus | undefined, p: Palette): [string, string][] {
+  if (config.readers.length === 0) return [["readers", p.warn("none configured (the gate never opens)")]];
+  return config.readers.map((r, i) => {
+    const state = live?.readers.find((l) => l.id === r.id);
+    const text =
+      state === undefined
+        ? `${r.id} (${r.direction}, ${r.source.type}): unknown`
+        : `${r.id} (${r.direction}, ${r.source.type}): ${state.state === "connected" ? p.ok("connected") : p.fail(state.state.toUpperCase())}, ${state.scans} scans, ${state.rejected} rejected`;
+    return [i === 0 ? "readers" : "", text];
+  });
+}
+
+function relayLines(config: Config, live: GateStatus | undefined, p: Palette): [string, string][] {
+  if (config.relays.length === 0) return [["relays", "none configured"]];
+  return config.relays.map((r, i) => {
+    const state = live?.relays.find((l) => l.id === r.id);
+    const word =
+      state === undefined ? "unknown" : state.available ? p.ok("available") : p.fail("UNAVAILABLE");
+    return [i === 0 ? "relays" : "", `${r.id} (${r.driver.type}, reader ${r.reader}): ${word}`];
+  });
+}
+
+function syncLine(report: StatusReport, p: Palette): string {
+  const s = report.sync;
+  if (s.registry === null) return "no registry configured";
+  const ok = `last success ${s.lastSuccessAt ?? "never"}`;
+  return s.lastError === null ? ok : `${ok}; ${p.fail(`last error ${s.lastErrorCode}: ${s.lastError}`)}`;
+}
+
+/** A broker URL as it may be shown: `mqtt://user:secret@host` loses its user part. */
+export function withoutUserInfo(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    // Not a URL the WHATWG parser reads (the schema accepted it): show it without "…@".
+    return url.replace(/\/\/[^@/]*@/, "//");
+  }
+}

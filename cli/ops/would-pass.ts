@@ -1,0 +1,74 @@
+import type { Config, Direction } from "../../config/schema.js";
+import type { Credential } from "../../daemon/allowlist/credential.js";
+import { periodOf } from "../../daemon/allowlist/credential.js";
+import { decide } from "../../daemon/decide/decide.js";
+import { REASON_TEXTS } from "../../daemon/decide/reason-texts.js";
+import type { Decision } from "../../daemon/decide/reasons.js";
+import { allowlistAge } from "../../daemon/decide/staleness.js";
+import type { LockoutTracker } from "../../daemon/state/lockout-tracker.js";
+import type { PresenceStore } from "../../daemon/state/presence-store.js";
+import { stalenessBudgets } from "../../sync/start-sync.js";
+
+/** The gate state `wouldPass` reads, as the daemon's Gate gathers it for a scan. */
+export interface GateFacts {
+  readonly mode: Config["policy"]["mode"];
+  readonly lockout: LockoutTracker;
+  readonly presence: PresenceStore;
+  /** Epoch ms of the allowlist's last verified sync; null: never synced. */
+  readonly syncedAt: number | null;
+  /** Whether the relays a reader opens are reachable; undefined: not known (daemon not asked). */
+  readonly relayAvailable?: ((readerId: string) => boolean | undefined) | undefined;
+}
+
+/** What the gate would decide at one reader. */
+export interface ReaderVerdict {
+  readonly reader: string;
+  readonly direction: Direction;
+  readonly result: Decision["result"];
+  readonly reason: Decision["reason"];
+  /** What the turnstile's display would say. */
+  readonly says: string;
+  readonly rule: string | null;
+  readonly flags: readonly string[];
+}
+
+/**
+ * What `decide()` answers for `credential` at each configured reader at `now`, built as
+ * daemon/gate/gate.ts builds it for a real scan, except that there is no token: the token
+ * is taken as valid for the current step and not yet used (no replay). Everything else is
+ * real: mode, lockout, anti-passback presence, allowlist staleness, the policy.
+ */
+export function wouldPass(
+  config: Config,
+  credential: Credential,
+  facts: GateFacts,
+  now: number,
+): ReaderVerdict[] {
+  const staleness = stalenessBudgets(config);
+  const period = periodOf(credential);
+  return config.readers.map((reader) => {
+    const decision = decide({
+      verification: { ok: true, step: Math.floor(now / (period * 1000)), period },
+      credential,
+      gate: { direction: reader.direction, timezone: config.timezone, policy: config.policy, staleness },
+      state: {
+        mode: facts.mode,
+        replayed: false,
+        lockedUntil: facts.lockout.lockedUntil(credential.id, now),
+        lastPassage: facts.presence.last(credential.person, config.policy.zone),
+        allowlistAge: staleness === undefined ? undefined : allowlistAge(facts.syncedAt, now),
+        relayAvailable: facts.relayAvailable?.(reader.id),
+      },
+      now,
+    });
+    return {
+      reader: reader.id,
+      direction: reader.direction,
+      result: decision.result,
+      reason: decision.reason,
+      says: REASON_TEXTS[decision.reason].en,
+      rule: decision.result === "granted" ? (decision.rule ?? null) : null,
+      flags: decision.result === "granted" ? [...decision.flags] : [],
+    };
+  });
+}

@@ -1,0 +1,213 @@
+import type { Clock } from "../../daemon/ports/clock.js";
+import { CAMPUS_TOKEN_WINDOW } from "./campus-config.js";
+import type { CampusEvent } from "./campus-events.js";
+import type { CampusGate, CampusLane } from "./campus-gate.js";
+import type { CampusRegistry } from "./campus-registry.js";
+import { crowdArrivals } from "./crowd.js";
+import type { FaultRunner } from "./fault-runner.js";
+import { changeSchedule, FAULT_CYCLE_MS, faultSchedule } from "./faults.js";
+import type { SeededRandom } from "./rng.js";
+import type { ScanLedger } from "./scan-ledger.js";
+import {
+  expectedAnswer,
+  forgerKey,
+  type PlannedScan,
+  planScan,
+  SCENARIOS,
+  type ScenarioName,
+} from "./scenarios.js";
+
+/** How often the crowd's clock ticks: arrivals, faults and registry changes fall on a tick. */
+const TICK_MS = 20;
+/** A forced passage is tried about this often (a rotation at a lane with nobody granted). */
+const FORCED_EVERY_MS = 7_000;
+/** A lane is quiet for a forced passage this long after its last grant (the passage timeout is 2 s). */
+const QUIET_MS = 2_500;
+/** How long after a broker restart every client has its subscriptions back. */
+const BROKER_SETTLE_MS = 3_000;
+/** Planning runs this far ahead of the crowd. */
+const PLAN_AHEAD_MS = 5_000;
+
+export interface CrowdDeps {
+  readonly rng: SeededRandom;
+  readonly clock: Clock;
+  readonly gates: readonly CampusGate[];
+  readonly registry: CampusRegistry;
+  readonly ledger: ScanLedger;
+  readonly faults: FaultRunner;
+  readonly emit: (event: CampusEvent) => void;
+  readonly night: { readonly fromHour: number; readonly toHour: number };
+  readonly perMinute: number;
+  readonly injectFaults: boolean;
+  /** Run length, for the cycle of faults (a shorter run gets the whole schedule squeezed in). */
+  readonly durationMs: number | undefined;
+}
+
+/**
+ * The people at the gates: arrivals per lane, the scenario of each scan, the rotations
+ * after grants and the forced ones, plus the registry changes and faults on the same
+ * schedule, planned a cycle at a time (so a run without an end goes on).
+ */
+export class CampusCrowd {
+  /** Rotations made with no grant waiting (forced passages). */
+  forcedRotations = 0;
+  private readonly forger = forgerKey();
+  private readonly lanes: CampusLane[];
+  private readonly lastStep = new Map<string, number>();
+  private readonly owed = new Set<ScenarioName>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private queue: { at: number; run: () => void }[] = [];
+  private plannedUntil = 0;
+  private startedAt = 0;
+  private tick: NodeJS.Timeout | undefined;
+  private readonly cycleMs: number;
+
+  constructor(private readonly deps: CrowdDeps) {
+    this.lanes = deps.gates.flatMap((g) => g.lanes);
+    this.cycleMs = Math.min(deps.durationMs ?? FAULT_CYCLE_MS, FAULT_CYCLE_MS);
+  }
+
+  start(): void {
+    this.startedAt = Date.now();
+    this.plan();
+    this.tick = setInterval(() => this.onTick(), TICK_MS);
+  }
+
+  /** Stops arrivals; `cancelPending` also drops rotations not made yet. */
+  stop(cancelPending: boolean): void {
+    clearInterval(this.tick);
+    if (!cancelPending) return;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** ms since the crowd started. */
+  elapsed(): number {
+    return Date.now() - this.startedAt;
+  }
+
+  /** After a grant: the person goes through 300–900 ms later, unless they turn back. */
+  granted(gate: CampusGate, reader: string, plan: PlannedScan): void {
+    if (!plan.passes) return;
+    const lane = gate.lanes.find((l) => l.plan.reader === reader);
+    this.later(300 + this.deps.rng.int(600), () => void lane?.turnstile.rotate().catch(() => undefined));
+  }
+
+  private onTick(): void {
+    const elapsed = this.elapsed();
+    if (elapsed + PLAN_AHEAD_MS > this.plannedUntil) this.plan();
+    while (this.queue.length > 0 && (this.queue[0] as { at: number }).at <= elapsed) {
+      (this.queue.shift() as { run: () => void }).run();
+    }
+  }
+
+  private plan(): void {
+    const { rng, registry, faults } = this.deps;
+    const base = this.plannedUntil;
+    const cycle = this.cycleMs;
+    const items: { at: number; run: () => void }[] = [];
+    const arrivals = crowdArrivals(rng, {
+      lanes: this.lanes.length,
+      perMinute: this.deps.perMinute,
+      durationMs: cycle,
+    });
+    for (const a of arrivals) {
+      const lane = this.lanes[a.lane] as CampusLane;
+      items.push({ at: base + a.at, run: () => this.show(lane) });
+    }
+    for (const c of changeSchedule(cycle)) {
+      items.push({ at: base + c.at, run: () => void registry.scheduled(c.change).catch(() => undefined) });
+    }
+    if (this.deps.injectFaults) {
+      for (const f of faultSchedule(cycle)) items.push({ at: base + f.at, run: () => faults.inject(f) });
+    }
+    for (let t = rng.exponential(FORCED_EVERY_MS); t < cycle; t += rng.exponential(FORCED_EVERY_MS)) {
+      items.push({ at: base + t, run: () => this.forcePassage() });
+    }
+    for (const name of SCENARIOS) this.owed.add(name);
+    this.plannedUntil = base + cycle;
+    this.queue = [...this.queue, ...items].sort((a, b) => a.at - b.at);
+  }
+
+  /** A person shows their phone at `lane`. */
+  private show(lane: CampusLane): void {
+    const { rng, clock, registry, ledger, faults } = this.deps;
+    const gate = this.deps.gates.find((g) => g.id === lane.plan.gate) as CampusGate;
+    if (!lane.readable || faults.brokerDown) {
+      faults.unread++;
+      return;
+    }
+    const phoneStep = Math.floor(clock.now() / 30_000);
+    const plan = planScan(
+      {
+        rng,
+        gate: gate.id,
+        phoneStep,
+        byKind: registry.byKind,
+        lastStep: this.lastStep,
+        replayable: ledger.screenshots(gate.id, Date.now(), faults.brokerUpSince + 2_000),
+        revokedLive: registry.revokedLive,
+        addedVisitors: registry.addedVisitors,
+        night: this.deps.night,
+      },
+      this.forger,
+      this.owed,
+    );
+    if (plan === undefined) return;
+    this.owed.delete(plan.scenario);
+    if (plan.scenario === "replay_other_gate") ledger.useScreenshot(plan.text);
+    if (plan.genuine) this.lastStep.set(plan.person.credential.id, phoneStep);
+    // What the gate should answer as far as can be told now; the decision is judged again
+    // when it comes (a revocation may land in between).
+    const expect = expectedAnswer(
+      plan,
+      { now: gate.clock.now(), version: gate.allowlistVersion(), window: CAMPUS_TOKEN_WINDOW },
+      registry.history(plan.person.credential.id),
+    );
+    ledger.shown({ plan, gate: gate.id, reader: lane.plan.reader, shownAt: Date.now() });
+    this.deps.emit({
+      kind: "scan",
+      at: clock.now(),
+      gate: gate.id,
+      reader: lane.plan.reader,
+      person: plan.person.credential.person,
+      scenario: plan.scenario,
+      expect,
+    });
+    lane.scanner.scan(plan.text).catch(() => {
+      faults.unread++;
+    });
+  }
+
+  /**
+   * A rotation nobody was granted: only at a lane where no grant can still be waiting for
+   * its rotation (else the gate rightly takes it as that person's passage), and not while
+   * the broker is away or just back (the rotation, QoS 1 but without a session on the
+   * restarted broker, or its alarm would be lost, and so would the count).
+   */
+  private forcePassage(tries = 10): void {
+    const { ledger, faults } = this.deps;
+    const quiet = this.lanes.filter(
+      (l) =>
+        l.readable &&
+        !ledger.busy(l.plan.gate, l.plan.reader) &&
+        Date.now() - ledger.lastGrantAt(l.plan.gate, l.plan.reader) > QUIET_MS,
+    );
+    const brokerSettled = !faults.brokerDown && Date.now() - faults.brokerUpSince > BROKER_SETTLE_MS;
+    if (quiet.length === 0 || !brokerSettled) {
+      if (tries > 0) this.later(300, () => this.forcePassage(tries - 1));
+      return;
+    }
+    const lane = this.deps.rng.pick(quiet);
+    this.forcedRotations++;
+    void lane.turnstile.rotate().catch(() => undefined);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+}

@@ -1,0 +1,350 @@
+import { generateKeyPairSync } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { OPEN_DEADLINE_MS } from "../../daemon/actuate/start-actuation.js";
+import type { ScanOutcome } from "../../daemon/gate/gate.js";
+import { Journal } from "../../daemon/journal/journal.js";
+import type { Logger } from "../../daemon/log/logger.js";
+import { type Clock, systemClock } from "../../daemon/ports/clock.js";
+import { openDatabase } from "../../daemon/store/database.js";
+import type { Scan } from "../../reader-bridge/scan-source.js";
+import { EmbeddedBroker } from "../broker/embedded-broker.js";
+import { RegistryServer } from "../registry/registry-server.js";
+import { CAMPUS_TOKEN_WINDOW, nightWindow, planGate, writeGateConfig } from "./campus-config.js";
+import { CampusCrowd } from "./campus-crowd.js";
+import type { CampusEvent, CampusEventListener } from "./campus-events.js";
+import { CampusGate, type CampusLane } from "./campus-gate.js";
+import { CampusRegistry } from "./campus-registry.js";
+import { CampusWatch, type WatchedMessage } from "./campus-watch.js";
+import { FaultRunner } from "./fault-runner.js";
+import { explainingFault } from "./faults.js";
+import { SeededRandom } from "./rng.js";
+import { ScanLedger } from "./scan-ledger.js";
+import { expectedAnswer } from "./scenarios.js";
+import { type CampusSummary, summarize } from "./summary.js";
+
+export type { CampusSummary } from "./summary.js";
+
+export interface CampusOptions {
+  /** Emptied first; each gate's config and database under it. */
+  readonly dir: string;
+  /** Default 2; each gate has an "in" and an "out" lane (reader + relay + turnstile). */
+  readonly gates?: number;
+  /** Default 30. */
+  readonly peoplePerMinutePerLane?: number;
+  /** A real broker (MQTT 5); absent = embedded aedes on a free loopback port (gates use protocolVersion 4). */
+  readonly brokerUrl?: string;
+  /** Default true: inject the fault schedule. */
+  readonly faults?: boolean;
+  /** Absent = run until stop(). */
+  readonly durationMs?: number;
+  readonly seed?: number;
+  /** Daemon logs (the CLI passes a quiet logger). */
+  readonly logger: Logger;
+  /** Default systemClock; it must move with real time (the crowd is paced by timers). */
+  readonly clock?: Clock;
+}
+
+export interface RunningCampus {
+  readonly brokerUrl: string;
+  readonly registryUrl: string;
+  readonly gates: readonly { readonly id: string; readonly configPath: string }[];
+  onEvent(listener: CampusEventListener): () => void;
+  /** After durationMs (or stop()): everything stopped cleanly. */
+  readonly done: Promise<CampusSummary>;
+  stop(): Promise<CampusSummary>;
+  /** Revokes a person (person id or credential id): a new allowlist version, pushed. */
+  revoke(person: string): Promise<number>;
+  /** Adds a visitor valid today: a new allowlist version, pushed; returns the person id. */
+  addVisitor(name?: string): Promise<string>;
+}
+
+/** Rotations and passage timeouts still under way when the crowd stops. */
+const DRAIN_MS = 2_500;
+/** How often each gate's allowlist version is looked at for `sync` events. */
+const SYNC_WATCH_MS = 100;
+
+/**
+ * Starts a simulated campus: a broker (embedded unless `brokerUrl`), the registry over
+ * HTTP, `gates` gates in this process each with its own config and SQLite database, two
+ * lanes per gate (a firmware reader on MQTT, a relay board, a turnstile), and the crowd.
+ * Every scan carries what a correct gate must answer; docs/simulator.md has the rules.
+ */
+export async function startCampus(options: CampusOptions): Promise<RunningCampus> {
+  const clock = options.clock ?? systemClock;
+  const seed = options.seed ?? 1;
+  const rng = new SeededRandom(seed);
+  const gateCount = Math.max(1, Math.floor(options.gates ?? 2));
+  const perMinute = options.peoplePerMinutePerLane ?? 30;
+  const dir = resolve(options.dir);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  const listeners = new Set<CampusEventListener>();
+  const emit = (event: CampusEvent) => {
+    for (const l of listeners) l(event);
+  };
+
+  const broker = options.brokerUrl === undefined ? new EmbeddedBroker() : undefined;
+  const brokerUrl = options.brokerUrl ?? (await (broker as EmbeddedBroker).start(0));
+  const protocolVersion = broker === undefined ? 5 : 4;
+  const registryKey = generateKeyPairSync("ed25519");
+  const plans = Array.from({ length: gateCount }, (_, i) => planGate(dir, i));
+  const registry = new CampusRegistry(
+    new RegistryServer({
+      site: "sim-campus",
+      token: null,
+      keyId: "sim-campus-registry",
+      privateKey: registryKey.privateKey,
+      issuedAt: () => new Date(clock.now()).toISOString(),
+    }),
+    { rng, now: () => clock.now(), gates: plans.map((p) => p.gate), emit },
+  );
+  const registryUrl = await registry.start();
+  const night = nightWindow(clock.now());
+  const gates = plans.map((plan) => {
+    mkdirSync(dirname(plan.configPath), { recursive: true });
+    const config = writeGateConfig(plan, {
+      brokerUrl,
+      protocolVersion,
+      registryUrl,
+      registryKeyId: "sim-campus-registry",
+      registryPublicKey: registryKey.publicKey.export({ format: "jwk" }).x as string,
+      night,
+    });
+    return new CampusGate(plan, config, brokerUrl, protocolVersion, clock);
+  });
+  const ledger = new ScanLedger();
+  const faults = new FaultRunner({
+    broker,
+    registry: registry.server,
+    registryPort: Number(new URL(registryUrl).port),
+    gates,
+    rng,
+    now: () => clock.now(),
+    emit,
+  });
+  const forced = { alarms: 0 };
+  let passages = 0;
+  const watch = new CampusWatch(plans, (m: WatchedMessage) => {
+    if (m.kind === "relay") {
+      emit({ kind: "relay", at: clock.now(), gate: m.gate, relay: m.relay, on: m.on });
+      return;
+    }
+    if (m.result === "forced_passage") forced.alarms++;
+    if (m.result === "passed") passages++;
+    if (m.result !== "forced_passage")
+      emit({
+        kind: "passage",
+        at: clock.now(),
+        gate: m.gate,
+        reader: m.reader,
+        passed: m.result === "passed",
+      });
+  });
+  await watch.start(brokerUrl, protocolVersion);
+  registry.attachPush((to) => {
+    // Without the broker the push is lost: ask each gate to pull (they also poll every 5 s).
+    if (!watch.pushChanged(to)) for (const g of gates) g.requestSync();
+  });
+
+  const onDecision = (gate: CampusGate) => (outcome: ScanOutcome, scan: Scan) => {
+    const realNow = Date.now();
+    const pending = ledger.answer(gate.id, scan.reader, scan.text, realNow);
+    if (pending === undefined) return;
+    const { plan } = pending;
+    const knowledge = {
+      now: gate.clock.now(),
+      version: gate.allowlistVersion(),
+      window: CAMPUS_TOKEN_WINDOW,
+    };
+    const history = registry.history(plan.person.credential.id);
+    const expect = expectedAnswer(plan, knowledge, history);
+    const { reason } = outcome.decision;
+    const result = outcome.decision.result === "granted" ? "grant" : "deny";
+    const explainedBy =
+      result === "deny" && expect === "grant"
+        ? explainingFault(reason, gate.id, clock.now(), faults.windows)
+        : undefined;
+    ledger.decided({ scenario: plan.scenario, expect, result, reason, micros: outcome.micros, explainedBy });
+    if (faults.skewRefusals.has(gate.id) && expect === "deny") {
+      const trueClock = expectedAnswer(plan, { ...knowledge, now: clock.now() }, history);
+      if (trueClock === "grant")
+        faults.skewRefusals.set(gate.id, (faults.skewRefusals.get(gate.id) ?? 0) + 1);
+    }
+    emit({
+      kind: "decision",
+      at: clock.now(),
+      gate: gate.id,
+      reader: scan.reader,
+      person: plan.person.credential.person,
+      scenario: plan.scenario,
+      expect,
+      result,
+      reason,
+      micros: outcome.micros,
+    });
+    if (result !== "grant") return;
+    ledger.granted(pending, realNow);
+    crowd.granted(gate, scan.reader, plan);
+  };
+
+  const crowd = new CampusCrowd({
+    rng,
+    clock,
+    gates,
+    registry,
+    ledger,
+    faults,
+    emit,
+    night,
+    perMinute,
+    injectFaults: options.faults !== false,
+    durationMs: options.durationMs,
+  });
+  try {
+    for (const g of gates) await g.start(options.logger, onDecision(g));
+    await waitFor(
+      () => gates.every((g) => g.allowlistVersion() >= registry.version()),
+      15_000,
+      "the first sync",
+    );
+  } catch (err) {
+    // A campus that cannot start leaves nothing running behind it.
+    for (const g of [...gates].reverse()) await g.stop();
+    await watch.stop();
+    await registry.stop();
+    await broker?.stop();
+    throw err;
+  }
+  // Each gate's allowlist version as it changes, and its syncs failing (the live view's sync line).
+  const versions = new Map(gates.map((g) => [g.id, g.allowlistVersion()]));
+  const failing = new Map<string, string | undefined>();
+  const syncWatch = setInterval(() => {
+    for (const g of gates) {
+      const version = g.allowlistVersion();
+      const error = g.syncError();
+      if (error !== failing.get(g.id)) {
+        failing.set(g.id, error);
+        if (error !== undefined)
+          emit({ kind: "sync", at: clock.now(), gate: g.id, version, ok: false, error });
+      }
+      if (version === versions.get(g.id)) continue;
+      versions.set(g.id, version);
+      emit({ kind: "sync", at: clock.now(), gate: g.id, version, ok: true });
+    }
+  }, SYNC_WATCH_MS);
+  crowd.start();
+  const lanes: CampusLane[] = gates.flatMap((g) => g.lanes);
+  let stopping: Promise<CampusSummary> | undefined;
+  let endTimer: NodeJS.Timeout | undefined;
+
+  const stop = (): Promise<CampusSummary> => {
+    stopping ??= (async () => {
+      crowd.stop(false);
+      clearTimeout(endTimer);
+      clearInterval(syncWatch);
+      const durationMs = crowd.elapsed();
+      await faults.settle();
+      await sleep(DRAIN_MS);
+      crowd.stop(true);
+      // Let every gate hand its journal to the registry before it stops.
+      await waitFor(() => registry.server.events.size >= ledger.decisions.length, 5_000, "").catch(
+        () => undefined,
+      );
+      await waitForStable(() => registry.server.events.size, 600, 5_000);
+      for (const g of [...gates].reverse()) await g.stop();
+      await watch.stop();
+      await registry.stop();
+      await broker?.stop();
+      const journalsVerified = gates.every((g) => verifyJournal(g.config.storage.path));
+      const lateOpens = lanes.reduce(
+        (sum, l) => sum + ledger.lateOpens(l.plan.gate, l.plan.reader, l.board.opens, OPEN_DEADLINE_MS),
+        0,
+      );
+      const extra: { fault: string; at: number; detail?: string }[] = [];
+      const neverDecided = ledger.lost + ledger.unanswered();
+      if (neverDecided > 0 || ledger.unmatched > 0 || faults.unread > 0) {
+        extra.push({
+          fault: "unread",
+          at: clock.now(),
+          detail: `${faults.unread} codes shown to readers that were offline, ${neverDecided} scans never decided, ${ledger.unmatched} decisions matched no scan`,
+        });
+      }
+      return summarize({
+        durationMs,
+        gates: gates.length,
+        lanes: lanes.length,
+        decisions: ledger.decisions,
+        forced: { rotations: crowd.forcedRotations, alarms: forced.alarms },
+        faults: [...faults.record, ...extra],
+        relayOpens: lanes.reduce((sum, l) => sum + l.board.opens.length, 0),
+        passages,
+        lateOpens,
+        eventsUploaded: registry.server.events.size,
+        journalsVerified,
+      });
+    })();
+    return stopping;
+  };
+  let stopRequested: () => void = () => {};
+  const done = new Promise<CampusSummary>((resolveDone, rejectDone) => {
+    const finish = () => stop().then(resolveDone, rejectDone);
+    if (options.durationMs !== undefined) endTimer = setTimeout(finish, options.durationMs);
+    stopRequested = finish;
+  });
+
+  return {
+    brokerUrl,
+    registryUrl,
+    gates: plans.map((p) => ({ id: p.gate, configPath: p.configPath })),
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    done,
+    stop: () => {
+      stopRequested();
+      return done;
+    },
+    revoke: (person) => registry.revoke(person),
+    addVisitor: (name) => registry.addVisitor(name),
+  };
+}
+
+function verifyJournal(path: string): boolean {
+  const db = openDatabase(path, { readonly: true });
+  try {
+    return Journal.open(db).verify().ok;
+  } finally {
+    db.close();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `done` every 20 ms; rejects after `timeoutMs` of real time. */
+async function waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`campus: timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Waits until `value()` has not changed for `quietMs`, at most `maxMs`. */
+async function waitForStable(value: () => number, quietMs: number, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = value();
+  let since = Date.now();
+  while (Date.now() < deadline && Date.now() - since < quietMs) {
+    await sleep(50);
+    const now = value();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { explainingFault } from "./faults.js";
+import { makePerson } from "./population.js";
+import { type PendingScan, ScanLedger } from "./scan-ledger.js";
+import type { PlannedScan } from "./scenarios.js";
+
+const person = makePerson("student", "10001", "totp", 0);
+const other = makePerson("staff", "10002", "totp", 0);
+const plan = (p = person, text = "code"): PlannedScan => ({
+  scenario: "valid",
+  person: p,
+  text,
+  tokenStep: 1,
+  genuine: true,
+  admits: () => true,
+  passes: true,
+});
+const pending = (shownAt: number, p = person, gate = "gate-1"): PendingScan => ({
+  plan: plan(p, `code-${shownAt}`),
+  gate,
+  reader: "in",
+  shownAt,
+});
+
+describe("ScanLedger", () => {
+  it("answers a decision with the oldest scan of that text at that lane", () => {
+    const ledger = new ScanLedger();
+    const a = pending(1_000);
+    const b = pending(1_100, other);
+    ledger.shown(a);
+    ledger.shown(b);
+    expect(ledger.answer("gate-1", "in", "code-1100", 1_200)).toBe(b);
+    expect(ledger.answer("gate-1", "out", "code-1000", 1_200)).toBeUndefined();
+    expect(ledger.unmatched).toBe(1);
+    expect(ledger.answer("gate-1", "in", "code-1000", 1_200)).toBe(a);
+    expect(ledger.unanswered()).toBe(0);
+  });
+
+  it("counts scans left without a decision for 10 s as lost", () => {
+    const ledger = new ScanLedger();
+    ledger.shown(pending(0, other));
+    ledger.shown(pending(11_000));
+    ledger.answer("gate-1", "in", "code-11000", 11_100);
+    expect(ledger.lost).toBe(1);
+    expect(ledger.busy("gate-1", "in")).toBe(false);
+  });
+
+  it.each([
+    { name: "an open 300 ms after its scan", grants: [1_000], opens: [1_300], late: 0 },
+    { name: "an open 2.5 s after its scan", grants: [1_000], opens: [3_500], late: 1 },
+    { name: "an open with no grant before it", grants: [5_000], opens: [1_000], late: 1 },
+    { name: "two grants, each opened in time", grants: [1_000, 2_000], opens: [1_200, 2_300], late: 0 },
+    { name: "a second open long after the only grant", grants: [1_000], opens: [1_100, 4_000], late: 1 },
+  ])("late opens: $name → $late", ({ grants, opens, late }) => {
+    const ledger = new ScanLedger();
+    for (const at of grants) ledger.granted(pending(at), at + 5);
+    expect(
+      ledger.lateOpens(
+        "gate-1",
+        "in",
+        opens.map((at) => ({ at })),
+        2_000,
+      ),
+    ).toBe(late);
+  });
+
+  it("offers a screenshot of another gate's grant once, after it had time to be shared", () => {
+    const ledger = new ScanLedger();
+    ledger.granted(pending(1_000, person, "gate-1"), 1_000);
+    expect(ledger.screenshots("gate-1", 5_000, 0)).toEqual([]);
+    expect(ledger.screenshots("gate-2", 1_200, 0)).toEqual([]);
+    // Not across a broker restart that ended after the grant.
+    expect(ledger.screenshots("gate-2", 5_000, 2_000)).toEqual([]);
+    const [shot] = ledger.screenshots("gate-2", 5_000, 0);
+    expect(shot?.gate).toBe("gate-1");
+    ledger.useScreenshot(shot?.text ?? "");
+    expect(ledger.screenshots("gate-2", 5_000, 0)).toEqual([]);
+  });
+});
+
+describe("explainingFault", () => {
+  const windows = [
+    { fault: "broker_restart" as const, from: 10_000, to: 11_500 },
+    { fault: "clock_skew_beyond" as const, gate: "gate-2", from: 20_000, to: 22_000 },
+  ];
+  it.each([
+    { reason: "relay_offline", gate: "gate-1", at: 10_500, want: "broker_restart" },
+    { reason: "relay_offline", gate: "gate-1", at: 14_000, want: "broker_restart" },
+    { reason: "relay_offline", gate: "gate-1", at: 15_000, want: undefined },
+    { reason: "relay_offline", gate: "gate-1", at: 9_000, want: undefined },
+    { reason: "expired", gate: "gate-1", at: 10_500, want: undefined },
+    { reason: "expired", gate: "gate-2", at: 21_000, want: undefined },
+  ])("$reason at $gate, $at ms → $want", ({ reason, gate, at, want }) => {
+    expect(explainingFault(reason, gate, at, windows)).toBe(want);
+  });
+});

@@ -1,0 +1,144 @@
+import type { PlannedScan, RecentGrant } from "./scenarios.js";
+import type { DecidedScan } from "./summary.js";
+
+/** A scan shown at a lane and not decided yet. */
+export interface PendingScan {
+  readonly plan: PlannedScan;
+  readonly gate: string;
+  readonly reader: string;
+  /** Real time (Date.now()) the reader published it: what late opens are measured from. */
+  readonly shownAt: number;
+}
+
+/** A granted scan, for late-open matching and screenshots. */
+interface Grant {
+  readonly gate: string;
+  readonly reader: string;
+  readonly shownAt: number;
+  readonly decidedAt: number;
+  readonly plan: PlannedScan;
+}
+
+/** A scan not decided within this long is counted lost (its message died with a connection). */
+const LOST_AFTER_MS = 10_000;
+/** A screenshot is shown at another gate within this long of the grant. */
+const SCREENSHOT_WITHIN_MS = 20_000;
+
+/**
+ * The campus's book of scans: what was shown where, which decision answered it, and the
+ * grants (for screenshots replayed elsewhere and for late-open matching). Pure
+ * bookkeeping; times are passed in.
+ */
+export class ScanLedger {
+  private readonly pending = new Map<string, PendingScan[]>();
+  private readonly grants: Grant[] = [];
+  private readonly usedShots = new Set<Grant>();
+  readonly decisions: DecidedScan[] = [];
+  lost = 0;
+  unmatched = 0;
+
+  shown(scan: PendingScan): void {
+    const key = `${scan.gate}/${scan.reader}`;
+    const queue = this.pending.get(key) ?? [];
+    queue.push(scan);
+    this.pending.set(key, queue);
+  }
+
+  /**
+   * The pending scan a decision answers: the oldest at that lane with the same text (the
+   * gate names no credential it does not know). Scans waiting longer than 10 s are lost.
+   */
+  answer(gate: string, reader: string, text: string, now: number): PendingScan | undefined {
+    const queue = this.pending.get(`${gate}/${reader}`) ?? [];
+    const index = queue.findIndex((s) => s.plan.text === text);
+    if (index < 0) {
+      this.unmatched++;
+      return undefined;
+    }
+    const [scan] = queue.splice(index, 1);
+    for (let i = queue.length - 1; i >= 0; i--) {
+      if ((queue[i] as PendingScan).shownAt < now - LOST_AFTER_MS) {
+        queue.splice(i, 1);
+        this.lost++;
+      }
+    }
+    return scan;
+  }
+
+  /** Scans still waiting for a decision (at the end of a run: never decided). */
+  unanswered(): number {
+    let n = 0;
+    for (const queue of this.pending.values()) n += queue.length;
+    return n;
+  }
+
+  /** Whether a scan at this lane is still waiting for its decision. */
+  busy(gate: string, reader: string): boolean {
+    return (this.pending.get(`${gate}/${reader}`)?.length ?? 0) > 0;
+  }
+
+  decided(scan: DecidedScan): void {
+    this.decisions.push(scan);
+  }
+
+  granted(pending: PendingScan, decidedAt: number): void {
+    this.grants.push({ ...pending, decidedAt });
+  }
+
+  /** Real time of the last grant at a lane (0: none). */
+  lastGrantAt(gate: string, reader: string): number {
+    for (let i = this.grants.length - 1; i >= 0; i--) {
+      const g = this.grants[i] as Grant;
+      if (g.gate === gate && g.reader === reader) return g.decidedAt;
+    }
+    return 0;
+  }
+
+  /**
+   * Genuine grants at other gates that a screenshot may be shown of at `gate` now: recent,
+   * decided at least 500 ms ago, and after `sharedSince` (the broker was up from then on, so
+   * the pair reached every gate). Each screenshot is shown once.
+   */
+  screenshots(gate: string, now: number, sharedSince: number): RecentGrant[] {
+    return this.grants
+      .filter(
+        (g) =>
+          g.gate !== gate &&
+          g.plan.genuine &&
+          !this.usedShots.has(g) &&
+          g.decidedAt > sharedSince &&
+          g.decidedAt < now - 500 &&
+          g.decidedAt > now - SCREENSHOT_WITHIN_MS,
+      )
+      .map((g) => ({ gate: g.gate, person: g.plan.person, text: g.plan.text, tokenStep: g.plan.tokenStep }));
+  }
+
+  /** Marks a screenshot shown. */
+  useScreenshot(text: string): void {
+    const grant = this.grants.find((g) => g.plan.text === text);
+    if (grant !== undefined) this.usedShots.add(grant);
+  }
+
+  /**
+   * Relay opens more than `deadlineMs` after the scan they answer: each open is matched to
+   * the latest grant at its lane shown before it; an open with no grant before it is late too.
+   */
+  lateOpens(
+    gate: string,
+    reader: string,
+    opens: readonly { readonly at: number }[],
+    deadlineMs: number,
+  ): number {
+    const shown = this.grants
+      .filter((g) => g.gate === gate && g.reader === reader)
+      .map((g) => g.shownAt)
+      .sort((a, b) => a - b);
+    let late = 0;
+    for (const open of opens) {
+      let latest: number | undefined;
+      for (const at of shown) if (at <= open.at) latest = at;
+      if (latest === undefined || open.at - latest > deadlineMs) late++;
+    }
+    return late;
+  }
+}

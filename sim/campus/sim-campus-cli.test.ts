@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../test/run-cli.js";
+
+describe("passgate sim campus", () => {
+  it("runs headless for 15 s and prints one JSON summary, exit 0", () => {
+    const result = runCli(["sim", "campus", "--duration", "15", "--json", "--seed", "3"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const summary = JSON.parse(lines[0] as string) as Record<string, unknown>;
+    expect(Object.keys(summary).sort()).toEqual(
+      [
+        "durationMs",
+        "gates",
+        "lanes",
+        "scans",
+        "granted",
+        "denied",
+        "falseAccepts",
+        "falseRejects",
+        "latencyMicros",
+        "byScenario",
+        "faults",
+        "relayOpens",
+        "passages",
+        "lateOpens",
+        "eventsUploaded",
+        "journalsVerified",
+      ].sort(),
+    );
+    expect(summary).toMatchObject({
+      gates: 2,
+      lanes: 4,
+      falseAccepts: 0,
+      lateOpens: 0,
+      journalsVerified: true,
+    });
+    expect(summary.scans).toEqual(expect.any(Number));
+    expect(summary.latencyMicros).toEqual({
+      p50: expect.any(Number),
+      p99: expect.any(Number),
+      max: expect.any(Number),
+    });
+  }, 45_000);
+});

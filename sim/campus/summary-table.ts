@@ -1,0 +1,58 @@
+import type { CampusSummary } from "./summary.js";
+
+/**
+ * The summary as plain text for a terminal or a CI log: totals, then one row per
+ * scenario, the denials by reason, the faults, and the verdict on the last line.
+ */
+export function formatCampusSummary(s: CampusSummary): string {
+  const minutes = s.durationMs / 60_000;
+  const perLane = s.lanes === 0 || minutes === 0 ? 0 : s.scans / s.lanes / minutes;
+  const lines = [
+    `campus: ${s.gates} gates, ${s.lanes} lanes, ${(s.durationMs / 1000).toFixed(1)} s`,
+    `scans ${s.scans} (${perLane.toFixed(1)}/min per lane), granted ${s.granted}, denied ${s.scans - s.granted}`,
+    `false accepts ${s.falseAccepts}, false rejects ${s.falseRejects}`,
+    `decision latency µs: p50 ${s.latencyMicros.p50}, p99 ${s.latencyMicros.p99}, max ${s.latencyMicros.max}`,
+    `relay opens ${s.relayOpens}, passages ${s.passages}, late opens ${s.lateOpens}`,
+    `events uploaded ${s.eventsUploaded}, journals ${s.journalsVerified ? "verified" : "BROKEN"}`,
+    "",
+    table(
+      ["scenario", "scans", "granted", "denied"],
+      Object.entries(s.byScenario)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, r]) => [name, String(r.scans), String(r.granted), String(r.denied)]),
+    ),
+    "",
+    table(
+      ["denied by reason", "count"],
+      Object.entries(s.denied)
+        .sort(([, a], [, b]) => b - a)
+        .map(([reason, n]) => [reason, String(n)]),
+    ),
+  ];
+  if (s.faults.length > 0) {
+    lines.push("", "faults:");
+    for (const f of s.faults) lines.push(`  ${f.fault}: ${f.detail ?? ""}`);
+  }
+  const problems = [
+    s.falseAccepts > 0 ? `${s.falseAccepts} false accepts` : "",
+    s.lateOpens > 0 ? `${s.lateOpens} late opens` : "",
+    s.journalsVerified ? "" : "a journal failed verification",
+  ].filter((p) => p !== "");
+  lines.push(
+    "",
+    problems.length === 0
+      ? "ok: no false accept, no late open, journals verified"
+      : `FAILED: ${problems.join(", ")}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}

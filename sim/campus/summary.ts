@@ -1,0 +1,118 @@
+/** What `passgate sim campus` reports when a run ends (see docs/simulator.md for each field). */
+export interface CampusSummary {
+  readonly durationMs: number;
+  readonly gates: number;
+  readonly lanes: number;
+  readonly scans: number;
+  readonly granted: number;
+  readonly denied: Readonly<Record<string, number>>;
+  readonly falseAccepts: number;
+  readonly falseRejects: number;
+  readonly latencyMicros: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly byScenario: Readonly<Record<string, { scans: number; granted: number; denied: number }>>;
+  readonly faults: readonly { fault: string; at: number; detail?: string }[];
+  readonly relayOpens: number;
+  readonly passages: number;
+  readonly lateOpens: number;
+  readonly eventsUploaded: number;
+  readonly journalsVerified: boolean;
+}
+
+/** One decided scan as the run saw it. */
+export interface DecidedScan {
+  readonly scenario: string;
+  readonly expect: "grant" | "deny";
+  readonly result: "grant" | "deny";
+  readonly reason: string;
+  readonly micros: number;
+  /** The injected fault that explains a denial where a grant was expected (then not a false reject). */
+  readonly explainedBy?: string | undefined;
+}
+
+/** Everything a summary is made from; `summarize` only counts. */
+export interface CampusRecord {
+  readonly durationMs: number;
+  readonly gates: number;
+  readonly lanes: number;
+  readonly decisions: readonly DecidedScan[];
+  /** Rotations without a grant the crowd made, and the alarms the gates raised for them. */
+  readonly forced: { readonly rotations: number; readonly alarms: number };
+  readonly faults: readonly { fault: string; at: number; detail?: string }[];
+  readonly relayOpens: number;
+  readonly passages: number;
+  readonly lateOpens: number;
+  readonly eventsUploaded: number;
+  readonly journalsVerified: boolean;
+}
+
+/** The forced-passage "scenario" in `byScenario`: scans = rotations, denied = alarms raised. */
+export const FORCED_PASSAGE = "forced_passage";
+
+/**
+ * Counts a run. A false accept is a grant where a deny was expected; a false reject is a
+ * deny where a grant was expected that no injected fault explains. Latencies are the
+ * gate's own decision times; percentiles by nearest rank (0 when nothing was decided).
+ */
+export function summarize(record: CampusRecord): CampusSummary {
+  const denied: Record<string, number> = {};
+  const byScenario: Record<string, { scans: number; granted: number; denied: number }> = {};
+  let granted = 0;
+  let falseAccepts = 0;
+  let falseRejects = 0;
+  for (const d of record.decisions) {
+    const row = byScenario[d.scenario] ?? { scans: 0, granted: 0, denied: 0 };
+    byScenario[d.scenario] = row;
+    row.scans++;
+    if (d.result === "grant") {
+      granted++;
+      row.granted++;
+      if (d.expect === "deny") falseAccepts++;
+    } else {
+      row.denied++;
+      denied[d.reason] = (denied[d.reason] ?? 0) + 1;
+      if (d.expect === "grant" && d.explainedBy === undefined) falseRejects++;
+    }
+  }
+  if (record.forced.rotations > 0) {
+    byScenario[FORCED_PASSAGE] = {
+      scans: record.forced.rotations,
+      granted: record.forced.rotations - record.forced.alarms,
+      denied: record.forced.alarms,
+    };
+  }
+  const micros = record.decisions.map((d) => d.micros).sort((a, b) => a - b);
+  return {
+    durationMs: record.durationMs,
+    gates: record.gates,
+    lanes: record.lanes,
+    scans: record.decisions.length,
+    granted,
+    denied,
+    falseAccepts,
+    falseRejects,
+    latencyMicros: {
+      p50: percentile(micros, 0.5),
+      p99: percentile(micros, 0.99),
+      max: micros.length === 0 ? 0 : Math.round(micros[micros.length - 1] as number),
+    },
+    byScenario,
+    faults: record.faults,
+    relayOpens: record.relayOpens,
+    passages: record.passages,
+    lateOpens: record.lateOpens,
+    eventsUploaded: record.eventsUploaded,
+    journalsVerified: record.journalsVerified,
+  };
+}
+
+/** Nearest-rank percentile of ascending `sorted`, rounded to whole µs; 0 for none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length)));
+  return Math.round(sorted[rank - 1] as number);
+}
+
+/** Whether a run passes: no false accept, no late open, every journal verified. */
+export function campusPassed(summary: CampusSummary): boolean {
+  return summary.falseAccepts === 0 && summary.lateOpens === 0 && summary.journalsVerified;
+}

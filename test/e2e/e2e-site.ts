@@ -1,0 +1,152 @@
+import { type KeyObject, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectAsync, type MqttClient } from "mqtt";
+import {
+  EXAMPLE_KEY_ID,
+  EXAMPLE_TRUST,
+  RFC_TEST2_PRIVATE,
+} from "../../daemon/allowlist/testdata/test-bodies.js";
+import { SocatPty } from "../../reader-bridge/testing/socat-pty.js";
+import type { DemoPerson } from "../../sim/demo/demo-population.js";
+import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../sim/phone/pg1-encoder.js";
+import { RegistryServer } from "../../sim/registry/registry-server.js";
+import type { GateProcess } from "./gate-process.js";
+
+/** The site of every end-to-end gate. */
+export const SITE = "demo-campus";
+
+/** The current PG1 time step (30 s). */
+export const nowStep = (): number => Math.floor(Date.now() / 30_000);
+
+/** The code `person`'s phone shows at `step`, made as the mobile app makes it. */
+export function phoneCode(person: DemoPerson, step: number): string {
+  const id = person.credential.id;
+  return person.phone.scheme === "ed25519"
+    ? encodeEd25519Token(id, step, person.phone.privateKey)
+    : encodeTotpToken(id, step, totpValue(person.phone.totp, step));
+}
+
+/** An Ed25519 code for credential `id` signed by `key` (many cards of one test batch share a key). */
+export const batchCode = (id: string, step: number, key: KeyObject): string =>
+  encodeEd25519Token(id, step, key);
+
+/**
+ * The registry of the site over real HTTP on loopback, signing with the spec's test key,
+ * and demanding a bearer token that the gates read from a file.
+ */
+export async function startSiteRegistry(): Promise<{
+  registry: RegistryServer;
+  url: string;
+  bearer: string;
+  tokenFile: string;
+  /** Stops the server and removes the token file. */
+  close(): Promise<void>;
+}> {
+  const bearer = randomBytes(16).toString("hex");
+  const registry = new RegistryServer({
+    site: SITE,
+    token: bearer,
+    keyId: EXAMPLE_KEY_ID,
+    privateKey: RFC_TEST2_PRIVATE,
+  });
+  const url = await registry.start();
+  const dir = mkdtempSync(join(tmpdir(), "passgate-e2e-registry-"));
+  const tokenFile = join(dir, "registry-token");
+  writeFileSync(tokenFile, `${bearer}\n`);
+  const close = async () => {
+    await registry.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { registry, url, bearer, tokenFile, close };
+}
+
+/** A barcode scanner on a real pty: the gate opens `readerPath`, the test types codes into the other end. */
+export async function plugInScanner(dir: string): Promise<SocatPty> {
+  const pty = new SocatPty(join(dir, "reader-tty"), join(dir, "scanner-tty"));
+  await pty.plugIn();
+  return pty;
+}
+
+/** Types `code` into the scanner, ending it with CR as a scanner set to the default suffix does. */
+export async function scan(pty: SocatPty, code: string): Promise<void> {
+  await pty.write(Buffer.from(`${code}\r`, "latin1"));
+}
+
+export interface GateOptions {
+  readonly gate: string;
+  readonly brokerUrl: string;
+  readonly registry: { readonly url: string; readonly tokenFile: string };
+  readonly readerPath: string;
+  readonly relay: Record<string, unknown>;
+  readonly pulse?: string;
+  /** Extra keys under `mqtt:` (passage sensors, reconnect timings). */
+  readonly mqtt?: Record<string, unknown>;
+}
+
+/**
+ * A gate's config as an installer writes it: a serial scanner on the pty (no rate limit,
+ * since the tests scan faster than a person can), one MQTT relay, the site's registry
+ * (polled hourly, so only a push brings a change in time) and one rule for everyone.
+ */
+export function gateConfig(o: GateOptions): Record<string, unknown> {
+  return {
+    site: SITE,
+    gate: o.gate,
+    timezone: "Europe/Moscow",
+    storage: { path: "./gate.db" },
+    readers: [
+      {
+        id: "in",
+        direction: "in",
+        source: { type: "serial", path: o.readerPath, rateLimit: { scans: 0 }, duplicateWindow: "0ms" },
+      },
+    ],
+    relays: [{ id: "turnstile", reader: "in", driver: o.relay, pulse: o.pulse ?? "1s" }],
+    mqtt: { url: o.brokerUrl, reconnectMin: "100ms", reconnectMax: "200ms", ...o.mqtt },
+    registry: {
+      url: o.registry.url,
+      tokenFile: o.registry.tokenFile,
+      trustedKeys: EXAMPLE_TRUST,
+      pollInterval: "1h",
+    },
+    policy: { rules: [{ name: "everyone", roles: ["student", "staff", "visitor"] }] },
+  };
+}
+
+/**
+ * Waits until `gate` has its scanner open, its first allowlist from the registry and its
+ * relay board online: the state a gate is in before the first person arrives.
+ */
+export async function gateReady(gate: GateProcess): Promise<void> {
+  await gate.waitForLog((l) => l.msg === "reader connected", "the serial reader open", 10_000);
+  await gate.waitForLog((l) => /^allowlist \w+ v\d+ applied$/.test(l.msg ?? ""), "the first sync", 10_000);
+  await gate.waitForLog((l) => l.msg === "relay board online", "the relay board online", 10_000);
+}
+
+/** The registry's side of the push (registry-sync.md): `{"to": V}` on `pg/registry/<site>/changed`. */
+export async function registryPublisher(brokerUrl: string): Promise<{
+  client: MqttClient;
+  push(version: number): Promise<void>;
+}> {
+  const client = await connectAsync(brokerUrl, { protocolVersion: 5, clientId: "registry-e2e" });
+  return {
+    client,
+    push: async (version) => {
+      await client.publishAsync(`pg/registry/${SITE}/changed`, JSON.stringify({ to: version }), { qos: 1 });
+    },
+  };
+}
+
+/** Codes (or any secret) that appear in `gate`'s output, by index; [] when none leaked. */
+export function leaked(gate: GateProcess, secrets: readonly string[]): number[] {
+  const out = gate.raw.join("\n");
+  const found: number[] = [];
+  secrets.forEach((s, i) => {
+    // The base45 payload is the secret part; the PG1: prefix alone says nothing.
+    const body = s.startsWith("PG1:") ? s.slice(4) : s;
+    if (out.includes(body)) found.push(i);
+  });
+  return found;
+}

@@ -1,0 +1,163 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { setConfigValue } from "../config/edit-config.js";
+import { loadConfig } from "../config/load-config.js";
+import { InitGates } from "./init-gate.js";
+import { runCli } from "./run-cli.js";
+
+/** Each test starts the CLI (a Node process with tsx) a few times; a loaded CI machine takes seconds per start. */
+const CLI_TEST_TIMEOUT_MS = 60_000;
+
+const gates = new InitGates();
+const dir = gates.dir;
+afterAll(() => gates.close());
+
+describe("passgate gate", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+  it("shows the gate as text and JSON", () => {
+    const file = gates.fresh();
+    const text = runCli(["-c", file, "gate", "show"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("time zone  Europe/Moscow\n");
+    expect(text.stdout).toContain("relays     turnstile (reader reader-in, tasmota turnstile-1 POWER1)\n");
+    const json = JSON.parse(runCli(["-c", file, "gate", "show", "--json"]).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      site: "north-campus",
+      gate: "main-1",
+      timezone: "Europe/Moscow",
+      zone: "campus",
+      mode: "normal",
+      broker: "mqtt://127.0.0.1:1883",
+      registry: null,
+    });
+  });
+
+  it("sets the time zone and zone keeping the comments, and refuses an invalid value", () => {
+    const file = gates.fresh();
+    expect(runCli(["-c", file, "gate", "set", "timezone", "Asia/Tokyo"]).code).toBe(0);
+    expect(runCli(["-c", file, "gate", "set", "zone", "library"]).code).toBe(0);
+    const text = readFileSync(file, "utf8");
+    expect(text).toContain(
+      "# IANA time zone of the gate: schedules and holidays are read in it.\ntimezone: Asia/Tokyo",
+    );
+    expect(loadConfig(file).policy.zone).toBe("library");
+    const bad = runCli(["-c", file, "gate", "set", "timezone", "Nowhere/Land"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("timezone: expected an IANA time zone");
+    expect(readFileSync(file, "utf8")).toBe(text);
+    const unknown = runCli(["-c", file, "gate", "set", "colour", "red"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe(
+      'passgate: cannot set "colour": expected one of site, gate, timezone, zone — see "passgate gate set --help"\n',
+    );
+  });
+
+  it("formats a broken config as its problems with lines, exit 1", () => {
+    const file = join(dir, "broken.yaml");
+    writeFileSync(file, "site: s\ngate: g\ntimezone: UTC\npolicy:\n  mode: party\n");
+    for (const command of [
+      ["gate", "show"],
+      ["reader", "list"],
+      ["relay", "list"],
+      ["policy", "show"],
+    ]) {
+      const result = runCli(["-c", file, ...command]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`${file}:5 policy.mode: expected one of normal, lockdown, free`);
+    }
+  });
+});
+
+describe("passgate reader", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+  it("adds readers keeping the comments and lists them as text and JSON", () => {
+    const file = gates.fresh();
+    const added = runCli([
+      "-c",
+      file,
+      "reader",
+      "add",
+      "lobby",
+      "--direction",
+      "in",
+      "--mqtt",
+      "tele/lobby/RESULT",
+    ]);
+    expect(added.stdout).toBe(`added reader lobby (in) to ${file}; try it: passgate reader test lobby\n`);
+    expect(
+      runCli([
+        "-c",
+        file,
+        "reader",
+        "add",
+        "side",
+        "--direction",
+        "out",
+        "--hid",
+        "05e0:1200",
+        "--hid-mode",
+        "keyboard",
+      ]).code,
+    ).toBe(0);
+    const list = runCli(["-c", file, "reader", "list"]);
+    expect(list.stdout).toBe(
+      [
+        "reader-in   in   serial usb 0c2e:0b61",
+        "reader-out  out  stdin",
+        "lobby       in   mqtt tele/lobby/RESULT",
+        "side        out  hid keyboard usb 05e0:1200",
+        "",
+      ].join("\n"),
+    );
+    const json = JSON.parse(runCli(["-c", file, "readers", "list", "--json"]).stdout) as unknown[];
+    expect(json).toContainEqual({ id: "side", direction: "out", source: "hid keyboard usb 05e0:1200" });
+    expect(readFileSync(file, "utf8")).toContain("# in or out: which way a person granted here goes.");
+  });
+
+  it("removes a reader, and refuses to remove one a relay follows, naming the relay", () => {
+    const file = gates.fresh();
+    setConfigValue(
+      file,
+      "readers.2",
+      "{ id: lobby, direction: in, source: { type: mqtt, topic: tele/lobby/RESULT } }",
+    );
+    const refused = runCli(["-c", file, "reader", "remove", "reader-in"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      "passgate: reader reader-in is used by relay turnstile: remove the relay first (passgate relay remove turnstile) or point it at another reader\n",
+    );
+    expect(runCli(["-c", file, "reader", "remove", "lobby"]).code).toBe(0);
+    expect(loadConfig(file).readers.map((r) => r.id)).toEqual(["reader-in", "reader-out"]);
+  });
+
+  it("rejects a reader without a direction or with two sources, exit 2", () => {
+    const file = gates.fresh();
+    const none = runCli(["-c", file, "reader", "add", "x", "--stdin"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe(
+      'passgate: give --direction in or --direction out — see "passgate reader add --help"\n',
+    );
+    const two = runCli([
+      "-c",
+      file,
+      "reader",
+      "add",
+      "x",
+      "--direction",
+      "in",
+      "--stdin",
+      "--serial",
+      "/dev/ttyACM0",
+    ]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain("give exactly one source");
+  });
+
+  it("lists the devices present with --present, as JSON too", () => {
+    const file = gates.fresh();
+    const result = runCli(["-c", file, "reader", "list", "--present", "--json"]);
+    expect(result.code).toBe(0);
+    const devices = JSON.parse(result.stdout) as { configured: unknown }[];
+    expect(Array.isArray(devices)).toBe(true);
+    for (const d of devices) expect(d).toHaveProperty("configured");
+  });
+});

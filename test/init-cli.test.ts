@@ -1,0 +1,174 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { afterAll, describe, expect, it } from "vitest";
+import { buildProgram } from "../cli/program.js";
+import { loadConfig } from "../config/load-config.js";
+import { InitGates } from "./init-gate.js";
+import { freeLoopbackPort } from "./mosquitto.js";
+import { repoRoot, runCli } from "./run-cli.js";
+
+/** Each test starts the CLI (a Node process with tsx) a few times; a loaded CI machine takes seconds per start. */
+const CLI_TEST_TIMEOUT_MS = 60_000;
+
+const gates = new InitGates();
+const dir = gates.dir;
+afterAll(() => gates.close());
+
+describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+  it("writes a commented config from flags that config check accepts and the gate can start with", () => {
+    const file = gates.init([
+      "--registry",
+      "http://127.0.0.1:8787",
+      "--trusted-key",
+      "test-2026=PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw",
+      "--registry-token-file",
+      "/etc/passgate/registry-token",
+    ]);
+    const text = readFileSync(file, "utf8");
+    expect(text).toContain("# IANA time zone of the gate");
+    expect(text).toContain("listen: 127.0.0.1:9464");
+    const check = runCli(["-c", file, "config", "check"]);
+    expect(check.stdout).toBe("config OK: site north-campus, gate main-1, 2 readers, 1 relay, 2 rules\n");
+    const config = loadConfig(file);
+    expect(config.readers.map((r) => [r.id, r.direction, r.source.type])).toEqual([
+      ["reader-in", "in", "serial"],
+      ["reader-out", "out", "stdin"],
+    ]);
+    expect(config.relays[0]).toMatchObject({
+      id: "turnstile",
+      reader: "reader-in",
+      driver: { type: "tasmota", topic: "turnstile-1", channel: 1 },
+    });
+    expect(config.http?.listen).toBe("127.0.0.1:9464");
+    expect(config.registry?.tokenFile).toBe("/etc/passgate/registry-token");
+  });
+
+  it("refuses to replace an existing file without --force, and replaces it with --force", async () => {
+    const file = gates.fresh();
+    const before = readFileSync(file, "utf8");
+    const again = runCli([
+      "init",
+      "--site",
+      "x",
+      "--gate",
+      "y",
+      "--reader",
+      "in=stdin",
+      "--relay-kind",
+      "log",
+      "--output",
+      file,
+    ]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      `passgate: ${file} already exists: give --force to replace it, or --output another file\n`,
+    );
+    expect(readFileSync(file, "utf8")).toBe(before);
+    const forced = runCli([
+      "init",
+      ...["--site", "x", "--gate", "y", "--reader", "in=stdin", "--relay-kind", "log"],
+      ...["--storage", join(dir, "forced.db"), "--output", file, "--force"],
+    ]);
+    expect(forced.code).toBe(0);
+    expect(loadConfig(file).site).toBe("x");
+    // The gate starts with it: `run` reads the (empty) stdin reader and stops when it ends.
+    const port = await freeLoopbackPort();
+    expect(runCli(["-c", file, "config", "set", "http.listen", `127.0.0.1:${port}`]).code).toBe(0);
+    const run = runCli(["-c", file, "run"], { input: "" });
+    expect(run.stderr).not.toMatch(/"level":(50|60)/);
+    expect(run.code).toBe(0);
+  });
+
+  it("names every missing flag on one line and exits 2 when there is no terminal to ask on", () => {
+    const file = join(dir, "missing.yaml");
+    const result = runCli(["init", "--site", "s", "--relay-kind", "tasmota", "--output", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "passgate: missing --gate, --reader, --relay-topic, --broker (no terminal to ask on; see passgate init --help)\n",
+    );
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("rejects bad flag values and unknown flags with one line and exit 2", () => {
+    const bad = runCli([
+      "init",
+      "--site",
+      "s",
+      "--gate",
+      "g",
+      "--reader",
+      "sideways=stdin",
+      "--relay-kind",
+      "log",
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toContain('--reader "sideways=stdin": expected in=<source> or out=<source>');
+    const kind = runCli(["init", "--relay-kind", "sonoff"]);
+    expect(kind.code).toBe(2);
+    expect(kind.stderr).toContain('--relay-kind "sonoff": expected one of tasmota, shelly-gen1');
+    const unknown = runCli(["init", "--bogus"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe(`passgate: unknown option '--bogus' — see "passgate init --help"\n`);
+  });
+
+  it("validates with the real schema before writing: an invalid time zone is refused, nothing written", () => {
+    const file = join(dir, "badtz.yaml");
+    const result = runCli([
+      "init",
+      ...["--site", "s", "--gate", "g", "--reader", "in=stdin", "--relay-kind", "log"],
+      ...["--timezone", "Mars/Olympus", "--output", file],
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("timezone: expected an IANA time zone such as Europe/Moscow");
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("asks its questions on a real terminal (a pty made by script(1)) and writes a config that checks", () => {
+    const file = join(dir, "asked.yaml");
+    const cli = `${process.execPath} --import tsx ${repoRoot}cli/main.ts init --output ${file}`;
+    // Answers: site, gate, time zone (default), database, reader, relay board, broker (none), registry (none).
+    const typed = ["lab", "bench", "", join(dir, "asked.db"), "stdin", "log", "", ""].join("\n");
+    const result = spawnSync("script", ["-qfec", cli, "/dev/null"], {
+      cwd: repoRoot,
+      input: `${typed}\n`,
+      env: { ...process.env, PASSGATE_CONFIG: "" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("Site id (as the registry knows it): ");
+    expect(result.stdout).toMatch(/Time zone \[[A-Za-z_/+-]+\]: /);
+    expect(result.stdout).toContain(`wrote ${file}: site lab, gate bench`);
+    expect(runCli(["-c", file, "config", "check"]).stdout).toBe(
+      "config OK: site lab, gate bench, 1 reader, 1 relay, 2 rules\n",
+    );
+  });
+
+  it("has help with an Examples section on every set-up command and subcommand", () => {
+    const program = buildProgram();
+    const checked: string[] = [];
+    const commandPath = (command: Command): string =>
+      command.parent === null ? command.name() : `${commandPath(command.parent)} ${command.name()}`;
+    const visit = (command: Command): void => {
+      let help = "";
+      command.configureOutput({ writeOut: (text) => (help += text) });
+      command.outputHelp();
+      expect(help, commandPath(command)).toContain("\nExamples:\n  passgate ");
+      checked.push(commandPath(command));
+      for (const sub of command.commands) visit(sub);
+    };
+    for (const name of ["init", "gate", "reader", "relay", "policy"]) {
+      const command = program.commands.find((c) => c.name() === name);
+      if (command === undefined) throw new Error(`no command ${name}`);
+      visit(command);
+    }
+    expect(checked).toContain("passgate relay test");
+    expect(checked).toHaveLength(16);
+    const help = runCli(["readers", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: passgate reader|readers");
+  });
+});

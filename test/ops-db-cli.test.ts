@@ -1,0 +1,115 @@
+import { fork } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Journal } from "../daemon/journal/journal.js";
+import { openDatabase } from "../daemon/store/database.js";
+import { OpsGate } from "./ops-fixture.js";
+import { repoRoot, runCli } from "./run-cli.js";
+import { runCliAsync } from "./run-cli-async.js";
+
+let gate: OpsGate;
+let config: string;
+beforeEach(async () => {
+  gate = new OpsGate();
+  await gate.seed();
+  config = gate.writeConfig();
+  gate.appendDecisions(50, Date.now() - 3_600_000);
+});
+afterEach(() => gate.close());
+
+describe("passgate db check", { timeout: 60_000 }, () => {
+  it("a sound database: integrity ok, journal ok, schema versions and sizes", () => {
+    const text = runCli(["-c", config, "db", "check"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^integrity ok$/m);
+    expect(text.stdout).toMatch(/^journal {3}ok, 50 entries, head #50$/m);
+    expect(text.stdout).toMatch(/^schemas {3}.*allowlist v1.*journal v\d/m);
+    expect(text.stdout).toMatch(/^mode {6}wal$/m);
+    const json = JSON.parse(runCli(["-c", config, "db", "check", "--json"]).stdout);
+    expect(json).toMatchObject({
+      integrity: { ok: true, problems: [] },
+      journal: { ok: true, entries: 50, headSeq: 50 },
+      journalMode: "wal",
+    });
+    expect(json.sizes.fileBytes).toBeGreaterThan(0);
+  });
+
+  it("an edited journal entry: exit 1 and where the chain breaks", () => {
+    const db = openDatabase(gate.dbPath);
+    db.prepare("UPDATE journal SET reason = 'ok-edited' WHERE seq = 20").run();
+    db.close();
+    const result = runCli(["-c", config, "db", "check"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^journal {3}BROKEN at #20: entry edited/m);
+  });
+
+  it("no database yet: one line saying what to do, exit 1", () => {
+    const other = new OpsGate();
+    try {
+      const result = runCli(["-c", other.writeConfig(), "db", "check"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^passgate: no database at .* yet — start the gate once/);
+    } finally {
+      other.close();
+    }
+  });
+});
+
+describe("passgate db backup", { timeout: 60_000 }, () => {
+  it("writes a verified single-file copy; refuses to overwrite without --force", () => {
+    const file = join(gate.dir, "backup.db");
+    const first = runCli(["-c", config, "db", "backup", file]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /^backup written to .*backup\.db: .*, integrity ok, journal ok \(50 entries\)$/m,
+    );
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    expect(existsSync(`${file}.tmp`)).toBe(false);
+
+    const again = runCli(["-c", config, "db", "backup", file]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      `passgate: ${file} already exists — choose another file or pass --force to replace it\n`,
+    );
+    expect(runCli(["-c", config, "db", "backup", file, "--force"]).code).toBe(0);
+  });
+
+  it("while another process keeps appending journal entries, the copy opens and its journal verifies", async () => {
+    // A writer in its own process, as the daemon would be: appends until told to stop.
+    const writer = fork(join(repoRoot, "test/journal-writer.ts"), [gate.dbPath], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    const counts: number[] = [];
+    writer.on("message", (m) => counts.push(Number(m)));
+    try {
+      await new Promise((resolve) => writer.once("message", resolve));
+      const files = [join(gate.dir, "b1.db"), join(gate.dir, "b2.db")];
+      for (const file of files) {
+        const result = await runCliAsync(["-c", config, "db", "backup", file]);
+        expect(result.stderr).toBe("");
+        expect(result.code).toBe(0);
+      }
+      const entries = files.map((file) => {
+        const copy = openDatabase(file, { readonly: true });
+        try {
+          const report = Journal.open(copy).verify();
+          expect(report.ok).toBe(true);
+          return report.entries;
+        } finally {
+          copy.close();
+        }
+      });
+      // The writer kept going between and during the backups: the second copy holds more.
+      expect(entries[1]).toBeGreaterThan(entries[0] ?? 0);
+      expect(entries[0]).toBeGreaterThan(50);
+    } finally {
+      writer.send("stop");
+      await new Promise((resolve) => writer.once("exit", resolve));
+    }
+    const live = openDatabase(gate.dbPath, { readonly: true });
+    expect(Journal.open(live).verify().ok).toBe(true);
+    live.close();
+  });
+});

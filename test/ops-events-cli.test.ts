@@ -1,0 +1,175 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Journal } from "../daemon/journal/journal.js";
+import { spawnCli } from "./cli-child.js";
+import { waitUntil } from "./mosquitto.js";
+import { decision, OpsGate } from "./ops-fixture.js";
+import { runCli } from "./run-cli.js";
+
+const HOUR = 3_600_000;
+
+let gate: OpsGate;
+let config: string;
+let t0: number;
+beforeEach(async () => {
+  gate = new OpsGate();
+  await gate.seed();
+  config = gate.writeConfig();
+  // Ten decisions an hour apart, the newest half an hour ago, with data that needs CSV quoting.
+  t0 = Date.now() - 9.5 * HOUR;
+  gate.appendDecisions(9, t0, HOUR);
+  gate.appendDecisions(1, t0 + 9 * HOUR, 0, {
+    result: "denied",
+    reason: "anti_passback",
+    data: { note: 'said "hi", left' },
+  });
+});
+afterEach(() => gate.close());
+
+const events = (...args: string[]) => runCli(["-c", config, "events", ...args]);
+
+/** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF records). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\r" && text[i + 1] === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      i++;
+    } else field += c;
+  }
+  return rows;
+}
+
+describe("passgate events", { timeout: 60_000 }, () => {
+  it("tail: the newest entries as journal lines, or JSON lines", () => {
+    const text = events("tail", "-n", "2");
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^#9 .* main-1 in {2}granted ok {8}cred 1001 p-1001 step 8 reader in rule=staff$/,
+    );
+    expect(lines[1]).toMatch(/^#10 .* denied {2}anti_passback/);
+    const json = events("tail", "-n", "3", "--json");
+    expect(
+      json.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).seq),
+    ).toEqual([8, 9, 10]);
+  });
+
+  it("tail --follow prints entries appended after it started", async () => {
+    const cli = spawnCli(["-c", config, "events", "tail", "-n", "1", "--follow", "--json"]);
+    try {
+      await waitUntil(() => cli.stdout().includes('"seq":10'), "the last entry", 30_000);
+      const db = gate.open();
+      Journal.open(db).append(decision(Date.now(), 99, { credential: "42", person: "p-0042" }));
+      db.close();
+      await waitUntil(() => cli.stdout().includes('"step":99'), "the followed entry", 10_000);
+      const lines = cli.stdout().trim().split("\n");
+      expect(lines.map((l) => JSON.parse(l).seq)).toEqual([10, 11]);
+    } finally {
+      cli.child.kill("SIGINT");
+      await cli.exited;
+    }
+  });
+
+  it("export CSV: header, RFC 4180 quoting, only the entries in the window", () => {
+    gate.appendDecisions(1, Date.now() - 600_000, 0, { person: "p-1001\r\nx" });
+    const result = events("export", "--since", "3h", "--format", "csv");
+    expect(result.code).toBe(0);
+    const rows = parseCsv(result.stdout);
+    expect(rows[0]).toEqual([
+      "seq",
+      "id",
+      "at",
+      "kind",
+      "gate",
+      "reader",
+      "direction",
+      "credential",
+      "person",
+      "step",
+      "result",
+      "reason",
+      "data",
+      "prevHash",
+      "hash",
+    ]);
+    // Entries at -2.5 h, -1.5 h, -0.5 h and -10 min.
+    expect(rows.slice(1).map((r) => r[0])).toEqual(["8", "9", "10", "11"]);
+    expect(JSON.parse(rows[3]?.[12] ?? "")).toEqual({ note: 'said "hi", left' });
+    expect(rows[4]?.[8]).toBe("p-1001\r\nx");
+    expect(result.stdout.endsWith("\r\n")).toBe(true);
+  });
+
+  it("export JSON lines between two ISO times, to a file", () => {
+    const out = join(gate.dir, "events.jsonl");
+    const since = new Date(t0 + 2 * HOUR).toISOString();
+    const until = new Date(t0 + 5 * HOUR).toISOString();
+    const result = events("export", "--since", since, "--until", until, "--format", "json", "--output", out);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(`wrote 3 events to ${out}\n`);
+    const lines = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.map((e) => e.seq)).toEqual([3, 4, 5]);
+  });
+
+  it("streams a large export: 30 000 entries", () => {
+    const db = gate.open();
+    const journal = Journal.open(db);
+    const at = Date.now() - HOUR;
+    db.transaction(() => {
+      for (let i = 0; i < 30_000; i++) journal.append(decision(at, i));
+    })();
+    db.close();
+    const out = join(gate.dir, "big.csv");
+    const result = events("export", "--since", "2h", "--output", out);
+    expect(result.code).toBe(0);
+    // 30 000 + the one at -0.5 h + the one at -1.5 h.
+    expect(result.stderr).toBe(`wrote 30002 events to ${out}\n`);
+    expect(readFileSync(out, "utf8").split("\r\n").length).toBe(30_002 + 2);
+  });
+
+  it("bad input: one line, exit 2", () => {
+    for (const args of [
+      ["export", "--since", "yesterday"],
+      ["export", "--since", "1h", "--format", "xml"],
+      ["export", "--since", "1h", "--until", "2h"],
+      ["export"],
+      ["tail", "-n", "many"],
+    ]) {
+      const result = events(...args);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+    }
+  });
+
+  it("--help of both has examples", () => {
+    expect(runCli(["events", "tail", "--help"]).stdout).toContain("Examples:\n  passgate events tail");
+    expect(runCli(["events", "export", "--help"]).stdout).toContain(
+      "Examples:\n  passgate events export --since 24h",
+    );
+  });
+});

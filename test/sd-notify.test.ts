@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createLogger } from "../daemon/log/logger.js";
+import { createServiceNotifier } from "../daemon/service/sd-notify.js";
+import { spawnCli } from "./cli-child.js";
+import { waitUntil } from "./mosquitto.js";
+import { exampleGate } from "./mqtt-gate-fixture.js";
+
+/** A unix datagram socket standing in for systemd's notify socket; prints each message on a line. */
+function notifySocket(): { path: string; messages: string[]; process: ChildProcess } {
+  const path = join(mkdtempSync(join(tmpdir(), "passgate-notify-")), "notify.sock");
+  const receiver = spawn("python3", [
+    "-u",
+    "-c",
+    `import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print("listening", flush=True)
+while True:
+    print(s.recv(4096).decode().replace("\\n", "|"), flush=True)`,
+    path,
+  ]);
+  const messages: string[] = [];
+  let partial = "";
+  receiver.stdout.on("data", (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    messages.push(...lines);
+  });
+  return { path, messages, process: receiver };
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+describe("systemd notifications", () => {
+  it("passgate run sends READY=1, feeds the watchdog, and RELOADING=1/READY=1 and STOPPING=1 around signals", async () => {
+    const socket = notifySocket();
+    cleanups.push(() => socket.process.kill());
+    await waitUntil(() => socket.messages.includes("listening"), "the notify socket");
+    const { file } = await exampleGate({ gate: "notify-1" });
+    // A 600 ms watchdog: a ping every 300 ms.
+    const cli = spawnCli(["--config", file, "run"], { NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: "600000" });
+    cleanups.push(() => cli.child.kill("SIGKILL"));
+    await waitUntil(() => socket.messages.includes("READY=1"), "READY=1", 15_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}: ${JSON.stringify(cli.logs)} ${JSON.stringify(socket.messages)}`);
+    });
+    await waitUntil(
+      () => socket.messages.filter((m) => m === "WATCHDOG=1").length >= 2,
+      "two watchdog pings",
+    );
+    cli.child.kill("SIGHUP");
+    await waitUntil(() => socket.messages.includes("RELOADING=1"), "RELOADING=1");
+    await waitUntil(
+      () => socket.messages.filter((m) => m === "READY=1").length === 2,
+      "READY=1 after the reload",
+    );
+    cli.child.kill("SIGTERM");
+    expect(await cli.exited).toBe(0);
+    await waitUntil(() => socket.messages.includes("STOPPING=1"), "STOPPING=1");
+    const states = socket.messages.filter(
+      (m) => m !== "listening" && m !== "BARRIER=1" && m !== "WATCHDOG=1",
+    );
+    expect(states).toEqual(["READY=1", "RELOADING=1", "READY=1", "STOPPING=1"]);
+    expect(socket.messages.indexOf("WATCHDOG=1")).toBeGreaterThan(socket.messages.indexOf("READY=1"));
+  });
+
+  it("feeds the watchdog only while the health check passes", async () => {
+    const socket = notifySocket();
+    cleanups.push(() => socket.process.kill());
+    await waitUntil(() => socket.messages.includes("listening"), "the notify socket");
+    const notifier = createServiceNotifier(
+      { NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: "200000" },
+      createLogger({ level: "silent" }),
+    );
+    let healthy = false;
+    notifier.startWatchdog(() => healthy);
+    cleanups.push(() => notifier.stopWatchdog());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(socket.messages).not.toContain("WATCHDOG=1");
+    healthy = true;
+    await waitUntil(() => socket.messages.includes("WATCHDOG=1"), "a ping once healthy");
+  });
+
+  it("does nothing without NOTIFY_SOCKET, and no watchdog for another WATCHDOG_PID", async () => {
+    const sent: string[] = [];
+    const command = async (state: string) => {
+      sent.push(state);
+    };
+    const logger = createLogger({ level: "silent" });
+    const silent = createServiceNotifier({}, logger, command);
+    await silent.ready();
+    await silent.stopping();
+    silent.startWatchdog(() => true);
+    const other = createServiceNotifier(
+      { NOTIFY_SOCKET: "/run/x", WATCHDOG_USEC: "2000", WATCHDOG_PID: "1" },
+      logger,
+      command,
+      4242,
+    );
+    other.startWatchdog(() => true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    other.stopWatchdog();
+    await other.ready();
+    expect(sent).toEqual(["READY=1"]);
+  });
+});
