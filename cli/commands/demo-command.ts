@@ -1,11 +1,12 @@
 import { join, resolve } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { createLogger } from "../../daemon/log/logger.js";
 import { systemClock } from "../../daemon/ports/clock.js";
 import { startCampus } from "../../sim/campus/campus.js";
 import { DemoRun, DemoStartError } from "../../sim/demo/demo-run.js";
 import { formatDemoSummary, withoutCredentials } from "../../sim/demo/demo-summary.js";
 import { GatesLog } from "../../sim/demo/gates-log.js";
+import { brokerUrl, seconds, wholeNumber } from "../campus-options.js";
 import { helpAfter, useColour } from "../output.js";
 
 interface DemoOptions {
@@ -118,32 +119,4 @@ export function registerDemoCommand(program: Command): void {
       gatesLog.close();
     }
   });
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 86_400)
-    throw new InvalidArgumentError("expected seconds, more than 0 and at most 86400");
-  return n;
-}
-
-function wholeNumber(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max)
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function brokerUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError("expected a URL such as mqtt://host:1883");
-  }
-  if (url.protocol !== "mqtt:" && url.protocol !== "mqtts:")
-    throw new InvalidArgumentError("expected an mqtt:// or mqtts:// URL, such as mqtt://host:1883");
-  return value;
 }

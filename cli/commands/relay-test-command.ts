@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { durationSchema } from "../../config/duration-schema.js";
 import { loadConfig } from "../../config/load-config.js";
 import type { Config, RelayConfig } from "../../config/schema.js";
+import { testPulseRecord } from "../../daemon/actuate/test-pulse-record.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import { createLogger } from "../../daemon/log/logger.js";
 import { createMqttClient, mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
@@ -127,19 +128,7 @@ async function journaled(
   mkdirSync(dirname(config.storage.path), { recursive: true });
   const db = openDatabase(config.storage.path, { synchronous: config.storage.synchronous });
   try {
-    const entry = Journal.open(db).append({
-      kind: "system",
-      at: Date.now(),
-      gate: config.gate,
-      reader: null,
-      direction: null,
-      credential: null,
-      person: null,
-      step: null,
-      result: null,
-      reason: "test_pulse",
-      data: { relay: relay.id, source: "cli" },
-    });
+    const entry = Journal.open(db).append(testPulseRecord(config.gate, relay.id, Date.now(), "cli"));
     return await pulse(entry.id);
   } finally {
     db.close();

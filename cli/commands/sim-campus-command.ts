@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { createLogger } from "../../daemon/log/logger.js";
 import { systemClock } from "../../daemon/ports/clock.js";
 import { startCampus } from "../../sim/campus/campus.js";
 import { campusPassed } from "../../sim/campus/summary.js";
 import { formatCampusSummary } from "../../sim/campus/summary-table.js";
+import { brokerUrl, seconds, wholeNumber } from "../campus-options.js";
 import { helpAfter } from "../output.js";
 
 interface CampusCommandOptions {
@@ -83,32 +84,4 @@ export function registerSimCampusCommand(sim: Command): void {
       if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     }
   });
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 86_400)
-    throw new InvalidArgumentError("expected seconds, more than 0 and at most 86400");
-  return n;
-}
-
-function wholeNumber(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max)
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function brokerUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError("expected a URL such as mqtt://host:1883");
-  }
-  if (url.protocol !== "mqtt:" && url.protocol !== "mqtts:")
-    throw new InvalidArgumentError("expected an mqtt:// or mqtts:// URL, such as mqtt://host:1883");
-  return value;
 }

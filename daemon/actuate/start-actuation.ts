@@ -14,6 +14,7 @@ import { createRelayDrivers } from "./create-relay-drivers.js";
 import { setUpInputs } from "./gate-inputs.js";
 import { GateModeControl } from "./gate-mode-control.js";
 import { type PulseResult, RelaySet } from "./relay-set.js";
+import { testPulseRecord } from "./test-pulse-record.js";
 
 /** A grant is actuated only this soon after the scan; later, the person has gone. */
 export const OPEN_DEADLINE_MS = 2_000;
@@ -90,19 +91,7 @@ export async function startActuation(config: Config, deps: ActuationDeps): Promi
   };
   const testPulse = async (relayId: string) => {
     if (!relays.has(relayId)) throw new RequestError(`unknown relay "${relayId}"`);
-    const entry = journal.append({
-      kind: "system",
-      at: clock.now(),
-      gate: config.gate,
-      reader: null,
-      direction: null,
-      credential: null,
-      person: null,
-      step: null,
-      result: null,
-      reason: "test_pulse",
-      data: { relay: relayId },
-    });
+    const entry = journal.append(testPulseRecord(config.gate, relayId, clock.now()));
     const [result] = await relays.open({ relayId }, entry.id, clock.now() + OPEN_DEADLINE_MS, (r) =>
       deps.onPulse?.(r),
     );

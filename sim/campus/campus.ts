@@ -218,7 +218,8 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
     throw err;
   }
   // Each gate's allowlist version as it changes, and its syncs failing (the live view's sync line).
-  const versions = new Map(gates.map((g) => [g.id, g.allowlistVersion()]));
+  // Starts empty so the first tick reports each gate's version after the first sync.
+  const versions = new Map<string, number>();
   const failing = new Map<string, string | undefined>();
   const syncWatch = setInterval(() => {
     for (const g of gates) {

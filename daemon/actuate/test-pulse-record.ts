@@ -1,0 +1,21 @@
+import type { JournalRecord } from "../journal/journal-entry.js";
+
+/**
+ * The journal record of a relay test pulse (`passgate relay test`, or the MQTT `pulse`
+ * request), written before the pulse so its entry id can travel with the command.
+ */
+export function testPulseRecord(gate: string, relay: string, at: number, source?: "cli"): JournalRecord {
+  return {
+    kind: "system",
+    at,
+    gate,
+    reader: null,
+    direction: null,
+    credential: null,
+    person: null,
+    step: null,
+    result: null,
+    reason: "test_pulse",
+    data: source === undefined ? { relay } : { relay, source },
+  };
+}
