@@ -32,6 +32,24 @@ describe("passgate gate", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     });
   });
 
+  it("never shows a password written into the broker URL", () => {
+    const file = gates.fresh();
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("mqtt://127.0.0.1:1883", "mqtt://gate:s3cret-pw@127.0.0.1:1883"),
+    );
+    expect(loadConfig(file).mqtt?.url).toBe("mqtt://gate:s3cret-pw@127.0.0.1:1883");
+    for (const args of [
+      ["gate", "show"],
+      ["gate", "show", "--json"],
+    ]) {
+      const shown = runCli(["-c", file, ...args]);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toContain("mqtt://127.0.0.1:1883");
+      expect(shown.stdout).not.toContain("s3cret-pw");
+    }
+  });
+
   it("sets the time zone and zone keeping the comments, and refuses an invalid value", () => {
     const file = gates.fresh();
     expect(runCli(["-c", file, "gate", "set", "timezone", "Asia/Tokyo"]).code).toBe(0);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { setConfigValue } from "../../config/edit-config.js";
 import { loadConfig } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
+import { withoutUserInfo } from "../ops/status-text.js";
 import { configFileOf } from "../setup/config-file.js";
 import { relayTargetOf } from "../setup/relay-spec.js";
 import { printJson, usageError } from "../usage.js";
@@ -20,7 +21,8 @@ export function gateSummary(config: Config) {
     mode: config.policy.mode,
     readers: config.readers.map((r) => ({ id: r.id, direction: r.direction, source: r.source.type })),
     relays: config.relays.map((r) => ({ id: r.id, reader: r.reader, driver: relayTargetOf(r.driver) })),
-    broker: config.mqtt?.url ?? null,
+    // The URL may carry user:password; only the host is shown.
+    broker: config.mqtt === undefined ? null : withoutUserInfo(config.mqtt.url),
     registry: config.registry?.url ?? null,
   };
 }

@@ -13,6 +13,7 @@ import { MqttConnection } from "../../daemon/mqtt/mqtt-connection.js";
 import { gateTopics } from "../../daemon/mqtt/topics.js";
 import { systemClock } from "../../daemon/ports/clock.js";
 import { openDatabase } from "../../daemon/store/database.js";
+import { withoutUserInfo } from "../ops/status-text.js";
 import { configFileOf } from "../setup/config-file.js";
 import { daemonStatus, pulseDirect, pulseViaDaemon, type RelayTestResult } from "../setup/relay-test.js";
 import { printJson, usageError } from "../usage.js";
@@ -99,7 +100,7 @@ async function testRelay(config: Config, relay: RelayConfig, pulseMs: number): P
         result: "failed",
         ms: 0,
         error: "broker_unreachable",
-        message: `relay ${relay.id}: cannot reach the broker ${mqtt.url} within ${BROKER_WAIT_MS / 1000} s — check mqtt.url and that the broker runs`,
+        message: `relay ${relay.id}: cannot reach the broker ${withoutUserInfo(mqtt.url)} within ${BROKER_WAIT_MS / 1000} s — check mqtt.url and that the broker runs`,
       };
     }
     if ((await daemonStatus(connection, topics, clock)) === "online") {

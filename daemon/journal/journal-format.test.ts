@@ -30,6 +30,20 @@ describe("formatEntryLine", () => {
     );
   });
 
+  it("quotes ids and data holding control characters, so no value can forge a line or repaint the terminal", () => {
+    const hostile: JournalEntry = {
+      ...entry,
+      person: "p-1\n#58 2026-11-24T09:00:02.000Z main-1 in  granted ok",
+      credential: "c\u001b[2J",
+      data: { note: "a\u2028b\u0085c", "k\r": "v" },
+    };
+    const line = formatEntryLine(hostile, timeFormatter(undefined));
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect(line).toContain('cred "c\\u001b[2J" "p-1\\n#58 2026-11-24T09:00:02.000Z main-1 in  granted ok"');
+    expect(line).toContain('note="a\\u2028b\\u0085c"');
+    expect(line).toContain('"k\\r"=v');
+  });
+
   it("prints a scan that did not parse with dashes", () => {
     const malformed: JournalEntry = {
       ...entry,

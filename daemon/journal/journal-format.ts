@@ -12,8 +12,8 @@ export function formatEntryLine(entry: JournalEntry, formatTime: (epochMs: numbe
       (entry.direction ?? "-").padEnd(3),
       (entry.result ?? "-").padEnd(7),
       (entry.reason ?? "-").padEnd(9),
-      `cred ${entry.credential ?? "-"}`,
-      entry.person ?? "-",
+      `cred ${printable(entry.credential ?? "-")}`,
+      printable(entry.person ?? "-"),
     );
     if (entry.step !== null) parts.push(`step ${entry.step}`);
   } else {
@@ -21,15 +21,32 @@ export function formatEntryLine(entry: JournalEntry, formatTime: (epochMs: numbe
     if (entry.direction !== null) parts.push(entry.direction);
     if (entry.result !== null) parts.push(entry.result);
     if (entry.reason !== null) parts.push(entry.reason);
-    if (entry.credential !== null) parts.push(`cred ${entry.credential}`);
-    if (entry.person !== null) parts.push(entry.person);
+    if (entry.credential !== null) parts.push(`cred ${printable(entry.credential)}`);
+    if (entry.person !== null) parts.push(printable(entry.person));
     if (entry.step !== null) parts.push(`step ${entry.step}`);
   }
-  if (entry.reader !== null) parts.push(`reader ${entry.reader}`);
+  if (entry.reader !== null) parts.push(`reader ${printable(entry.reader)}`);
   for (const key of Object.keys(entry.data).sort()) {
-    parts.push(`${key}=${formatValue(entry.data[key])}`);
+    parts.push(`${printable(key)}=${printable(formatValue(entry.data[key]))}`);
   }
   return parts.join(" ");
+}
+
+/** Control characters and line separators that would split or rewrite a terminal line. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Person ids, credential ids and data come from the registry or a device: one holding a
+ * newline or an escape sequence would forge a second line or repaint the terminal, so it
+ * is printed JSON-quoted instead.
+ */
+function printable(text: string): string {
+  if (!UNPRINTABLE.test(text)) return text;
+  // JSON.stringify escapes C0 controls only; DEL, C1 and the line separators too.
+  return JSON.stringify(text).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function formatValue(value: unknown): string {
