@@ -38,6 +38,7 @@ describe("formatEntryLine", () => {
       data: { note: "a\u2028b\u0085c", "k\r": "v" },
     };
     const line = formatEntryLine(hostile, timeFormatter(undefined));
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
     expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
     expect(line).toContain('cred "c\\u001b[2J" "p-1\\n#58 2026-11-24T09:00:02.000Z main-1 in  granted ok"');
     expect(line).toContain('note="a\\u2028b\\u0085c"');

@@ -33,6 +33,7 @@ export function formatEntryLine(entry: JournalEntry, formatTime: (epochMs: numbe
 }
 
 /** Control characters and line separators that would split or rewrite a terminal line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
