@@ -110,13 +110,13 @@ describe("passgate relay test with the gate running", { timeout: CLI_TEST_TIMEOU
           .some((s) => (s.relays as Record<string, boolean>).turnstile);
       await waitUntil(boardOnline, "the gate to see its board online", 5_000);
       await state.client.endAsync();
-      const result = await runCliAsync(["-c", file, "relay", "test", "turnstile"]);
+      const result = await runCliAsync(["-c", file, "relay", "test", "turnstile", "--pulse", "300ms"]);
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(
         /^relay turnstile: opened, confirmed by the board in \d+ ms \(pulsed by the running gate\)\n$/,
       );
-      // The gate pulses for the relay's configured 800 ms.
-      expect(board.opens.map((o) => o.ms)).toEqual([800]);
+      // The gate pulses for the length asked, not the relay's configured 800 ms.
+      expect(board.opens.map((o) => o.ms)).toEqual([300]);
     } finally {
       await gate.stop();
       await board.stop();

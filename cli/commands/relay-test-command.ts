@@ -33,16 +33,13 @@ export function registerRelayTestCommand(relay: Command): void {
     .command("test")
     .description("send a test pulse and show the board's answer (opens the turnstile)")
     .argument("<id>", "the relay's id")
-    .option(
-      "--pulse <duration>",
-      "how long to open (default: the relay's pulse; the running gate uses its own)",
-    )
+    .option("--pulse <duration>", "how long to open, 100ms to 10s (default: the relay's pulse)")
     .option("--json", "print one JSON document")
     .addHelpText(
       "after",
       `
-The turnstile really opens. With the gate running, the gate pulses it (for the
-configured pulse); otherwise this command connects to the broker and drives the board.
+The turnstile really opens. With the gate running, the gate pulses it on request;
+otherwise this command connects to the broker and drives the board.
 Exit codes: 0 opened and confirmed; 1 no confirmation, board offline or broker unreachable;
 2 usage error.
 
@@ -52,8 +49,8 @@ Examples:
     )
     .action(async (id: string, o: { pulse?: string; json?: boolean }, command: Command) => {
       const pulse = o.pulse === undefined ? undefined : durationSchema.safeParse(o.pulse);
-      if (pulse !== undefined && !pulse.success)
-        usageError(command, "--pulse is a duration such as 500ms or 1s");
+      if (pulse !== undefined && (!pulse.success || pulse.data < 100 || pulse.data > 10_000))
+        usageError(command, "--pulse is a duration from 100ms to 10s, such as 500ms or 1s");
       const config = loadConfig(configFileOf(command));
       const relayConfig = config.relays.find((r) => r.id === id);
       if (relayConfig === undefined) {
@@ -104,7 +101,7 @@ async function testRelay(config: Config, relay: RelayConfig, pulseMs: number): P
       };
     }
     if ((await daemonStatus(connection, topics, clock)) === "online") {
-      return await pulseViaDaemon(connection, topics, relay, mqtt, clock);
+      return await pulseViaDaemon(connection, topics, relay, mqtt, clock, pulseMs);
     }
     return await journaled(config, relay, (decisionId) =>
       pulseDirect(relay, {

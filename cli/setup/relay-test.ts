@@ -62,6 +62,7 @@ export async function pulseViaDaemon(
   relay: RelayConfig,
   mqtt: MqttConfig,
   clock: Clock,
+  pulseMs: number,
 ): Promise<RelayTestResult> {
   const transaction = `cli-${randomUUID()}`;
   const timeoutMs = mqtt.confirmTimeout + 2_000;
@@ -76,7 +77,9 @@ export async function pulseViaDaemon(
     }
   });
   const sent = clock.now();
-  connection.publish(topics.request("pulse"), JSON.stringify({ relay: relay.id, transaction }), { qos: 1 });
+  connection.publish(topics.request("pulse"), JSON.stringify({ relay: relay.id, ms: pulseMs, transaction }), {
+    qos: 1,
+  });
   while (answer === undefined && clock.now() - sent < timeoutMs) await sleep(10);
   unsubscribe();
   const ms = clock.now() - sent;

@@ -79,9 +79,9 @@ export class RelaySet {
     return this.relays.some((r) => r.config.id === relayId);
   }
 
-  /** Pulses the relays of `readerId` (or the one relay `relayId`) for their configured time. */
+  /** Pulses the relays of `readerId` (or the one relay `relayId`) for their configured time, or `ms` for a test pulse. */
   open(
-    target: { readonly readerId: string } | { readonly relayId: string },
+    target: { readonly readerId: string } | { readonly relayId: string; readonly ms?: number },
     decisionId: string,
     notAfter: number,
     report: (result: PulseResult) => void,
@@ -91,7 +91,8 @@ export class RelaySet {
     );
     return Promise.all(
       chosen.map((r) => {
-        const pulse = this.pulseOne(r, decisionId, notAfter, report);
+        const ms = "ms" in target && target.ms !== undefined ? target.ms : r.config.pulse;
+        const pulse = this.pulseOne(r, ms, decisionId, notAfter, report);
         this.pending.add(pulse);
         const settled = () => this.pending.delete(pulse);
         pulse.then(settled, settled);
@@ -102,13 +103,14 @@ export class RelaySet {
 
   private async pulseOne(
     r: ConfiguredRelay,
+    ms: number,
     decisionId: string,
     notAfter: number,
     report: (result: PulseResult) => void,
   ): Promise<PulseResult> {
     let result: PulseResult;
     try {
-      await r.driver.pulse({ ms: r.config.pulse, decisionId, notAfter });
+      await r.driver.pulse({ ms, decisionId, notAfter });
       result = { relay: r.config.id, decisionId, result: "opened" };
     } catch (err) {
       const code = err instanceof RelayError ? err.code : "error";

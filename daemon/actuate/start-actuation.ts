@@ -89,10 +89,10 @@ export async function startActuation(config: Config, deps: ActuationDeps): Promi
       at: clock.now(),
     };
   };
-  const testPulse = async (relayId: string) => {
+  const testPulse = async (relayId: string, ms?: number) => {
     if (!relays.has(relayId)) throw new RequestError(`unknown relay "${relayId}"`);
     const entry = journal.append(testPulseRecord(config.gate, relayId, clock.now()));
-    const [result] = await relays.open({ relayId }, entry.id, clock.now() + OPEN_DEADLINE_MS, (r) =>
+    const [result] = await relays.open({ relayId, ms }, entry.id, clock.now() + OPEN_DEADLINE_MS, (r) =>
       deps.onPulse?.(r),
     );
     if (result?.result !== "opened") throw new RequestError(`relay ${relayId}: ${result?.error ?? "failed"}`);

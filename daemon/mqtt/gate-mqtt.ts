@@ -18,7 +18,7 @@ import {
 /** What the gate does for each request; the result becomes the response's `data`. */
 export interface GateRequestHandlers {
   mode(mode: GateMode): Record<string, unknown>;
-  pulse(relay: string): Promise<Record<string, unknown>>;
+  pulse(relay: string, ms?: number): Promise<Record<string, unknown>>;
   status(): Record<string, unknown>;
 }
 
@@ -112,7 +112,9 @@ export class GateMqtt {
       this.respond(command, { status: "error", data: {}, error: `invalid ${command} request` });
       return;
     }
-    const body = parsed.ok as { transaction?: string | number; mode?: GateMode; relay?: string } | "";
+    const body = parsed.ok as
+      | { transaction?: string | number; mode?: GateMode; relay?: string; ms?: number }
+      | "";
     const transaction = body === "" ? undefined : body.transaction;
     void this.run(command, body === "" ? {} : body).then(
       (data) => this.respond(command, { status: "ok", data, transaction }),
@@ -126,11 +128,11 @@ export class GateMqtt {
 
   private async run(
     command: GateCommand,
-    body: { mode?: GateMode; relay?: string },
+    body: { mode?: GateMode; relay?: string; ms?: number },
   ): Promise<Record<string, unknown>> {
     const { handlers } = this.deps;
     if (command === "mode" && body.mode !== undefined) return handlers.mode(body.mode);
-    if (command === "pulse" && body.relay !== undefined) return handlers.pulse(body.relay);
+    if (command === "pulse" && body.relay !== undefined) return handlers.pulse(body.relay, body.ms);
     return handlers.status();
   }
 

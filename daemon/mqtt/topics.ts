@@ -159,7 +159,12 @@ const transaction = z.union([z.string().max(64), z.number()]).optional();
 /** Request payloads by command; each may carry a `transaction` that the response echoes. */
 export const requestSchemas = {
   mode: z.strictObject({ mode: GATE_MODE, transaction }),
-  pulse: z.strictObject({ relay: z.string().max(64), transaction }),
+  /** `ms`: the test pulse length (default: the relay's configured pulse), 100 ms to 10 s. */
+  pulse: z.strictObject({
+    relay: z.string().max(64),
+    ms: z.number().int().min(100).max(10_000).optional(),
+    transaction,
+  }),
   status: z.union([z.strictObject({ transaction }), z.literal("")]),
 } as const;
 
