@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { repoRoot } from "./run-cli.js";
+import { cliArgv, repoRoot } from "./run-cli.js";
 
 /** A `passgate` CLI running as a child process, for tests that send it signals and stream stdin. */
 export interface CliChild {
@@ -19,7 +19,7 @@ const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 
 /** Spawns `passgate <args>` from source (tsx), as systemd or a shell would start it. */
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliChild {
   const { PASSGATE_LOG_LEVEL: _level, ...inherited } = process.env;
-  const child = spawn(process.execPath, ["--import", "tsx", `${repoRoot}cli/main.ts`, ...args], {
+  const child = spawn(process.execPath, cliArgv(args), {
     cwd: repoRoot,
     env: { ...inherited, PASSGATE_CONFIG: "", ...env },
   });

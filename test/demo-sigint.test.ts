@@ -2,14 +2,14 @@ import { spawn } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { DemoDirs, demoDecisions } from "./demo-output.js";
 import { waitUntil } from "./mosquitto.js";
-import { repoRoot } from "./run-cli.js";
+import { cliArgv, repoRoot } from "./run-cli.js";
 
 const dirs = new DemoDirs();
 afterAll(() => dirs.removeAll());
 
 /** `passgate demo` from source without --duration, its output collected as it comes. */
 function startDemo(dir: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", `${repoRoot}cli/main.ts`, "demo", "--dir", dir], {
+  const child = spawn(process.execPath, cliArgv(["demo", "--dir", dir]), {
     cwd: repoRoot,
     env: { ...process.env, PASSGATE_CONFIG: "" },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { CliResult } from "./run-cli.js";
-import { repoRoot } from "./run-cli.js";
+import { cliArgv, repoRoot } from "./run-cli.js";
 
 /**
  * `runCli` without blocking this process: for tests whose own event loop must keep
@@ -10,7 +10,7 @@ export function runCliAsync(
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", `${repoRoot}cli/main.ts`, ...args], {
+  const child = spawn(process.execPath, cliArgv(args), {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, PASSGATE_CONFIG: "", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

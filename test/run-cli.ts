@@ -4,6 +4,11 @@ import { fileURLToPath } from "node:url";
 export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 export const sharedSpec = fileURLToPath(new URL("../../shared/spec/", import.meta.url));
 
+/** Node's arguments that run the passgate CLI from source (tsx) with `args`: every CLI test spawns this. */
+export function cliArgv(args: readonly string[]): string[] {
+  return ["--import", "tsx", `${repoRoot}cli/main.ts`, ...args];
+}
+
 export interface CliResult {
   readonly code: number | null;
   readonly stdout: string;
@@ -15,7 +20,7 @@ export function runCli(
   args: readonly string[],
   options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): CliResult {
-  const result = spawnSync(process.execPath, ["--import", "tsx", `${repoRoot}cli/main.ts`, ...args], {
+  const result = spawnSync(process.execPath, cliArgv(args), {
     cwd: options.cwd ?? repoRoot,
     input: options.input ?? "",
     env: { ...process.env, PASSGATE_CONFIG: "", ...options.env },

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { listReaders, maskScan } from "../../reader-bridge/reader-listing.js";
 import { waitFor } from "../../reader-bridge/testing/scan-recorder.js";
 import { SocatPty } from "../../reader-bridge/testing/socat-pty.js";
-import { repoRoot, runCli } from "../../test/run-cli.js";
+import { cliArgv, repoRoot, runCli } from "../../test/run-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "passgate-readers-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,11 +30,10 @@ describe("passgate readers test", () => {
         "",
       ].join("\n"),
     );
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", `${repoRoot}cli/main.ts`, "-c", config, "readers", "test", "in", "--count", "2"],
-      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(process.execPath, cliArgv(["-c", config, "readers", "test", "in", "--count", "2"]), {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();

@@ -7,7 +7,7 @@ import { Journal } from "../../daemon/journal/journal.js";
 import { openDatabase } from "../../daemon/store/database.js";
 import type { RegistryServer } from "../../sim/registry/registry-server.js";
 import { GateDb, GOOD_TOKEN, put, SITE, startRegistry } from "../../sync/testdata/sync-fixture.js";
-import { repoRoot } from "../../test/run-cli.js";
+import { cliArgv, repoRoot } from "../../test/run-cli.js";
 
 let server: RegistryServer;
 let url: string;
@@ -29,7 +29,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", `${repoRoot}cli/main.ts`, ...args],
+      cliArgv(args),
       { cwd: repoRoot, env: { ...process.env, PASSGATE_CONFIG: "" }, timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitUntil } from "../mosquitto.js";
-import { repoRoot } from "../run-cli.js";
+import { cliArgv, repoRoot } from "../run-cli.js";
 
 /** One JSON log line of the gate, as pino wrote it. */
 export type LogLine = Record<string, unknown> & { readonly msg?: string; readonly at: number };
@@ -31,11 +31,11 @@ export class GateProcess {
    */
   async start(config: Record<string, unknown>): Promise<void> {
     writeFileSync(this.configPath, JSON.stringify(config, null, 2));
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", `${repoRoot}cli/main.ts`, "-c", this.configPath, "run"],
-      { cwd: repoRoot, env: { ...process.env, PASSGATE_CONFIG: "" }, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(process.execPath, cliArgv(["-c", this.configPath, "run"]), {
+      cwd: repoRoot,
+      env: { ...process.env, PASSGATE_CONFIG: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.child = child;
     this.exit = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
     this.collect(child.stdout);
