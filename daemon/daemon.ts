@@ -2,17 +2,16 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import type { MqttClient } from "mqtt";
-import type { Config, ReaderConfig } from "../config/schema.js";
+import type { Config } from "../config/schema.js";
 import { openReaderDevices } from "../reader-bridge/reader-devices.js";
 import { type ReaderSet, startReaders } from "../reader-bridge/reader-set.js";
-import type { Scan, ScanRejection } from "../reader-bridge/scan-source.js";
+import type { Scan } from "../reader-bridge/scan-source.js";
 import { backlogSize } from "../sync/event-uploader.js";
 import { stalenessBudgets, startRegistrySync } from "../sync/start-sync.js";
 import { SyncStateStore } from "../sync/sync-state.js";
 import type { PulseResult } from "./actuate/relay-set.js";
 import { type GateMqttSession, startActuation } from "./actuate/start-actuation.js";
 import { SqliteAllowlistStore } from "./allowlist/sqlite-allowlist-store.js";
-import { REASON_TEXTS } from "./decide/reason-texts.js";
 import { Gate, type GateSettings, type ScanOutcome } from "./gate/gate.js";
 import { GateMetrics } from "./http/gate-metrics.js";
 import { checkHealth, type HealthReport } from "./http/health.js";
@@ -25,10 +24,11 @@ import type { Logger } from "./log/logger.js";
 import { gateMqttSetup } from "./mqtt/gate-mqtt-setup.js";
 import { createMqttClient } from "./mqtt/mqtt-client-options.js";
 import { MqttConnection } from "./mqtt/mqtt-connection.js";
-import { gateTopics, type ReaderFeedbackPayload, registryChangedSchema } from "./mqtt/topics.js";
+import { gateTopics, registryChangedSchema } from "./mqtt/topics.js";
 import type { Clock } from "./ports/clock.js";
 import { applyConfigDiff } from "./reload/apply-config-diff.js";
 import { type ConfigDiff, diffConfig } from "./reload/diff-config.js";
+import { scanPipeline } from "./scan-pipeline.js";
 import { migrateGateState } from "./state/gate-state-schema.js";
 import { LockoutTracker } from "./state/lockout-tracker.js";
 import { ModeStore } from "./state/mode-store.js";
@@ -229,43 +229,17 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   }
 
   const readerLog = log.child({ component: "reader" });
-  const rejectedCounts = new Map<ScanRejection, number>();
   // One line per reader and reason every 10 s (`held`: how many were not logged since).
   const rejectionLogs = new LogThrottle(() => io.clock.now());
-  const onScan = (reader: ReaderConfig) => (scan: Scan) => {
-    const outcome = gate.handleScan(scan.text, reader);
-    const { decision } = outcome;
-    metrics?.decision(decision.result, decision.reason, reader.id, outcome.micros);
-    log.info(
-      {
-        component: "decision",
-        seq: outcome.entry?.seq,
-        reader: reader.id,
-        credential: outcome.credential,
-        result: decision.result,
-        reason: decision.reason,
-        flags: decision.flags.length > 0 ? decision.flags : undefined,
-        micros: Math.round(outcome.micros),
-      },
-      `${decision.result} ${decision.reason}`,
-    );
-    actuation.afterDecision(outcome, reader, scan);
-    if (mqtt !== undefined && topics !== undefined) {
-      const feedback: ReaderFeedbackPayload = {
-        reader: reader.id,
-        result: decision.result,
-        reason: decision.reason,
-        text: REASON_TEXTS[decision.reason],
-        at: scan.at,
-      };
-      // A display shows it now or never: expire it rather than show it to the next person.
-      mqtt.connection.publish(topics.readerFeedback(reader.id), JSON.stringify(feedback), {
-        properties: { messageExpiryInterval: 5 },
-      });
-    }
-    io.onDecision?.(outcome, scan);
-    return decision.result;
-  };
+  const onScan = scanPipeline({
+    gate,
+    actuation: () => actuation,
+    logger: log,
+    metrics,
+    feedback:
+      mqtt !== undefined && topics !== undefined ? { connection: mqtt.connection, topics } : undefined,
+    onDecision: io.onDecision,
+  });
 
   // Every configured reader, each isolated and retried (reader-bridge/reader-set.ts).
   // Firmware readers share the gate's MQTT session instead of opening a second one.
@@ -274,9 +248,8 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     config.readers,
     { clock: io.clock, logger: readerLog, stdin: io.stdin, ...readerDevices },
     {
-      scan: (reader, scan) => onScan(reader)(scan),
+      scan: onScan,
       rejected: (id, reason) => {
-        rejectedCounts.set(reason, (rejectedCounts.get(reason) ?? 0) + 1);
         metrics?.scanRejected(id, reason);
         const held = rejectionLogs.admit(`${id}:${reason}`);
         if (held !== undefined) readerLog.warn({ reader: id, reason, held }, "scan input rejected");
