@@ -1,13 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configSchema } from "../config/schema.js";
 import { ShellyGen1Emulator } from "../sim/devices/shelly-gen1-emulator.js";
 import { ShellyGen2Emulator } from "../sim/devices/shelly-gen2-emulator.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
 import { TestMosquitto, waitUntil } from "./mosquitto.js";
 import { runGate, watchTopics } from "./mqtt-gate-fixture.js";
+import { relayGateConfig } from "./relay-gate-config.js";
 import { runCli } from "./run-cli.js";
 import { runCliAsync } from "./run-cli-async.js";
 
@@ -26,18 +26,7 @@ afterAll(async () => {
 
 /** A gate config with one relay driven by `driver`, on the test broker (or `url`). */
 function gateConfig(name: string, driver: Record<string, unknown>, url = broker.url) {
-  const raw = {
-    site: "relay-site",
-    gate: name,
-    timezone: "UTC",
-    storage: { path: join(dir, `${name}.db`) },
-    mqtt: { url, confirmTimeout: "1s" },
-    readers: [{ id: "in", direction: "in", source: { type: "stdin" } }],
-    relays: [{ id: "turnstile", reader: "in", driver, pulse: "800ms" }],
-  };
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, JSON.stringify(raw));
-  return { file, config: configSchema.parse(raw) };
+  return relayGateConfig(dir, name, driver, url);
 }
 
 function journalReasons(file: string): string[] {

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freeLoopbackPort, TestMosquitto } from "./mosquitto.js";
+import { relayGateConfig } from "./relay-gate-config.js";
 import { runCliAsync } from "./run-cli-async.js";
 
 /** Each test starts the CLI (a Node process with tsx) a few times; a loaded CI machine takes seconds per start. */
@@ -21,18 +22,7 @@ afterAll(async () => {
 
 /** A gate config with one relay driven by `driver`, on the test broker (or `url`). */
 function gateConfig(name: string, driver: Record<string, unknown>, url = broker.url) {
-  const raw = {
-    site: "relay-site",
-    gate: name,
-    timezone: "UTC",
-    storage: { path: join(dir, `${name}.db`) },
-    mqtt: { url, confirmTimeout: "1s" },
-    readers: [{ id: "in", direction: "in", source: { type: "stdin" } }],
-    relays: [{ id: "turnstile", reader: "in", driver, pulse: "800ms" }],
-  };
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, JSON.stringify(raw));
-  return { file };
+  return relayGateConfig(dir, name, driver, url);
 }
 
 describe.concurrent("passgate relay test when the pulse fails", { timeout: CLI_TEST_TIMEOUT_MS }, () => {

@@ -15,17 +15,8 @@ import { type DemoPerson, demoPopulation } from "../../sim/demo/demo-population.
 import { TasmotaEmulator } from "../../sim/devices/tasmota-emulator.js";
 import type { RegistryServer } from "../../sim/registry/registry-server.js";
 import { TestMosquitto, waitUntil } from "../mosquitto.js";
-import {
-  gateConfig,
-  gateReady,
-  leaked,
-  nowStep,
-  phoneCode,
-  plugInScanner,
-  scan,
-  startSiteRegistry,
-} from "./e2e-site.js";
-import { GateProcess } from "./gate-process.js";
+import { leaked, nowStep, phoneCode, scan, startGate, startSiteRegistry } from "./e2e-site.js";
+import type { GateProcess } from "./gate-process.js";
 
 /** The deadline of an open (docs/mqtt.md): an open must never arrive later than this after its scan. */
 const LATE_MS = 2000;
@@ -48,19 +39,13 @@ beforeAll(async () => {
   registry.publish(people.map((p) => ({ type: "put" as const, credential: p.credential })));
   tasmota = new TasmotaEmulator("turnstile-o");
   await tasmota.start(broker.url);
-  gate = new GateProcess("gate-o");
-  pty = await plugInScanner(gate.dir);
-  await gate.start(
-    gateConfig({
-      gate: "gate-o",
-      brokerUrl: broker.url,
-      registry: site,
-      readerPath: pty.readerPath,
-      relay: { type: "tasmota", topic: "turnstile-o", channel: 1 },
-      pulse: "500ms",
-    }),
-  );
-  await gateReady(gate);
+  ({ gate, pty } = await startGate({
+    gate: "gate-o",
+    brokerUrl: broker.url,
+    registry: site,
+    relay: { type: "tasmota", topic: "turnstile-o", channel: 1 },
+    pulse: "500ms",
+  }));
 }, 30_000);
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { SocatPty } from "../../reader-bridge/testing/socat-pty.js";
 import type { DemoPerson } from "../../sim/demo/demo-population.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../sim/phone/pg1-encoder.js";
 import { RegistryServer } from "../../sim/registry/registry-server.js";
-import type { GateProcess } from "./gate-process.js";
+import { GateProcess } from "./gate-process.js";
 
 /** The site of every end-to-end gate. */
 export const SITE = "demo-campus";
@@ -113,6 +113,27 @@ export function gateConfig(o: GateOptions): Record<string, unknown> {
     },
     policy: { rules: [{ name: "everyone", roles: ["student", "staff", "visitor"] }] },
   };
+}
+
+/**
+ * A `passgate run` process with a scanner plugged in, started on `gateConfig` and waited on
+ * until ready. If it never gets ready, the process and the pty are stopped before the error
+ * goes on, so a failed start leaves nothing running.
+ */
+export async function startGate(
+  o: Omit<GateOptions, "readerPath">,
+): Promise<{ gate: GateProcess; pty: SocatPty }> {
+  const gate = new GateProcess(o.gate);
+  const pty = await plugInScanner(gate.dir);
+  try {
+    await gate.start(gateConfig({ ...o, readerPath: pty.readerPath }));
+    await gateReady(gate);
+  } catch (err) {
+    await gate.stop();
+    await pty.unplug();
+    throw err;
+  }
+  return { gate, pty };
 }
 
 /**

@@ -19,16 +19,14 @@ import type { AllowlistRecord } from "../../sim/registry/signed-allowlist.js";
 import { TestMosquitto, waitUntil } from "../mosquitto.js";
 import {
   batchCode,
-  gateConfig,
-  gateReady,
   leaked,
   nowStep,
-  plugInScanner,
   registryPublisher,
   scan,
+  startGate,
   startSiteRegistry,
 } from "./e2e-site.js";
-import { GateProcess } from "./gate-process.js";
+import type { GateProcess } from "./gate-process.js";
 
 /** Cards of one batch: one phone key, distinct ids, so each scan below is a fresh code. */
 const CARDS = 80;
@@ -69,19 +67,13 @@ beforeAll(async () => {
   shelly = new ShellyGen2Emulator("shellyplus1-e2e");
   await shelly.start(broker.url);
   publisher = await registryPublisher(broker.url);
-  gate = new GateProcess("gate-r");
-  pty = await plugInScanner(gate.dir);
-  await gate.start(
-    gateConfig({
-      gate: "gate-r",
-      brokerUrl: broker.url,
-      registry: site,
-      readerPath: pty.readerPath,
-      relay: { type: "shelly-gen2", id: "shellyplus1-e2e", channel: 0 },
-      pulse: "300ms",
-    }),
-  );
-  await gateReady(gate);
+  ({ gate, pty } = await startGate({
+    gate: "gate-r",
+    brokerUrl: broker.url,
+    registry: site,
+    relay: { type: "shelly-gen2", id: "shellyplus1-e2e", channel: 0 },
+    pulse: "300ms",
+  }));
 }, 30_000);
 
 afterAll(async () => {

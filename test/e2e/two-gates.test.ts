@@ -23,17 +23,8 @@ import type { RegistryServer } from "../../sim/registry/registry-server.js";
 import { TestMosquitto, waitUntil } from "../mosquitto.js";
 import { type Watched, watchTopics } from "../mqtt-gate-fixture.js";
 import { runCli } from "../run-cli.js";
-import {
-  gateConfig,
-  gateReady,
-  leaked,
-  nowStep,
-  phoneCode,
-  plugInScanner,
-  scan,
-  startSiteRegistry,
-} from "./e2e-site.js";
-import { GateProcess } from "./gate-process.js";
+import { leaked, nowStep, phoneCode, scan, startGate, startSiteRegistry } from "./e2e-site.js";
+import type { GateProcess } from "./gate-process.js";
 
 /** Pulse of gate-a's relay: Tasmota's PulseTime counts tenths of a second up to 11.1 s. */
 const PULSE_MS = 700;
@@ -78,27 +69,24 @@ beforeAll(async () => {
   await Promise.all([tasmota.start(broker.url), turnstile.start(broker.url), generic.start(broker.url)]);
   watch = await watchTopics(broker.url, "#");
 
-  gateA = new GateProcess("gate-a");
-  gateB = new GateProcess("gate-b");
-  [ptyA, ptyB] = await Promise.all([plugInScanner(gateA.dir), plugInScanner(gateB.dir)]);
-  const configA = gateConfig({
-    gate: "gate-a",
-    brokerUrl: broker.url,
-    registry: site,
-    readerPath: ptyA.readerPath,
-    relay: { type: "tasmota", topic: "turnstile-a", channel: 1 },
-    pulse: `${PULSE_MS}ms`,
-    mqtt: { passage: [{ reader: "in", topic: "stat/turnstile-a/SWITCH1", payload: "ON", timeout: "5s" }] },
-  });
-  const configB = gateConfig({
-    gate: "gate-b",
-    brokerUrl: broker.url,
-    registry: site,
-    readerPath: ptyB.readerPath,
-    relay: { type: "generic", device: "relay-b", channel: 1 },
-  });
-  await Promise.all([gateA.start(configA), gateB.start(configB)]);
-  await Promise.all([gateReady(gateA), gateReady(gateB)]);
+  const [a, b] = await Promise.all([
+    startGate({
+      gate: "gate-a",
+      brokerUrl: broker.url,
+      registry: site,
+      relay: { type: "tasmota", topic: "turnstile-a", channel: 1 },
+      pulse: `${PULSE_MS}ms`,
+      mqtt: { passage: [{ reader: "in", topic: "stat/turnstile-a/SWITCH1", payload: "ON", timeout: "5s" }] },
+    }),
+    startGate({
+      gate: "gate-b",
+      brokerUrl: broker.url,
+      registry: site,
+      relay: { type: "generic", device: "relay-b", channel: 1 },
+    }),
+  ]);
+  ({ gate: gateA, pty: ptyA } = a);
+  ({ gate: gateB, pty: ptyB } = b);
 }, 40_000);
 
 afterAll(async () => {
