@@ -1,11 +1,11 @@
 import { PassThrough } from "node:stream";
 import { connect } from "mqtt";
-import { startDaemon } from "../daemon/daemon.js";
-import { createLogger } from "../daemon/log/logger.js";
-import type { Clock } from "../daemon/ports/clock.js";
+import { startDaemon } from "../app/daemon.js";
+import { exampleGate, staffToken } from "../app/testing/mqtt-gate-fixture.js";
+import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
+import type { Clock } from "../platform/clock.js";
+import { createLogger } from "../platform/log/logger.js";
 import { GenericRelayEmulator } from "../sim/devices/generic-relay-emulator.js";
-import { TestMosquitto } from "../test/mosquitto.js";
-import { exampleGate, staffToken } from "../test/mqtt-gate-fixture.js";
 import { type BenchResult, percentile } from "./bench-result.js";
 
 /**

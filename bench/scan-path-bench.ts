@@ -9,18 +9,18 @@ import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { Gate } from "../daemon/gate/gate.js";
 import { Journal } from "../daemon/journal/journal.js";
-import { createLogger } from "../daemon/log/logger.js";
-import { FakeClock } from "../daemon/ports/clock.js";
 import { migrateGateState } from "../daemon/state/gate-state-schema.js";
 import { LockoutTracker } from "../daemon/state/lockout-tracker.js";
 import { ModeStore } from "../daemon/state/mode-store.js";
 import { PresenceStore } from "../daemon/state/presence-store.js";
 import { ReplayGuard } from "../daemon/state/replay-guard.js";
-import { type Db, openDatabase } from "../daemon/store/database.js";
-import { WalCheckpointer } from "../daemon/store/wal-checkpointer.js";
+import { encodeEd25519Token, encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
 import { parseToken } from "../daemon/verify/pg1-token.js";
 import { importEd25519PublicKey, TokenVerifier } from "../daemon/verify/verify-token.js";
-import { encodeEd25519Token, encodeTotpToken, totpValue } from "../sim/phone/pg1-encoder.js";
+import { FakeClock } from "../platform/clock.js";
+import { type Db, openDatabase } from "../platform/database/database.js";
+import { WalCheckpointer } from "../platform/database/wal-checkpointer.js";
+import { createLogger } from "../platform/log/logger.js";
 import { signedAllowlistLines } from "../sim/registry/signed-allowlist.js";
 import {
   BENCH_REGISTRY_KEY_ID,

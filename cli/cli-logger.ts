@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from "../daemon/log/logger.js";
+import { createLogger, type Logger } from "../platform/log/logger.js";
 
 /** The CLI's root logger: JSON lines on stderr, so stdout carries only command output. */
 export function createCliLogger(level = "info"): Logger {

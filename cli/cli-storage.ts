@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import type { Command } from "commander";
 import { loadConfig, resolveConfigPath } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
-import { type Db, openDatabase } from "../daemon/store/database.js";
+import { type Db, openDatabase } from "../platform/database/database.js";
 
 /** The config named by the root program's `--config` (or PASSGATE_CONFIG); throws ConfigError. */
 export function cliConfig(program: Command): Config {

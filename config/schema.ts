@@ -3,7 +3,7 @@ import { durationSchema } from "./duration-schema.js";
 
 export { durationSchema };
 
-import { ASSURANCE_LEVELS } from "../daemon/allowlist/credential.js";
+import { ASSURANCE_LEVELS } from "./assurance.js";
 import { httpSchema } from "./http-schema.js";
 import { checkMqttRelays, mqttSchema, relayDriverSchema } from "./mqtt-schema.js";
 import { checkReaderSources, readerSourceSchema } from "./reader-schema.js";

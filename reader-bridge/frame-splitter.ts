@@ -5,6 +5,11 @@
  * A longer frame is dropped whole and reported once, at its terminator or at `flush`.
  * With an empty terminator, frames end only at `flush` (the inter-byte timeout).
  * Only the terminator is removed: spaces are data.
+ *
+ * Written here rather than taken from @serialport/parser-readline / parser-delimiter: those
+ * concatenate chunks until a delimiter arrives with no upper bound (a scanner left
+ * streaming without a terminator grows the buffer forever), cannot say that a frame was
+ * too long, and have no inter-byte flush for scanners that send no terminator at all.
  */
 export interface FrameSplitterOptions {
   readonly terminator: Buffer;

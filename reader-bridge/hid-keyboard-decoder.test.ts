@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { typeReports } from "../sim/scanners/hid-reports.js";
 import { KeyboardReportDecoder } from "./hid-keyboard-decoder.js";
-import { hexLines, typeReports } from "./testing/hid-recordings.js";
+import { hexLines } from "./testing/hid-recordings.js";
 
 function decode(reports: Buffer[], options: { maxBytes?: number; reportId?: number } = {}) {
   const frames: string[] = [];

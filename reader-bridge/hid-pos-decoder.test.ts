@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { posReports } from "../sim/scanners/hid-reports.js";
 import { PosReportDecoder } from "./hid-pos-decoder.js";
-import { hexLines, posReports } from "./testing/hid-recordings.js";
+import { hexLines } from "./testing/hid-recordings.js";
 
 function decode(reports: Buffer[], maxBytes = 512) {
   const frames: Buffer[] = [];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../daemon/log/logger.js";
-import { FakeClock } from "../daemon/ports/clock.js";
+import { FakeClock } from "../platform/clock.js";
+import { createLogger } from "../platform/log/logger.js";
+import { posReports, typeReports } from "../sim/scanners/hid-reports.js";
 import { type HidReaderOptions, HidScanSource, matchHidDevice } from "./hid-scan-source.js";
 import { FakeHidSystem } from "./testing/fake-hid-system.js";
-import { posReports, typeReports } from "./testing/hid-recordings.js";
 import { ScanRecorder, waitFor } from "./testing/scan-recorder.js";
 import { describeScanSourceContract } from "./testing/scan-source-contract.js";
 

@@ -1,6 +1,6 @@
-import { describeError } from "../daemon/log/describe-error.js";
-import type { Logger } from "../daemon/log/logger.js";
-import type { Clock } from "../daemon/ports/clock.js";
+import type { Clock } from "../platform/clock.js";
+import { describeError } from "../platform/log/describe-error.js";
+import type { Logger } from "../platform/log/logger.js";
 import { type FrameAffixes, frameText } from "./frame-text.js";
 import { KeyboardReportDecoder } from "./hid-keyboard-decoder.js";
 import { PosReportDecoder } from "./hid-pos-decoder.js";

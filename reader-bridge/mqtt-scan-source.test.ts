@@ -1,8 +1,8 @@
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../daemon/log/logger.js";
-import { systemClock } from "../daemon/ports/clock.js";
-import { TestMosquitto as Mosquitto } from "../test/mosquitto.js";
+import { TestMosquitto as Mosquitto } from "../daemon/mqtt/testing/mosquitto.js";
+import { systemClock } from "../platform/clock.js";
+import { createLogger } from "../platform/log/logger.js";
 import { type MqttReaderOptions, MqttScanSource } from "./mqtt-scan-source.js";
 import { ScanRecorder, settle, waitFor } from "./testing/scan-recorder.js";
 import { describeScanSourceContract } from "./testing/scan-source-contract.js";

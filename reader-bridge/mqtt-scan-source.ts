@@ -1,7 +1,7 @@
 import type { MqttClient } from "mqtt";
-import { describeError } from "../daemon/log/describe-error.js";
-import type { Logger } from "../daemon/log/logger.js";
-import type { Clock } from "../daemon/ports/clock.js";
+import type { Clock } from "../platform/clock.js";
+import { describeError } from "../platform/log/describe-error.js";
+import type { Logger } from "../platform/log/logger.js";
 import { type FirmwarePayloadForm, firmwareScanBytes } from "./firmware-payload.js";
 import { type FrameAffixes, frameText } from "./frame-text.js";
 import type { ReaderState, ScanSource, ScanSourceEvents } from "./scan-source.js";

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Config } from "../config/schema.js";
-import { describeError } from "../daemon/log/describe-error.js";
-import type { Logger } from "../daemon/log/logger.js";
+import { describeError } from "../platform/log/describe-error.js";
+import type { Logger } from "../platform/log/logger.js";
 import { type HidSystem, nodeHidSystem } from "./hid-system.js";
 import { nodeSerialSystem, type SerialSystem } from "./serial-system.js";
 

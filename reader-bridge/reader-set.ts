@@ -1,9 +1,9 @@
 import type { Readable } from "node:stream";
 import type { MqttClient } from "mqtt";
 import type { ReaderConfig } from "../config/schema.js";
-import { describeError } from "../daemon/log/describe-error.js";
-import type { Logger } from "../daemon/log/logger.js";
-import type { Clock } from "../daemon/ports/clock.js";
+import type { Clock } from "../platform/clock.js";
+import { describeError } from "../platform/log/describe-error.js";
+import type { Logger } from "../platform/log/logger.js";
 import { HidScanSource } from "./hid-scan-source.js";
 import type { HidSystem } from "./hid-system.js";
 import { MqttScanSource } from "./mqtt-scan-source.js";

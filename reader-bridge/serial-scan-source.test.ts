@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createLogger } from "../daemon/log/logger.js";
-import { FakeClock, systemClock } from "../daemon/ports/clock.js";
+import { FakeClock, systemClock } from "../platform/clock.js";
+import { createLogger } from "../platform/log/logger.js";
+import { SocatPty } from "../sim/scanners/socat-pty.js";
 import { matchSerialPort, type SerialReaderOptions, SerialScanSource } from "./serial-scan-source.js";
 import { nodeSerialSystem, type OpenSerialPort, type SerialSystem } from "./serial-system.js";
 import { ScanRecorder, settle, waitFor } from "./testing/scan-recorder.js";
 import { describeScanSourceContract } from "./testing/scan-source-contract.js";
-import { SocatPty } from "./testing/socat-pty.js";
 
 const dirs: string[] = [];
 afterAll(() => {

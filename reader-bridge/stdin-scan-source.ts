@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { Clock } from "../daemon/ports/clock.js";
+import type { Clock } from "../platform/clock.js";
 import { LineSplitter } from "./line-splitter.js";
 import type { ScanSource, ScanSourceEvents } from "./scan-source.js";
 import { scanText } from "./scan-text.js";

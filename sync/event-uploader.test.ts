@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { JournalRecord } from "../daemon/journal/journal-entry.js";
 import type { RegistryServer } from "../sim/registry/registry-server.js";
+import { GateDb, GOOD_TOKEN, httpSync, SITE, startRegistry, until } from "../test/fixtures/sync-fixture.js";
 import { EventUploader } from "./event-uploader.js";
 import { HttpRegistryClient } from "./http-registry-client.js";
-import { GateDb, GOOD_TOKEN, httpSync, SITE, startRegistry, until } from "./testdata/sync-fixture.js";
 
 let server: RegistryServer;
 let url: string;

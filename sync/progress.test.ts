@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  chunked,
-  putLine,
-  registryCredential,
-  signedBody,
-} from "../daemon/allowlist/testdata/test-bodies.js";
+import { chunked, putLine, registryCredential, signedBody } from "../daemon/allowlist/testing/test-bodies.js";
 import { type ProgressSink, TtyProgressBar, withProgress } from "./progress.js";
 
 class RecordingSink implements ProgressSink {

@@ -1,4 +1,4 @@
-import type { Logger } from "../daemon/log/logger.js";
+import type { Logger } from "../platform/log/logger.js";
 
 /** Where a snapshot download's progress goes: a bar on a terminal, log lines otherwise. */
 export interface ProgressSink {

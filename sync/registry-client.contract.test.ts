@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { putLine, registryCredential, signedBody } from "../daemon/allowlist/testdata/test-bodies.js";
+import { putLine, registryCredential, signedBody } from "../daemon/allowlist/testing/test-bodies.js";
 import type { RegistryServer } from "../sim/registry/registry-server.js";
-import { FakeRegistryClient } from "./fake-registry-client.js";
+import { GOOD_TOKEN, SITE, startRegistry } from "../test/fixtures/sync-fixture.js";
 import { HttpRegistryClient } from "./http-registry-client.js";
 import type { RegistryClient } from "./registry-client.js";
-import { GOOD_TOKEN, SITE, startRegistry } from "./testdata/sync-fixture.js";
+import { FakeRegistryClient } from "./testing/fake-registry-client.js";
 
 /** What the contract needs from each side: a client and a way to script the registry's next answer. */
 interface Harness {

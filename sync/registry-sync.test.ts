@@ -6,10 +6,9 @@ import {
   RFC_TEST2_PRIVATE,
   registryCredential,
   signedBody,
-} from "../daemon/allowlist/testdata/test-bodies.js";
+} from "../daemon/allowlist/testing/test-bodies.js";
 import type { RegistryServer } from "../sim/registry/registry-server.js";
 import { signedAllowlistLines } from "../sim/registry/signed-allowlist.js";
-import type { PullOutcome } from "./registry-sync.js";
 import {
   del,
   GateDb,
@@ -19,7 +18,8 @@ import {
   SITE,
   startRegistry,
   until,
-} from "./testdata/sync-fixture.js";
+} from "../test/fixtures/sync-fixture.js";
+import type { PullOutcome } from "./registry-sync.js";
 
 let server: RegistryServer;
 let url: string;

@@ -1,8 +1,8 @@
 import type { WritableAllowlistStore } from "../daemon/allowlist/allowlist-store.js";
 import { type ApplyResult, applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
-import { describeError } from "../daemon/log/describe-error.js";
-import type { Logger } from "../daemon/log/logger.js";
-import type { Clock } from "../daemon/ports/clock.js";
+import type { Clock } from "../platform/clock.js";
+import { describeError } from "../platform/log/describe-error.js";
+import type { Logger } from "../platform/log/logger.js";
 import { type BackoffPolicy, backoffDelay } from "./backoff.js";
 import type { EventUploader, UploadRun } from "./event-uploader.js";
 import { type ProgressSink, withProgress } from "./progress.js";

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Config } from "../config/schema.js";
 import type { WritableAllowlistStore } from "../daemon/allowlist/allowlist-store.js";
-import type { StalenessBudgets } from "../daemon/decide/staleness.js";
+import { stalenessBudgets } from "../daemon/decide/staleness.js";
 import type { Journal } from "../daemon/journal/journal.js";
-import { describeError } from "../daemon/log/describe-error.js";
-import type { Logger } from "../daemon/log/logger.js";
-import type { Clock } from "../daemon/ports/clock.js";
-import type { Db } from "../daemon/store/database.js";
+import type { Clock } from "../platform/clock.js";
+import type { Db } from "../platform/database/database.js";
+import { describeError } from "../platform/log/describe-error.js";
+import type { Logger } from "../platform/log/logger.js";
 import { EventUploader } from "./event-uploader.js";
 import { HttpRegistryClient } from "./http-registry-client.js";
 import { LogProgress, type ProgressSink } from "./progress.js";
@@ -30,13 +30,6 @@ export interface SyncParts {
   readonly progress?: () => ProgressSink;
   /** Called after every pull attempt. */
   readonly onPulled?: (outcome: PullOutcome) => void;
-}
-
-/** `sync.staleness` / `sync.defaultStaleness` as the decision core takes them; undefined when none are set. */
-export function stalenessBudgets(config: Config): StalenessBudgets | undefined {
-  const { staleness, defaultStaleness } = config.sync;
-  if (Object.keys(staleness).length === 0 && defaultStaleness === undefined) return undefined;
-  return { byRole: staleness, default: defaultStaleness };
 }
 
 /**

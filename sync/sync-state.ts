@@ -1,5 +1,5 @@
 import type { Statement } from "better-sqlite3";
-import { type Db, type Migration, migrate } from "../daemon/store/database.js";
+import { type Db, type Migration, migrate } from "../platform/database/database.js";
 
 /** Schema component name in `schema_version`. */
 export const SYNC_COMPONENT = "sync";

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
 import { DemoDirs, demoDecisions } from "./demo-output.js";
-import { TestMosquitto } from "./mosquitto.js";
 import { runCli } from "./run-cli.js";
 
 const dirs = new DemoDirs();

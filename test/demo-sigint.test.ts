@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
+import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { DemoDirs, demoDecisions } from "./demo-output.js";
-import { waitUntil } from "./mosquitto.js";
 import { cliArgv, repoRoot } from "./run-cli.js";
 
 const dirs = new DemoDirs();

@@ -5,8 +5,8 @@ import type { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../cli/program.js";
 import { loadConfig } from "../config/load-config.js";
+import { freeLoopbackPort } from "../daemon/mqtt/testing/mosquitto.js";
 import { InitGates } from "./init-gate.js";
-import { freeLoopbackPort } from "./mosquitto.js";
 import { repoRoot, runCli } from "./run-cli.js";
 
 /** Each test starts the CLI (a Node process with tsx) a few times; a loaded CI machine takes seconds per start. */

@@ -1,5 +1,5 @@
 import { Journal } from "../daemon/journal/journal.js";
-import { openDatabase } from "../daemon/store/database.js";
+import { openDatabase } from "../platform/database/database.js";
 import { decision } from "./ops-fixture.js";
 
 /**

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Journal } from "../daemon/journal/journal.js";
-import { openDatabase } from "../daemon/store/database.js";
+import { openDatabase } from "../platform/database/database.js";
 import { OpsGate } from "./ops-fixture.js";
 import { repoRoot, runCli } from "./run-cli.js";
 import { runCliAsync } from "./run-cli-async.js";

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Journal } from "../daemon/journal/journal.js";
+import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { spawnCli } from "./cli-child.js";
-import { waitUntil } from "./mosquitto.js";
 import { decision, OpsGate } from "./ops-fixture.js";
 import { runCli } from "./run-cli.js";
 

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
-import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../daemon/allowlist/testdata/test-bodies.js";
+import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../daemon/journal/journal.js";
 import type { JournalRecord } from "../daemon/journal/journal-entry.js";
 import { migrateGateState } from "../daemon/state/gate-state-schema.js";
-import { type Db, openDatabase } from "../daemon/store/database.js";
+import { type Db, openDatabase } from "../platform/database/database.js";
 
 /**
  * A gate's folder for the operations commands' tests: a config (`gate.yaml`) and its

@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { GateStatus } from "../daemon/http/status-schema.js";
+import type { GateStatus } from "../app/http/status-schema.js";
+import { freeLoopbackPort, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { spawnCli } from "./cli-child.js";
-import { freeLoopbackPort, waitUntil } from "./mosquitto.js";
 import { OpsGate } from "./ops-fixture.js";
 import { runCli } from "./run-cli.js";
 import { runCliAsync } from "./run-cli-async.js";

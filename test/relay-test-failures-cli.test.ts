@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeLoopbackPort, TestMosquitto } from "./mosquitto.js";
+import { freeLoopbackPort, TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
 import { relayGateConfig } from "./relay-gate-config.js";
 import { runCliAsync } from "./run-cli-async.js";
 

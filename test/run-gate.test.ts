@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodeEd25519Token, encodeTotpToken, totpValue } from "../sim/phone/pg1-encoder.js";
+import { encodeEd25519Token, encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
 import { runCli, sharedSpec } from "./run-cli.js";
 
 /** RFC 8032 test 1: the phone key of credential 1001 in allowlist-example.ndjson. */

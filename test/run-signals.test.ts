@@ -1,10 +1,10 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { exampleGate, nowStep, SITE, staffToken, studentToken } from "../app/testing/mqtt-gate-fixture.js";
+import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
 import { type CliChild, spawnCli } from "./cli-child.js";
-import { TestMosquitto, waitUntil } from "./mosquitto.js";
-import { exampleGate, nowStep, SITE, staffToken, studentToken } from "./mqtt-gate-fixture.js";
 import { runCli } from "./run-cli.js";
 
 let broker: TestMosquitto;

@@ -3,11 +3,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger } from "../daemon/log/logger.js";
-import { createServiceNotifier } from "../daemon/service/sd-notify.js";
+import { createServiceNotifier } from "../app/service/sd-notify.js";
+import { exampleGate } from "../app/testing/mqtt-gate-fixture.js";
+import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { createLogger } from "../platform/log/logger.js";
 import { spawnCli } from "./cli-child.js";
-import { waitUntil } from "./mosquitto.js";
-import { exampleGate } from "./mqtt-gate-fixture.js";
 
 /** A unix datagram socket standing in for systemd's notify socket; prints each message on a line. */
 function notifySocket(): { path: string; messages: string[]; process: ChildProcess } {

@@ -10,9 +10,9 @@ import {
   putLine,
   registryCredential,
   signedBody,
-} from "../../daemon/allowlist/testdata/test-bodies.js";
-import { FakeClock } from "../../daemon/ports/clock.js";
-import { openDatabase } from "../../daemon/store/database.js";
+} from "../../daemon/allowlist/testing/test-bodies.js";
+import { FakeClock } from "../../platform/clock.js";
+import { openDatabase } from "../../platform/database/database.js";
 import { formatAge, registerAllowlistCommand } from "./allowlist-command.js";
 
 /** 2h 13m after the example's issuedAt. */

@@ -5,8 +5,8 @@ import type { AllowlistStats } from "../../daemon/allowlist/allowlist-store.js";
 import { type ApplyResult, applyAllowlistBody } from "../../daemon/allowlist/apply-body.js";
 import { type Credential, credentialIdSchema } from "../../daemon/allowlist/credential.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
-import { type Clock, systemClock } from "../../daemon/ports/clock.js";
-import type { Db } from "../../daemon/store/database.js";
+import { type Clock, systemClock } from "../../platform/clock.js";
+import type { Db } from "../../platform/database/database.js";
 import { describeCliError } from "../cli-errors.js";
 import { helpAfter, printJson } from "../output.js";
 

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
-import { openDatabase } from "../../daemon/store/database.js";
+import { openDatabase } from "../../platform/database/database.js";
 import { backupDatabase } from "../ops/db-backup.js";
 import { type DbCheckReport, inspectDb } from "../ops/db-inspect.js";
 import { NoDatabaseError } from "../ops/ops-db.js";

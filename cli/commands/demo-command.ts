@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { createLogger } from "../../daemon/log/logger.js";
-import { systemClock } from "../../daemon/ports/clock.js";
+import { systemClock } from "../../platform/clock.js";
+import { createLogger } from "../../platform/log/logger.js";
 import { startCampus } from "../../sim/campus/campus.js";
 import { DemoRun, DemoStartError } from "../../sim/demo/demo-run.js";
 import { formatDemoSummary, withoutCredentials } from "../../sim/demo/demo-summary.js";

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ConfigError, formatConfigError, resolveConfigPath } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
-import { type Clock, systemClock } from "../../daemon/ports/clock.js";
+import { type Clock, systemClock } from "../../platform/clock.js";
 import type { CheckResult } from "../doctor/doctor-check.js";
 import { type DoctorPorts, systemPorts } from "../doctor/doctor-ports.js";
 import { runDoctor } from "../doctor/run-doctor.js";

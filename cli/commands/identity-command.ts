@@ -1,11 +1,11 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { Config } from "../../config/schema.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
-import { type Clock, systemClock } from "../../daemon/ports/clock.js";
 import { migrateGateState } from "../../daemon/state/gate-state-schema.js";
 import { LockoutTracker } from "../../daemon/state/lockout-tracker.js";
 import { ModeStore } from "../../daemon/state/mode-store.js";
 import { PresenceStore } from "../../daemon/state/presence-store.js";
+import { type Clock, systemClock } from "../../platform/clock.js";
 import { type DaemonAnswer, fetchDaemonStatus } from "../ops/daemon-status.js";
 import { findCredentials } from "../ops/find-credentials.js";
 import { readGateDb } from "../ops/ops-db.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { checkConfigText, resolveConfigPath } from "../../config/load-config.js";
-import { describeError } from "../../daemon/log/describe-error.js";
+import { describeError } from "../../platform/log/describe-error.js";
 import { askInitAnswers } from "../setup/ask-init-answers.js";
 import { findDevices } from "../setup/find-devices.js";
 import {

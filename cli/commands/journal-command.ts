@@ -3,7 +3,7 @@ import { ConfigError } from "../../config/load-config.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import type { JournalEntry } from "../../daemon/journal/journal-entry.js";
 import { formatEntryLine, timeFormatter } from "../../daemon/journal/journal-format.js";
-import type { Db } from "../../daemon/store/database.js";
+import type { Db } from "../../platform/database/database.js";
 import { describeCliError } from "../cli-errors.js";
 import { helpAfter } from "../output.js";
 

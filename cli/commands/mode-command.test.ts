@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { openDatabase } from "../../daemon/store/database.js";
+import { openDatabase } from "../../platform/database/database.js";
 import { withUsageConventions } from "../usage-conventions.js";
 import { registerModeCommand } from "./mode-command.js";
 

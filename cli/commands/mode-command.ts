@@ -2,11 +2,11 @@ import type { Command } from "commander";
 import { GATE_MODES, type GateMode } from "../../config/schema.js";
 import { GateModeControl } from "../../daemon/actuate/gate-mode-control.js";
 import { Journal } from "../../daemon/journal/journal.js";
-import { createLogger } from "../../daemon/log/logger.js";
-import { systemClock } from "../../daemon/ports/clock.js";
 import { migrateGateState } from "../../daemon/state/gate-state-schema.js";
 import { ModeStore } from "../../daemon/state/mode-store.js";
-import type { Db } from "../../daemon/store/database.js";
+import { systemClock } from "../../platform/clock.js";
+import type { Db } from "../../platform/database/database.js";
+import { createLogger } from "../../platform/log/logger.js";
 import { helpAfter, printJson } from "../output.js";
 import { usageError } from "../usage.js";
 

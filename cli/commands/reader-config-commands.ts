@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { setConfigValue } from "../../config/edit-config.js";
 import { loadConfig } from "../../config/load-config.js";
 import { removeConfigListItem } from "../../config/remove-config-item.js";
-import { describeError } from "../../daemon/log/describe-error.js";
+import { describeError } from "../../platform/log/describe-error.js";
 import { configFileOf } from "../setup/config-file.js";
 import { parseUsbIds, type ReaderSource, readerConfigOf } from "../setup/reader-spec.js";
 import { usageError } from "../usage.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { listReaders, maskScan } from "../../reader-bridge/reader-listing.js";
 import { waitFor } from "../../reader-bridge/testing/scan-recorder.js";
-import { SocatPty } from "../../reader-bridge/testing/socat-pty.js";
+import { SocatPty } from "../../sim/scanners/socat-pty.js";
 import { cliArgv, repoRoot, runCli } from "../../test/run-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "passgate-readers-cli-"));

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { systemClock } from "../../daemon/ports/clock.js";
+import { systemClock } from "../../platform/clock.js";
 import { openReaderDevices } from "../../reader-bridge/reader-devices.js";
 import { maskScan } from "../../reader-bridge/reader-listing.js";
 import { startReaders } from "../../reader-bridge/reader-set.js";

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
+import { type RunningDaemon, startDaemon } from "../../app/daemon.js";
+import { createServiceNotifier, type ServiceNotifier } from "../../app/service/sd-notify.js";
 import { ConfigError, formatConfigError, loadConfig, resolveConfigPath } from "../../config/load-config.js";
-import { type RunningDaemon, startDaemon } from "../../daemon/daemon.js";
-import { describeError } from "../../daemon/log/describe-error.js";
-import type { Logger } from "../../daemon/log/logger.js";
-import { systemClock } from "../../daemon/ports/clock.js";
-import { createServiceNotifier, type ServiceNotifier } from "../../daemon/service/sd-notify.js";
+import { systemClock } from "../../platform/clock.js";
+import { describeError } from "../../platform/log/describe-error.js";
+import type { Logger } from "../../platform/log/logger.js";
 import { createCliLogger } from "../cli-logger.js";
 import { packageVersion } from "../package-version.js";
 

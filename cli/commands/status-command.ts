@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
-import { type Clock, systemClock } from "../../daemon/ports/clock.js";
+import { type Clock, systemClock } from "../../platform/clock.js";
 import { fetchDaemonStatus } from "../ops/daemon-status.js";
 import { buildStatusReport } from "../ops/status-report.js";
 import { formatStatusText } from "../ops/status-text.js";

@@ -2,11 +2,11 @@ import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { EXAMPLE_TRUST } from "../../daemon/allowlist/testdata/test-bodies.js";
+import { EXAMPLE_TRUST } from "../../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../../daemon/journal/journal.js";
-import { openDatabase } from "../../daemon/store/database.js";
+import { openDatabase } from "../../platform/database/database.js";
 import type { RegistryServer } from "../../sim/registry/registry-server.js";
-import { GateDb, GOOD_TOKEN, put, SITE, startRegistry } from "../../sync/testdata/sync-fixture.js";
+import { GateDb, GOOD_TOKEN, put, SITE, startRegistry } from "../../test/fixtures/sync-fixture.js";
 import { cliArgv, repoRoot } from "../../test/run-cli.js";
 
 let server: RegistryServer;

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Config } from "../../config/schema.js";
-import { allowlistAge } from "../../daemon/decide/staleness.js";
+import { allowlistAge, stalenessBudgets } from "../../daemon/decide/staleness.js";
 import { mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
 import { exhaustedRoles } from "../../sync/staleness-watch.js";
-import { stalenessBudgets } from "../../sync/start-sync.js";
 import { formatAge } from "../commands/sync-command.js";
 import { withoutUserInfo } from "../ops/status-text.js";
 import { type CheckResult, errorText, fail, ok, warn } from "./doctor-check.js";

@@ -1,6 +1,6 @@
 import { dirname } from "node:path";
 import type { Config } from "../../config/schema.js";
-import { openDatabase } from "../../daemon/store/database.js";
+import { openDatabase } from "../../platform/database/database.js";
 import { type CheckResult, errorText, fail, ok, warn } from "./doctor-check.js";
 import type { DoctorPorts } from "./doctor-ports.js";
 

@@ -1,6 +1,6 @@
+import { type GateStatus, gateStatusSchema } from "../../app/http/status-schema.js";
 import { parseListen } from "../../config/http-schema.js";
 import type { Config } from "../../config/schema.js";
-import { type GateStatus, gateStatusSchema } from "../../daemon/http/status-schema.js";
 
 /** How long `passgate status` waits for the daemon's answer, ms: it is on the same machine. */
 export const DAEMON_STATUS_TIMEOUT_MS = 2_000;

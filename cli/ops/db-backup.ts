@@ -1,5 +1,5 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
-import { type Db, openDatabase } from "../../daemon/store/database.js";
+import { type Db, openDatabase } from "../../platform/database/database.js";
 import { type DbCheckReport, inspectDb } from "./db-inspect.js";
 
 /** The target exists and `--force` was not given. */

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { Journal } from "../../daemon/journal/journal.js";
-import type { Db } from "../../daemon/store/database.js";
+import type { Db } from "../../platform/database/database.js";
 
 /** What `db check` and `db backup` report about one database file. */
 export interface DbCheckReport {

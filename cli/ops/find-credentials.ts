@@ -3,7 +3,7 @@ import { credentialIdSchema } from "../../daemon/allowlist/credential.js";
 import { decodeCredential } from "../../daemon/allowlist/credential-row.js";
 import { CREDENTIAL_TABLE } from "../../daemon/allowlist/sqlite-allowlist-staging.js";
 import type { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
-import type { Db } from "../../daemon/store/database.js";
+import type { Db } from "../../platform/database/database.js";
 
 /** More credentials than one person plausibly holds; a lookup stops there. */
 export const MAX_CREDENTIALS_PER_PERSON = 100;

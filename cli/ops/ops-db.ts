@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../../config/schema.js";
-import { type Db, openDatabase } from "../../daemon/store/database.js";
+import { type Db, openDatabase } from "../../platform/database/database.js";
 
 /** The gate's database is not there yet: the daemon (or `passgate sync now`) creates it. */
 export class NoDatabaseError extends Error {

@@ -1,5 +1,5 @@
+import type { GateStatus } from "../../app/http/status-schema.js";
 import type { Config } from "../../config/schema.js";
-import type { GateStatus } from "../../daemon/http/status-schema.js";
 import { formatEntryLine } from "../../daemon/journal/journal-format.js";
 import { formatAge } from "../commands/sync-command.js";
 import type { Palette } from "../output.js";

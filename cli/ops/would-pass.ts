@@ -4,10 +4,9 @@ import { periodOf } from "../../daemon/allowlist/credential.js";
 import { decide } from "../../daemon/decide/decide.js";
 import { REASON_TEXTS } from "../../daemon/decide/reason-texts.js";
 import type { Decision } from "../../daemon/decide/reasons.js";
-import { allowlistAge } from "../../daemon/decide/staleness.js";
+import { allowlistAge, stalenessBudgets } from "../../daemon/decide/staleness.js";
 import type { LockoutTracker } from "../../daemon/state/lockout-tracker.js";
 import type { PresenceStore } from "../../daemon/state/presence-store.js";
-import { stalenessBudgets } from "../../sync/start-sync.js";
 
 /** The gate state `wouldPass` reads, as the daemon's Gate gathers it for a scan. */
 export interface GateFacts {

@@ -1,4 +1,4 @@
-import { describeError } from "../../daemon/log/describe-error.js";
+import { describeError } from "../../platform/log/describe-error.js";
 import { nodeHidSystem } from "../../reader-bridge/hid-system.js";
 import { type ListedReader, listReaders } from "../../reader-bridge/reader-listing.js";
 import { nodeSerialSystem } from "../../reader-bridge/serial-system.js";

@@ -3,7 +3,6 @@ import type { MqttConfig, RelayDriverConfig } from "../../config/mqtt-schema.js"
 import type { RelayConfig } from "../../config/schema.js";
 import { createRelayDrivers } from "../../daemon/actuate/create-relay-drivers.js";
 import { RelayError } from "../../daemon/actuate/relay-driver.js";
-import type { Logger } from "../../daemon/log/logger.js";
 import type { MqttConnection } from "../../daemon/mqtt/mqtt-connection.js";
 import {
   type GateTopics,
@@ -12,7 +11,8 @@ import {
   shellyGen2Topics,
   tasmotaTopics,
 } from "../../daemon/mqtt/topics.js";
-import type { Clock } from "../../daemon/ports/clock.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Logger } from "../../platform/log/logger.js";
 
 /** What a test pulse came to, as `relay test --json` prints it. */
 export interface RelayTestResult {

@@ -1,8 +1,8 @@
 import type { MqttConfig } from "../../config/mqtt-schema.js";
 import type { RelayConfig } from "../../config/schema.js";
-import type { Logger } from "../log/logger.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { MqttConnection } from "../mqtt/mqtt-connection.js";
-import type { Clock } from "../ports/clock.js";
 import { GenericRelayDriver } from "./generic-relay-driver.js";
 import { LogRelayDriver } from "./log-relay-driver.js";
 import type { MqttRelayDeps } from "./mqtt-relay-base.js";

@@ -1,9 +1,9 @@
 import type { GateMode } from "../../config/schema.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Db } from "../../platform/database/database.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { Journal } from "../journal/journal.js";
-import type { Logger } from "../log/logger.js";
-import type { Clock } from "../ports/clock.js";
 import type { ModeRecord, ModeStore } from "../state/mode-store.js";
-import type { Db } from "../store/database.js";
 
 /** Who may change the mode; what the journal and the gate state show as its source. */
 export type ModeSource = "cli" | "mqtt" | "fire-alarm" | "config";

@@ -1,4 +1,4 @@
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { PulseCommand, RelayDriver } from "./relay-driver.js";
 
 /** A relay that only logs what it would do: for bench setups and the first runs of a gate. */

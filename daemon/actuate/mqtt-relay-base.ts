@@ -1,7 +1,7 @@
 import type { IClientPublishOptions } from "mqtt";
-import type { Logger } from "../log/logger.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { MqttConnection } from "../mqtt/mqtt-connection.js";
-import type { Clock } from "../ports/clock.js";
 import { type PulseCommand, type RelayDriver, RelayError } from "./relay-driver.js";
 
 /** What every MQTT relay driver receives from the factory. */

@@ -1,16 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type MqttConfig, mqttSchema } from "../../config/mqtt-schema.js";
 import type { RelayConfig } from "../../config/schema.js";
+import { systemClock } from "../../platform/clock.js";
+import { createLogger } from "../../platform/log/logger.js";
 import type { DeviceEmulator } from "../../sim/devices/device-emulator.js";
 import { GenericRelayEmulator } from "../../sim/devices/generic-relay-emulator.js";
 import { ShellyGen1Emulator } from "../../sim/devices/shelly-gen1-emulator.js";
 import { ShellyGen2Emulator } from "../../sim/devices/shelly-gen2-emulator.js";
 import { TasmotaEmulator } from "../../sim/devices/tasmota-emulator.js";
-import { TestMosquitto, waitUntil } from "../../test/mosquitto.js";
-import { createLogger } from "../log/logger.js";
 import { createMqttClient, mqttClientOptions } from "../mqtt/mqtt-client-options.js";
 import { MqttConnection } from "../mqtt/mqtt-connection.js";
-import { systemClock } from "../ports/clock.js";
+import { TestMosquitto, waitUntil } from "../mqtt/testing/mosquitto.js";
 import { createRelayDrivers } from "./create-relay-drivers.js";
 import { type RelayDriver, RelayError } from "./relay-driver.js";
 

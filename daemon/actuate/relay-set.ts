@@ -1,5 +1,5 @@
-import { describeError } from "../log/describe-error.js";
-import type { Logger } from "../log/logger.js";
+import { describeError } from "../../platform/log/describe-error.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { ConfiguredRelay } from "./create-relay-drivers.js";
 import { RelayError } from "./relay-driver.js";
 

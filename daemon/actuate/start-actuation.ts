@@ -1,15 +1,14 @@
 import type { Config, ReaderConfig } from "../../config/schema.js";
-import type { Scan } from "../../reader-bridge/scan-source.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Db } from "../../platform/database/database.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { AllowlistStore } from "../allowlist/allowlist-store.js";
 import type { ScanOutcome } from "../gate/gate.js";
 import type { Journal } from "../journal/journal.js";
-import type { Logger } from "../log/logger.js";
 import { GateMqtt, RequestError } from "../mqtt/gate-mqtt.js";
 import type { MqttConnection } from "../mqtt/mqtt-connection.js";
 import { gateTopics } from "../mqtt/topics.js";
-import type { Clock } from "../ports/clock.js";
 import type { ModeStore } from "../state/mode-store.js";
-import type { Db } from "../store/database.js";
 import { createRelayDrivers } from "./create-relay-drivers.js";
 import { setUpInputs } from "./gate-inputs.js";
 import { GateModeControl } from "./gate-mode-control.js";
@@ -37,8 +36,8 @@ export interface Actuation {
   relayAvailable(readerId: string): boolean;
   /** For `Gate`: whether a rotation sensor confirms passages at this reader. */
   passageSensed(readerId: string): boolean;
-  /** After a decision is journaled: publish it and, on a grant, pulse the reader's relays. */
-  afterDecision(outcome: ScanOutcome, reader: ReaderConfig, scan: Scan): void;
+  /** After a decision is journaled: publish it and, on a grant, pulse the reader's relays; `scannedAt`: epoch ms the reader delivered the scan (an open later than 2 s after it is dropped). */
+  afterDecision(outcome: ScanOutcome, reader: ReaderConfig, scannedAt: number): void;
   stop(): Promise<void>;
 }
 
@@ -154,10 +153,10 @@ export async function startActuation(config: Config, deps: ActuationDeps): Promi
     mqtt: gateMqtt,
     relayAvailable: (readerId) => relays.availableFor(readerId),
     passageSensed: (readerId) => inputs.passages?.senses(readerId) === true,
-    afterDecision(outcome, reader, scan) {
+    afterDecision(outcome, reader, scannedAt) {
       // The open goes out first: the person is waiting at the arm, the dashboard is not.
       if (outcome.decision.result === "granted" && outcome.entry !== undefined) {
-        void relays.open({ readerId: reader.id }, outcome.entry.id, scan.at + OPEN_DEADLINE_MS, (r) => {
+        void relays.open({ readerId: reader.id }, outcome.entry.id, scannedAt + OPEN_DEADLINE_MS, (r) => {
           deps.onPulse?.(r);
           gateMqtt?.publishRelay({
             at: clock.now(),
@@ -168,7 +167,7 @@ export async function startActuation(config: Config, deps: ActuationDeps): Promi
           });
         });
       }
-      gateMqtt?.publishDecision(outcome, reader, scan.at);
+      gateMqtt?.publishDecision(outcome, reader, scannedAt);
       if (outcome.decision.result === "granted") inputs.granted(outcome, reader);
     },
     async stop() {

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Db, openDatabase } from "../store/database.js";
+import { type Db, openDatabase } from "../../platform/database/database.js";
 import type { AllowlistStats, WritableAllowlistStore } from "./allowlist-store.js";
 import { APPLY_FAILURES, type ApplyFailure, type ApplyOptions, applyAllowlistBody } from "./apply-body.js";
 import { type Credential, credentialSchema } from "./credential.js";
-import { FakeAllowlistStore } from "./fake-allowlist-store.js";
 import { SqliteAllowlistStore } from "./sqlite-allowlist-store.js";
+import { FakeAllowlistStore } from "./testing/fake-allowlist-store.js";
 import {
   chunked,
   delLine,
@@ -22,7 +22,7 @@ import {
   registryCredential,
   signedBody,
   trailerLine,
-} from "./testdata/test-bodies.js";
+} from "./testing/test-bodies.js";
 
 const NOW = Date.parse("2026-11-24T09:05:00Z");
 const OPTIONS: ApplyOptions = { site: EXAMPLE_SITE, trustedKeys: EXAMPLE_TRUST, now: NOW };

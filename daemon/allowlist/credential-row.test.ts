@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { credentialSchema } from "./credential.js";
 import { decodeCredential, encodeCredential } from "./credential-row.js";
-import { EXAMPLE_TEXT, registryCredential } from "./testdata/test-bodies.js";
+import { EXAMPLE_TEXT, registryCredential } from "./testing/test-bodies.js";
 
 const examples = EXAMPLE_TEXT.split("\n")
   .filter((line) => line.includes('"type":"put"'))

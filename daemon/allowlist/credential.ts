@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { ASSURANCE_LEVELS, type AssuranceLevel } from "../../config/assurance.js";
+
+export { ASSURANCE_LEVELS, type AssuranceLevel };
 
 /** Largest credential id: ids are unsigned 64-bit integers. */
 const U64_MAX = 18446744073709551615n;
@@ -34,9 +37,7 @@ export type TotpParams = z.infer<typeof totpParamsSchema>;
 export type Ed25519Params = z.infer<typeof ed25519ParamsSchema>;
 
 export const CREDENTIAL_STATUSES = ["active", "suspended", "revoked"] as const;
-export const ASSURANCE_LEVELS = ["simplified", "standard", "confirmed"] as const;
 export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
-export type AssuranceLevel = (typeof ASSURANCE_LEVELS)[number];
 
 const identityFields = {
   person: z.string().min(1).max(200),

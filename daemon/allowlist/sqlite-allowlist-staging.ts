@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
-import type { Db } from "../store/database.js";
+import type { Db } from "../../platform/database/database.js";
 import {
   type AllowlistBodyKind,
   AllowlistChangedError,

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Db, openDatabase } from "../store/database.js";
+import { type Db, openDatabase } from "../../platform/database/database.js";
 import { AllowlistChangedError } from "./allowlist-store.js";
 import { applyAllowlistBody } from "./apply-body.js";
 import { type Credential, credentialSchema } from "./credential.js";
-import { FakeAllowlistStore } from "./fake-allowlist-store.js";
 import { CREDENTIAL_TABLE, SNAPSHOT_STAGING_PREFIX } from "./sqlite-allowlist-staging.js";
 import { SqliteAllowlistStore } from "./sqlite-allowlist-store.js";
+import { FakeAllowlistStore } from "./testing/fake-allowlist-store.js";
 import {
   chunked,
   EXAMPLE_SITE,
@@ -17,7 +17,7 @@ import {
   putLine,
   registryCredential,
   signedBody,
-} from "./testdata/test-bodies.js";
+} from "./testing/test-bodies.js";
 
 const credential = (id: number, fields: object = {}): Credential =>
   credentialSchema.parse(registryCredential(id, fields));

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { type Db, type Migration, migrate } from "../store/database.js";
+import { type Db, type Migration, migrate } from "../../platform/database/database.js";
 import type {
   AllowlistBodyKind,
   AllowlistStaging,

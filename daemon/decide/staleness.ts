@@ -1,3 +1,5 @@
+import type { Config } from "../../config/schema.js";
+
 /**
  * How old the allowlist may grow (time since the last verified sync) before credentials
  * of a role stop passing: `sync.staleness` and `sync.defaultStaleness` in config. Times in ms.
@@ -26,4 +28,11 @@ export function stalenessBudget(roles: readonly string[], budgets: StalenessBudg
 /** Allowlist age in ms at `now`; Infinity when it was never synced (`syncedAt` null). */
 export function allowlistAge(syncedAt: number | null, now: number): number {
   return syncedAt === null ? Number.POSITIVE_INFINITY : Math.max(0, now - syncedAt);
+}
+
+/** `sync.staleness` / `sync.defaultStaleness` as the decision core takes them; undefined when none are set. */
+export function stalenessBudgets(config: Pick<Config, "sync">): StalenessBudgets | undefined {
+  const { staleness, defaultStaleness } = config.sync;
+  if (Object.keys(staleness).length === 0 && defaultStaleness === undefined) return undefined;
+  return { byRole: staleness, default: defaultStaleness };
 }

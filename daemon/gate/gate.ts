@@ -1,4 +1,8 @@
 import type { Direction, GateMode, PolicyConfig } from "../../config/schema.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Db } from "../../platform/database/database.js";
+import { describeError } from "../../platform/log/describe-error.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { AllowlistStore } from "../allowlist/allowlist-store.js";
 import type { Credential } from "../allowlist/credential.js";
 import { decide, type GateState } from "../decide/decide.js";
@@ -6,14 +10,10 @@ import { type Decision, deny } from "../decide/reasons.js";
 import { allowlistAge, type StalenessBudgets } from "../decide/staleness.js";
 import type { Journal } from "../journal/journal.js";
 import type { JournalEntry } from "../journal/journal-entry.js";
-import { describeError } from "../log/describe-error.js";
-import type { Logger } from "../log/logger.js";
-import type { Clock } from "../ports/clock.js";
 import type { LockoutTracker } from "../state/lockout-tracker.js";
 import type { ModeStore } from "../state/mode-store.js";
 import type { PresenceStore } from "../state/presence-store.js";
 import { type ReplayGuard, replayExpiry } from "../state/replay-guard.js";
-import type { Db } from "../store/database.js";
 import { type ParsedToken, parseToken } from "../verify/pg1-token.js";
 import type { TokenVerifier, VerificationResult } from "../verify/verify-token.js";
 

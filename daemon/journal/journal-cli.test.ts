@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { registerJournalCommand } from "../../cli/commands/journal-command.js";
-import { openDatabase } from "../store/database.js";
+import { openDatabase } from "../../platform/database/database.js";
 import { Journal } from "./journal.js";
 import type { JournalRecord } from "./journal-entry.js";
 

@@ -1,4 +1,4 @@
-import { type Db, migrate } from "../store/database.js";
+import { type Db, migrate } from "../../platform/database/database.js";
 import { GENESIS_HASH } from "./hash-chain.js";
 
 /** Schema component name in `schema_version`. */

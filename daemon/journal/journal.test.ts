@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Db, openDatabase } from "../store/database.js";
+import { type Db, openDatabase } from "../../platform/database/database.js";
 import { entryHash, GENESIS_HASH } from "./hash-chain.js";
 import { Journal } from "./journal.js";
 import type { JournalRecord } from "./journal-entry.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Statement } from "better-sqlite3";
-import { type Db, SchemaTooNewError } from "../store/database.js";
+import { type Db, SchemaTooNewError } from "../../platform/database/database.js";
 import { canonicalJson, GENESIS_HASH, hashStoredEntry } from "./hash-chain.js";
 import { type JournalEntry, type JournalHead, type JournalRecord, MAX_DATA_CHARS } from "./journal-entry.js";
 import {

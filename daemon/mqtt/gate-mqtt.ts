@@ -1,7 +1,7 @@
 import type { GateMode } from "../../config/schema.js";
+import { describeError } from "../../platform/log/describe-error.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { ScanOutcome } from "../gate/gate.js";
-import { describeError } from "../log/describe-error.js";
-import type { Logger } from "../log/logger.js";
 import { type MqttConnection, parsePayload } from "./mqtt-connection.js";
 import {
   type DecisionEventPayload,

@@ -1,11 +1,11 @@
 import { connect } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mqttSchema } from "../../config/mqtt-schema.js";
-import { TestMosquitto, waitUntil } from "../../test/mosquitto.js";
-import { createLogger } from "../log/logger.js";
+import { createLogger } from "../../platform/log/logger.js";
 import { gateMqttSetup } from "./gate-mqtt-setup.js";
 import { createMqttClient, mqttClientOptions } from "./mqtt-client-options.js";
 import { MqttConnection, topicMatches } from "./mqtt-connection.js";
+import { TestMosquitto, waitUntil } from "./testing/mosquitto.js";
 
 const logger = createLogger({ level: "silent" });
 let broker: TestMosquitto;

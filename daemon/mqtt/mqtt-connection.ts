@@ -1,7 +1,7 @@
 import type { IClientPublishOptions, MqttClient } from "mqtt";
 import type { z } from "zod";
-import { describeError } from "../log/describe-error.js";
-import type { Logger } from "../log/logger.js";
+import { describeError } from "../../platform/log/describe-error.js";
+import type { Logger } from "../../platform/log/logger.js";
 import { MAX_INBOUND_BYTES, STATUS_PAYLOADS } from "./topics.js";
 
 /** Why an inbound message was dropped before anything acted on it. */

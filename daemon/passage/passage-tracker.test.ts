@@ -2,13 +2,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitUntil } from "../../test/mosquitto.js";
+import { FakeClock } from "../../platform/clock.js";
+import { openDatabase } from "../../platform/database/database.js";
+import { createLogger } from "../../platform/log/logger.js";
 import { Journal } from "../journal/journal.js";
-import { createLogger } from "../log/logger.js";
-import { FakeClock } from "../ports/clock.js";
+import { waitUntil } from "../mqtt/testing/mosquitto.js";
 import { migrateGateState } from "../state/gate-state-schema.js";
 import { PresenceStore } from "../state/presence-store.js";
-import { openDatabase } from "../store/database.js";
 import { type PassageOutcome, PassageTracker, type PendingGrant } from "./passage-tracker.js";
 
 function tracker(timeoutMs: number) {

@@ -1,9 +1,9 @@
 import type { Direction } from "../../config/schema.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Db } from "../../platform/database/database.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { Journal } from "../journal/journal.js";
-import type { Logger } from "../log/logger.js";
-import type { Clock } from "../ports/clock.js";
 import type { PresenceStore } from "../state/presence-store.js";
-import type { Db } from "../store/database.js";
 
 /** A grant waiting for its rotation. */
 export interface PendingGrant {

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TurnstileEmulator } from "../../sim/devices/turnstile-emulator.js";
-import { TestMosquitto, waitUntil } from "../../test/mosquitto.js";
 import {
   exampleGate,
   nowStep,
@@ -9,9 +7,11 @@ import {
   staffToken,
   studentToken,
   watchTopics,
-} from "../../test/mqtt-gate-fixture.js";
+} from "../../app/testing/mqtt-gate-fixture.js";
+import { openDatabase } from "../../platform/database/database.js";
+import { TurnstileEmulator } from "../../sim/devices/turnstile-emulator.js";
 import { Journal } from "../journal/journal.js";
-import { openDatabase } from "../store/database.js";
+import { TestMosquitto, waitUntil } from "../mqtt/testing/mosquitto.js";
 
 let broker: TestMosquitto;
 beforeAll(async () => {

@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger } from "../log/logger.js";
+import { FakeClock } from "../../platform/clock.js";
+import { openDatabase } from "../../platform/database/database.js";
+import { createLogger } from "../../platform/log/logger.js";
 import type { MqttConnection } from "../mqtt/mqtt-connection.js";
 import { gateTopics } from "../mqtt/topics.js";
-import { FakeClock } from "../ports/clock.js";
 import { migrateGateState } from "../state/gate-state-schema.js";
 import { PresenceStore } from "../state/presence-store.js";
 import { ReplayGuard } from "../state/replay-guard.js";
-import { openDatabase } from "../store/database.js";
 import { SiteShare } from "./site-share.js";
 
 const dirs: string[] = [];

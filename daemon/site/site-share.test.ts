@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TestMosquitto, waitUntil } from "../../test/mosquitto.js";
 import {
   exampleGate,
   nowStep,
@@ -9,11 +8,12 @@ import {
   studentToken,
   token1001,
   watchTopics,
-} from "../../test/mqtt-gate-fixture.js";
+} from "../../app/testing/mqtt-gate-fixture.js";
+import { openDatabase } from "../../platform/database/database.js";
+import { TestMosquitto, waitUntil } from "../mqtt/testing/mosquitto.js";
 import { migrateGateState } from "../state/gate-state-schema.js";
 import { PresenceStore } from "../state/presence-store.js";
 import { ReplayGuard } from "../state/replay-guard.js";
-import { openDatabase } from "../store/database.js";
 
 let broker: TestMosquitto;
 beforeAll(async () => {

@@ -1,4 +1,5 @@
-import type { Logger } from "../log/logger.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { MqttConnection } from "../mqtt/mqtt-connection.js";
 import {
   type GateTopics,
@@ -7,7 +8,6 @@ import {
   sharedPassageSchema,
   sharedReplaySchema,
 } from "../mqtt/topics.js";
-import type { Clock } from "../ports/clock.js";
 import type { PresenceStore } from "../state/presence-store.js";
 import type { ReplayGuard } from "../state/replay-guard.js";
 

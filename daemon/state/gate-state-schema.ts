@@ -1,4 +1,4 @@
-import { type Db, migrate } from "../store/database.js";
+import { type Db, migrate } from "../../platform/database/database.js";
 
 /** Tables of the gate's own state: accepted tokens, passages, lockouts and the gate mode. */
 export function migrateGateState(db: Db): void {

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Db, openDatabase } from "../store/database.js";
+import { type Db, openDatabase } from "../../platform/database/database.js";
 import { migrateGateState } from "./gate-state-schema.js";
 import { LockoutTracker } from "./lockout-tracker.js";
 import { ModeStore } from "./mode-store.js";

@@ -1,5 +1,5 @@
 import type { Statement } from "better-sqlite3";
-import type { Db } from "../store/database.js";
+import type { Db } from "../../platform/database/database.js";
 
 export interface LockoutPolicy {
   /** Bad tokens that lock a credential out; 0 = never. */

@@ -1,5 +1,5 @@
 import type { GateMode } from "../../config/schema.js";
-import type { Db } from "../store/database.js";
+import type { Db } from "../../platform/database/database.js";
 
 export interface ModeRecord {
   readonly mode: GateMode;

@@ -1,7 +1,7 @@
 import type { Statement } from "better-sqlite3";
 import type { Direction } from "../../config/schema.js";
+import type { Db } from "../../platform/database/database.js";
 import type { LastPassage } from "../decide/decide.js";
-import type { Db } from "../store/database.js";
 
 /** The last passage of each person per zone: the state anti-passback decides on. */
 export class PresenceStore {

@@ -1,5 +1,5 @@
 import type { Statement } from "better-sqlite3";
-import type { Db } from "../store/database.js";
+import type { Db } from "../../platform/database/database.js";
 
 /**
  * Remembers which (credential, step) pairs have opened a gate, so a token (or a

@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../sim/phone/pg1-encoder.js";
 import type { VerifiableCredential } from "../allowlist/credential.js";
 import { verifiableCredentialSchema } from "../allowlist/credential.js";
 import { decodeBase45, encodeBase45 } from "./base45.js";
+import { encodeEd25519Token, encodeTotpToken, totpValue } from "./pg1-encoder.js";
 import { MAX_TOKEN_CHARS, parseToken } from "./pg1-token.js";
 import { checkToken } from "./token-vectors.js";
 import { TokenVerifier } from "./verify-token.js";

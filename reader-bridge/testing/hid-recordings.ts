@@ -1,6 +1,3 @@
-// The report builders are also the simulator's HID scanner (sim/scanners/): one implementation.
-export { posReports, typeReports } from "../../sim/scanners/hid-reports.js";
-
 /** Parses a recording written as lines of hex bytes ("02 00 13 00 00 00 00 00"). */
 export function hexLines(recording: string): Buffer[] {
   return recording

@@ -1,4 +1,4 @@
-import type { Clock } from "../../daemon/ports/clock.js";
+import type { Clock } from "../../platform/clock.js";
 import { CAMPUS_TOKEN_WINDOW } from "./campus-config.js";
 import type { CampusEvent } from "./campus-events.js";
 import type { CampusGate, CampusLane } from "./campus-gate.js";

@@ -1,13 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { PassThrough } from "node:stream";
+import { type RunningDaemon, startDaemon } from "../../app/daemon.js";
 import type { Config } from "../../config/schema.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
-import { type RunningDaemon, startDaemon } from "../../daemon/daemon.js";
 import type { ScanOutcome } from "../../daemon/gate/gate.js";
-import type { Logger } from "../../daemon/log/logger.js";
-import type { Clock } from "../../daemon/ports/clock.js";
-import { openDatabase } from "../../daemon/store/database.js";
+import type { Clock } from "../../platform/clock.js";
+import { openDatabase } from "../../platform/database/database.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { Scan } from "../../reader-bridge/scan-source.js";
 import { SyncStateStore } from "../../sync/sync-state.js";
 import type { DeviceEmulator } from "../devices/device-emulator.js";

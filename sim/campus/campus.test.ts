@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../daemon/log/logger.js";
+import { createLogger } from "../../platform/log/logger.js";
 import { startCampus } from "./campus.js";
 import type { CampusEvent } from "./campus-events.js";
 import { SCENARIOS } from "./scenarios.js";

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import { ScureBase32Plugin } from "@otplib/plugin-base32-scure";
-import { encodeEd25519Token, encodeTotpToken, totpValue } from "../phone/pg1-encoder.js";
+import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
 import type { SeededRandom } from "./rng.js";
 
 /** The kinds of people the policy treats differently; the crowd picks scenarios by kind. */

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { encodeEd25519Token } from "../phone/pg1-encoder.js";
+import { encodeEd25519Token } from "../../daemon/verify/pg1-encoder.js";
 import { weightedPick } from "./crowd.js";
 import { type CampusPerson, PERIOD_S, type PersonKind, phoneCode } from "./population.js";
 import type { SeededRandom } from "./rng.js";

@@ -1,10 +1,10 @@
 import { EventEmitter } from "node:events";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../daemon/log/logger.js";
-import { systemClock } from "../../daemon/ports/clock.js";
+import { systemClock } from "../../platform/clock.js";
+import { createLogger } from "../../platform/log/logger.js";
+import { ScriptedCampus } from "../campus/testing/scripted-campus.js";
 import { DemoRun, type DemoRunOptions, DemoStartError, type KeyInput } from "./demo-run.js";
-import { ScriptedCampus } from "./testing/scripted-campus.js";
 
 class FakeKeys extends EventEmitter implements KeyInput {
   readonly rawModes: boolean[] = [];

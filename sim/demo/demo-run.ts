@@ -1,5 +1,5 @@
-import type { Logger } from "../../daemon/log/logger.js";
-import type { Clock } from "../../daemon/ports/clock.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Logger } from "../../platform/log/logger.js";
 import type { CampusOptions, CampusSummary, RunningCampus } from "../campus/campus.js";
 import { withoutCredentials } from "./demo-summary.js";
 import { timeOfDay } from "./event-line.js";

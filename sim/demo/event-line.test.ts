@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CampusEvent } from "../campus/campus-events.js";
+import { SCRIPT_START, scriptedEvents } from "../campus/testing/scripted-events.js";
 import { formatEventLine, formatMicros, timeOfDay } from "./event-line.js";
-import { SCRIPT_START, scriptedEvents } from "./testing/scripted-events.js";
 
 const utc = timeOfDay("UTC");
 const at = SCRIPT_START + 1234;

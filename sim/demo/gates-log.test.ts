@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../daemon/log/logger.js";
+import { createLogger } from "../../platform/log/logger.js";
 import { GatesLog } from "./gates-log.js";
 
 describe("GatesLog", () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { SCRIPT_START, scriptedEvents } from "../campus/testing/scripted-events.js";
 import { DemoViewModel } from "./demo-view-model.js";
 import { timeOfDay } from "./event-line.js";
 import { LatencyHistogram } from "./latency-histogram.js";
 import { formatUptime, renderScreen, type ScreenFrame } from "./live-screen.js";
-import { SCRIPT_START, scriptedEvents } from "./testing/scripted-events.js";
 import { fitText, renderCells, stripAnsi, visibleLength } from "./text-cells.js";
 
 function scriptedModel(): DemoViewModel {

@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import type { Clock } from "../../daemon/ports/clock.js";
+import type { Clock } from "../../platform/clock.js";
 import type { CampusEvent } from "../campus/campus-events.js";
 import { DemoViewModel } from "./demo-view-model.js";
 import { formatEventLine, type TimeOfDay } from "./event-line.js";

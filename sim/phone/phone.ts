@@ -1,5 +1,10 @@
 import type { KeyObject } from "node:crypto";
-import { encodeEd25519Token, encodeTotpToken, type TotpSecret, totpValue } from "./pg1-encoder.js";
+import {
+  encodeEd25519Token,
+  encodeTotpToken,
+  type TotpSecret,
+  totpValue,
+} from "../../daemon/verify/pg1-encoder.js";
 
 /** What a phone holds for one credential: the scheme's secret and the period, as the registry synced them. */
 export type PhoneCredential =

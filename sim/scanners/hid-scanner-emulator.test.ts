@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hidSourceSchema } from "../../config/reader-schema.js";
-import { createLogger } from "../../daemon/log/logger.js";
-import { systemClock } from "../../daemon/ports/clock.js";
+import { systemClock } from "../../platform/clock.js";
+import { createLogger } from "../../platform/log/logger.js";
 import { KeyboardReportDecoder } from "../../reader-bridge/hid-keyboard-decoder.js";
 import { HidScanSource } from "../../reader-bridge/hid-scan-source.js";
 import { hidOptions, hygieneOptions } from "../../reader-bridge/reader-options.js";

@@ -1,13 +1,13 @@
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mqttSourceSchema } from "../../config/reader-schema.js";
-import { createLogger } from "../../daemon/log/logger.js";
-import { systemClock } from "../../daemon/ports/clock.js";
+import { TestMosquitto } from "../../daemon/mqtt/testing/mosquitto.js";
+import { systemClock } from "../../platform/clock.js";
+import { createLogger } from "../../platform/log/logger.js";
 import { MqttScanSource } from "../../reader-bridge/mqtt-scan-source.js";
 import { hygieneOptions, mqttOptions } from "../../reader-bridge/reader-options.js";
 import { ScanHygiene } from "../../reader-bridge/scan-hygiene.js";
 import { ScanRecorder, waitFor } from "../../reader-bridge/testing/scan-recorder.js";
-import { TestMosquitto } from "../../test/mosquitto.js";
 import { EmbeddedBroker } from "../broker/embedded-broker.js";
 import { Phone } from "../phone/phone.js";
 import { MqttScannerEmulator, type MqttScannerOptions } from "./mqtt-scanner-emulator.js";

@@ -10,11 +10,11 @@
  *   every command it receives is checked against the time of its scan.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SocatPty } from "../../reader-bridge/testing/socat-pty.js";
-import { type DemoPerson, demoPopulation } from "../../sim/demo/demo-population.js";
+import { TestMosquitto, waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
 import { TasmotaEmulator } from "../../sim/devices/tasmota-emulator.js";
 import type { RegistryServer } from "../../sim/registry/registry-server.js";
-import { TestMosquitto, waitUntil } from "../mosquitto.js";
+import type { SocatPty } from "../../sim/scanners/socat-pty.js";
+import { type DemoPerson, demoPopulation } from "./demo-population.js";
 import { leaked, nowStep, phoneCode, scan, startGate, startSiteRegistry } from "./e2e-site.js";
 import type { GateProcess } from "./gate-process.js";
 

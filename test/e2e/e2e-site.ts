@@ -7,11 +7,11 @@ import {
   EXAMPLE_KEY_ID,
   EXAMPLE_TRUST,
   RFC_TEST2_PRIVATE,
-} from "../../daemon/allowlist/testdata/test-bodies.js";
-import { SocatPty } from "../../reader-bridge/testing/socat-pty.js";
-import type { DemoPerson } from "../../sim/demo/demo-population.js";
-import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../sim/phone/pg1-encoder.js";
+} from "../../daemon/allowlist/testing/test-bodies.js";
+import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
 import { RegistryServer } from "../../sim/registry/registry-server.js";
+import { SocatPty } from "../../sim/scanners/socat-pty.js";
+import type { DemoPerson } from "./demo-population.js";
 import { GateProcess } from "./gate-process.js";
 
 /** The site of every end-to-end gate. */

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { waitUntil } from "../mosquitto.js";
+import { waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
 import { cliArgv, repoRoot } from "../run-cli.js";
 
 /** One JSON log line of the gate, as pino wrote it. */

@@ -12,11 +12,11 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SocatPty } from "../../reader-bridge/testing/socat-pty.js";
+import { TestMosquitto, waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
 import { ShellyGen2Emulator } from "../../sim/devices/shelly-gen2-emulator.js";
 import type { RegistryServer } from "../../sim/registry/registry-server.js";
 import type { AllowlistRecord } from "../../sim/registry/signed-allowlist.js";
-import { TestMosquitto, waitUntil } from "../mosquitto.js";
+import type { SocatPty } from "../../sim/scanners/socat-pty.js";
 import {
   batchCode,
   leaked,

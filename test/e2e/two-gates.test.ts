@@ -14,15 +14,15 @@
  * their timing, the gates' log lines, the journal through the CLI, exit codes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SocatPty } from "../../reader-bridge/testing/socat-pty.js";
-import { type DemoPerson, demoPopulation } from "../../sim/demo/demo-population.js";
+import { type Watched, watchTopics } from "../../app/testing/mqtt-gate-fixture.js";
+import { TestMosquitto, waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
 import { GenericRelayEmulator } from "../../sim/devices/generic-relay-emulator.js";
 import { TasmotaEmulator } from "../../sim/devices/tasmota-emulator.js";
 import { TurnstileEmulator } from "../../sim/devices/turnstile-emulator.js";
 import type { RegistryServer } from "../../sim/registry/registry-server.js";
-import { TestMosquitto, waitUntil } from "../mosquitto.js";
-import { type Watched, watchTopics } from "../mqtt-gate-fixture.js";
+import type { SocatPty } from "../../sim/scanners/socat-pty.js";
 import { runCli } from "../run-cli.js";
+import { type DemoPerson, demoPopulation } from "./demo-population.js";
 import { leaked, nowStep, phoneCode, scan, startGate, startSiteRegistry } from "./e2e-site.js";
 import type { GateProcess } from "./gate-process.js";
 

@@ -1,0 +1,252 @@
+import { createReadStream, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { connect, type MqttClient } from "mqtt";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Config, configSchema } from "../config/schema.js";
+import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
+import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
+import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../daemon/allowlist/testing/test-bodies.js";
+import { Journal } from "../daemon/journal/journal.js";
+import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
+import { systemClock } from "../platform/clock.js";
+import { openDatabase } from "../platform/database/database.js";
+import { createLogger } from "../platform/log/logger.js";
+import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
+import { runCli } from "../test/run-cli.js";
+import { type RunningDaemon, startDaemon } from "./daemon.js";
+
+const totp42 = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
+const token42 = (step: number) => encodeTotpToken("42", step, totpValue(totp42, step));
+const logger = createLogger({ level: "silent" });
+
+let broker: TestMosquitto;
+beforeAll(async () => {
+  broker = await TestMosquitto.start();
+});
+afterAll(async () => {
+  await broker.close();
+});
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+let gates = 0;
+async function gateSetup(): Promise<{ config: Config; device: TasmotaEmulator; gate: string; file: string }> {
+  gates++;
+  const gate = `main-${gates}`;
+  const dir = mkdtempSync(join(tmpdir(), "passgate-actuation-"));
+  const raw = {
+    site: EXAMPLE_SITE,
+    gate,
+    timezone: "Europe/Moscow",
+    storage: { path: join(dir, "gate.db") },
+    mqtt: { url: broker.url, reconnectMin: "100ms", reconnectMax: "400ms", confirmTimeout: "1500ms" },
+    readers: [{ id: "in", direction: "in", source: { type: "stdin" } }],
+    relays: [
+      { id: "turnstile", reader: "in", driver: { type: "tasmota", topic: `ts-${gate}` }, pulse: "1s" },
+    ],
+    policy: { rules: [{ name: "staff", roles: ["staff"] }] },
+  };
+  const config = configSchema.parse(raw);
+  const file = join(dir, "passgate.yaml");
+  writeFileSync(file, JSON.stringify(raw));
+  const db = openDatabase(config.storage.path);
+  const imported = await applyAllowlistBody(SqliteAllowlistStore.open(db), createReadStream(EXAMPLE_PATH), {
+    site: EXAMPLE_SITE,
+    trustedKeys: EXAMPLE_TRUST,
+    now: Date.now(),
+  });
+  db.close();
+  if (!imported.ok) throw new Error(imported.message);
+  const device = new TasmotaEmulator(`ts-${gate}`);
+  await device.start(broker.url);
+  cleanups.push(() => device.stop());
+  return { config, device, gate, file };
+}
+
+async function runGate(config: Config): Promise<{ daemon: RunningDaemon; stdin: PassThrough }> {
+  const stdin = new PassThrough();
+  const daemon = await startDaemon(config, { stdin, logger, clock: systemClock });
+  cleanups.push(async () => {
+    stdin.end();
+    await daemon.stop();
+  });
+  return { daemon, stdin };
+}
+
+/** A client watching every topic of the gate, as an operator's dashboard would. */
+async function watch(
+  gate: string,
+): Promise<{ client: MqttClient; messages: { topic: string; text: string }[] }> {
+  const messages: { topic: string; text: string }[] = [];
+  const client = connect(broker.url, { protocolVersion: 5 });
+  client.on("message", (topic, payload) => messages.push({ topic, text: payload.toString() }));
+  await new Promise<void>((resolve) => client.once("connect", () => resolve()));
+  await client.subscribeAsync(`passgate/${EXAMPLE_SITE}/${gate}/#`);
+  cleanups.push(() => client.endAsync());
+  return { client, messages };
+}
+
+const events = (messages: { topic: string; text: string }[], gate: string) =>
+  messages
+    .filter((m) => m.topic === `passgate/${EXAMPLE_SITE}/${gate}/event`)
+    .map((m) => JSON.parse(m.text) as Record<string, unknown>);
+
+const lastState = (messages: { topic: string; text: string }[], gate: string) => {
+  const states = messages.filter((m) => m.topic === `passgate/${EXAMPLE_SITE}/${gate}/state`);
+  const last = states[states.length - 1];
+  return last === undefined
+    ? undefined
+    : (JSON.parse(last.text) as { mode: string; relays: Record<string, boolean> });
+};
+
+describe("passgate run with MQTT relays", () => {
+  it("opens the relay on a grant, publishes every decision without the token, and denies relay_offline when the board is gone", async () => {
+    const { config, device, gate } = await gateSetup();
+    const { messages } = await watch(gate);
+    const { stdin } = await runGate(config);
+    await waitUntil(
+      () => lastState(messages, gate)?.relays.turnstile === true,
+      "the relay online in the state",
+    );
+    expect(messages.find((m) => m.topic.endsWith("/status"))?.text).toBe("online");
+
+    const step = Math.floor(Date.now() / 30_000);
+    const token = token42(step);
+    stdin.write(`${token}\n`);
+    await waitUntil(() => device.opens.length === 1, "the turnstile to open");
+    expect(device.opens[0]?.ms).toBe(1000);
+    stdin.write(`${token}\n`);
+    await waitUntil(
+      () => events(messages, gate).filter((e) => e.type === "decision").length === 2,
+      "two decisions",
+    );
+    const decisions = events(messages, gate).filter((e) => e.type === "decision");
+    expect(decisions.map((d) => `${d.result}:${d.reason}`)).toEqual(["granted:ok", "denied:replayed"]);
+    expect(decisions[0]).toMatchObject({ credential: "42", reader: "in", direction: "in", gate });
+    await waitUntil(() => events(messages, gate).some((e) => e.type === "relay"), "the relay event");
+    expect(events(messages, gate).find((e) => e.type === "relay")).toMatchObject({
+      relay: "turnstile",
+      result: "opened",
+    });
+    for (const m of messages) expect(m.text).not.toContain(token.slice(4, 20));
+    expect(device.opens).toHaveLength(1);
+
+    await device.dropOff();
+    await waitUntil(
+      () => lastState(messages, gate)?.relays.turnstile === false,
+      "the relay offline in the state",
+    );
+    stdin.write(`${token42(step + 1)}\n`);
+    await waitUntil(
+      () => events(messages, gate).filter((e) => e.type === "decision").length === 3,
+      "a third decision",
+    );
+    expect(events(messages, gate).filter((e) => e.type === "decision")[2]).toMatchObject({
+      result: "denied",
+      reason: "relay_offline",
+    });
+  });
+
+  it("answers mode, status and pulse requests with the transaction id; a mode survives a restart and is journaled", async () => {
+    const { config, device, gate } = await gateSetup();
+    const { client, messages } = await watch(gate);
+    const first = await runGate(config);
+    await waitUntil(() => lastState(messages, gate)?.relays.turnstile === true, "the relay online");
+    const base = `passgate/${EXAMPLE_SITE}/${gate}`;
+    const responses = (command: string) =>
+      messages.filter((m) => m.topic === `${base}/response/${command}`).map((m) => JSON.parse(m.text));
+
+    await client.publishAsync(
+      `${base}/request/mode`,
+      JSON.stringify({ mode: "lockdown", transaction: "t-1" }),
+    );
+    await waitUntil(() => responses("mode").length === 1, "the mode response");
+    expect(responses("mode")[0]).toMatchObject({
+      status: "ok",
+      transaction: "t-1",
+      data: { mode: "lockdown" },
+    });
+    await waitUntil(
+      () => lastState(messages, gate)?.mode === "lockdown",
+      "the retained state to show lockdown",
+    );
+
+    await client.publishAsync(`${base}/request/mode`, JSON.stringify({ mode: "party", transaction: "t-2" }));
+    await waitUntil(() => responses("mode").length === 2, "the refusal");
+    expect(responses("mode")[1]).toMatchObject({ status: "error" });
+
+    await client.publishAsync(
+      `${base}/request/pulse`,
+      JSON.stringify({ relay: "turnstile", transaction: 7 }),
+    );
+    await waitUntil(() => responses("pulse").length === 1, "the pulse response");
+    expect(responses("pulse")[0]).toMatchObject({ status: "ok", transaction: 7 });
+    expect(device.opens).toHaveLength(1);
+    await client.publishAsync(`${base}/request/pulse`, JSON.stringify({ relay: "nope", transaction: 8 }));
+    await waitUntil(() => responses("pulse").length === 2, "the second pulse response");
+    expect(responses("pulse")[1]).toMatchObject({
+      status: "error",
+      transaction: 8,
+      error: 'unknown relay "nope"',
+    });
+
+    const step = Math.floor(Date.now() / 30_000);
+    first.stdin.write(`${token42(step)}\n`);
+    await waitUntil(() => events(messages, gate).length >= 1, "the decision");
+    expect(events(messages, gate).find((e) => e.type === "decision")).toMatchObject({ reason: "lockdown" });
+
+    await client.publishAsync(`${base}/request/status`, "");
+    await waitUntil(() => responses("status").length === 1, "the status response");
+    expect(responses("status")[0]).toMatchObject({
+      status: "ok",
+      data: { mode: "lockdown", modeSource: "mqtt", relays: { turnstile: true } },
+    });
+    expect(responses("status")[0].data.mqttDrops).toMatchObject({ "request-mode:invalid": 1 });
+
+    const c = cleanups.splice(cleanups.length - 1, 1)[0];
+    await c?.();
+    const second = await runGate(config);
+    expect(second.daemon.gate.currentMode()).toBe("lockdown");
+    await second.daemon.stop();
+    const db = openDatabase(config.storage.path);
+    const modes = Journal.open(db)
+      .tail(100)
+      .filter((e) => e.kind === "mode");
+    db.close();
+    expect(modes.map((e) => [e.reason, e.data.source])).toEqual([["lockdown", "mqtt"]]);
+  });
+
+  it("passgate mode set: journaled once, shown by passgate mode, adopted by the running gate within a second", async () => {
+    const { config, gate, file, device } = await gateSetup();
+    const { messages } = await watch(gate);
+    const { daemon } = await runGate(config);
+    await waitUntil(() => lastState(messages, gate)?.mode === "normal", "the retained state");
+    const set = runCli(["--config", file, "mode", "set", "free"]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/^mode set: free .*set by cli/);
+    await waitUntil(() => daemon.gate.currentMode() === "free", "the gate to adopt free passage", 5_000);
+    await waitUntil(() => lastState(messages, gate)?.mode === "free", "the state to show free passage");
+    // Free passage holds the turnstile's relay open (PulseTime 0, POWER ON) until it ends.
+    await waitUntil(() => device.isOn(1) && device.pulseTime.get(1) === 0, "the relay held open");
+    expect(runCli(["--config", file, "mode", "set", "free"]).stdout).toMatch(/^mode unchanged: free/);
+    expect(runCli(["--config", file, "mode"]).stdout).toMatch(/^free \(since .*set by cli\)/);
+    expect(runCli(["--config", file, "mode", "set", "panic"]).code).toBe(2);
+    expect(runCli(["--config", file, "mode", "set", "normal"]).code).toBe(0);
+    await waitUntil(() => !device.isOn(1), "the relay released", 5_000);
+    const db = openDatabase(config.storage.path);
+    const modes = Journal.open(db)
+      .tail(100)
+      .filter((e) => e.kind === "mode");
+    db.close();
+    expect(modes.map((e) => [e.reason, e.data.source])).toEqual([
+      ["free", "cli"],
+      ["normal", "cli"],
+    ]);
+  }, 60_000);
+});

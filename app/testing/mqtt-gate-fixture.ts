@@ -1,0 +1,107 @@
+import { createPrivateKey } from "node:crypto";
+import { createReadStream, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { connect, type MqttClient } from "mqtt";
+import { type Config, configSchema } from "../../config/schema.js";
+import { applyAllowlistBody } from "../../daemon/allowlist/apply-body.js";
+import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
+import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../../daemon/allowlist/testing/test-bodies.js";
+import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
+import { systemClock } from "../../platform/clock.js";
+import { openDatabase } from "../../platform/database/database.js";
+import { createLogger } from "../../platform/log/logger.js";
+import { type RunningDaemon, startDaemon } from "../daemon.js";
+
+/** Gates built on the spec's example allowlist (site demo-campus), talking to a test broker. */
+export const SITE = EXAMPLE_SITE;
+
+const totp42 = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
+/** RFC 8032 test 1: the phone key of credentials 1001, 1002 and 2001 in the example. */
+const rfc8032Test1 = createPrivateKey({
+  key: Buffer.from(
+    "302e020100300506032b6570042204209d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+    "hex",
+  ),
+  format: "der",
+  type: "pkcs8",
+});
+
+/** Staff credential 42 (TOTP). */
+export const staffToken = (step: number) => encodeTotpToken("42", step, totpValue(totp42, step));
+/** Student credential 2001 (Ed25519), whose guardians are notified. */
+export const studentToken = (step: number) => encodeEd25519Token("2001", step, rfc8032Test1);
+/** Student and staff credential 1001 (Ed25519). */
+export const token1001 = (step: number) => encodeEd25519Token("1001", step, rfc8032Test1);
+export const nowStep = () => Math.floor(Date.now() / 30_000);
+
+/** Writes a gate's config (also as a file, for the CLI) and imports the example allowlist. */
+export async function exampleGate(raw: Record<string, unknown>): Promise<{ config: Config; file: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "passgate-mqtt-gate-"));
+  const full = {
+    site: SITE,
+    timezone: "Europe/Moscow",
+    storage: { path: join(dir, "gate.db") },
+    readers: [{ id: "in", direction: "in", source: { type: "stdin" } }],
+    policy: { rules: [{ name: "everyone", roles: ["staff", "student"] }] },
+    ...raw,
+  };
+  const config = configSchema.parse(full);
+  const file = join(dir, "passgate.yaml");
+  writeFileSync(file, JSON.stringify(full));
+  const db = openDatabase(config.storage.path);
+  try {
+    const imported = await applyAllowlistBody(SqliteAllowlistStore.open(db), createReadStream(EXAMPLE_PATH), {
+      site: SITE,
+      trustedKeys: EXAMPLE_TRUST,
+      now: Date.now(),
+    });
+    if (!imported.ok) throw new Error(imported.message);
+  } finally {
+    db.close();
+  }
+  return { config, file };
+}
+
+/** Starts the daemon with a stdin the test writes scans to. */
+export async function runGate(
+  config: Config,
+): Promise<{ daemon: RunningDaemon; scan(text: string): void; stop(): Promise<void> }> {
+  const stdin = new PassThrough();
+  const daemon = await startDaemon(config, {
+    stdin,
+    logger: createLogger({ level: "silent" }),
+    clock: systemClock,
+  });
+  return {
+    daemon,
+    scan: (text) => stdin.write(`${text}\n`),
+    stop: async () => {
+      stdin.end();
+      await daemon.stop();
+    },
+  };
+}
+
+export interface Watched {
+  readonly client: MqttClient;
+  readonly messages: { topic: string; text: string }[];
+  /** JSON payloads on `topic`. */
+  json(topic: string): Record<string, unknown>[];
+}
+
+/** A client recording every message under `filter`, as a dashboard or notifier would. */
+export async function watchTopics(url: string, filter: string): Promise<Watched> {
+  const messages: { topic: string; text: string }[] = [];
+  const client = connect(url, { protocolVersion: 5 });
+  client.on("message", (topic, payload) => messages.push({ topic, text: payload.toString() }));
+  await new Promise<void>((resolve) => client.once("connect", () => resolve()));
+  await client.subscribeAsync(filter);
+  return {
+    client,
+    messages,
+    json: (topic) =>
+      messages.filter((m) => m.topic === topic).map((m) => JSON.parse(m.text) as Record<string, unknown>),
+  };
+}
