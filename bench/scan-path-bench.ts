@@ -17,10 +17,10 @@ import { ReplayGuard } from "../daemon/state/replay-guard.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
 import { parseToken } from "../daemon/verify/pg1-token.js";
 import { importEd25519PublicKey, TokenVerifier } from "../daemon/verify/verify-token.js";
-import { FakeClock } from "../platform/clock.js";
 import { type Db, openDatabase } from "../platform/database/database.js";
 import { WalCheckpointer } from "../platform/database/wal-checkpointer.js";
 import { createLogger } from "../platform/log/logger.js";
+import { FakeClock } from "../platform/testing/fake-clock.js";
 import { signedAllowlistLines } from "../sim/registry/signed-allowlist.js";
 import {
   BENCH_REGISTRY_KEY_ID,

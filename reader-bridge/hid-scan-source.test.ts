@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../platform/clock.js";
 import { createLogger } from "../platform/log/logger.js";
+import { FakeClock } from "../platform/testing/fake-clock.js";
 import { posReports, typeReports } from "../sim/scanners/hid-reports.js";
 import { type HidReaderOptions, HidScanSource, matchHidDevice } from "./hid-scan-source.js";
 import { FakeHidSystem } from "./testing/fake-hid-system.js";

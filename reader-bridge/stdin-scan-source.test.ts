@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { MAX_TOKEN_CHARS } from "../daemon/verify/pg1-token.js";
-import { FakeClock } from "../platform/clock.js";
+import { FakeClock } from "../platform/testing/fake-clock.js";
 import type { Scan, ScanRejection } from "./scan-source.js";
 import { StreamScanSource } from "./stdin-scan-source.js";
 import { describeScanSourceContract } from "./testing/scan-source-contract.js";

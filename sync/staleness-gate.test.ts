@@ -13,9 +13,9 @@ import { PresenceStore } from "../daemon/state/presence-store.js";
 import { ReplayGuard } from "../daemon/state/replay-guard.js";
 import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
 import { TokenVerifier } from "../daemon/verify/verify-token.js";
-import { FakeClock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
 import { createLogger } from "../platform/log/logger.js";
+import { FakeClock } from "../platform/testing/fake-clock.js";
 import { exhaustedRoles, StalenessWatch } from "./staleness-watch.js";
 
 const H = 3_600_000;

@@ -11,8 +11,8 @@ import {
   registryCredential,
   signedBody,
 } from "../../daemon/allowlist/testing/test-bodies.js";
-import { FakeClock } from "../../platform/clock.js";
 import { openDatabase } from "../../platform/database/database.js";
+import { FakeClock } from "../../platform/testing/fake-clock.js";
 import { formatAge, registerAllowlistCommand } from "./allowlist-command.js";
 
 /** 2h 13m after the example's issuedAt. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../clock.js";
+import { FakeClock } from "../testing/fake-clock.js";
 import { LogThrottle } from "./log-throttle.js";
 
 describe("LogThrottle", () => {

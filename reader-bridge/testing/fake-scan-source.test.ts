@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { FakeClock } from "../../platform/clock.js";
+import { FakeClock } from "../../platform/testing/fake-clock.js";
 import { FakeScanSource } from "./fake-scan-source.js";
 import { describeScanSourceContract } from "./scan-source-contract.js";
 
