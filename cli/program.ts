@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { cliContext } from "./cli-context.js";
 import { cliConfig, openCliDatabase, openCliStore } from "./cli-storage.js";
 import { registerAllowlistCommand } from "./commands/allowlist-command.js";
 import { registerConfigCommand } from "./commands/config-command.js";
@@ -65,7 +66,7 @@ ${examples(
   registerRelayCommand(program);
   registerPolicyCommand(program);
   registerStatusCommand(program, () => cliConfig(program));
-  registerIdentityCommand(program, () => cliConfig(program));
+  registerIdentityCommand(program, cliContext(program));
   registerEventsCommand(program, () => cliConfig(program));
   registerDoctorCommand(program, () => cliConfig(program));
   registerDbCommand(program, () => cliConfig(program));

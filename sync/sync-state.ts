@@ -1,5 +1,5 @@
 import type { Statement } from "better-sqlite3";
-import { type Db, type Migration, migrate } from "../platform/database/database.js";
+import { type ComponentSchema, type Db, type Migration, migrate } from "../platform/database/database.js";
 
 /** Schema component name in `schema_version`. */
 export const SYNC_COMPONENT = "sync";
@@ -73,6 +73,9 @@ interface Row {
   uploaded_at: number | null;
   upload_error: string | null;
 }
+
+/** The sync loop's table, as the gate database opens it (app/gate-database.ts). */
+export const SYNC_SCHEMA: ComponentSchema = { component: SYNC_COMPONENT, migrations: SYNC_MIGRATIONS };
 
 /** Reads and writes the `sync_state` row. Create with `SyncStateStore.open(db)`. */
 export class SyncStateStore {

@@ -1,6 +1,7 @@
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openGateDatabase } from "../app/gate-database.js";
 import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../daemon/allowlist/testing/test-bodies.js";
@@ -33,11 +34,9 @@ export class OpsGate {
 
   /** Creates the database as the daemon does and imports the example allowlist, synced at `syncedAt`. */
   async seed(syncedAt = Date.now()): Promise<void> {
-    const db = openDatabase(this.dbPath);
+    const db = openGateDatabase({ path: this.dbPath, synchronous: "normal" }, "write");
     try {
       const store = SqliteAllowlistStore.open(db);
-      Journal.open(db);
-      migrateGateState(db);
       const result = await applyAllowlistBody(store, createReadStream(EXAMPLE_PATH), {
         site: EXAMPLE_SITE,
         trustedKeys: EXAMPLE_TRUST,

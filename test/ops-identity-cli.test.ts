@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { migrateGateState } from "../daemon/state/gate-state-schema.js";
 import { ModeStore } from "../daemon/state/mode-store.js";
 import { PresenceStore } from "../daemon/state/presence-store.js";
+import { runCliInProcess } from "./cli-harness.js";
 import { OpsGate } from "./ops-fixture.js";
-import { runCli } from "./run-cli.js";
 
 const POLICY = `policy:
   zone: main
@@ -23,11 +23,11 @@ beforeEach(async () => {
 });
 afterEach(() => gate.close());
 
-const lookup = (...args: string[]) => runCli(["-c", config, "identity", "lookup", ...args]);
+const lookup = (...args: string[]) => runCliInProcess(["-c", config, "identity", "lookup", ...args]);
 
 describe("passgate identity lookup", { timeout: 60_000 }, () => {
-  it("a person: their credential, no key material, and a YES at the reader with the rule", () => {
-    const result = lookup("p-1001");
+  it("a person: their credential, no key material, and a YES at the reader with the rule", async () => {
+    const result = await lookup("p-1001");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("credential 1001\n  person     p-1001\n");
     expect(result.stdout).toContain("roles      student, staff");
@@ -36,8 +36,8 @@ describe("passgate identity lookup", { timeout: 60_000 }, () => {
     expect(result.stdout).not.toContain("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
   });
 
-  it("--json: verdicts per reader with the reason, never a TOTP secret", () => {
-    const result = lookup("42", "--json");
+  it("--json: verdicts per reader with the reason, never a TOTP secret", async () => {
+    const result = await lookup("42", "--json");
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ query: "42", relayStateKnown: false });
@@ -52,21 +52,21 @@ describe("passgate identity lookup", { timeout: 60_000 }, () => {
     expect(result.stdout).not.toContain("secret");
   });
 
-  it("says why not: suspended, not allowed here, anti-passback, lockdown, expired at another time", () => {
-    expect(JSON.parse(lookup("1002", "--json").stdout).credentials[0].verdicts[0]).toMatchObject({
+  it("says why not: suspended, not allowed here, anti-passback, lockdown, expired at another time", async () => {
+    expect(JSON.parse((await lookup("1002", "--json")).stdout).credentials[0].verdicts[0]).toMatchObject({
       result: "denied",
       reason: "suspended",
       says: "Pass suspended: see the guard",
     });
-    expect(lookup("2001").stdout).toMatch(/NO {2}not_allowed_here/);
+    expect((await lookup("2001")).stdout).toMatch(/NO {2}not_allowed_here/);
 
     const db = gate.open();
     migrateGateState(db);
     new PresenceStore(db).record("p-1001", "main", "in", Date.now() - 60_000);
     db.close();
-    expect(lookup("p-1001").stdout).toMatch(/NO {2}anti_passback/);
+    expect((await lookup("p-1001")).stdout).toMatch(/NO {2}anti_passback/);
 
-    expect(lookup("1001", "--at", "2027-08-01T00:00:00Z").stdout).toMatch(/NO {2}credential_expired/);
+    expect((await lookup("1001", "--at", "2027-08-01T00:00:00Z")).stdout).toMatch(/NO {2}credential_expired/);
 
     const db2 = gate.open();
     migrateGateState(db2);
@@ -76,23 +76,23 @@ describe("passgate identity lookup", { timeout: 60_000 }, () => {
       source: "cli",
     });
     db2.close();
-    expect(lookup("42").stdout).toMatch(/NO {2}lockdown: "Gate closed"/);
+    expect((await lookup("42")).stdout).toMatch(/NO {2}lockdown: "Gate closed"/);
   });
 
-  it("not found: exit 1, both forms", () => {
-    const text = lookup("p-9999");
+  it("not found: exit 1, both forms", async () => {
+    const text = await lookup("p-9999");
     expect(text.code).toBe(1);
     expect(text.stdout).toBe('no credential or person "p-9999" in the allowlist\n');
-    const json = lookup("9999", "--json");
+    const json = await lookup("9999", "--json");
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout).credentials).toEqual([]);
   });
 
-  it("a bad --at is one line, exit 2; --help has examples", () => {
-    const bad = lookup("42", "--at", "tomorrow");
+  it("a bad --at is one line, exit 2; --help has examples", async () => {
+    const bad = await lookup("42", "--at", "tomorrow");
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
-    expect(runCli(["identity", "lookup", "--help"]).stdout).toContain(
+    expect((await runCliInProcess(["identity", "lookup", "--help"])).stdout).toContain(
       "Examples:\n  passgate identity lookup 1001",
     );
   });

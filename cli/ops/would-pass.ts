@@ -5,16 +5,10 @@ import { decide } from "../../daemon/decide/decide.js";
 import { REASON_TEXTS } from "../../daemon/decide/reason-texts.js";
 import type { Decision } from "../../daemon/decide/reasons.js";
 import { allowlistAge, stalenessBudgets } from "../../daemon/decide/staleness.js";
-import type { LockoutTracker } from "../../daemon/state/lockout-tracker.js";
-import type { PresenceStore } from "../../daemon/state/presence-store.js";
+import { type CredentialStateSources, credentialState } from "../../daemon/gate/credential-state.js";
 
-/** The gate state `wouldPass` reads, as the daemon's Gate gathers it for a scan. */
-export interface GateFacts {
-  readonly mode: Config["policy"]["mode"];
-  readonly lockout: LockoutTracker;
-  readonly presence: PresenceStore;
-  /** Epoch ms of the allowlist's last verified sync; null: never synced. */
-  readonly syncedAt: number | null;
+/** The gate's stores `wouldPass` reads, the ones the daemon's Gate reads for a scan. */
+export interface GateFacts extends CredentialStateSources {
   /** Whether the relays a reader opens are reachable; undefined: not known (daemon not asked). */
   readonly relayAvailable?: ((readerId: string) => boolean | undefined) | undefined;
 }
@@ -33,7 +27,7 @@ export interface ReaderVerdict {
 
 /**
  * What `decide()` answers for `credential` at each configured reader at `now`, built as
- * daemon/gate/gate.ts builds it for a real scan, except that there is no token: the token
+ * daemon/gate/gate.ts builds it for a real scan (daemon/gate/credential-state.ts), except that there is no token: the token
  * is taken as valid for the current step and not yet used (no replay). Everything else is
  * real: mode, lockout, anti-passback presence, allowlist staleness, the policy.
  */
@@ -51,11 +45,7 @@ export function wouldPass(
       credential,
       gate: { direction: reader.direction, timezone: config.timezone, policy: config.policy, staleness },
       state: {
-        mode: facts.mode,
-        replayed: false,
-        lockedUntil: facts.lockout.lockedUntil(credential.id, now),
-        lastPassage: facts.presence.last(credential.person, config.policy.zone),
-        allowlistAge: staleness === undefined ? undefined : allowlistAge(facts.syncedAt, now),
+        ...credentialState(facts, { zone: config.policy.zone, staleness }, credential, now, false),
         relayAvailable: facts.relayAvailable?.(reader.id),
       },
       now,

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { type Db, type Migration, migrate } from "../../platform/database/database.js";
+import { type ComponentSchema, type Db, type Migration, migrate } from "../../platform/database/database.js";
 import type {
   AllowlistBodyKind,
   AllowlistStaging,
@@ -51,6 +51,9 @@ interface MetaRow {
  * the lookup. Safe to share `db` with other components: updates are staged beside the
  * allowlist in force and switched in by one short transaction (sqlite-allowlist-staging.ts).
  */
+/** The allowlist's tables, as the gate database opens them (app/gate-database.ts). */
+export const ALLOWLIST_SCHEMA: ComponentSchema = { component: "allowlist", migrations: ALLOWLIST_MIGRATIONS };
+
 export class SqliteAllowlistStore implements WritableAllowlistStore {
   private readonly lookup: Database.Statement<[string], string | null>;
   private readonly meta: Database.Statement<[], MetaRow>;
@@ -64,9 +67,12 @@ export class SqliteAllowlistStore implements WritableAllowlistStore {
     );
   }
 
-  /** Brings the allowlist tables of `db` to the current schema and returns a store over them. */
+  /**
+   * A store over the allowlist tables of `db`, brought to the current schema first when `db`
+   * is writable (a read-only connection only reads: app/gate-database.ts checked the schema).
+   */
   static open(db: Db): SqliteAllowlistStore {
-    migrate(db, "allowlist", ALLOWLIST_MIGRATIONS);
+    if (!db.readonly) migrate(db, ALLOWLIST_SCHEMA.component, ALLOWLIST_SCHEMA.migrations);
     return new SqliteAllowlistStore(db);
   }
 

@@ -7,7 +7,7 @@ import type { AllowlistStore } from "../allowlist/allowlist-store.js";
 import type { Credential } from "../allowlist/credential.js";
 import { decide, type GateState } from "../decide/decide.js";
 import { type Decision, deny } from "../decide/reasons.js";
-import { allowlistAge, type StalenessBudgets } from "../decide/staleness.js";
+import type { StalenessBudgets } from "../decide/staleness.js";
 import type { Journal } from "../journal/journal.js";
 import type { JournalEntry } from "../journal/journal-entry.js";
 import type { LockoutTracker } from "../state/lockout-tracker.js";
@@ -16,6 +16,7 @@ import type { PresenceStore } from "../state/presence-store.js";
 import { type ReplayGuard, replayExpiry } from "../state/replay-guard.js";
 import { type ParsedToken, parseToken } from "../verify/pg1-token.js";
 import type { TokenVerifier, VerificationResult } from "../verify/verify-token.js";
+import { credentialState } from "./credential-state.js";
 
 /** The gate's fixed facts, from config. */
 export interface GateSettings {
@@ -149,18 +150,16 @@ export class Gate {
     verification: VerificationResult,
     now: number,
   ): GateState {
-    const mode = this.parts.mode.get().mode;
-    if (token === null || credential === undefined) return { mode, replayed: false };
-    return {
-      mode,
-      replayed: verification.ok && this.parts.replay.seen(credential.id, verification.step),
-      lockedUntil: this.parts.lockout.lockedUntil(credential.id, now),
-      lastPassage: this.parts.presence.last(credential.person, this.settings.policy.zone),
-      allowlistAge:
-        this.settings.staleness === undefined
-          ? undefined
-          : allowlistAge(this.parts.allowlist.stats().syncedAt, now),
-    };
+    if (token === null || credential === undefined)
+      return { mode: this.parts.mode.get().mode, replayed: false };
+    const replayed = verification.ok && this.parts.replay.seen(credential.id, verification.step);
+    return credentialState(
+      this.parts,
+      { zone: this.settings.policy.zone, staleness: this.settings.staleness },
+      credential,
+      now,
+      replayed,
+    );
   }
 
   private record(

@@ -1,4 +1,4 @@
-import { type Db, migrate } from "../../platform/database/database.js";
+import { type ComponentSchema, type Db, migrate } from "../../platform/database/database.js";
 import { GENESIS_HASH } from "./hash-chain.js";
 
 /** Schema component name in `schema_version`. */
@@ -71,6 +71,12 @@ export const JOURNAL_MIGRATIONS = [
 
 /** The message of the `journal_follows_head` refusal, to tell it from other errors. */
 export const HEAD_MOVED_MESSAGE = "passgate journal: head moved";
+
+/** The journal's tables, as the gate database opens them (app/gate-database.ts). */
+export const JOURNAL_SCHEMA: ComponentSchema = {
+  component: JOURNAL_COMPONENT,
+  migrations: JOURNAL_MIGRATIONS,
+};
 
 /** Creates or upgrades the journal's tables. */
 export function migrateJournal(db: Db): number {

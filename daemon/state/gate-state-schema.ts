@@ -1,8 +1,9 @@
-import { type Db, migrate } from "../../platform/database/database.js";
+import { type ComponentSchema, type Db, migrate } from "../../platform/database/database.js";
 
 /** Tables of the gate's own state: accepted tokens, passages, lockouts and the gate mode. */
-export function migrateGateState(db: Db): void {
-  migrate(db, "gate-state", [
+export const GATE_STATE_SCHEMA: ComponentSchema = {
+  component: "gate-state",
+  migrations: [
     {
       version: 1,
       up: `
@@ -35,5 +36,10 @@ export function migrateGateState(db: Db): void {
         ) STRICT;
       `,
     },
-  ]);
+  ],
+};
+
+/** Creates or upgrades the gate-state tables (only on a writable connection). */
+export function migrateGateState(db: Db): void {
+  if (!db.readonly) migrate(db, GATE_STATE_SCHEMA.component, GATE_STATE_SCHEMA.migrations);
 }

@@ -24,13 +24,16 @@ export class ModeStore {
     this.current = initial;
   }
 
-  /** Loads the persisted mode, or persists `fallback` (the config's mode) when there is none. */
+  /**
+   * Loads the persisted mode, or persists `fallback` (the config's mode) when there is none;
+   * on a read-only connection `fallback` is only returned.
+   */
   static load(db: Db, fallback: ModeRecord): ModeStore {
     const row = db.prepare("SELECT mode, since, source FROM gate_mode WHERE singleton = 1").get() as
       | ModeRecord
       | undefined;
     const store = new ModeStore(db, row ?? fallback);
-    if (row === undefined) store.set(fallback);
+    if (row === undefined && !db.readonly) store.set(fallback);
     return store;
   }
 

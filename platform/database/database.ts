@@ -37,6 +37,32 @@ export interface Migration {
   readonly up: string;
 }
 
+/** A component's tables: its name in `schema_version` and the steps that build them. */
+export interface ComponentSchema {
+  readonly component: string;
+  readonly migrations: readonly Migration[];
+}
+
+/** The newest version `schema` knows. */
+export function newestVersion(schema: ComponentSchema): number {
+  return schema.migrations.reduce((max, m) => Math.max(max, m.version), 0);
+}
+
+/**
+ * The version of `component` recorded in `db`, undefined when the database has none of
+ * its tables yet. Reads only: safe on a read-only connection.
+ */
+export function schemaVersion(db: Db, component: string): number | undefined {
+  const hasVersions = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+    .pluck()
+    .get();
+  if (hasVersions === undefined) return undefined;
+  return db.prepare("SELECT version FROM schema_version WHERE component = ?").pluck().get(component) as
+    | number
+    | undefined;
+}
+
 /**
  * Brings one component's tables to the newest version, each step in its own
  * transaction. Components version their schema independently, so the allowlist,
