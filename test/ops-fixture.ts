@@ -7,7 +7,6 @@ import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store
 import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../daemon/journal/journal.js";
 import type { JournalRecord } from "../daemon/journal/journal-entry.js";
-import { migrateGateState } from "../daemon/state/gate-state-schema.js";
 import { type Db, openDatabase } from "../platform/database/database.js";
 
 /**

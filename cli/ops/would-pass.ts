@@ -4,7 +4,7 @@ import { periodOf } from "../../daemon/allowlist/credential.js";
 import { decide } from "../../daemon/decide/decide.js";
 import { REASON_TEXTS } from "../../daemon/decide/reason-texts.js";
 import type { Decision } from "../../daemon/decide/reasons.js";
-import { allowlistAge, stalenessBudgets } from "../../daemon/decide/staleness.js";
+import { stalenessBudgets } from "../../daemon/decide/staleness.js";
 import { type CredentialStateSources, credentialState } from "../../daemon/gate/credential-state.js";
 
 /** The gate's stores `wouldPass` reads, the ones the daemon's Gate reads for a scan. */
