@@ -47,26 +47,31 @@ ${examples(
 )}`,
     );
 
+  // Running a gate, and the simulator.
   registerRunCommand(program);
   registerDemoCommand(program);
+  registerSimCommand(program);
+  registerTokenCommand(program);
+
+  // Setting a gate up: config, identity and wiring, readers, relays, policy.
+  registerInitCommand(program);
   registerConfigCommand(program);
+  registerGateCommand(program);
+  registerReadersCommand(program);
+  registerRelayCommand(program);
+  registerPolicyCommand(program);
+
+  // Daily operation: the allowlist, sync, mode, status, lookups, journal and events, checks.
   registerAllowlistCommand(program, () => openCliStore(program));
-  registerJournalCommand(program, () => openCliDatabase(program));
+  registerSyncCommand(program, () => cliConfig(program));
   registerModeCommand(program, () => ({
     db: openCliDatabase(program),
     gate: cliConfig(program).gate,
     configMode: cliConfig(program).policy.mode,
   }));
-  registerTokenCommand(program);
-  registerSimCommand(program);
-  registerReadersCommand(program);
-  registerSyncCommand(program, () => cliConfig(program));
-  registerInitCommand(program);
-  registerGateCommand(program);
-  registerRelayCommand(program);
-  registerPolicyCommand(program);
   registerStatusCommand(program, () => cliConfig(program));
   registerIdentityCommand(program, cliContext(program));
+  registerJournalCommand(program, () => openCliDatabase(program));
   registerEventsCommand(program, () => cliConfig(program));
   registerDoctorCommand(program, () => cliConfig(program));
   registerDbCommand(program, () => cliConfig(program));
