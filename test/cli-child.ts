@@ -16,7 +16,7 @@ export interface CliChild {
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
-/** Spawns `passgate <args>` from source (tsx), as systemd or a shell would start it. */
+/** Spawns the built `passgate <args>`, as systemd or a shell would start it. */
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliChild {
   const { PASSGATE_LOG_LEVEL: _level, ...inherited } = process.env;
   const child = spawn(process.execPath, cliArgv(args), {

@@ -7,7 +7,7 @@ import { cliArgv, repoRoot } from "./run-cli.js";
 const dirs = new DemoDirs();
 afterAll(() => dirs.removeAll());
 
-/** `passgate demo` from source without --duration, its output collected as it comes. */
+/** The built `passgate demo` without --duration, its output collected as it comes. */
 function startDemo(dir: string) {
   const child = spawn(process.execPath, cliArgv(["demo", "--dir", dir]), {
     cwd: repoRoot,

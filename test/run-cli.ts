@@ -4,9 +4,13 @@ import { fileURLToPath } from "node:url";
 export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 export const sharedSpec = fileURLToPath(new URL("../../shared/spec/", import.meta.url));
 
-/** Node's arguments that run the passgate CLI from source (tsx) with `args`: every CLI test spawns this. */
+/**
+ * Node's arguments that run the built passgate CLI (`bin/passgate.js` → `dist/`) with
+ * `args`: every test that spawns the CLI runs this, as an installed gate would. The test
+ * run's global setup rebuilds `dist/` when a source is newer (test/global-setup.ts).
+ */
 export function cliArgv(args: readonly string[]): string[] {
-  return ["--import", "tsx", `${repoRoot}cli/main.ts`, ...args];
+  return [`${repoRoot}bin/passgate.js`, ...args];
 }
 
 export interface CliResult {
@@ -15,7 +19,7 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the passgate CLI from source in a child process, as a person at a shell would. */
+/** Runs the built passgate CLI in a child process, as a person at a shell would. */
 export function runCli(
   args: readonly string[],
   options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
