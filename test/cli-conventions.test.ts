@@ -59,7 +59,7 @@ describe("passgate <command> --help", () => {
 });
 
 describe("passgate exit codes and one-line errors (child process)", () => {
-  // Each child process costs about a second (tsx compiles the CLI), so they run side by side.
+  // Exit codes as the shell sees them, from the built CLI; the children run side by side.
   let results: Map<string, CliResult>;
   const missing = join(tmpdir(), `passgate-no-such-dir-${process.pid}`, "gate.yaml");
   const runs: Record<string, readonly string[]> = {

@@ -6,11 +6,11 @@ import { describe, expect, it } from "vitest";
 import { verifiableCredentialSchema } from "../daemon/allowlist/credential.js";
 import { checkToken } from "../daemon/verify/token-vectors.js";
 import { TokenVerifier } from "../daemon/verify/verify-token.js";
-import { runCliAsync } from "./run-cli-async.js";
+import { runCliInProcess } from "./cli-harness.js";
 
 describe("passgate sim phone", () => {
   it("prints TOTP tokens that the gate's verifier accepts", async () => {
-    const r = await runCliAsync([
+    const r = await runCliInProcess([
       "sim",
       "phone",
       "--credential",
@@ -36,7 +36,7 @@ describe("passgate sim phone", () => {
     const { publicKey, privateKey } = generateKeyPairSync("ed25519");
     const keyFile = join(mkdtempSync(join(tmpdir(), "passgate-phone-")), "phone.pem");
     writeFileSync(keyFile, privateKey.export({ format: "pem", type: "pkcs8" }));
-    const r = await runCliAsync(["sim", "phone", "--credential", "1001", "--ed25519-key", keyFile]);
+    const r = await runCliInProcess(["sim", "phone", "--credential", "1001", "--ed25519-key", keyFile]);
     expect(r.code, r.stderr).toBe(0);
     const credential = verifiableCredentialSchema.parse({
       id: "1001",
@@ -47,7 +47,7 @@ describe("passgate sim phone", () => {
   });
 
   it("refuses to guess between a key and a secret", async () => {
-    const r = await runCliAsync(["sim", "phone", "--credential", "1"]);
+    const r = await runCliInProcess(["sim", "phone", "--credential", "1"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("give exactly one of --ed25519-key");
   });
@@ -55,7 +55,7 @@ describe("passgate sim phone", () => {
   const TOTP = ["sim", "phone", "--credential", "42", "--totp-secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"];
 
   it("draws a QR in block characters with --qr, never the token text", async () => {
-    const r = await runCliAsync([...TOTP, "--qr"]);
+    const r = await runCliInProcess([...TOTP, "--qr"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/[█▀▄]{3}/);
     // Not a TTY: no escape codes, and nothing but blocks and spaces, so no token text.
@@ -64,7 +64,7 @@ describe("passgate sim phone", () => {
   });
 
   it("redraws the QR at each time step with --watch", async () => {
-    const r = await runCliAsync([...TOTP, "--period", "1", "--qr", "--watch", "--count", "2"]);
+    const r = await runCliInProcess([...TOTP, "--period", "1", "--qr", "--watch", "--count", "2"]);
     expect(r.code, r.stderr).toBe(0);
     const steps = [...r.stdout.matchAll(/time step (\d+), next code in \d+ s/g)].map((m) => Number(m[1]));
     expect(steps).toHaveLength(2);
@@ -73,7 +73,7 @@ describe("passgate sim phone", () => {
 
   it("writes numbered PNGs for consecutive steps with --png and --count", async () => {
     const dir = mkdtempSync(join(tmpdir(), "passgate-phone-png-"));
-    const r = await runCliAsync([...TOTP, "--png", join(dir, "code.png"), "--count", "2"]);
+    const r = await runCliInProcess([...TOTP, "--png", join(dir, "code.png"), "--count", "2"]);
     expect(r.code, r.stderr).toBe(0);
     const files = [join(dir, "code-1.png"), join(dir, "code-2.png")];
     expect(r.stdout.trim().split("\n")).toEqual(files);
@@ -83,7 +83,7 @@ describe("passgate sim phone", () => {
   });
 
   it("refuses --watch without --qr as a usage error", async () => {
-    const r = await runCliAsync([...TOTP, "--watch"]);
+    const r = await runCliInProcess([...TOTP, "--watch"]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe("passgate: --watch needs --qr");
   });

@@ -1,15 +1,9 @@
-import { join, resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { systemClock } from "../../platform/clock.js";
-import { createLogger } from "../../platform/log/logger.js";
-import { startCampus } from "../../sim/campus/campus.js";
-import { DemoRun, DemoStartError } from "../../sim/demo/demo-run.js";
-import { formatDemoSummary, withoutCredentials } from "../../sim/demo/demo-summary.js";
-import { GatesLog } from "../../sim/demo/gates-log.js";
 import { brokerUrl, seconds, wholeNumber } from "../campus-options.js";
-import { helpAfter, useColour } from "../output.js";
+import { helpAfter } from "../output.js";
 
-interface DemoOptions {
+/** The options of `passgate demo`, as commander parsed them. */
+export interface DemoOptions {
   readonly dir: string;
   readonly duration?: number;
   readonly gates: number;
@@ -19,9 +13,6 @@ interface DemoOptions {
   readonly seed?: number;
   readonly logLevel: string;
 }
-
-/** Exit code after a second Ctrl-C: the shell's convention for "killed by SIGINT". */
-const EXIT_INTERRUPTED = 130;
 
 /**
  * `passgate demo`: a whole simulated campus on this machine with nothing to set up — an
@@ -63,60 +54,7 @@ export function registerDemoCommand(program: Command): void {
     ],
   });
   demo.action(async (options: DemoOptions) => {
-    const dir = resolve(options.dir);
-    const gatesLog = new GatesLog(join(dir, "gates.log"));
-    const run = new DemoRun(
-      {
-        dir,
-        gates: options.gates,
-        rate: options.rate,
-        brokerUrl: options.broker,
-        faults: options.faults,
-        durationMs: options.duration === undefined ? undefined : options.duration * 1000,
-        seed: options.seed,
-        logger: createLogger({ level: options.logLevel, destination: gatesLog }),
-        clock: systemClock,
-        out: process.stdout,
-        screen: process.stdout.isTTY === true && process.env.TERM !== "dumb",
-        color: useColour(process.stdout),
-        keys: process.stdout.isTTY === true && process.stdin.isTTY === true ? process.stdin : undefined,
-        exitNow: () => process.exit(EXIT_INTERRUPTED),
-      },
-      startCampus,
-    );
-    const interrupt = () => run.interrupt();
-    // A closed pipe (`passgate demo | head`) stops the campus like Ctrl-C would.
-    let outputClosed = false;
-    const onOutputError = () => {
-      if (outputClosed) return;
-      outputClosed = true;
-      run.interrupt();
-    };
-    process.on("SIGINT", interrupt);
-    process.on("SIGTERM", interrupt);
-    process.stdout.on("error", onOutputError);
-    try {
-      const result = await run.run().catch((err: unknown) => {
-        // A campus that fails part-way through starting may leave a server or a client
-        // open; the error is printed by main, then the process must still end.
-        if (err instanceof DemoStartError) setTimeout(() => process.exit(1), 2_000).unref();
-        throw err;
-      });
-      if (!outputClosed) {
-        process.stdout.write(
-          formatDemoSummary(result.summary, {
-            dir,
-            gates: result.campus.gates,
-            brokerUrl: withoutCredentials(result.campus.brokerUrl),
-            interrupted: result.interrupted,
-          }),
-        );
-      }
-      if (result.summary.falseAccepts > 0) process.exitCode = 1;
-    } finally {
-      process.off("SIGINT", interrupt);
-      process.off("SIGTERM", interrupt);
-      gatesLog.close();
-    }
+    const { runDemo } = await import("../handlers/demo.js");
+    await runDemo(options);
   });
 }

@@ -1,16 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { systemClock } from "../../platform/clock.js";
-import { createLogger } from "../../platform/log/logger.js";
-import { startCampus } from "../../sim/campus/campus.js";
-import { campusPassed } from "../../sim/campus/summary.js";
-import { formatCampusSummary } from "../../sim/campus/summary-table.js";
 import { brokerUrl, seconds, wholeNumber } from "../campus-options.js";
 import { helpAfter } from "../output.js";
 
-interface CampusCommandOptions {
+/** The options of `passgate sim campus`, as commander parsed them. */
+export interface CampusCommandOptions {
   readonly duration: number;
   readonly gates: number;
   readonly rate: number;
@@ -55,33 +48,7 @@ export function registerSimCampusCommand(sim: Command): void {
     ],
   });
   campus.action(async (options: CampusCommandOptions) => {
-    const dir =
-      options.dir === undefined ? mkdtempSync(join(tmpdir(), "passgate-campus-")) : resolve(options.dir);
-    const running = await startCampus({
-      dir,
-      gates: options.gates,
-      peoplePerMinutePerLane: options.rate,
-      brokerUrl: options.broker,
-      faults: options.faults,
-      durationMs: options.duration * 1000,
-      seed: options.seed,
-      // The gates' own logs would drown the summary; errors still show on stderr.
-      logger: createLogger({ level: "silent" }),
-      clock: systemClock,
-    });
-    const interrupt = () => void running.stop();
-    process.on("SIGINT", interrupt);
-    process.on("SIGTERM", interrupt);
-    try {
-      const summary = await running.done;
-      process.stdout.write(
-        options.json === true ? `${JSON.stringify(summary)}\n` : formatCampusSummary(summary),
-      );
-      if (!campusPassed(summary)) process.exitCode = 1;
-    } finally {
-      process.off("SIGINT", interrupt);
-      process.off("SIGTERM", interrupt);
-      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
-    }
+    const { simCampus } = await import("../handlers/sim-campus.js");
+    await simCampus(options);
   });
 }
