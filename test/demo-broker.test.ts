@@ -13,7 +13,9 @@ describe("passgate demo --broker", () => {
       const { code, stdout, stderr } = runCli([
         "demo",
         "--duration",
-        "5",
+        "3",
+        "--rate",
+        "120",
         "--dir",
         dirs.make(),
         "--broker",

@@ -10,7 +10,7 @@ afterAll(() => dirs.removeAll());
 describe("passgate demo (not on a terminal)", () => {
   it("runs a campus of two gates for --duration, one plain line per event, then the summary", () => {
     const dir = dirs.make();
-    const { code, stdout, stderr } = runCli(["demo", "--duration", "8", "--dir", dir]);
+    const { code, stdout, stderr } = runCli(["demo", "--duration", "3", "--rate", "120", "--dir", dir]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).not.toContain("\x1b");
