@@ -47,7 +47,7 @@ export function readerState(set: ReaderSet | undefined, id: string): ReaderStatu
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The `GET /status` document (daemon/http/status-schema.ts). */
+/** The `GET /status` document (app/http/status-schema.ts). */
 export function buildStatus(gate: ObservedGate): GateStatus {
   const config = gate.config();
   const now = gate.now();

@@ -19,7 +19,7 @@ export function statusUrl(config: Config): string | null {
 
 /**
  * Asks the daemon's loopback endpoint for `GET /status` and validates the answer against
- * the agreed shape (daemon/http/status-schema.ts). Never throws: an unreachable daemon, a
+ * the agreed shape (app/http/status-schema.ts). Never throws: an unreachable daemon, a
  * timeout or a body of another shape is an answer with a reason.
  */
 export async function fetchDaemonStatus(
