@@ -15,7 +15,7 @@ import { systemClock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
 import { createLogger } from "../platform/log/logger.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
-import { runCli } from "../test/run-cli.js";
+import { runCliInProcess } from "../test/cli-harness.js";
 import { type RunningDaemon, startDaemon } from "./daemon.js";
 
 const totp42 = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
@@ -227,17 +227,21 @@ describe("passgate run with MQTT relays", () => {
     const { messages } = await watch(gate);
     const { daemon } = await runGate(config);
     await waitUntil(() => lastState(messages, gate)?.mode === "normal", "the retained state");
-    const set = runCli(["--config", file, "mode", "set", "free"]);
+    const set = await runCliInProcess(["--config", file, "mode", "set", "free"]);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toMatch(/^mode set: free .*set by cli/);
     await waitUntil(() => daemon.gate.currentMode() === "free", "the gate to adopt free passage", 5_000);
     await waitUntil(() => lastState(messages, gate)?.mode === "free", "the state to show free passage");
     // Free passage holds the turnstile's relay open (PulseTime 0, POWER ON) until it ends.
     await waitUntil(() => device.isOn(1) && device.pulseTime.get(1) === 0, "the relay held open");
-    expect(runCli(["--config", file, "mode", "set", "free"]).stdout).toMatch(/^mode unchanged: free/);
-    expect(runCli(["--config", file, "mode"]).stdout).toMatch(/^free \(since .*set by cli\)/);
-    expect(runCli(["--config", file, "mode", "set", "panic"]).code).toBe(2);
-    expect(runCli(["--config", file, "mode", "set", "normal"]).code).toBe(0);
+    expect((await runCliInProcess(["--config", file, "mode", "set", "free"])).stdout).toMatch(
+      /^mode unchanged: free/,
+    );
+    expect((await runCliInProcess(["--config", file, "mode"])).stdout).toMatch(
+      /^free \(since .*set by cli\)/,
+    );
+    expect((await runCliInProcess(["--config", file, "mode", "set", "panic"])).code).toBe(2);
+    expect((await runCliInProcess(["--config", file, "mode", "set", "normal"])).code).toBe(0);
     await waitUntil(() => !device.isOn(1), "the relay released", 5_000);
     const db = openDatabase(config.storage.path);
     const modes = Journal.open(db)
