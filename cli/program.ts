@@ -59,7 +59,7 @@ ${examples(
   registerGateCommand(program);
   registerReadersCommand(program);
   registerRelayCommand(program);
-  registerPolicyCommand(program);
+  registerPolicyCommand(program, cliContext(program));
 
   // Daily operation: the allowlist, sync, mode, status, lookups, journal and events, checks.
   registerAllowlistCommand(program, () => openCliStore(program));
