@@ -56,7 +56,7 @@ ${examples(
   // Setting a gate up: config, identity and wiring, readers, relays, policy.
   registerInitCommand(program);
   registerConfigCommand(program);
-  registerGateCommand(program);
+  registerGateCommand(program, cliContext(program));
   registerReadersCommand(program);
   registerRelayCommand(program);
   registerPolicyCommand(program, cliContext(program));
