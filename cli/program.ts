@@ -58,7 +58,7 @@ ${examples(
   registerConfigCommand(program);
   registerGateCommand(program, cliContext(program));
   registerReadersCommand(program);
-  registerRelayCommand(program);
+  registerRelayCommand(program, cliContext(program));
   registerPolicyCommand(program, cliContext(program));
 
   // Daily operation: the allowlist, sync, mode, status, lookups, journal and events, checks.
