@@ -57,7 +57,7 @@ ${examples(
   registerInitCommand(program);
   registerConfigCommand(program);
   registerGateCommand(program, cliContext(program));
-  registerReadersCommand(program);
+  registerReadersCommand(program, cliContext(program));
   registerRelayCommand(program, cliContext(program));
   registerPolicyCommand(program, cliContext(program));
 
