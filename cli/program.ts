@@ -55,7 +55,7 @@ ${examples(
 
   // Setting a gate up: config, identity and wiring, readers, relays, policy.
   registerInitCommand(program);
-  registerConfigCommand(program);
+  registerConfigCommand(program, cliContext(program));
   registerGateCommand(program, cliContext(program));
   registerReadersCommand(program, cliContext(program));
   registerRelayCommand(program, cliContext(program));
