@@ -54,7 +54,7 @@ ${examples(
   registerTokenCommand(program);
 
   // Setting a gate up: config, identity and wiring, readers, relays, policy.
-  registerInitCommand(program);
+  registerInitCommand(program, cliContext(program));
   registerConfigCommand(program, cliContext(program));
   registerGateCommand(program, cliContext(program));
   registerReadersCommand(program, cliContext(program));
