@@ -9,6 +9,11 @@ import type { Config } from "../config/schema.js";
 export interface CliContext {
   /** The config named by --config, else $PASSGATE_CONFIG, else ./passgate.yaml; rejects with a ConfigError. */
   config(): Promise<Config>;
+  /**
+   * The path of that config file, for the commands that write or edit it (`init`, `config
+   * set`, `reader add`…) or that also work without one (`reader list`); it may not exist.
+   */
+  configFile(): Promise<string>;
 }
 
 export function cliContext(program: Command): CliContext {
@@ -16,6 +21,10 @@ export function cliContext(program: Command): CliContext {
     config: async () => {
       const { cliConfig } = await import("./cli-storage.js");
       return cliConfig(program);
+    },
+    configFile: async () => {
+      const { resolveConfigPath } = await import("../config/load-config.js");
+      return resolveConfigPath(program.opts<{ config?: string }>().config);
     },
   };
 }

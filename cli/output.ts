@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 
-export { printJson } from "./usage.js";
+export { printJson, usageError } from "./usage.js";
 
 /**
  * Prints one value as one line of JSON (JSON lines), for commands that stream records

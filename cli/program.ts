@@ -54,12 +54,12 @@ ${examples(
   registerTokenCommand(program);
 
   // Setting a gate up: config, identity and wiring, readers, relays, policy.
-  registerInitCommand(program);
-  registerConfigCommand(program);
-  registerGateCommand(program);
-  registerReadersCommand(program);
-  registerRelayCommand(program);
-  registerPolicyCommand(program);
+  registerInitCommand(program, cliContext(program));
+  registerConfigCommand(program, cliContext(program));
+  registerGateCommand(program, cliContext(program));
+  registerReadersCommand(program, cliContext(program));
+  registerRelayCommand(program, cliContext(program));
+  registerPolicyCommand(program, cliContext(program));
 
   // Daily operation: the allowlist, sync, mode, status, lookups, journal and events, checks.
   registerAllowlistCommand(program, () => openCliStore(program));

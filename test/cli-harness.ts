@@ -12,6 +12,8 @@ export interface InProcessOptions {
   readonly cwd?: string;
   /** Variables set on top of this process's (PASSGATE_CONFIG is cleared unless given). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Called with stdout as the command writes it, for a test that acts while the command runs. */
+  readonly onStdout?: (text: string) => void;
 }
 
 let running = false;
@@ -53,6 +55,7 @@ export async function runCliInProcess(
     process.exitCode = undefined;
     process.stdout.write = capture((t) => {
       stdout += t;
+      options.onStdout?.(t);
     }) as typeof process.stdout.write;
     process.stderr.write = capture((t) => {
       stderr += t;

@@ -6,10 +6,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../cli/program.js";
 import { loadConfig } from "../config/load-config.js";
 import { freeLoopbackPort } from "../daemon/mqtt/testing/mosquitto.js";
+import { runCliInProcess } from "./cli-harness.js";
 import { InitGates } from "./init-gate.js";
-import { repoRoot, runCli } from "./run-cli.js";
+import { repoRoot } from "./run-cli.js";
 
-/** Each test starts the CLI (a Node process with tsx) a few times; a loaded CI machine takes seconds per start. */
+/** The terminal test starts the CLI (a Node process with tsx); a loaded CI machine takes seconds per start. */
 const CLI_TEST_TIMEOUT_MS = 60_000;
 
 const gates = new InitGates();
@@ -17,8 +18,8 @@ const dir = gates.dir;
 afterAll(() => gates.close());
 
 describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
-  it("writes a commented config from flags that config check accepts and the gate can start with", () => {
-    const file = gates.init([
+  it("writes a commented config from flags that config check accepts and the gate can start with", async () => {
+    const file = await gates.init([
       "--registry",
       "http://127.0.0.1:8787",
       "--trusted-key",
@@ -29,7 +30,7 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     const text = readFileSync(file, "utf8");
     expect(text).toContain("# IANA time zone of the gate");
     expect(text).toContain("listen: 127.0.0.1:9464");
-    const check = runCli(["-c", file, "config", "check"]);
+    const check = await runCliInProcess(["-c", file, "config", "check"]);
     expect(check.stdout).toBe("config OK: site north-campus, gate main-1, 2 readers, 1 relay, 2 rules\n");
     const config = loadConfig(file);
     expect(config.readers.map((r) => [r.id, r.direction, r.source.type])).toEqual([
@@ -46,9 +47,9 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   });
 
   it("refuses to replace an existing file without --force, and replaces it with --force", async () => {
-    const file = gates.fresh();
+    const file = await gates.fresh();
     const before = readFileSync(file, "utf8");
-    const again = runCli([
+    const again = await runCliInProcess([
       "init",
       "--site",
       "x",
@@ -66,7 +67,7 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
       `passgate: ${file} already exists: give --force to replace it, or --output another file\n`,
     );
     expect(readFileSync(file, "utf8")).toBe(before);
-    const forced = runCli([
+    const forced = await runCliInProcess([
       "init",
       ...["--site", "x", "--gate", "y", "--reader", "in=stdin", "--relay-kind", "log"],
       ...["--storage", join(dir, "forced.db"), "--output", file, "--force"],
@@ -75,15 +76,22 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(loadConfig(file).site).toBe("x");
     // The gate starts with it: `run` reads the (empty) stdin reader and stops when it ends.
     const port = await freeLoopbackPort();
-    expect(runCli(["-c", file, "config", "set", "http.listen", `127.0.0.1:${port}`]).code).toBe(0);
-    const run = runCli(["-c", file, "run"], { input: "" });
+    expect(
+      (await runCliInProcess(["-c", file, "config", "set", "http.listen", `127.0.0.1:${port}`])).code,
+    ).toBe(0);
+    const run = await runCliInProcess(["-c", file, "run"], { input: "" });
     expect(run.stderr).not.toMatch(/"level":(50|60)/);
     expect(run.code).toBe(0);
   });
 
-  it("names every missing flag on one line and exits 2 when there is no terminal to ask on", () => {
+  it("names every missing flag on one line and exits 2 when there is no terminal to ask on", async () => {
     const file = join(dir, "missing.yaml");
-    const result = runCli(["init", "--site", "s", "--relay-kind", "tasmota", "--output", file]);
+    const result = await runCliInProcess([
+      "init",
+      ...["--site", "s", "--relay-kind", "tasmota"],
+      "--output",
+      file,
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       "passgate: missing --gate, --reader, --relay-topic, --broker (no terminal to ask on; see passgate init --help)\n",
@@ -91,8 +99,8 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it("rejects bad flag values and unknown flags with one line and exit 2", () => {
-    const bad = runCli([
+  it("rejects bad flag values and unknown flags with one line and exit 2", async () => {
+    const bad = await runCliInProcess([
       "init",
       "--site",
       "s",
@@ -106,17 +114,17 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
     expect(bad.stderr).toContain('--reader "sideways=stdin": expected in=<source> or out=<source>');
-    const kind = runCli(["init", "--relay-kind", "sonoff"]);
+    const kind = await runCliInProcess(["init", "--relay-kind", "sonoff"]);
     expect(kind.code).toBe(2);
     expect(kind.stderr).toContain('--relay-kind "sonoff": expected one of tasmota, shelly-gen1');
-    const unknown = runCli(["init", "--bogus"]);
+    const unknown = await runCliInProcess(["init", "--bogus"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe(`passgate: unknown option '--bogus' — see "passgate init --help"\n`);
   });
 
-  it("validates with the real schema before writing: an invalid time zone is refused, nothing written", () => {
+  it("validates with the real schema before writing: an invalid time zone is refused, nothing written", async () => {
     const file = join(dir, "badtz.yaml");
-    const result = runCli([
+    const result = await runCliInProcess([
       "init",
       ...["--site", "s", "--gate", "g", "--reader", "in=stdin", "--relay-kind", "log"],
       ...["--timezone", "Mars/Olympus", "--output", file],
@@ -126,7 +134,7 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it("asks its questions on a real terminal (a pty made by script(1)) and writes a config that checks", () => {
+  it("asks its questions on a real terminal (a pty made by script(1)) and writes a config that checks", async () => {
     const file = join(dir, "asked.yaml");
     const cli = `${process.execPath} --import tsx ${repoRoot}cli/main.ts init --output ${file}`;
     // Answers: site, gate, time zone (default), database, reader, relay board, broker (none), registry (none).
@@ -142,12 +150,12 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(result.stdout).toContain("Site id (as the registry knows it): ");
     expect(result.stdout).toMatch(/Time zone \[[A-Za-z_/+-]+\]: /);
     expect(result.stdout).toContain(`wrote ${file}: site lab, gate bench`);
-    expect(runCli(["-c", file, "config", "check"]).stdout).toBe(
+    expect((await runCliInProcess(["-c", file, "config", "check"])).stdout).toBe(
       "config OK: site lab, gate bench, 1 reader, 1 relay, 2 rules\n",
     );
   });
 
-  it("has help with an Examples section on every set-up command and subcommand", () => {
+  it("has help with an Examples section on every set-up command and subcommand", async () => {
     const program = buildProgram();
     const checked: string[] = [];
     const commandPath = (command: Command): string =>
@@ -167,7 +175,7 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     }
     expect(checked).toContain("passgate relay test");
     expect(checked).toHaveLength(16);
-    const help = runCli(["readers", "--help"]);
+    const help = await runCliInProcess(["readers", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage: passgate reader|readers");
   });

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "./run-cli.js";
+import { runCliInProcess } from "./cli-harness.js";
 
 /** The flags of a typical gate: a USB serial entry reader, a stdin exit reader, a Tasmota relay. */
 export const TYPICAL_GATE_FLAGS = [
@@ -12,7 +12,7 @@ export const TYPICAL_GATE_FLAGS = [
 
 /**
  * Temp configs for CLI tests: the first is written by `passgate init` from flags, the
- * rest are copies of it (one CLI start instead of one per test).
+ * rest are copies of it (one `init` instead of one per test).
  */
 export class InitGates {
   readonly dir = mkdtempSync(join(tmpdir(), "passgate-init-gates-"));
@@ -20,9 +20,9 @@ export class InitGates {
   private count = 0;
 
   /** Runs `passgate init` with the typical flags plus `extra`; throws with its stderr if it fails. */
-  init(extra: readonly string[] = []): string {
+  async init(extra: readonly string[] = []): Promise<string> {
     const file = join(this.dir, `gate-${++this.count}.yaml`);
-    const result = runCli([
+    const result = await runCliInProcess([
       "init",
       ...TYPICAL_GATE_FLAGS,
       ...["--storage", join(this.dir, "gate.db"), "--output", file],
@@ -33,8 +33,8 @@ export class InitGates {
   }
 
   /** A fresh copy of the typical gate's config. */
-  fresh(): string {
-    this.base ??= this.init();
+  async fresh(): Promise<string> {
+    this.base ??= await this.init();
     const file = join(this.dir, `gate-${++this.count}.yaml`);
     copyFileSync(this.base, file);
     return file;

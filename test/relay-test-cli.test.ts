@@ -7,11 +7,10 @@ import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { ShellyGen1Emulator } from "../sim/devices/shelly-gen1-emulator.js";
 import { ShellyGen2Emulator } from "../sim/devices/shelly-gen2-emulator.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
+import { runCliInProcess } from "./cli-harness.js";
 import { relayGateConfig } from "./relay-gate-config.js";
-import { runCli } from "./run-cli.js";
-import { runCliAsync } from "./run-cli-async.js";
 
-/** Each test starts the CLI (a Node process with tsx) a few times; a loaded CI machine takes seconds per start. */
+/** A test waits for boards, a broker and the gate for a few seconds; a loaded CI machine takes longer. */
 const CLI_TEST_TIMEOUT_MS = 60_000;
 
 let broker: TestMosquitto;
@@ -29,8 +28,8 @@ function gateConfig(name: string, driver: Record<string, unknown>, url = broker.
   return relayGateConfig(dir, name, driver, url);
 }
 
-function journalReasons(file: string): string[] {
-  const tail = runCli(["-c", file, "journal", "tail", "--json", "-n", "20"]);
+async function journalReasons(file: string): Promise<string[]> {
+  const tail = await runCliInProcess(["-c", file, "journal", "tail", "--json", "-n", "20"]);
   return tail.stdout
     .trim()
     .split("\n")
@@ -44,12 +43,12 @@ describe("passgate relay test without a running gate", { timeout: CLI_TEST_TIMEO
     await board.start(broker.url);
     try {
       const { file } = gateConfig("t1", { type: "tasmota", topic: "turnstile-t1" });
-      const result = await runCliAsync(["-c", file, "relay", "test", "turnstile", "--pulse", "500ms"]);
+      const result = await runCliInProcess(["-c", file, "relay", "test", "turnstile", "--pulse", "500ms"]);
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^relay turnstile: opened, confirmed by the board in \d+ ms\n$/);
       expect(board.opens.map((o) => o.ms)).toEqual([500]);
-      expect(journalReasons(file)).toContain("test_pulse");
+      expect(await journalReasons(file)).toContain("test_pulse");
     } finally {
       await board.stop();
     }
@@ -65,12 +64,20 @@ describe("passgate relay test without a running gate", { timeout: CLI_TEST_TIMEO
         ["s1", { type: "shelly-gen1", id: "shelly1-AABBCC" }, gen1],
         ["s2", { type: "shelly-gen2", id: "shellyplus1-ddeeff" }, gen2],
       ] as const;
-      // Two gates, two boards: the tests run side by side.
-      const results = await Promise.all(
-        boards.map(([name, driver]) =>
-          runCliAsync(["-c", gateConfig(name, driver).file, "relay", "test", "turnstile", "--json"]),
-        ),
-      );
+      // Two gates, two boards, one after the other: the commands run in this process.
+      const results = [];
+      for (const [name, driver] of boards) {
+        results.push(
+          await runCliInProcess([
+            "-c",
+            gateConfig(name, driver).file,
+            "relay",
+            "test",
+            "turnstile",
+            "--json",
+          ]),
+        );
+      }
       for (const [i, result] of results.entries()) {
         expect(result.code).toBe(0);
         const json = JSON.parse(result.stdout) as Record<string, unknown>;
@@ -99,7 +106,7 @@ describe("passgate relay test with the gate running", { timeout: CLI_TEST_TIMEOU
           .some((s) => (s.relays as Record<string, boolean>).turnstile);
       await waitUntil(boardOnline, "the gate to see its board online", 5_000);
       await state.client.endAsync();
-      const result = await runCliAsync(["-c", file, "relay", "test", "turnstile", "--pulse", "300ms"]);
+      const result = await runCliInProcess(["-c", file, "relay", "test", "turnstile", "--pulse", "300ms"]);
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(
         /^relay turnstile: opened, confirmed by the board in \d+ ms \(pulsed by the running gate\)\n$/,
@@ -110,6 +117,6 @@ describe("passgate relay test with the gate running", { timeout: CLI_TEST_TIMEOU
       await gate.stop();
       await board.stop();
     }
-    expect(journalReasons(file).filter((r) => r === "test_pulse")).toHaveLength(1);
+    expect((await journalReasons(file)).filter((r) => r === "test_pulse")).toHaveLength(1);
   });
 });

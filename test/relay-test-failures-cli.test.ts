@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { connect } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freeLoopbackPort, TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
+import { runCliInProcess } from "./cli-harness.js";
 import { relayGateConfig } from "./relay-gate-config.js";
-import { runCliAsync } from "./run-cli-async.js";
 
-/** Each test starts the CLI (a Node process with tsx) a few times; a loaded CI machine takes seconds per start. */
+/** Each test waits out a board or broker that does not answer (up to 5 s); a loaded CI machine takes longer. */
 const CLI_TEST_TIMEOUT_MS = 60_000;
 
 let broker: TestMosquitto;
@@ -25,7 +25,7 @@ function gateConfig(name: string, driver: Record<string, unknown>, url = broker.
   return relayGateConfig(dir, name, driver, url);
 }
 
-describe.concurrent("passgate relay test when the pulse fails", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+describe("passgate relay test when the pulse fails", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it("says the board did not answer, names the topic and exits 1", async () => {
     // A board that says it is online but never confirms: dead relay firmware, wrong channel.
     const fake = connect(broker.url, { protocolVersion: 4 });
@@ -33,7 +33,7 @@ describe.concurrent("passgate relay test when the pulse fails", { timeout: CLI_T
     await fake.publishAsync("tele/mute-board/LWT", "Online", { retain: true });
     try {
       const { file } = gateConfig("mute", { type: "tasmota", topic: "mute-board" });
-      const result = await runCliAsync(["-c", file, "relay", "test", "turnstile"]);
+      const result = await runCliInProcess(["-c", file, "relay", "test", "turnstile"]);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe(
         "relay turnstile: no answer from the board within 1 s — check power, Wi-Fi and the MQTT topic (cmnd/mute-board/POWER1)\n",
@@ -46,7 +46,7 @@ describe.concurrent("passgate relay test when the pulse fails", { timeout: CLI_T
 
   it("says the board is offline when its availability never says online", async () => {
     const { file } = gateConfig("ghost", { type: "tasmota", topic: "ghost-board" });
-    const result = await runCliAsync(["-c", file, "relay", "test", "turnstile", "--json"]);
+    const result = await runCliInProcess(["-c", file, "relay", "test", "turnstile", "--json"]);
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({
       result: "failed",
@@ -59,7 +59,7 @@ describe.concurrent("passgate relay test when the pulse fails", { timeout: CLI_T
   it("says the broker cannot be reached", async () => {
     const port = await freeLoopbackPort();
     const { file } = gateConfig("nobroker", { type: "tasmota", topic: "x" }, `mqtt://127.0.0.1:${port}`);
-    const result = await runCliAsync(["-c", file, "relay", "test", "turnstile"]);
+    const result = await runCliInProcess(["-c", file, "relay", "test", "turnstile"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`cannot reach the broker mqtt://127.0.0.1:${port} within 5 s`);
   });

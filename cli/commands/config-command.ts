@@ -1,22 +1,17 @@
 import type { Command } from "commander";
-import { stringify } from "yaml";
-import { getConfigValue, setConfigValue } from "../../config/edit-config.js";
-import { ConfigError, formatConfigError, loadConfig, resolveConfigPath } from "../../config/load-config.js";
-import type { Config } from "../../config/schema.js";
-import { missingConfigMessage } from "../cli-errors.js";
+import { type CliContext, cliContext } from "../cli-context.js";
 import { helpAfter } from "../output.js";
+import type { LineOutput } from "../setup/report-config-errors.js";
 
 /**
  * `passgate config check | get <dot.path> | set <dot.path> <value>`. The file is the root
  * program's global `--config FILE`, else PASSGATE_CONFIG, else ./passgate.yaml. Output
  * goes through the root program's `configureOutput()` (stdout for results, stderr for
- * problems), so tests can capture it; failures set `process.exitCode = 1`.
+ * problems), so a program built around this command alone can capture it; failures set
+ * `process.exitCode = 1` (cli/handlers/config-check.ts, config-get.ts, config-set.ts).
  */
-export function registerConfigCommand(program: Command): void {
-  const out = (text: string): void => write(program, "out", text);
-  const err = (text: string): void => write(program, "err", text);
-  const configFile = (command: Command): string =>
-    resolveConfigPath(command.optsWithGlobals<{ config?: string }>().config);
+export function registerConfigCommand(program: Command, ctx: CliContext = cliContext(program)): void {
+  const io = programOutput(program);
 
   const config = program
     .command("config")
@@ -33,15 +28,9 @@ export function registerConfigCommand(program: Command): void {
     .command("check")
     .description("validate the config file and list every problem with its line")
     .option("--json", "print {file, ok, problems: [{path, line, column, message}]}")
-    .action((opts: { json?: boolean }, command: Command) => {
-      const file = configFile(command);
-      if (opts.json) {
-        const report = checkReport(file);
-        out(JSON.stringify(report));
-        if (!report.ok) process.exitCode = 1;
-        return;
-      }
-      reportingConfigErrors(err, () => out(`config OK: ${summarize(loadConfig(file))}`));
+    .action(async (opts: { json?: boolean }) => {
+      const { configCheck } = await import("../handlers/config-check.js");
+      configCheck(await ctx.configFile(), { json: opts.json === true }, io);
     });
   helpAfter(check, {
     exitCodes: "0 the config is valid; 1 it has problems (each printed with its line) or is missing.",
@@ -56,19 +45,9 @@ export function registerConfigCommand(program: Command): void {
     .description("print the effective value of a key, after defaults (durations in ms)")
     .argument("<dot.path>", "the key, e.g. policy.lockout.attempts or readers.0.id")
     .option("--json", "print the value as JSON")
-    .action((dotPath: string, opts: { json?: boolean }, command: Command) => {
-      reportingConfigErrors(err, () => {
-        const value = getConfigValue(configFile(command), dotPath);
-        if (value === undefined) {
-          err(
-            `passgate: ${dotPath} is not set and has no default — set it with "passgate config set ${dotPath} VALUE"`,
-          );
-          process.exitCode = 1;
-          return;
-        }
-        if (opts.json) out(JSON.stringify(value));
-        else out(typeof value === "object" && value !== null ? stringify(value).trimEnd() : String(value));
-      });
+    .action(async (dotPath: string, opts: { json?: boolean }) => {
+      const { configGet } = await import("../handlers/config-get.js");
+      configGet(await ctx.configFile(), dotPath, { json: opts.json === true }, io);
     });
   helpAfter(get, {
     exitCodes: "0 printed; 1 the key is not set, is unknown, or the config cannot be read.",
@@ -84,26 +63,9 @@ export function registerConfigCommand(program: Command): void {
     .description("change one key, keeping the comments of the file; refused if the result is invalid")
     .argument("<dot.path>", "the key, e.g. policy.lockout.attempts (created if absent)")
     .argument("<value>", "a YAML value: 8, true, 5m, Europe/Moscow, '[in, out]'")
-    .action((dotPath: string, rawValue: string, _opts: unknown, command: Command) => {
-      reportingConfigErrors(
-        err,
-        () => {
-          const file = configFile(command);
-          const { value, remainingIssues } = setConfigValue(file, dotPath, rawValue);
-          const shown =
-            typeof value === "object" && value !== null
-              ? stringify(value, { flow: true }).trimEnd()
-              : String(value);
-          out(`set ${dotPath} to ${shown} in ${file}`);
-          if (remainingIssues.length > 0) {
-            // The edit is written (it did not make things worse), but the daemon will still refuse the file.
-            const problems = `${remainingIssues.length} other problem${remainingIssues.length === 1 ? "" : "s"}`;
-            err(`${file} still has ${problems}:`);
-            err(formatConfigError(new ConfigError("CONFIG_INVALID", file, remainingIssues, "is invalid")));
-          }
-        },
-        true,
-      );
+    .action(async (dotPath: string, rawValue: string) => {
+      const { configSet } = await import("../handlers/config-set.js");
+      configSet(await ctx.configFile(), dotPath, rawValue, io);
     });
   helpAfter(set, {
     notes:
@@ -117,67 +79,13 @@ export function registerConfigCommand(program: Command): void {
   });
 }
 
-/** What `config check --json` prints: every problem, `ok` when there is none. */
-export interface ConfigCheckReport {
-  readonly file: string;
-  readonly ok: boolean;
-  readonly problems: readonly {
-    readonly path: string;
-    readonly line: number | null;
-    readonly column: number | null;
-    readonly message: string;
-  }[];
-}
-
-function checkReport(file: string): ConfigCheckReport {
-  try {
-    loadConfig(file);
-    return { file, ok: true, problems: [] };
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const problems = error.issues.map((issue) => ({
-      path: issue.path,
-      line: issue.line ?? null,
-      column: issue.column ?? null,
-      message:
-        error.code === "CONFIG_NOT_FOUND"
-          ? missingConfigMessage(file).replace(/^passgate: /, "")
-          : issue.message,
-    }));
-    return { file, ok: false, problems };
-  }
-}
-
-/** `site demo-campus, gate main-1, 1 reader, 1 relay, 4 rules` */
-function summarize(config: Config): string {
-  const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
-  return [
-    `site ${config.site}`,
-    `gate ${config.gate}`,
-    count(config.readers.length, "reader"),
-    count(config.relays.length, "relay"),
-    count(config.policy.rules.length, "rule"),
-  ].join(", ");
-}
-
-/** Prints a `ConfigError` as its issue lines (after its summary line if `withSummary`) and sets exit code 1. */
-function reportingConfigErrors(err: (text: string) => void, run: () => void, withSummary = false): void {
-  try {
-    run();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    if (error.code === "CONFIG_NOT_FOUND") err(missingConfigMessage(error.file));
-    else {
-      if (withSummary) err(`${error.file}: ${error.summary}`);
-      err(formatConfigError(error));
-    }
-    process.exitCode = 1;
-  }
-}
-
-function write(program: Command, stream: "out" | "err", text: string): void {
-  const output = program.configureOutput();
-  const line = `${text}\n`;
-  if (stream === "out") (output.writeOut ?? ((s: string) => process.stdout.write(s)))(line);
-  else (output.writeErr ?? ((s: string) => process.stderr.write(s)))(line);
+/** Lines through the program's configured output, read at each write (it may be configured later). */
+function programOutput(program: Command): LineOutput {
+  const write = (stream: "out" | "err", text: string): void => {
+    const output = program.configureOutput();
+    const line = `${text}\n`;
+    if (stream === "out") (output.writeOut ?? ((s: string) => process.stdout.write(s)))(line);
+    else (output.writeErr ?? ((s: string) => process.stderr.write(s)))(line);
+  };
+  return { out: (text) => write("out", text), err: (text) => write("err", text) };
 }

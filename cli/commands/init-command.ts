@@ -1,20 +1,11 @@
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { checkConfigText, resolveConfigPath } from "../../config/load-config.js";
-import { describeError } from "../../platform/log/describe-error.js";
-import { askInitAnswers } from "../setup/ask-init-answers.js";
-import { findDevices } from "../setup/find-devices.js";
-import {
-  defaultStoragePath,
-  type InitAnswers,
-  machineTimeZone,
-  parseTrustedKey,
-} from "../setup/init-answers.js";
+import { type Clock, systemClock } from "../../platform/clock.js";
+import type { CliContext } from "../cli-context.js";
+import { helpAfter, usageError } from "../output.js";
+import type { InitQuestionDefaults } from "../setup/ask-init-answers.js";
+import { defaultStoragePath, machineTimeZone, parseTrustedKey } from "../setup/init-answers.js";
 import { parseReaderOption, type ReaderSpec } from "../setup/reader-spec.js";
 import { isRelayKind, RELAY_KINDS } from "../setup/relay-spec.js";
-import { renderInitConfig } from "../setup/render-init-config.js";
-import { writeNewFile } from "../setup/write-new-file.js";
-import { usageError } from "../usage.js";
 
 interface InitOptions {
   site?: string;
@@ -36,10 +27,9 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 /**
  * `passgate init`: writes a first, commented config, from flags or (on a terminal, for
- * what the flags leave out) by asking. The text is validated with the config schema before
- * it is written, and an existing file is replaced only with --force.
+ * what the flags leave out) by asking (cli/handlers/init-config.ts).
  */
-export function registerInitCommand(program: Command): void {
+export function registerInitCommand(program: Command, ctx: CliContext, clock: Clock = systemClock): void {
   const init = program
     .command("init")
     .description("write a first, commented config for this gate (asks on a terminal)")
@@ -60,74 +50,32 @@ export function registerInitCommand(program: Command): void {
     .option("--relay-kind <kind>", `relay board: ${RELAY_KINDS.join(" | ")}`)
     .option("--relay-topic <topic>", "the board's topic or id (not for log)")
     .option("--force", "replace an existing config file")
-    .option("--output <file>", "where to write (default: --config, $PASSGATE_CONFIG or ./passgate.yaml)");
-  init.addHelpText(
-    "after",
-    `
-Without flags on a terminal, init asks each question with its default in brackets.
-Without a terminal, --site, --gate, --reader and --relay-kind are required.
-
-Exit codes: 0 written; 1 not written (file exists, invalid result); 2 usage error.
-
-Examples:
-  passgate init                                   # asks the questions
-  passgate init --site north-campus --gate main-1 --reader in=usb:0c2e:0b61 \\
-    --relay-kind tasmota --relay-topic turnstile-1 --broker mqtt://127.0.0.1:1883 \\
-    --output /etc/passgate/passgate.yaml
-  passgate init --site lab --gate bench --reader in=stdin --relay-kind log --output gate.yaml`,
-  );
-  init.action(async (options: InitOptions, command: Command) => {
-    const file = options.output ?? resolveConfigPath(command.optsWithGlobals<{ config?: string }>().config);
-    if (existsSync(file) && options.force !== true) {
-      throw new Error(`${file} already exists: give --force to replace it, or --output another file`);
-    }
-    const fromFlags = readFlags(options, command);
-    const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-    let answers: InitAnswers;
-    if (interactive) {
-      answers = await askInitAnswers(
-        { input: process.stdin, output: process.stdout },
+    .option("--output <file>", "where to write (default: --config, $PASSGATE_CONFIG or ./passgate.yaml)")
+    .action(async (options: InitOptions, command: Command) => {
+      const fromFlags = readFlags(options, (message) => usageError(command, message));
+      const { initConfig } = await import("../handlers/init-config.js");
+      await initConfig(
+        options.output ?? (await ctx.configFile()),
         fromFlags,
-        await findDevices(),
+        { force: options.force === true },
+        clock.now(),
       );
-    } else {
-      const missing = [
-        fromFlags.site === undefined ? "--site" : undefined,
-        fromFlags.gate === undefined ? "--gate" : undefined,
-        fromFlags.readers.length === 0 ? "--reader" : undefined,
-        fromFlags.relay === undefined ? "--relay-kind" : undefined,
-        fromFlags.relay !== undefined &&
-        fromFlags.relay.kind !== "log" &&
-        fromFlags.relay.target === undefined
-          ? "--relay-topic"
-          : undefined,
-        fromFlags.relay !== undefined && fromFlags.relay.kind !== "log" && fromFlags.broker === undefined
-          ? "--broker"
-          : undefined,
-      ].filter((f) => f !== undefined);
-      if (missing.length > 0) {
-        usageError(
-          command,
-          `missing ${missing.join(", ")} (no terminal to ask on; see passgate init --help)`,
-        );
-      }
-      answers = { ...fromFlags, site: fromFlags.site ?? "", gate: fromFlags.gate ?? "" };
-    }
-    const text = renderInitConfig(answers, new Date());
-    const checked = checkConfigText(text, file);
-    if (!checked.ok) throw checked.error;
-    writeNewFile(file, text, options.force === true);
-    const c = checked.config;
-    process.stdout.write(
-      `wrote ${file}: site ${c.site}, gate ${c.gate}, ${c.timezone}, ${c.readers.length} reader(s), ${c.relays.length} relay(s)\n` +
-        `next: passgate --config ${file} config check; then relay test turnstile, reader test ${c.readers[0]?.id ?? "<id>"}\n`,
-    );
+    });
+  helpAfter(init, {
+    notes:
+      "Without flags on a terminal, init asks each question with its default in brackets.\nWithout a terminal, --site, --gate, --reader and --relay-kind are required.",
+    exitCodes: "0 written; 1 not written (file exists, invalid result); 2 usage error.",
+    examples: [
+      "passgate init                                   # asks the questions",
+      "passgate init --site north-campus --gate main-1 --reader in=usb:0c2e:0b61 \\\n    --relay-kind tasmota --relay-topic turnstile-1 --broker mqtt://127.0.0.1:1883 \\\n    --output /etc/passgate/passgate.yaml",
+      "passgate init --site lab --gate bench --reader in=stdin --relay-kind log --output gate.yaml",
+    ],
   });
 }
 
-type FlagAnswers = Omit<InitAnswers, "site" | "gate"> & { site?: string; gate?: string };
-
-function readFlags(o: InitOptions, command: Command): FlagAnswers {
+/** The answers the flags give; `refuse` stops with a usage error naming the bad flag. */
+function readFlags(o: InitOptions, refuse: (message: string) => never): InitQuestionDefaults {
+  const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
   const readers: ReaderSpec[] = [];
   for (const text of o.reader) {
     try {
@@ -138,14 +86,14 @@ function readFlags(o: InitOptions, command: Command): FlagAnswers {
         ),
       );
     } catch (err) {
-      usageError(command, describeError(err).message);
+      refuse(message(err));
     }
   }
   if (o.relayKind !== undefined && !isRelayKind(o.relayKind)) {
-    usageError(command, `--relay-kind "${o.relayKind}": expected one of ${RELAY_KINDS.join(", ")}`);
+    refuse(`--relay-kind "${o.relayKind}": expected one of ${RELAY_KINDS.join(", ")}`);
   }
   if (o.registry !== undefined && o.trustedKey.length === 0) {
-    usageError(command, "--registry needs --trusted-key ID=KEY: the registry's signing key");
+    refuse("--registry needs --trusted-key ID=KEY: the registry's signing key");
   }
   const trustedKeys: Record<string, string> = {};
   for (const t of o.trustedKey) {
@@ -153,7 +101,7 @@ function readFlags(o: InitOptions, command: Command): FlagAnswers {
       const [id, key] = parseTrustedKey(t);
       trustedKeys[id] = key;
     } catch (err) {
-      usageError(command, describeError(err).message);
+      refuse(message(err));
     }
   }
   return {
@@ -171,6 +119,3 @@ function readFlags(o: InitOptions, command: Command): FlagAnswers {
       : { relay: { kind: o.relayKind, target: o.relayTopic } }),
   };
 }
-
-/** The scanners present, for `doctor` too. */
-export { findDevices };

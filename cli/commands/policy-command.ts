@@ -1,24 +1,19 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load-config.js";
-import { configFileOf } from "../setup/config-file.js";
-import { describeGatePolicy, describeRules, localHeading, rulesAt } from "../setup/describe-policy.js";
-import { printJson, usageError } from "../usage.js";
+import { type Clock, systemClock } from "../../platform/clock.js";
+import type { CliContext } from "../cli-context.js";
+import { helpAfter, usageError } from "../output.js";
 
 /**
  * `passgate policy show [--at <ISO time>] [--json]`: who may pass when, in words, from the
  * config's `policy`; with --at, which rules admit their holders at that moment, as the
- * gate's own decide() answers.
+ * gate's own decide() answers (cli/handlers/policy-show.ts).
  */
-export function registerPolicyCommand(program: Command): void {
+export function registerPolicyCommand(program: Command, ctx: CliContext, clock: Clock = systemClock): void {
   const policy = program.command("policy").description("who may pass this gate, and when, in words");
-  policy.addHelpText(
-    "after",
-    `
-Examples:
-  passgate policy show
-  passgate policy show --at 2026-12-31T09:00:00+03:00`,
-  );
-  policy
+  helpAfter(policy, {
+    examples: ["passgate policy show", "passgate policy show --at 2026-12-31T09:00:00+03:00"],
+  });
+  const show = policy
     .command("show")
     .description("the gate's rules, schedules, holidays, anti-passback, lockout and mode in words")
     .option(
@@ -26,58 +21,28 @@ Examples:
       "also say which rules are open at this moment (ISO 8601, e.g. 2026-12-01T08:30:00+03:00)",
     )
     .option("--json", "print one JSON document")
-    .addHelpText(
-      "after",
-      `
-Exit codes: 0 shown; 1 the config cannot be read; 2 usage error (e.g. --at not a time).
-
-Examples:
-  passgate policy show
-  passgate policy show --at 2026-12-31T09:00:00+03:00
-  passgate policy show --at now --json`,
-    )
-    .action((o: { at?: string; json?: boolean }, command: Command) => {
-      let at: number | undefined;
-      if (o.at !== undefined) {
-        at = o.at === "now" ? Date.now() : Date.parse(o.at);
-        // Date.parse also takes forms like "12/01/2026"; only ISO 8601 says which zone is meant.
-        if (Number.isNaN(at) || (o.at !== "now" && !/^\d{4}-\d{2}-\d{2}(T|$)/.test(o.at))) {
-          usageError(command, `--at "${o.at}" is not an ISO 8601 time such as 2026-12-01T08:30:00+03:00`);
-        }
+    .action(async (o: { at?: string; json?: boolean }, command: Command) => {
+      const at = o.at === undefined ? undefined : policyMoment(o.at, clock);
+      if (at === null) {
+        usageError(command, `--at "${o.at}" is not an ISO 8601 time such as 2026-12-01T08:30:00+03:00`);
       }
-      const config = loadConfig(configFileOf(command));
-      const gateLines = describeGatePolicy(config);
-      const rules = describeRules(config);
-      const open = at === undefined ? undefined : rulesAt(config, at);
-      if (o.json) {
-        return printJson({
-          site: config.site,
-          gate: config.gate,
-          timezone: config.timezone,
-          zone: config.policy.zone,
-          mode: config.policy.mode,
-          summary: gateLines,
-          rules: config.policy.rules.map((r, i) => ({ ...r, text: rules[i]?.text })),
-          schedules: config.policy.schedules,
-          holidays: config.policy.holidays,
-          antiPassback: config.policy.antiPassback,
-          lockout: config.policy.lockout,
-          ...(at === undefined
-            ? {}
-            : { at: { time: new Date(at).toISOString(), local: localHeading(config, at), rules: open } }),
-        });
-      }
-      const lines = [...gateLines, ""];
-      for (const r of rules) lines.push(`${r.name}: ${r.text}`);
-      if (at !== undefined && open !== undefined) {
-        lines.push("", `At ${localHeading(config, at)}:`);
-        for (const r of open) {
-          lines.push(
-            `  ${r.open ? "open  " : "closed"} ${r.name} (${r.direction})${r.open ? "" : `: ${r.reason}`}`,
-          );
-        }
-        if (open.length === 0) lines.push("  no rules: nobody passes");
-      }
-      process.stdout.write(`${lines.join("\n")}\n`);
+      const { policyShow } = await import("../handlers/policy-show.js");
+      policyShow(await ctx.config(), { at, json: o.json === true });
     });
+  helpAfter(show, {
+    exitCodes: "0 shown; 1 the config cannot be read; 2 usage error (e.g. --at not a time).",
+    examples: [
+      "passgate policy show",
+      "passgate policy show --at 2026-12-31T09:00:00+03:00",
+      "passgate policy show --at now --json",
+    ],
+  });
+}
+
+/** `--at`: `now`, or an ISO 8601 date or time, as epoch ms; null for anything else. */
+function policyMoment(text: string, clock: Clock): number | null {
+  if (text === "now") return clock.now();
+  // Date.parse also takes forms like "12/01/2026"; only ISO 8601 says which zone is meant.
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}(T|$)/.test(text) ? null : ms;
 }

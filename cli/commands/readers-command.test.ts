@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { listReaders, maskScan } from "../../reader-bridge/reader-listing.js";
 import { waitFor } from "../../reader-bridge/testing/scan-recorder.js";
 import { SocatPty } from "../../sim/scanners/socat-pty.js";
-import { cliArgv, repoRoot, runCli } from "../../test/run-cli.js";
+import { runCliInProcess } from "../../test/cli-harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "passgate-readers-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,21 +29,20 @@ describe("passgate readers test", () => {
         "",
       ].join("\n"),
     );
-    const child = spawn(process.execPath, cliArgv(["-c", config, "readers", "test", "in", "--count", "2"]), {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
     let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
+    const run = runCliInProcess(["-c", config, "readers", "test", "in", "--count", "2"], {
+      onStdout: (text) => {
+        out += text;
+      },
     });
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     try {
       await waitFor(() => out.includes("state: connected"), "the reader to connect", 20_000);
       await pty.write(Buffer.from("PG1:SECRETTOKEN1\nPG1:\u0000X\nPG1:SECRETTOKEN2\n"));
-      expect(await exited).toBe(0);
+      expect((await run).code).toBe(0);
     } finally {
-      child.kill();
+      // Ctrl+C, as a person stops it: ends the command if the test failed before it did.
+      process.emit("SIGINT");
+      await run;
       await pty.unplug();
     }
     expect(out).toContain('scan "PG1:…" (16 chars)');
@@ -53,13 +51,13 @@ describe("passgate readers test", () => {
     expect(out).not.toContain("SECRET");
   });
 
-  it("names the configured readers when the id is unknown", () => {
+  it("names the configured readers when the id is unknown", async () => {
     const config = join(dir, "other.yaml");
     writeFileSync(
       config,
       "site: s\ngate: g\ntimezone: UTC\nreaders:\n  - { id: a, direction: in, source: { type: stdin } }\n",
     );
-    const result = runCli(["-c", config, "readers", "test", "nope"]);
+    const result = await runCliInProcess(["-c", config, "readers", "test", "nope"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no reader "nope" in the config (readers: a)');
   });
@@ -103,8 +101,8 @@ describe("readers list output", () => {
     expect(listed[3]?.snippet).toContain("mode: keyboard");
   });
 
-  it("runs against this machine's devices and prints JSON", () => {
-    const result = runCli(["readers", "list", "--json"]);
+  it("runs against this machine's devices and prints JSON", async () => {
+    const result = await runCliInProcess(["readers", "list", "--json"]);
     expect(result.code).toBe(0);
     expect(Array.isArray(JSON.parse(result.stdout))).toBe(true);
   });

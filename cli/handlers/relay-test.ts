@@ -1,0 +1,117 @@
+import { randomUUID } from "node:crypto";
+import { withGateDatabase } from "../../app/gate-database.js";
+import type { Config, RelayConfig } from "../../config/schema.js";
+import { testPulseRecord } from "../../daemon/actuate/test-pulse-record.js";
+import { Journal } from "../../daemon/journal/journal.js";
+import { createMqttClient, mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
+import { MqttConnection } from "../../daemon/mqtt/mqtt-connection.js";
+import { gateTopics } from "../../daemon/mqtt/topics.js";
+import type { Clock } from "../../platform/clock.js";
+import { createLogger } from "../../platform/log/logger.js";
+import { stderrDestination } from "../cli-logger.js";
+import { withoutUserInfo } from "../ops/status-text.js";
+import { printJson } from "../output.js";
+import { daemonStatus, pulseDirect, pulseViaDaemon, type RelayTestResult } from "../setup/relay-test.js";
+
+/** How long this command waits for the broker. */
+const BROKER_WAIT_MS = 5_000;
+
+/**
+ * `passgate relay test <id>`: one test pulse of `pulseMs` (default: the relay's pulse)
+ * with the board's answer. When the gate daemon runs (its retained status says `online`),
+ * the pulse is asked of it over MQTT, so only one process drives the board; otherwise this
+ * process drives the board with the gate's own driver. Either way it is journaled (kind
+ * `system`, reason `test_pulse`), as the daemon journals the pulses it is asked for.
+ * Sets exit code 1 unless the board confirmed the open; an unknown relay is an Error.
+ */
+export async function relayTest(
+  config: Config,
+  id: string,
+  options: { readonly pulseMs?: number | undefined; readonly json: boolean },
+  clock: Clock,
+): Promise<void> {
+  const relay = config.relays.find((r) => r.id === id);
+  if (relay === undefined) {
+    const known = config.relays.map((r) => r.id).join(", ") || "none";
+    throw new Error(`no relay "${id}" in the config (relays: ${known})`);
+  }
+  const result = await testRelay(config, relay, options.pulseMs ?? relay.pulse, clock);
+  if (options.json) printJson(result);
+  else process.stdout.write(`${result.message}\n`);
+  if (result.result !== "opened") process.exitCode = 1;
+}
+
+/** The composition of one test pulse: the MQTT session and the database live only as long as it. */
+async function testRelay(
+  config: Config,
+  relay: RelayConfig,
+  pulseMs: number,
+  clock: Clock,
+): Promise<RelayTestResult> {
+  // Quiet unless asked: the board's answer is the output, the drivers' logs are for debugging.
+  const logger = createLogger({
+    level: process.env.PASSGATE_DEBUG ? "debug" : "silent",
+    destination: stderrDestination,
+  });
+  if (relay.driver.type === "log" || config.mqtt === undefined) {
+    return journaled(config, relay, clock, (decisionId) =>
+      pulseDirect(relay, { clock, logger, pulseMs, decisionId }),
+    );
+  }
+  const mqtt = config.mqtt;
+  const topics = gateTopics({ prefix: mqtt.topicPrefix, site: config.site, gate: config.gate });
+  // Its own client id: the gate's would disconnect the running gate; no will: this is not the gate.
+  const clientId = `passgate-cli-${config.site}-${config.gate}-${randomUUID().slice(0, 8)}`;
+  const options = mqttClientOptions(mqtt, {
+    site: config.site,
+    gate: config.gate,
+    statusTopic: topics.status,
+  });
+  delete options.will;
+  options.clientId = clientId;
+  const connection = new MqttConnection(createMqttClient(mqtt, options), {
+    backoff: { minMs: mqtt.reconnectMin, maxMs: mqtt.reconnectMax },
+    logger,
+  });
+  try {
+    await connection.start(BROKER_WAIT_MS);
+    if (!connection.connected) {
+      return {
+        relay: relay.id,
+        via: "direct",
+        result: "failed",
+        ms: 0,
+        error: "broker_unreachable",
+        message: `relay ${relay.id}: cannot reach the broker ${withoutUserInfo(mqtt.url)} within ${BROKER_WAIT_MS / 1000} s — check mqtt.url and that the broker runs`,
+      };
+    }
+    if ((await daemonStatus(connection, topics, clock)) === "online") {
+      return await pulseViaDaemon(connection, topics, relay, mqtt, clock, pulseMs);
+    }
+    return await journaled(config, relay, clock, (decisionId) =>
+      pulseDirect(relay, {
+        mqtt: { config: mqtt, connection, clientId },
+        clock,
+        logger,
+        pulseMs,
+        decisionId,
+      }),
+    );
+  } finally {
+    await connection.stop();
+  }
+}
+
+/** Journals the test pulse (its entry id goes to the board as the command id), as the gate does. */
+function journaled(
+  config: Config,
+  relay: RelayConfig,
+  clock: Clock,
+  pulse: (decisionId: string) => Promise<RelayTestResult>,
+): Promise<RelayTestResult> {
+  // Open for the pulse's length: the entry is written first, so the board's command can carry its id.
+  return withGateDatabase(config.storage, "write", (db) => {
+    const entry = Journal.open(db).append(testPulseRecord(config.gate, relay.id, clock.now(), "cli"));
+    return pulse(entry.id);
+  });
+}
