@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import type { Config } from "../config/schema.js";
+import { createMqttClient, mqttClientOptions } from "../daemon/mqtt/mqtt-client-options.js";
 import { describeError } from "../platform/log/describe-error.js";
 import type { Logger } from "../platform/log/logger.js";
 import { type HidSystem, nodeHidSystem } from "./hid-system.js";
@@ -27,24 +27,8 @@ export function openReaderDevices(config: Config, logger: Logger, shared?: MqttC
     return { serial: nodeSerialSystem(), hid: nodeHidSystem(), mqtt: shared, close: async () => {} };
   }
   if (needsMqtt && config.mqtt !== undefined) {
-    const m = config.mqtt;
-    const options: IClientOptions = {
-      // At most 1 s between reconnects: a firmware reader is read again within 2 s of the broker's return.
-      reconnectPeriod: 1_000,
-      connectTimeout: 5_000,
-      ...(m.clientId === undefined ? {} : { clientId: `${m.clientId}-readers` }),
-      ...(m.username === undefined ? {} : { username: m.username }),
-      ...(m.passwordFile === undefined ? {} : { password: readFileSync(m.passwordFile, "utf8").trim() }),
-      ...(m.tls === undefined
-        ? {}
-        : {
-            rejectUnauthorized: m.tls.rejectUnauthorized,
-            ...(m.tls.ca === undefined ? {} : { ca: readFileSync(m.tls.ca) }),
-            ...(m.tls.cert === undefined ? {} : { cert: readFileSync(m.tls.cert) }),
-            ...(m.tls.key === undefined ? {} : { key: readFileSync(m.tls.key) }),
-          }),
-    };
-    client = mqtt.connect(m.url, options);
+    const options = mqttClientOptions(config.mqtt, { kind: "readers", site: config.site, gate: config.gate });
+    client = createMqttClient(config.mqtt, options);
     // mqtt.js emits `error` for refused connects; without a listener that would crash the process.
     client.on("error", (err) => logger.warn({ err: describeError(err) }, "reader MQTT client error"));
   }
