@@ -9,21 +9,22 @@ import { nodeSerialSystem, type SerialSystem } from "./serial-system.js";
 export interface ReaderDevices {
   readonly serial: SerialSystem;
   readonly hid: HidSystem;
-  /** Connected only when some reader has `type: mqtt` and the config has `mqtt:`. */
+  /** The shared client, or one of the readers' own when some reader has `type: mqtt`; needs `mqtt:`. */
   readonly mqtt: MqttClient | undefined;
   close(): Promise<void>;
 }
 
 /**
- * The real device systems and, when a firmware reader needs one, the MQTT client the
- * readers share. Called by the composition root (daemon.ts, the CLI) only. Pass the gate's
- * own client as `shared` to use one broker session for everything (it is then not ended
- * here); without it, the readers get a client of their own.
+ * The real device systems and the MQTT client firmware readers read through. Called by the
+ * composition root (app/components/readers.ts, the CLI) only. Pass the gate's own client as
+ * `shared` to use one broker session for everything (it is then not ended here; it is
+ * handed on even when no reader needs it yet, for a firmware reader a reload adds);
+ * without it, the readers get a client of their own when one of them needs it.
  */
 export function openReaderDevices(config: Config, logger: Logger, shared?: MqttClient): ReaderDevices {
   let client: MqttClient | undefined;
   const needsMqtt = config.mqtt !== undefined && config.readers.some((r) => r.source.type === "mqtt");
-  if (needsMqtt && shared !== undefined) {
+  if (config.mqtt !== undefined && shared !== undefined) {
     return { serial: nodeSerialSystem(), hid: nodeHidSystem(), mqtt: shared, close: async () => {} };
   }
   if (needsMqtt && config.mqtt !== undefined) {
