@@ -35,11 +35,12 @@ export type { RunningDaemon };
 
 /**
  * The composition root: the one place that builds a running gate. Each part is a
- * component (app/components/), built here with the parts it uses, and the list below is
- * the start order; the ComponentList stops them in reverse. So readers stop first (no new scan
- * starts), then sync; the relays finish their pulses in flight and are left off while the
- * MQTT session is still up, the session publishes `offline`, and storage checkpoints and
- * closes the database last. A failed start stops what had started and rejects.
+ * component (app/components/), built here with the parts it uses; the list below is the
+ * start order, and the ComponentList stops them in reverse. So readers stop first (no new
+ * scan starts), then sync; the relays finish their pulses in flight and are left off while
+ * the MQTT session is still up, the session publishes `offline`, the HTTP endpoint answers
+ * "stopping" until then, and storage checkpoints and closes the database last. A failed
+ * start stops what had started and rejects.
  */
 export async function startDaemon(config: Config, io: DaemonIo): Promise<RunningDaemon> {
   const { clock, logger } = io;
@@ -70,6 +71,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   });
   const sync = new RegistrySyncComponent(config, { storage, session, metrics, ...base });
   const readers = new ReadersComponent(config, { session, gate, stdin: io.stdin, metrics, ...base });
+  // Built last, since it reads the parts after it in the list (only when asked); started third.
   const parts = { storage, session, relays, gate, sync, readers };
   const http = new HttpEndpointComponent(config, { parts, metrics, health, version, ...base });
 

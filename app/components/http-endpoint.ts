@@ -26,9 +26,9 @@ export interface ObservedParts {
 
 /**
  * Owns the loopback HTTP endpoint (with `http:`): `/metrics`, `/health`, `/status`
- * (app/http/). Started right after storage, before the parts it reports on, and stopped
- * right before storage: it is up for the whole start and the whole stop, so `/health`
- * answers 503 `stopping` while pulses finish and relays are left off. It reads the parts
+ * (app/http/). Started right after storage (and its pruner), before the parts it reports
+ * on, and stopped right before them: it is up for the whole start and the whole stop, so
+ * `/health` answers 503 `stopping` while pulses finish and relays are left off. It reads the parts
  * only when asked, so a part not started yet shows as empty (no relays, readers stopped).
  * A port that cannot be bound is logged and the gate runs without the endpoint.
  */

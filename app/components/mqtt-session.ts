@@ -20,7 +20,7 @@ export interface MqttSessionParts {
  * Owns the gate's one MQTT session (with `mqtt:`): the client and its MqttConnection,
  * shared by relays, events, requests, inputs, site sharing, the registry push and the
  * firmware readers (docs/mqtt.md). Its start waits up to 2 s for the broker, so the relays
- * that start next find it connected. It stops after all of them, and its stop publishes
+ * that start after it find it connected. It stops after all of them, and its stop publishes
  * the retained `offline`: a gate still pulsing or reading must not be announced gone.
  * Without `mqtt:` it does nothing and every part runs without MQTT.
  */
