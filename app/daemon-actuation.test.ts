@@ -16,7 +16,7 @@ import { openDatabase } from "../platform/database/database.js";
 import { createLogger } from "../platform/log/logger.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
 import { runCliInProcess } from "../test/cli-harness.js";
-import { type RunningDaemon, startDaemon } from "./daemon.js";
+import { type RunningDaemon, startDaemon } from "./gate-app.js";
 
 const totp42 = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
 const token42 = (step: number) => encodeTotpToken("42", step, totpValue(totp42, step));

@@ -12,7 +12,7 @@ import { createLogger } from "../platform/log/logger.js";
 import type { Scan } from "../reader-bridge/scan-source.js";
 import { settle, waitFor } from "../reader-bridge/testing/scan-recorder.js";
 import { SocatPty } from "../sim/scanners/socat-pty.js";
-import { startDaemon } from "./daemon.js";
+import { startDaemon } from "./gate-app.js";
 
 const dir = mkdtempSync(join(tmpdir(), "passgate-daemon-readers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

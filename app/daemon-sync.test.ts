@@ -19,7 +19,7 @@ import {
   startRegistry,
   until,
 } from "../test/fixtures/sync-fixture.js";
-import { startDaemon } from "./daemon.js";
+import { startDaemon } from "./gate-app.js";
 
 let server: RegistryServer;
 let url: string;

@@ -1,28 +1,43 @@
 import type { ReaderConfig } from "../config/schema.js";
-import type { Actuation } from "../daemon/actuate/start-actuation.js";
+import type { PulseResult } from "../daemon/actuate/relay-set.js";
 import { REASON_TEXTS } from "../daemon/decide/reason-texts.js";
 import type { Gate, ScanOutcome } from "../daemon/gate/gate.js";
+import type { GateMqtt } from "../daemon/mqtt/gate-mqtt.js";
 import type { MqttConnection } from "../daemon/mqtt/mqtt-connection.js";
 import type { GateTopics, ReaderFeedbackPayload } from "../daemon/mqtt/topics.js";
+import type { Clock } from "../platform/clock.js";
 import type { Logger } from "../platform/log/logger.js";
 import type { FeedbackResult, Scan } from "../reader-bridge/scan-source.js";
 import type { GateMetrics } from "./http/gate-metrics.js";
 
 export interface ScanPipelineDeps {
   readonly gate: Gate;
-  /** A getter: a reload that changes relays replaces the actuation. */
-  readonly actuation: () => Actuation;
+  /** Pulses a reader's relays for a grant unless the scan is over 2 s old (components/relays.ts); never throws. */
+  readonly relays: {
+    openForGrant(
+      readerId: string,
+      decisionId: string,
+      scannedAt: number,
+      report: (r: PulseResult) => void,
+    ): void;
+  };
+  /** Where decisions and relay results are published; absent without `mqtt:`. */
+  readonly events: GateMqtt | undefined;
+  /** What a grant becomes afterwards: a sensed or assumed passage, shared with the site (components/inputs.ts). */
+  readonly inputs: { granted(outcome: ScanOutcome, reader: ReaderConfig): void };
+  readonly clock: Clock;
   readonly logger: Logger;
-  readonly metrics?: GateMetrics;
+  readonly metrics?: GateMetrics | undefined;
   /** The gate's MQTT session and topics, for the reader's display feedback. */
-  readonly feedback?: { readonly connection: MqttConnection; readonly topics: GateTopics };
-  readonly onDecision?: (outcome: ScanOutcome, scan: Scan) => void;
+  readonly feedback?: { readonly connection: MqttConnection; readonly topics: GateTopics } | undefined;
+  readonly onDecision?: ((outcome: ScanOutcome, scan: Scan) => void) | undefined;
 }
 
 /**
  * What happens to each scan a reader delivers, in order: the gate decides and journals it
  * (synchronously), the decision is counted and logged (never the scan text), the relays
- * act on it, and the reader's display is told the result.
+ * open on a grant, the decision is published, the grant is followed (passage, site), and
+ * the reader's display is told the result.
  */
 export function scanPipeline(deps: ScanPipelineDeps): (reader: ReaderConfig, scan: Scan) => FeedbackResult {
   const { gate, logger, metrics, feedback } = deps;
@@ -43,7 +58,7 @@ export function scanPipeline(deps: ScanPipelineDeps): (reader: ReaderConfig, sca
       },
       `${decision.result} ${decision.reason}`,
     );
-    deps.actuation().afterDecision(outcome, reader, scan.at);
+    afterDecision(deps, outcome, reader, scan.at);
     if (feedback !== undefined) {
       const payload: ReaderFeedbackPayload = {
         reader: reader.id,
@@ -60,4 +75,28 @@ export function scanPipeline(deps: ScanPipelineDeps): (reader: ReaderConfig, sca
     deps.onDecision?.(outcome, scan);
     return decision.result;
   };
+}
+
+function afterDecision(
+  deps: ScanPipelineDeps,
+  outcome: ScanOutcome,
+  reader: ReaderConfig,
+  scannedAt: number,
+): void {
+  const { events } = deps;
+  const granted = outcome.decision.result === "granted";
+  // The open goes out first: the person is waiting at the arm, the dashboard is not.
+  if (granted && outcome.entry !== undefined) {
+    deps.relays.openForGrant(reader.id, outcome.entry.id, scannedAt, (r) =>
+      events?.publishRelay({
+        at: deps.clock.now(),
+        relay: r.relay,
+        decisionId: r.decisionId,
+        result: r.result,
+        error: r.error,
+      }),
+    );
+  }
+  events?.publishDecision(outcome, reader, scannedAt);
+  if (granted) deps.inputs.granted(outcome, reader);
 }

@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { connect } from "mqtt";
-import { startDaemon } from "../app/daemon.js";
+import { startDaemon } from "../app/gate-app.js";
 import { exampleGate, staffToken } from "../app/testing/mqtt-gate-fixture.js";
 import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
 import type { Clock } from "../platform/clock.js";

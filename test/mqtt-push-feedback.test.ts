@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDaemon } from "../app/daemon.js";
+import { startDaemon } from "../app/gate-app.js";
 import { configSchema } from "../config/schema.js";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { EXAMPLE_TRUST, freshKey } from "../daemon/allowlist/testing/test-bodies.js";

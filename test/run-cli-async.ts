@@ -23,7 +23,7 @@ export function runCliAsync(
   child.stderr.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
-  const timer = setTimeout(() => child.kill(), 60_000);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
   return new Promise((resolve) => {
     child.once("close", (code) => {
       clearTimeout(timer);

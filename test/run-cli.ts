@@ -30,6 +30,8 @@ export function runCli(
     env: { ...process.env, PASSGATE_CONFIG: "", ...options.env },
     encoding: "utf8",
     timeout: 60_000,
+    // SIGTERM is a graceful stop the CLI handles: a hung child must not hold the test too.
+    killSignal: "SIGKILL",
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

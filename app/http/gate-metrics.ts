@@ -31,7 +31,8 @@ const GATE_MODES = ["normal", "lockdown", "free"] as const;
  * The gate's Prometheus metrics in a registry of their own (several daemons share a
  * process in the simulator and the tests, so the global default registry is never used).
  * The decision path calls only `decision()`: one counter increment and one histogram
- * observation. Everything else is read from `MetricSources` when scraped.
+ * observation. The gauges read `MetricSources` when scraped; they are added by `observe`,
+ * since the counters are handed to the gate's parts before the parts the gauges read exist.
  * Names, types and labels are listed in docs/operations.md ("Metrics").
  */
 export class GateMetrics {
@@ -41,8 +42,9 @@ export class GateMetrics {
   private readonly rejected: Counter<"reader" | "reason">;
   private readonly pulses: Counter<"relay" | "outcome">;
   private readonly syncFailures: Counter;
+  private observing = false;
 
-  constructor(sources: MetricSources, version: string) {
+  constructor(version: string) {
     const registers = [this.registry];
     this.decisions = new Counter({
       name: "passgate_decisions_total",
@@ -73,6 +75,20 @@ export class GateMetrics {
       help: "Registry pulls that failed or whose body was refused.",
       registers,
     });
+    new Gauge({
+      name: "passgate_build_info",
+      help: "Always 1; the version as a label.",
+      labelNames: ["version"],
+      registers,
+    }).set({ version }, 1);
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Adds the gauges, read from `sources` at each scrape. Once per instance (names must be unique). */
+  observe(sources: MetricSources): void {
+    if (this.observing) throw new Error("the gauges are already observed");
+    this.observing = true;
+    const registers = [this.registry];
     new Gauge({
       name: "passgate_reader_connected",
       help: "1 when the reader is connected, 0 otherwise.",
@@ -147,13 +163,6 @@ export class GateMetrics {
         for (const mode of GATE_MODES) this.set({ mode }, mode === current ? 1 : 0);
       },
     });
-    new Gauge({
-      name: "passgate_build_info",
-      help: "Always 1; the version as a label.",
-      labelNames: ["version"],
-      registers,
-    }).set({ version }, 1);
-    collectDefaultMetrics({ register: this.registry });
   }
 
   /** On the decision path: O(1), no I/O. */

@@ -8,7 +8,7 @@ import { systemClock } from "../../platform/clock.js";
 import { openDatabase } from "../../platform/database/database.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { TasmotaEmulator } from "../../sim/devices/tasmota-emulator.js";
-import { startDaemon } from "../daemon.js";
+import { startDaemon } from "../gate-app.js";
 import { exampleGate, nowStep, runGate, SITE, staffToken, token1001 } from "../testing/mqtt-gate-fixture.js";
 import { DECISION_BUCKETS } from "./gate-metrics.js";
 import { gateStatusSchema } from "./status-schema.js";

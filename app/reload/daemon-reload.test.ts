@@ -6,7 +6,7 @@ import { TestMosquitto, waitUntil } from "../../daemon/mqtt/testing/mosquitto.js
 import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { TasmotaEmulator } from "../../sim/devices/tasmota-emulator.js";
-import { startDaemon } from "../daemon.js";
+import { startDaemon } from "../gate-app.js";
 import { exampleGate, nowStep, studentToken } from "../testing/mqtt-gate-fixture.js";
 
 let broker: TestMosquitto;

@@ -12,7 +12,7 @@ import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/ver
 import { systemClock } from "../../platform/clock.js";
 import { openDatabase } from "../../platform/database/database.js";
 import { createLogger } from "../../platform/log/logger.js";
-import { type RunningDaemon, startDaemon } from "../daemon.js";
+import { type RunningDaemon, startDaemon } from "../gate-app.js";
 
 /** Gates built on the spec's example allowlist (site demo-campus), talking to a test broker. */
 export const SITE = EXAMPLE_SITE;

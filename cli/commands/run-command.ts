@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { type RunningDaemon, startDaemon } from "../../app/daemon.js";
+import { type RunningDaemon, startDaemon } from "../../app/gate-app.js";
 import { createServiceNotifier, type ServiceNotifier } from "../../app/service/sd-notify.js";
 import { ConfigError, formatConfigError, loadConfig, resolveConfigPath } from "../../config/load-config.js";
 import { systemClock } from "../../platform/clock.js";

@@ -1,110 +1,90 @@
 import { z } from "zod";
 import type { Config, ReaderConfig } from "../../config/schema.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Db } from "../../platform/database/database.js";
+import type { Logger } from "../../platform/log/logger.js";
+import type { AllowlistStore } from "../allowlist/allowlist-store.js";
 import type { ScanOutcome } from "../gate/gate.js";
+import type { Journal } from "../journal/journal.js";
 import type { GateMqtt } from "../mqtt/gate-mqtt.js";
+import type { MqttConnection } from "../mqtt/mqtt-connection.js";
 import { type PassageOutcome, PassageTracker } from "../passage/passage-tracker.js";
-import { SiteShare } from "../site/site-share.js";
-import { PresenceStore } from "../state/presence-store.js";
-import { ReplayGuard, replayExpiry } from "../state/replay-guard.js";
+import type { SiteShare } from "../site/site-share.js";
+import type { PresenceStore } from "../state/presence-store.js";
+import { replayExpiry } from "../state/replay-guard.js";
 import type { GateModeControl } from "./gate-mode-control.js";
-import type { ActuationDeps } from "./start-actuation.js";
 
 const inputPayload = z.string().max(64);
 
+export interface GateInputsDeps {
+  readonly db: Db;
+  readonly journal: Journal;
+  readonly allowlist: AllowlistStore;
+  /** The gate's one presence store: a sensed passage moves the state anti-passback reads. */
+  readonly presence: PresenceStore;
+  readonly modes: GateModeControl;
+  /** The gate's MQTT session; without it there are no inputs, and grants are the passages. */
+  readonly connection: MqttConnection | undefined;
+  /** Where passages, alarms and guardian notices are published. */
+  readonly events: GateMqtt | undefined;
+  /** Sharing with the site's other gates, when on. */
+  readonly site: SiteShare | undefined;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
 /**
- * The gate's MQTT inputs and site links: rotation sensors (passage confirmation), the
- * fire-alarm input, guardian notices and site-wide state sharing.
+ * The gate's MQTT inputs and what a grant becomes afterwards: rotation sensors (a grant
+ * at a sensed reader waits for its rotation, daemon/passage), the fire-alarm input (free
+ * passage while it is active), guardian notices on a passage, and the site links (the
+ * accepted token and the passage shared with the site's other gates). The constructor
+ * stores; `start` subscribes, `stop` unsubscribes and drops grants still waiting.
  */
-export function setUpInputs(
-  config: Config,
-  deps: ActuationDeps,
-  modes: GateModeControl,
-  gateMqtt: GateMqtt | undefined,
-) {
-  const connection = deps.mqtt?.connection;
-  const mqttConfig = config.mqtt;
-  const zone = config.policy.zone;
-  const log = deps.logger.child({ component: "passage" });
-  const unsubscribes: (() => void)[] = [];
-  const site =
-    connection !== undefined && gateMqtt !== undefined && mqttConfig?.siteShare === true
-      ? new SiteShare(connection, gateMqtt.topics, {
-          gate: config.gate,
-          replay: new ReplayGuard(deps.db),
-          presence: new PresenceStore(deps.db),
-          clock: deps.clock,
-          logger: deps.logger.child({ component: "site" }),
-        })
-      : undefined;
-  site?.start();
+export class GateInputs {
+  private readonly unsubscribes: (() => void)[] = [];
+  private passages: PassageTracker | undefined;
+  private readonly log: Logger;
 
-  const notifyIfAsked = (
-    credential: string | null,
-    person: string | null,
-    direction: "in" | "out",
-    at: number,
-  ) => {
-    if (credential === null || person === null || gateMqtt === undefined || connection === undefined) return;
-    if (deps.allowlist.get(credential)?.notifyGuardians !== true) return;
-    const notice = { person, credential, gate: config.gate, direction, at };
-    if (!connection.publish(gateMqtt.topics.notify, JSON.stringify(notice), { qos: 1 })) {
-      log.warn({ credential }, "guardian notice not sent: broker unreachable");
-    }
-  };
+  constructor(
+    private readonly config: Config,
+    private readonly deps: GateInputsDeps,
+  ) {
+    this.log = deps.logger;
+  }
 
-  const report = (outcome: PassageOutcome) => {
-    if (outcome.result === "forced_passage") {
-      gateMqtt?.publishEvent({
-        type: "alarm",
-        at: outcome.at,
-        gate: config.gate,
-        reader: outcome.reader,
-        direction: outcome.direction,
-        result: outcome.result,
-      });
-      return;
-    }
-    const { grant } = outcome;
-    gateMqtt?.publishEvent({
-      type: "passage",
-      at: outcome.at,
-      gate: config.gate,
-      reader: grant.reader,
-      direction: grant.direction,
-      result: outcome.result,
-      decisionId: grant.decisionId,
-      person: grant.person,
-    });
-    if (outcome.result !== "passed") return;
-    if (grant.person !== null) site?.sharePassage(grant.person, zone, grant.direction, outcome.at);
-    notifyIfAsked(grant.credential, grant.person, grant.direction, outcome.at);
-  };
-
-  const sensors = mqttConfig?.passage ?? [];
-  const passages =
-    sensors.length === 0
-      ? undefined
-      : new PassageTracker(
-          { gate: config.gate, zone, timeouts: new Map(sensors.map((s) => [s.reader, s.timeout])) },
-          { ...deps, presence: new PresenceStore(deps.db), logger: log, report },
-        );
-  if (connection !== undefined) {
+  start(): void {
+    const { config, deps } = this;
+    const sensors = config.mqtt?.passage ?? [];
+    this.passages =
+      sensors.length === 0
+        ? undefined
+        : new PassageTracker(
+            {
+              gate: config.gate,
+              zone: config.policy.zone,
+              timeouts: new Map(sensors.map((s) => [s.reader, s.timeout])),
+            },
+            { ...deps, report: (outcome) => this.report(outcome) },
+          );
+    const connection = deps.connection;
+    if (connection === undefined) return;
     for (const sensor of sensors) {
       const reader = config.readers.find((r) => r.id === sensor.reader);
       if (reader === undefined) {
-        log.error({ reader: sensor.reader }, "passage sensor names no configured reader; ignored");
+        this.log.error({ reader: sensor.reader }, "passage sensor names no configured reader; ignored");
         continue;
       }
-      unsubscribes.push(
+      this.unsubscribes.push(
         connection.subscribeParsed(sensor.topic, "text", inputPayload, "passage-input", (_t, v) => {
-          if (v === sensor.payload) passages?.rotated(reader.id, reader.direction);
+          if (v === sensor.payload) this.passages?.rotated(reader.id, reader.direction);
         }),
       );
     }
-    const alarm = mqttConfig?.fireAlarm;
+    const alarm = config.mqtt?.fireAlarm;
     if (alarm !== undefined) {
-      unsubscribes.push(
+      this.unsubscribes.push(
         connection.subscribeParsed(alarm.topic, "text", inputPayload, "fire-alarm", (_t, v) => {
+          const { modes } = deps;
           if (v === alarm.active) modes.set("free", "fire-alarm");
           else if (v === alarm.inactive) {
             // Only the alarm's own free passage ends with it; a mode someone set stays.
@@ -116,38 +96,88 @@ export function setUpInputs(
     }
   }
 
-  return {
-    passages,
-    granted(outcome: ScanOutcome, reader: ReaderConfig) {
-      const entry = outcome.entry;
-      if (entry === undefined) return;
-      const credential = outcome.credential === null ? undefined : deps.allowlist.get(outcome.credential);
-      const verified = !outcome.decision.flags.includes("unverified");
-      if (site !== undefined && credential !== undefined && entry.step !== null && verified) {
-        const period = credential.scheme === "totp" ? credential.totp.period : credential.ed25519.period;
-        site.shareReplay(credential.id, entry.step, replayExpiry(entry.step, period, config.token.window));
-      }
-      if (passages?.senses(reader.id) === true) {
-        passages.granted({
-          decisionId: entry.id,
-          reader: reader.id,
-          direction: reader.direction,
-          credential: outcome.credential,
-          person: outcome.person,
-          at: entry.at,
-        });
-        return;
-      }
-      // No sensor: the grant is the passage (as Gate recorded it).
-      if (outcome.person !== null && outcome.decision.reason === "ok") {
-        site?.sharePassage(outcome.person, zone, reader.direction, entry.at);
-      }
-      notifyIfAsked(outcome.credential, outcome.person, reader.direction, entry.at);
-    },
-    stop() {
-      for (const u of unsubscribes.splice(0)) u();
-      passages?.stop();
-      site?.stop();
-    },
-  };
+  stop(): void {
+    for (const u of this.unsubscribes.splice(0)) u();
+    this.passages?.stop();
+  }
+
+  /** Whether a rotation sensor confirms the passages at this reader (then a grant moves no presence). */
+  senses(readerId: string): boolean {
+    return this.passages?.senses(readerId) === true;
+  }
+
+  /** After a grant was journaled and its relays told to open. */
+  granted(outcome: ScanOutcome, reader: ReaderConfig): void {
+    const { site, allowlist } = this.deps;
+    const entry = outcome.entry;
+    if (entry === undefined) return;
+    const credential = outcome.credential === null ? undefined : allowlist.get(outcome.credential);
+    const verified = !outcome.decision.flags.includes("unverified");
+    if (site !== undefined && credential !== undefined && entry.step !== null && verified) {
+      const period = credential.scheme === "totp" ? credential.totp.period : credential.ed25519.period;
+      site.shareReplay(credential.id, entry.step, replayExpiry(entry.step, period, this.config.token.window));
+    }
+    if (this.passages?.senses(reader.id) === true) {
+      this.passages.granted({
+        decisionId: entry.id,
+        reader: reader.id,
+        direction: reader.direction,
+        credential: outcome.credential,
+        person: outcome.person,
+        at: entry.at,
+      });
+      return;
+    }
+    // No sensor: the grant is the passage (as Gate recorded it).
+    if (outcome.person !== null && outcome.decision.reason === "ok") {
+      site?.sharePassage(outcome.person, this.config.policy.zone, reader.direction, entry.at);
+    }
+    this.notifyIfAsked(outcome.credential, outcome.person, reader.direction, entry.at);
+  }
+
+  private report(outcome: PassageOutcome): void {
+    const { events, site } = this.deps;
+    const gate = this.config.gate;
+    if (outcome.result === "forced_passage") {
+      events?.publishEvent({
+        type: "alarm",
+        at: outcome.at,
+        gate,
+        reader: outcome.reader,
+        direction: outcome.direction,
+        result: outcome.result,
+      });
+      return;
+    }
+    const { grant } = outcome;
+    events?.publishEvent({
+      type: "passage",
+      at: outcome.at,
+      gate,
+      reader: grant.reader,
+      direction: grant.direction,
+      result: outcome.result,
+      decisionId: grant.decisionId,
+      person: grant.person,
+    });
+    if (outcome.result !== "passed") return;
+    if (grant.person !== null)
+      site?.sharePassage(grant.person, this.config.policy.zone, grant.direction, outcome.at);
+    this.notifyIfAsked(grant.credential, grant.person, grant.direction, outcome.at);
+  }
+
+  private notifyIfAsked(
+    credential: string | null,
+    person: string | null,
+    direction: "in" | "out",
+    at: number,
+  ): void {
+    const { events, connection, allowlist } = this.deps;
+    if (credential === null || person === null || events === undefined || connection === undefined) return;
+    if (allowlist.get(credential)?.notifyGuardians !== true) return;
+    const notice = { person, credential, gate: this.config.gate, direction, at };
+    if (!connection.publish(events.topics.notify, JSON.stringify(notice), { qos: 1 })) {
+      this.log.warn({ credential }, "guardian notice not sent: broker unreachable");
+    }
+  }
 }

@@ -31,8 +31,10 @@ export class GateModeControl {
     return this.deps.mode.get();
   }
 
-  onChange(listener: (record: ModeRecord) => void): void {
+  /** Calls `listener` after each change, whoever made it; returns the unsubscribe. */
+  onChange(listener: (record: ModeRecord) => void): () => void {
     this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /**

@@ -3,6 +3,9 @@ import type { Logger } from "../../platform/log/logger.js";
 import type { ConfiguredRelay } from "./create-relay-drivers.js";
 import { RelayError } from "./relay-driver.js";
 
+/** A grant is actuated only this soon after the scan, ms; later, the person has gone. */
+export const OPEN_DEADLINE_MS = 2_000;
+
 /** What became of one relay's pulse for one decision. */
 export interface PulseResult {
   readonly relay: string;

@@ -7,34 +7,64 @@ import { STATUS_PAYLOADS } from "./topics.js";
 export type ReadFile = (path: string) => Buffer;
 
 /**
- * mqtt.js options for the gate's session: MQTT 5 unless the config asks for 3.1.1; the retained `offline` will on the
- * gate's status topic; no offline queue (`queueQoSZero: false`, and MqttConnection never
- * publishes while disconnected); reconnects driven by MqttConnection's backoff
- * (`reconnectPeriod: 0` here); TLS files and the password read from the config's files.
+ * Which client the options are for; the broker, credentials and TLS are the same for all.
+ * - `gate` (the default): the gate's one session, with the retained `offline` will on
+ *   `statusTopic`; reconnects are driven by MqttConnection's backoff.
+ * - `readers`: the firmware readers' own client, when no gate session is there to share
+ *   (`passgate reader test`): client id `<id>-readers`, no will (it is not the gate), and
+ *   mqtt.js reconnecting every second, so a reader is read again soon after the broker returns.
+ */
+export type MqttClientRole =
+  | {
+      readonly kind?: "gate";
+      readonly site: string;
+      readonly gate: string;
+      readonly statusTopic: string;
+    }
+  | { readonly kind: "readers"; readonly site: string; readonly gate: string };
+
+/** The readers' own client reconnects this often, ms; the broker's return is noticed within it. */
+const READERS_RECONNECT_MS = 1_000;
+
+/**
+ * mqtt.js options for every client passgate opens to the configured broker: MQTT 5 unless
+ * the config asks for 3.1.1; client id `mqtt.clientId`, default `passgate-<site>-<gate>`;
+ * no offline queue (`queueQoSZero: false`: an open sent late would open the turnstile after
+ * the person left); the username, the password read from `passwordFile`, and the TLS files.
+ * The password is the file's text without its trailing line ending (one `\n` or `\r\n`, as
+ * `echo secret > file` leaves it); anything else in the file, spaces included, is part of it.
+ * `role` says what differs between the gate's session and the readers' own client.
  */
 export function mqttClientOptions(
   config: MqttConfig,
-  ids: { readonly site: string; readonly gate: string; readonly statusTopic: string },
+  role: MqttClientRole,
   readFile: ReadFile = readFileSync,
 ): IClientOptions {
+  const clientId = config.clientId ?? `passgate-${role.site}-${role.gate}`;
   const options: IClientOptions = {
     protocolVersion: config.protocolVersion,
-    clientId: config.clientId ?? `passgate-${ids.site}-${ids.gate}`,
+    clientId: role.kind === "readers" ? `${clientId}-readers` : clientId,
     clean: true,
     keepalive: Math.max(1, Math.round(config.keepalive / 1000)),
-    reconnectPeriod: 0,
     connectTimeout: 5_000,
     queueQoSZero: false,
-    resubscribe: false,
-    will: { topic: ids.statusTopic, payload: Buffer.from(STATUS_PAYLOADS.offline), qos: 1, retain: true },
   };
-  if (config.username !== undefined) options.username = config.username;
-  if (config.passwordFile !== undefined) {
-    // Trailing newline from `echo secret > file` is not part of the password.
-    options.password = readFile(config.passwordFile)
-      .toString("utf8")
-      .replace(/\r?\n$/, "");
+  if (role.kind === "readers") {
+    // Each MqttScanSource subscribes again on every connect; mqtt.js only has to reconnect.
+    options.reconnectPeriod = READERS_RECONNECT_MS;
+  } else {
+    // MqttConnection reconnects with its own backoff and subscribes again by itself.
+    options.reconnectPeriod = 0;
+    options.resubscribe = false;
+    options.will = {
+      topic: role.statusTopic,
+      payload: Buffer.from(STATUS_PAYLOADS.offline),
+      qos: 1,
+      retain: true,
+    };
   }
+  if (config.username !== undefined) options.username = config.username;
+  if (config.passwordFile !== undefined) options.password = readPassword(readFile(config.passwordFile));
   if (config.tls !== undefined) {
     const { ca, cert, key, rejectUnauthorized } = config.tls;
     options.rejectUnauthorized = rejectUnauthorized;
@@ -43,6 +73,11 @@ export function mqttClientOptions(
     if (key !== undefined) options.key = readFile(key);
   }
   return options;
+}
+
+/** A password file's text without its trailing line ending (`\n` or `\r\n`), nothing else removed. */
+function readPassword(file: Buffer): string {
+  return file.toString("utf8").replace(/\r?\n$/, "");
 }
 
 /** Creates the client; it starts connecting at once. Only the composition root calls this. */

@@ -1,3 +1,6 @@
+import { once } from "node:events";
+import { type AddressInfo, createServer } from "node:net";
+import { Aedes } from "aedes";
 import { connect } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mqttSchema } from "../../config/mqtt-schema.js";
@@ -78,6 +81,40 @@ describe("MqttConnection against mosquitto", () => {
     await connection.stop();
     await watcher.endAsync();
   }, 30_000);
+
+  it("stops within its bound when the broker stops acknowledging, leaving offline to the will", async () => {
+    // A broker that still holds the socket but acknowledges nothing more: mqtt.js would wait
+    // for the PUBACK of `offline`, and a graceful end for it, forever.
+    const aedes = await Aedes.createBroker();
+    let answering = true;
+    aedes.authorizePublish = (_client, _packet, done) => {
+      if (answering) done(null);
+    };
+    const server = createServer((socket) => aedes.handle(socket));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    try {
+      const config = mqttSchema.parse({ url: `mqtt://127.0.0.1:${port}`, protocolVersion: 4 });
+      const setup = gateMqttSetup({ site: "s", gate: "conn-2" }, config);
+      const connection = new MqttConnection(createMqttClient(config, setup.options), {
+        ...setup,
+        logger,
+        stopWaitMs: 300,
+      });
+      await connection.start();
+      await waitUntil(() => connection.connected, "the connection");
+      answering = false;
+      const started = Date.now();
+      await connection.stop();
+      // Two bounded waits at most (offline, then the close), not forever.
+      expect(Date.now() - started).toBeLessThan(300 * 2 + 500);
+      expect(connection.connected).toBe(false);
+    } finally {
+      server.close();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    }
+  });
 
   it("matches topic filters", () => {
     expect(topicMatches("a/+/c", "a/b/c")).toBe(true);

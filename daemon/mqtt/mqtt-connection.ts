@@ -9,6 +9,22 @@ export type DropReason = "too_large" | "not_json" | "invalid";
 
 type Handler = (topic: string, payload: Buffer) => void;
 
+/** How long a stop waits for the broker, for `offline` and again for the close. */
+const STOP_WAIT_MS = 2_000;
+
+/** Whether `promise` settles within `ms`; the timer is cleared either way. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 interface Subscription {
   readonly filter: string;
   readonly handler: Handler;
@@ -72,6 +88,8 @@ export class MqttConnection {
       readonly statusTopic?: string | undefined;
       readonly backoff: { readonly minMs: number; readonly maxMs: number };
       readonly logger: Logger;
+      /** How long `stop` waits for the broker, for `offline` and again for the close; default 2 s. */
+      readonly stopWaitMs?: number;
     },
   ) {
     this.nextDelay = options.backoff.minMs;
@@ -182,18 +200,43 @@ export class MqttConnection {
   }
 
   /** Publishes retained `offline` (a clean stop sends no will) and disconnects. */
+  /**
+   * Publishes the retained `offline` and closes the session, waiting at most `stopWaitMs`
+   * (default 2 s) for each: mqtt.js settles neither a QoS 1 publish nor a graceful end once
+   * the connection is gone (MQTT.js issues #1974 and #1987), and a gate that is stopping must
+   * not hang on a broker that went away or stopped answering. Without the broker's
+   * acknowledgement the socket is dropped instead, and the broker publishes the will
+   * (`offline`, retained): the same state, said by the broker.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     this.client.off("connect", this.onConnect);
     this.client.off("close", this.onClose);
     this.client.off("message", this.onMessage);
+    const wait = this.options.stopWaitMs ?? STOP_WAIT_MS;
+    let acknowledged = true;
     if (this.client.connected && this.options.statusTopic !== undefined) {
-      await this.client
+      const offline = this.client
         .publishAsync(this.options.statusTopic, STATUS_PAYLOADS.offline, { qos: 1, retain: true })
-        .catch((err: unknown) => this.log.debug({ err: describeError(err) }, "offline publish failed"));
+        .catch((err: unknown) => {
+          this.log.debug({ err: describeError(err) }, "offline publish failed");
+          acknowledged = false;
+        });
+      if (!(await settlesWithin(offline, wait))) acknowledged = false;
     }
-    await this.client.endAsync();
+    // A graceful end first waits for every QoS 1 publish in flight to be acknowledged.
+    const graceful = acknowledged && this.client.connected && Object.keys(this.client.outgoing).length === 0;
+    if (!graceful) this.log.warn("the broker did not acknowledge offline in time; leaving it to the will");
+    if (
+      !(await settlesWithin(
+        this.client.endAsync(!graceful).catch(() => undefined),
+        wait,
+      ))
+    ) {
+      this.log.warn("the MQTT session did not close in time; dropping its socket");
+      this.client.stream?.destroy();
+    }
     this.client.off("error", this.onError);
   }
 

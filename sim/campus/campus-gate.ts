@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { PassThrough } from "node:stream";
-import { type RunningDaemon, startDaemon } from "../../app/daemon.js";
+import { type RunningDaemon, startDaemon } from "../../app/gate-app.js";
 import type { Config } from "../../config/schema.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
 import type { ScanOutcome } from "../../daemon/gate/gate.js";

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { OPEN_DEADLINE_MS } from "../../daemon/actuate/start-actuation.js";
+import { OPEN_DEADLINE_MS } from "../../daemon/actuate/relay-set.js";
 import type { ScanOutcome } from "../../daemon/gate/gate.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import { type Clock, systemClock } from "../../platform/clock.js";

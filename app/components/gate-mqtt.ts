@@ -1,0 +1,87 @@
+import type { Config } from "../../config/schema.js";
+import { GateMqtt } from "../../daemon/mqtt/gate-mqtt.js";
+import type { GateStatePayload } from "../../daemon/mqtt/topics.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Logger } from "../../platform/log/logger.js";
+import type { Component } from "../component.js";
+import type { ConfigDiff } from "../reload/diff-config.js";
+import type { ModeControlComponent } from "./mode-control.js";
+import type { MqttSessionComponent } from "./mqtt-session.js";
+import type { RelaysComponent } from "./relays.js";
+
+/**
+ * Owns the gate's side of MQTT (GateMqtt, with `mqtt:`): decision, relay and passage
+ * events, the retained gate state (published at start, on every mode change and every
+ * change of relay availability), and the `mode`, `pulse` and `status` requests. Starts
+ * after the relays and the mode control its requests act on, and stops before them: no
+ * request is taken that could not be carried out. The parts after it publish through it.
+ */
+export class GateMqttComponent implements Component {
+  readonly name = "gate-mqtt";
+  private gateMqtt: GateMqtt | undefined;
+  private readonly unsubscribes: (() => void)[] = [];
+
+  constructor(
+    private readonly config: Config,
+    private readonly deps: {
+      readonly session: MqttSessionComponent;
+      readonly relays: RelaysComponent;
+      readonly modes: ModeControlComponent;
+      readonly clock: Clock;
+      readonly logger: Logger;
+    },
+  ) {}
+
+  /** Where the gate publishes, from `start()` on; undefined without `mqtt:`. */
+  get events(): GateMqtt | undefined {
+    return this.gateMqtt;
+  }
+
+  async start(): Promise<void> {
+    const { session, relays, modes, logger } = this.deps;
+    const mqtt = session.parts;
+    if (mqtt === undefined) return;
+    const gateMqtt = new GateMqtt(mqtt.connection, mqtt.topics, {
+      gate: this.config.gate,
+      logger: logger.child({ component: "mqtt" }),
+      handlers: {
+        mode: (mode) => {
+          const { record, changed } = modes.control.set(mode, "mqtt");
+          return { mode: record.mode, since: record.since, changed };
+        },
+        pulse: (relay, ms) => relays.testPulse(relay, ms),
+        status: () => ({
+          ...this.state(),
+          mqttDrops: Object.fromEntries(mqtt.connection.dropCounts()),
+        }),
+      },
+    });
+    this.gateMqtt = gateMqtt;
+    gateMqtt.start();
+    const publishState = () => gateMqtt.publishState(this.state());
+    this.unsubscribes.push(modes.control.onChange(publishState), relays.onAvailabilityChange(publishState));
+    publishState();
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribes.splice(0)) u();
+    this.gateMqtt?.stop();
+  }
+
+  /** The relays may have changed (another set, other ids): the retained state shows the new ones. */
+  async reload(diff: ConfigDiff): Promise<void> {
+    if (diff.actuation) this.gateMqtt?.publishState(this.state());
+  }
+
+  private state(): GateStatePayload {
+    const m = this.deps.modes.control.current();
+    return {
+      gate: this.config.gate,
+      mode: m.mode,
+      modeSince: m.since,
+      modeSource: m.source,
+      relays: this.deps.relays.availability(),
+      at: this.deps.clock.now(),
+    };
+  }
+}

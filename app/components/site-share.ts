@@ -1,0 +1,61 @@
+import type { Config } from "../../config/schema.js";
+import { SiteShare } from "../../daemon/site/site-share.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Logger } from "../../platform/log/logger.js";
+import type { Component } from "../component.js";
+import type { ConfigDiff } from "../reload/diff-config.js";
+import type { MqttSessionComponent } from "./mqtt-session.js";
+import type { StorageComponent } from "./storage.js";
+
+/**
+ * Owns the sharing of accepted tokens and passages with the site's other gates (SiteShare,
+ * with `mqtt:` and `mqtt.siteShare`): what they share goes into the gate's one replay guard
+ * and presence store. Starts after the MQTT session and before the inputs and the gate,
+ * which share through it, and stops after them. A reload that changes the live part of
+ * `mqtt:` or the relays starts it anew, with the new `siteShare` setting.
+ */
+export class SiteShareComponent implements Component {
+  readonly name = "site-share";
+  private share: SiteShare | undefined;
+
+  constructor(
+    private config: Config,
+    private readonly deps: {
+      readonly storage: StorageComponent;
+      readonly session: MqttSessionComponent;
+      readonly clock: Clock;
+      readonly logger: Logger;
+    },
+  ) {}
+
+  /** The running share, from `start()` on; undefined when sharing is off. */
+  get site(): SiteShare | undefined {
+    return this.share;
+  }
+
+  async start(): Promise<void> {
+    const mqtt = this.deps.session.parts;
+    if (mqtt === undefined || this.config.mqtt?.siteShare !== true) return;
+    const { replay, presence } = this.deps.storage.stores;
+    this.share = new SiteShare(mqtt.connection, mqtt.topics, {
+      gate: this.config.gate,
+      replay,
+      presence,
+      clock: this.deps.clock,
+      logger: this.deps.logger.child({ component: "site" }),
+    });
+    this.share.start();
+  }
+
+  async stop(): Promise<void> {
+    this.share?.stop();
+    this.share = undefined;
+  }
+
+  async reload(diff: ConfigDiff): Promise<void> {
+    if (!diff.actuation) return;
+    await this.stop();
+    this.config = diff.effective;
+    await this.start();
+  }
+}
