@@ -48,7 +48,7 @@ ${examples(
     );
 
   // Running a gate, and the simulator.
-  registerRunCommand(program);
+  registerRunCommand(program, cliContext(program));
   registerDemoCommand(program);
   registerSimCommand(program);
   registerTokenCommand(program);

@@ -1,17 +1,5 @@
 import type { Command } from "commander";
-import { type RunningDaemon, startDaemon } from "../../app/gate-app.js";
-import { createServiceNotifier, type ServiceNotifier } from "../../app/service/sd-notify.js";
-import { ConfigError, formatConfigError, loadConfig, resolveConfigPath } from "../../config/load-config.js";
-import { systemClock } from "../../platform/clock.js";
-import { describeError } from "../../platform/log/describe-error.js";
-import type { Logger } from "../../platform/log/logger.js";
-import { createCliLogger } from "../cli-logger.js";
-import { packageVersion } from "../package-version.js";
-
-/** Exit codes of a second stop signal, which exits at once: 128 + the signal's number. */
-const IMMEDIATE_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
-/** How many config problems the one error line of a refused reload names. */
-const RELOAD_PROBLEMS_SHOWN = 3;
+import type { CliContext } from "../cli-context.js";
 
 /**
  * `passgate run`: the gate daemon. SIGTERM/SIGINT stop it cleanly (exit 0): readers
@@ -20,9 +8,10 @@ const RELOAD_PROBLEMS_SHOWN = 3;
  * re-reads the config and applies what can change live (docs/operations.md). It also
  * stops by itself when every stream reader (stdin) has ended, so
  * `generate tokens | passgate run` finishes. Under systemd (`NOTIFY_SOCKET`) it reports
- * READY, RELOADING, STOPPING and feeds the watchdog while the gate is healthy.
+ * READY, RELOADING, STOPPING and feeds the watchdog while the gate is healthy
+ * (cli/handlers/run-gate.ts).
  */
-export function registerRunCommand(program: Command): void {
+export function registerRunCommand(program: Command, ctx: CliContext): void {
   program
     .command("run")
     .description("run the gate: read scans, decide, journal, actuate")
@@ -41,71 +30,8 @@ Examples:
   systemctl reload passgate          # sends SIGHUP`,
     )
     .action(async () => {
-      const path = resolveConfigPath(program.opts<{ config?: string }>().config);
+      const { runGate } = await import("../handlers/run-gate.js");
       // An invalid config throws ConfigError: main prints every problem with its path, exit 1.
-      const config = loadConfig(path);
-      const logger = createCliLogger(config.log.level);
-      const daemon = await startDaemon(config, {
-        stdin: process.stdin,
-        logger,
-        clock: systemClock,
-        version: packageVersion(),
-      });
-      const notifier = createServiceNotifier(process.env, logger.child({ component: "service" }));
-      await notifier.ready();
-      notifier.startWatchdog(() => daemon.health().ok);
-
-      let stopping = false;
-      const onStop = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          logger.warn({ signal }, "second stop signal: exiting at once");
-          process.exit(IMMEDIATE_EXIT[signal] ?? 1);
-        }
-        stopping = true;
-        logger.info({ signal }, "stopping");
-        notifier.stopWatchdog();
-        void notifier.stopping();
-        void daemon.stop();
-      };
-      const onReload = () => {
-        if (stopping) return;
-        void reload(path, daemon, notifier, logger);
-      };
-      process.on("SIGINT", onStop);
-      process.on("SIGTERM", onStop);
-      process.on("SIGHUP", onReload);
-      await daemon.done;
-      stopping = true;
-      notifier.stopWatchdog();
-      await daemon.stop();
-      // A stop by signal leaves stdin open, and reading it would keep the process alive.
-      process.stdin.destroy();
-      process.off("SIGINT", onStop);
-      process.off("SIGTERM", onStop);
-      process.off("SIGHUP", onReload);
+      await runGate(await ctx.configFile());
     });
-}
-
-/** SIGHUP: a valid config is applied; an invalid one is one error line, and the old config stays. */
-async function reload(path: string, daemon: RunningDaemon, notifier: ServiceNotifier, logger: Logger) {
-  await notifier.reloading();
-  try {
-    logger.info({ config: path }, "reloading the config");
-    await daemon.reload(loadConfig(path));
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      const lines = formatConfigError(err).split("\n");
-      const shown = lines.slice(0, RELOAD_PROBLEMS_SHOWN).join("; ");
-      const more =
-        lines.length > RELOAD_PROBLEMS_SHOWN ? ` (and ${lines.length - RELOAD_PROBLEMS_SHOWN} more)` : "";
-      logger.error(
-        { config: path, problems: lines.length },
-        `config not reloaded, the gate keeps the running one: ${shown}${more}`,
-      );
-    } else {
-      logger.error({ config: path, err: describeError(err) }, "config reload failed; the gate keeps running");
-    }
-  } finally {
-    await notifier.ready();
-  }
 }
