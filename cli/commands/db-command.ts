@@ -1,24 +1,16 @@
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import type { Config } from "../../config/schema.js";
-import { openDatabase } from "../../platform/database/database.js";
-import { backupDatabase } from "../ops/db-backup.js";
-import { type DbCheckReport, inspectDb } from "../ops/db-inspect.js";
-import { NoDatabaseError } from "../ops/ops-db.js";
-import { helpAfter, palette, printJson } from "../output.js";
+import type { CliContext } from "../cli-context.js";
+import { helpAfter } from "../output.js";
 
 /**
- * `passgate db backup <file> [--force]` and `passgate db check [--json]`: the gate's
- * SQLite database, beside a running daemon. Both open it read-only.
+ * `passgate db backup <file> [--force]` and `passgate db check [--json]` (cli/handlers/db-*.ts):
+ * the gate's SQLite database, beside a running daemon. Both open it read-only.
  */
-export function registerDbCommand(program: Command, loadConfig: () => Config): void {
+export function registerDbCommand(program: Command, ctx: CliContext): void {
   const db = program.command("db").description("the gate's database: online backup and checks");
-  helpAfter(db, { examples: ["passgate db check", "passgate db backup /var/backups/passgate.db"] });
-  const openLive = () => {
-    const path = loadConfig().storage.path;
-    if (!existsSync(path)) throw new NoDatabaseError(path);
-    return { path, db: openDatabase(path, { readonly: true }) };
-  };
+  helpAfter(db, {
+    examples: ["passgate db check", "passgate db backup /var/backups/passgate.db"],
+  });
 
   const backup = db
     .command("backup")
@@ -27,17 +19,8 @@ export function registerDbCommand(program: Command, loadConfig: () => Config): v
     .option("--force", "replace <file> if it exists")
     .option("--json", "print the copy's check report as JSON")
     .action(async (file: string, options: { force?: boolean; json?: boolean }) => {
-      const { db: source } = openLive();
-      try {
-        const report = await backupDatabase(source, file, options.force === true);
-        if (options.json === true) printJson(report);
-        else
-          process.stdout.write(
-            `backup written to ${file}: ${formatBytes(report.sizes.fileBytes)}, integrity ok, journal ok (${report.journal.entries} entries)\n`,
-          );
-      } finally {
-        source.close();
-      }
+      const { dbBackup } = await import("../handlers/db-backup.js");
+      await dbBackup(await ctx.config(), file, options);
     });
   helpAfter(backup, {
     notes:
@@ -54,60 +37,12 @@ export function registerDbCommand(program: Command, loadConfig: () => Config): v
     .command("check")
     .description("integrity_check, journal hash chain, schema versions, sizes and WAL size")
     .option("--json", "one JSON document")
-    .action((options: { json?: boolean }) => {
-      const { path, db: live } = openLive();
-      let report: DbCheckReport;
-      try {
-        report = inspectDb(live, path);
-      } finally {
-        live.close();
-      }
-      if (options.json === true) printJson(report);
-      else process.stdout.write(formatCheck(report, palette(process.stdout)));
-      if (!report.integrity.ok || !report.journal.ok) process.exitCode = 1;
+    .action(async (options: { json?: boolean }) => {
+      const { dbCheck } = await import("../handlers/db-check.js");
+      dbCheck(await ctx.config(), options);
     });
   helpAfter(check, {
     exitCodes: "0 all fine; 1 integrity problems or a broken journal chain, or the database cannot be read",
     examples: ["passgate db check", "passgate db check --json | jq .sizes.walBytes"],
   });
-}
-
-function formatCheck(r: DbCheckReport, p: ReturnType<typeof palette>): string {
-  const j = r.journal;
-  const rows: [string, string][] = [
-    ["database", r.path],
-    ["integrity", r.integrity.ok ? p.ok("ok") : p.fail(`FAILED: ${r.integrity.problems.join("; ")}`)],
-    [
-      "journal",
-      j.ok
-        ? `${p.ok("ok")}, ${j.entries} entries${j.headSeq === null ? "" : `, head #${j.headSeq}`}`
-        : p.fail(`BROKEN at #${j.firstBadSeq}: ${j.message} — keep this file for investigation`),
-    ],
-    [
-      "schemas",
-      Object.entries(r.schemaVersions)
-        .map(([c, v]) => `${c} v${v}`)
-        .join(", ") || "none",
-    ],
-    ["mode", r.journalMode],
-    [
-      "size",
-      `${formatBytes(r.sizes.fileBytes)} (${r.sizes.pages} pages of ${r.sizes.pageSize} B, ${r.sizes.freePages} free)`,
-    ],
-    ["wal", formatBytes(r.sizes.walBytes)],
-  ];
-  return `${rows.map(([k, v]) => `${k.padEnd(10)}${v}`).join("\n")}\n`;
-}
-
-/** `12.3 MB` */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }
