@@ -2,8 +2,11 @@ import { fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ALLOWLIST_SCHEMA } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { Journal } from "../daemon/journal/journal.js";
-import { openDatabase } from "../platform/database/database.js";
+import { JOURNAL_SCHEMA } from "../daemon/journal/journal-schema.js";
+import { migrate, openDatabase } from "../platform/database/database.js";
+import { runCliInProcess } from "./cli-harness.js";
 import { OpsGate } from "./ops-fixture.js";
 import { repoRoot, runCli } from "./run-cli.js";
 import { runCliAsync } from "./run-cli-async.js";
@@ -111,5 +114,63 @@ describe("passgate db backup", { timeout: 60_000 }, () => {
     const live = openDatabase(gate.dbPath, { readonly: true });
     expect(Journal.open(live).verify().ok).toBe(true);
     live.close();
+  });
+});
+
+describe("passgate db upgrade", { timeout: 60_000 }, () => {
+  it("an older passgate's database: refused by status, upgraded (saying what changed), then read", async () => {
+    const old = new OpsGate();
+    try {
+      const oldConfig = old.writeConfig();
+      // What an older passgate left: the allowlist, the journal at its first version, no gate state or sync.
+      const db = openDatabase(old.dbPath);
+      migrate(db, ALLOWLIST_SCHEMA.component, ALLOWLIST_SCHEMA.migrations);
+      migrate(db, JOURNAL_SCHEMA.component, JOURNAL_SCHEMA.migrations.slice(0, 1));
+      db.close();
+
+      const refused = await runCliInProcess(["-c", oldConfig, "status"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe("");
+      expect(refused.stderr).toBe(
+        `passgate: the database at ${old.dbPath} has version 1 of journal (this passgate uses version 2): start the gate once (passgate run) or run passgate db upgrade, then try again\n`,
+      );
+
+      const upgraded = await runCliInProcess(["-c", oldConfig, "db", "upgrade"]);
+      expect(upgraded.code).toBe(0);
+      expect(upgraded.stdout.split("\n")[0]).toBe(`upgraded the database at ${old.dbPath}:`);
+      expect(upgraded.stdout).toMatch(/^ {2}allowlist {3}v1 \(current\)$/m);
+      expect(upgraded.stdout).toMatch(/^ {2}journal {5}v1 → v2$/m);
+      expect(upgraded.stdout).toMatch(/^ {2}gate-state {2}none → v1$/m);
+      expect(upgraded.stdout).toMatch(/^ {2}sync {8}none → v\d+$/m);
+
+      const read = await runCliInProcess(["-c", oldConfig, "status", "--json"]);
+      expect(read.code).toBe(0);
+      expect(JSON.parse(read.stdout)).toMatchObject({ mode: { mode: "normal" }, sync: { version: null } });
+
+      const again = await runCliInProcess(["-c", oldConfig, "db", "upgrade", "--json"]);
+      expect(again.code).toBe(0);
+      const report = JSON.parse(again.stdout) as { components: { from: number; to: number }[] };
+      expect(report.components.map((c) => c.from === c.to)).toEqual([true, true, true, true]);
+    } finally {
+      old.close();
+    }
+  });
+
+  it("no database: exit 1, one line, and none is created", async () => {
+    const other = new OpsGate();
+    try {
+      const result = await runCliInProcess(["-c", other.writeConfig(), "db", "upgrade"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^passgate: no database at .* yet — start the gate once[^\n]*\n$/);
+      expect(existsSync(other.dbPath)).toBe(false);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("--help names it and has examples", async () => {
+    const help = await runCliInProcess(["db", "upgrade", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Examples:\n  passgate db upgrade");
   });
 });

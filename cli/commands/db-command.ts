@@ -3,13 +3,14 @@ import type { CliContext } from "../cli-context.js";
 import { helpAfter } from "../output.js";
 
 /**
- * `passgate db backup <file> [--force]` and `passgate db check [--json]` (cli/handlers/db-*.ts):
- * the gate's SQLite database, beside a running daemon. Both open it read-only.
+ * `passgate db backup <file> [--force]`, `passgate db check [--json]` and `passgate db
+ * upgrade` (cli/handlers/db-*.ts): the gate's SQLite database, beside a running daemon.
+ * Backup and check open it read-only; upgrade is the one that writes (schema steps only).
  */
 export function registerDbCommand(program: Command, ctx: CliContext): void {
-  const db = program.command("db").description("the gate's database: online backup and checks");
+  const db = program.command("db").description("the gate's database: online backup, checks, schema upgrade");
   helpAfter(db, {
-    examples: ["passgate db check", "passgate db backup /var/backups/passgate.db"],
+    examples: ["passgate db check", "passgate db backup /var/backups/passgate.db", "passgate db upgrade"],
   });
 
   const backup = db
@@ -44,5 +45,25 @@ export function registerDbCommand(program: Command, ctx: CliContext): void {
   helpAfter(check, {
     exitCodes: "0 all fine; 1 integrity problems or a broken journal chain, or the database cannot be read",
     examples: ["passgate db check", "passgate db check --json | jq .sizes.walBytes"],
+  });
+
+  const upgrade = db
+    .command("upgrade")
+    .description("bring the database's tables to this passgate's schema, as the gate's start does")
+    .option("--json", "print {path, components: [{component, from, to}]}")
+    .action(async (options: { json?: boolean }) => {
+      const { dbUpgrade } = await import("../handlers/db-upgrade.js");
+      dbUpgrade(await ctx.config(), options);
+    });
+  helpAfter(upgrade, {
+    notes:
+      "The commands that only read (status, sync status, db check…) refuse a database an older passgate made and name this command;\nthe gate's start upgrades it too. Back it up first (db backup with the older passgate): an older passgate refuses the newer tables.",
+    exitCodes:
+      "0 upgraded (or already current); 1 no database at storage.path, or one a newer passgate wrote, or it cannot be written",
+    examples: [
+      "passgate db upgrade",
+      "sudo -u passgate passgate --config /etc/passgate/passgate.yaml db upgrade",
+      "passgate db upgrade --json | jq '.components[] | select(.from != .to)'",
+    ],
   });
 }
