@@ -72,12 +72,36 @@ export function openGateDatabase(storage: Config["storage"], access: GateDbAcces
   mkdirSync(dirname(path), { recursive: true });
   const db = openDatabase(path, { synchronous: storage.synchronous });
   try {
-    for (const schema of GATE_SCHEMAS) migrate(db, schema.component, schema.migrations);
+    migrateAll(db);
   } catch (err) {
     db.close();
     throw err;
   }
   return db;
+}
+
+/** One component's schema as `upgradeGateDatabase` found and left it. */
+export interface SchemaUpgrade {
+  readonly component: string;
+  /** The version found; undefined when the database had none of the component's tables. */
+  readonly from: number | undefined;
+  readonly to: number;
+}
+
+/**
+ * `passgate db upgrade`: brings an existing database to this passgate's schema, as the
+ * daemon's start does, and says what each component went from and to. Never creates a
+ * database (throws NoDatabaseError: an operator who names the wrong config must not get an
+ * empty one); throws SchemaTooNewError for a database a newer passgate wrote.
+ */
+export function upgradeGateDatabase(storage: Config["storage"]): SchemaUpgrade[] {
+  if (!existsSync(storage.path)) throw new NoDatabaseError(storage.path);
+  const db = openDatabase(storage.path, { synchronous: storage.synchronous });
+  try {
+    return migrateAll(db);
+  } finally {
+    db.close();
+  }
 }
 
 /** Runs `use` on the gate's database opened for `access`, and closes it (also when `use` throws or rejects). */
@@ -95,6 +119,13 @@ export function withGateDatabase<T>(storage: Config["storage"], access: GateDbAc
   }
   db.close();
   return result;
+}
+
+function migrateAll(db: Db): SchemaUpgrade[] {
+  return GATE_SCHEMAS.map((schema) => {
+    const from = schemaVersion(db, schema.component);
+    return { component: schema.component, from, to: migrate(db, schema.component, schema.migrations) };
+  });
 }
 
 function checkSchemas(db: Db, path: string): void {

@@ -1,7 +1,6 @@
 import { Command } from "commander";
 import { cliContext } from "./cli-context.js";
-import { cliConfig, openCliDatabase, openCliStore } from "./cli-storage.js";
-import { registerAllowlistCommand } from "./commands/allowlist-command.js";
+import { configuredAllowlistStore, registerAllowlistCommand } from "./commands/allowlist-command.js";
 import { registerConfigCommand } from "./commands/config-command.js";
 import { registerDbCommand } from "./commands/db-command.js";
 import { registerDemoCommand } from "./commands/demo-command.js";
@@ -10,8 +9,8 @@ import { registerEventsCommand } from "./commands/events-command.js";
 import { registerGateCommand } from "./commands/gate-command.js";
 import { registerIdentityCommand } from "./commands/identity-command.js";
 import { registerInitCommand } from "./commands/init-command.js";
-import { registerJournalCommand } from "./commands/journal-command.js";
-import { registerModeCommand } from "./commands/mode-command.js";
+import { configuredJournalDb, registerJournalCommand } from "./commands/journal-command.js";
+import { configuredModeGate, registerModeCommand } from "./commands/mode-command.js";
 import { registerPolicyCommand } from "./commands/policy-command.js";
 import { registerReadersCommand } from "./commands/readers-command.js";
 import { registerRelayCommand } from "./commands/relay-command.js";
@@ -62,19 +61,16 @@ ${examples(
   registerPolicyCommand(program, cliContext(program));
 
   // Daily operation: the allowlist, sync, mode, status, lookups, journal and events, checks.
-  registerAllowlistCommand(program, () => openCliStore(program));
-  registerSyncCommand(program, () => cliConfig(program));
-  registerModeCommand(program, () => ({
-    db: openCliDatabase(program),
-    gate: cliConfig(program).gate,
-    configMode: cliConfig(program).policy.mode,
-  }));
-  registerStatusCommand(program, () => cliConfig(program));
-  registerIdentityCommand(program, cliContext(program));
-  registerJournalCommand(program, () => openCliDatabase(program));
-  registerEventsCommand(program, () => cliConfig(program));
-  registerDoctorCommand(program, () => cliConfig(program));
-  registerDbCommand(program, () => cliConfig(program));
+  const ctx = cliContext(program);
+  registerAllowlistCommand(program, configuredAllowlistStore(ctx));
+  registerSyncCommand(program, ctx);
+  registerModeCommand(program, configuredModeGate(ctx));
+  registerStatusCommand(program, ctx);
+  registerIdentityCommand(program, ctx);
+  registerJournalCommand(program, configuredJournalDb(ctx));
+  registerEventsCommand(program, ctx);
+  registerDoctorCommand(program, ctx);
+  registerDbCommand(program, ctx);
 
   return withUsageConventions(program);
 }

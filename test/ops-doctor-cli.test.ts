@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCliInProcess } from "./cli-harness.js";
 import { OpsGate } from "./ops-fixture.js";
-import { runCli } from "./run-cli.js";
 
 let gate: OpsGate;
 beforeEach(() => {
@@ -12,7 +12,7 @@ describe("passgate doctor (the CLI on this machine)", { timeout: 60_000 }, () =>
   it("a seeded gate without network sections: exit 0, every check a line with its status", async () => {
     await gate.seed();
     const config = gate.writeConfig();
-    const text = runCli(["-c", config, "doctor"]);
+    const text = await runCliInProcess(["-c", config, "doctor"]);
     // This machine's clock may be unsynchronised (a container): then exit 1 and the clock line says so.
     const clockFails = /^FAIL {2}clock/m.test(text.stdout);
     expect(text.code).toBe(clockFails ? 1 : 0);
@@ -21,7 +21,7 @@ describe("passgate doctor (the CLI on this machine)", { timeout: 60_000 }, () =>
     expect(text.stdout).toMatch(/^ok {4}allowlist {14}v7, \d+ s old \(no staleness budgets\)$/m);
     expect(text.stdout).toMatch(/^\d+ failed, \d+ warnings, \d+ ok$/m);
 
-    const json = JSON.parse(runCli(["-c", config, "doctor", "--json"]).stdout);
+    const json = JSON.parse((await runCliInProcess(["-c", config, "doctor", "--json"])).stdout);
     expect(json.ok).toBe(!clockFails);
     for (const check of json.checks) {
       expect(["ok", "warn", "fail"]).toContain(check.status);
@@ -30,17 +30,17 @@ describe("passgate doctor (the CLI on this machine)", { timeout: 60_000 }, () =>
     }
   });
 
-  it("no database yet: the allowlist check fails, exit 1, with a fix", () => {
-    const result = runCli(["-c", gate.writeConfig(), "doctor"]);
+  it("no database yet: the allowlist check fails, exit 1, with a fix", async () => {
+    const result = await runCliInProcess(["-c", gate.writeConfig(), "doctor"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
       /^FAIL {2}allowlist {14}no allowlist yet: every scan is denied\n {7}fix: passgate sync now/m,
     );
   });
 
-  it("a broken config is a failed check, exit 1; a bad flag one line, exit 2", () => {
+  it("a broken config is a failed check, exit 1; a bad flag one line, exit 2", async () => {
     const config = gate.writeConfig("bogus: 1\n");
-    const broken = runCli(["-c", config, "doctor", "--json"]);
+    const broken = await runCliInProcess(["-c", config, "doctor", "--json"]);
     expect(broken.code).toBe(1);
     const report = JSON.parse(broken.stdout);
     expect(report.ok).toBe(false);
@@ -52,9 +52,9 @@ describe("passgate doctor (the CLI on this machine)", { timeout: 60_000 }, () =>
       }),
     ]);
     expect(report.checks[0].finding).toContain("bogus");
-    const bad = runCli(["-c", config, "doctor", "--fix"]);
+    const bad = await runCliInProcess(["-c", config, "doctor", "--fix"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
-    expect(runCli(["doctor", "--help"]).stdout).toContain("Examples:\n  passgate doctor");
+    expect((await runCliInProcess(["doctor", "--help"])).stdout).toContain("Examples:\n  passgate doctor");
   });
 });

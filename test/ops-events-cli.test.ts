@@ -3,9 +3,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Journal } from "../daemon/journal/journal.js";
 import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
-import { spawnCli } from "./cli-child.js";
+import { runCliInProcess } from "./cli-harness.js";
 import { decision, OpsGate } from "./ops-fixture.js";
-import { runCli } from "./run-cli.js";
 
 const HOUR = 3_600_000;
 
@@ -27,7 +26,7 @@ beforeEach(async () => {
 });
 afterEach(() => gate.close());
 
-const events = (...args: string[]) => runCli(["-c", config, "events", ...args]);
+const events = (...args: string[]) => runCliInProcess(["-c", config, "events", ...args]);
 
 /** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF records). */
 function parseCsv(text: string): string[][] {
@@ -59,8 +58,8 @@ function parseCsv(text: string): string[][] {
 }
 
 describe("passgate events", { timeout: 60_000 }, () => {
-  it("tail: the newest entries as journal lines, or JSON lines", () => {
-    const text = events("tail", "-n", "2");
+  it("tail: the newest entries as journal lines, or JSON lines", async () => {
+    const text = await events("tail", "-n", "2");
     expect(text.code).toBe(0);
     const lines = text.stdout.trim().split("\n");
     expect(lines).toHaveLength(2);
@@ -68,7 +67,7 @@ describe("passgate events", { timeout: 60_000 }, () => {
       /^#9 .* main-1 in {2}granted ok {8}cred 1001 p-1001 step 8 reader in rule=staff$/,
     );
     expect(lines[1]).toMatch(/^#10 .* denied {2}anti_passback/);
-    const json = events("tail", "-n", "3", "--json");
+    const json = await events("tail", "-n", "3", "--json");
     expect(
       json.stdout
         .trim()
@@ -78,24 +77,31 @@ describe("passgate events", { timeout: 60_000 }, () => {
   });
 
   it("tail --follow prints entries appended after it started", async () => {
-    const cli = spawnCli(["-c", config, "events", "tail", "-n", "1", "--follow", "--json"]);
+    let out = "";
+    const before = new Set(process.listeners("SIGINT"));
+    const cli = runCliInProcess(["-c", config, "events", "tail", "-n", "1", "--follow", "--json"], {
+      onStdout: (text) => {
+        out += text;
+      },
+    });
     try {
-      await waitUntil(() => cli.stdout().includes('"seq":10'), "the last entry", 30_000);
+      await waitUntil(() => out.includes('"seq":10'), "the last entry", 30_000);
       const db = gate.open();
       Journal.open(db).append(decision(Date.now(), 99, { credential: "42", person: "p-0042" }));
       db.close();
-      await waitUntil(() => cli.stdout().includes('"step":99'), "the followed entry", 10_000);
-      const lines = cli.stdout().trim().split("\n");
+      await waitUntil(() => out.includes('"step":99'), "the followed entry", 10_000);
+      const lines = out.trim().split("\n");
       expect(lines.map((l) => JSON.parse(l).seq)).toEqual([10, 11]);
     } finally {
-      cli.child.kill("SIGINT");
-      await cli.exited;
+      // Ctrl-C: the command's own handler, called directly (emitting SIGINT would reach the test runner's too).
+      for (const listener of process.listeners("SIGINT")) if (!before.has(listener)) listener("SIGINT");
+      await cli;
     }
   });
 
-  it("export CSV: header, RFC 4180 quoting, only the entries in the window", () => {
+  it("export CSV: header, RFC 4180 quoting, only the entries in the window", async () => {
     gate.appendDecisions(1, Date.now() - 600_000, 0, { person: "p-1001\r\nx" });
-    const result = events("export", "--since", "3h", "--format", "csv");
+    const result = await events("export", "--since", "3h", "--format", "csv");
     expect(result.code).toBe(0);
     const rows = parseCsv(result.stdout);
     expect(rows[0]).toEqual([
@@ -122,11 +128,21 @@ describe("passgate events", { timeout: 60_000 }, () => {
     expect(result.stdout.endsWith("\r\n")).toBe(true);
   });
 
-  it("export JSON lines between two ISO times, to a file", () => {
+  it("export JSON lines between two ISO times, to a file", async () => {
     const out = join(gate.dir, "events.jsonl");
     const since = new Date(t0 + 2 * HOUR).toISOString();
     const until = new Date(t0 + 5 * HOUR).toISOString();
-    const result = events("export", "--since", since, "--until", until, "--format", "json", "--output", out);
+    const result = await events(
+      "export",
+      "--since",
+      since,
+      "--until",
+      until,
+      "--format",
+      "json",
+      "--output",
+      out,
+    );
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(`wrote 3 events to ${out}\n`);
     const lines = readFileSync(out, "utf8")
@@ -136,7 +152,7 @@ describe("passgate events", { timeout: 60_000 }, () => {
     expect(lines.map((e) => e.seq)).toEqual([3, 4, 5]);
   });
 
-  it("streams a large export: 30 000 entries", () => {
+  it("streams a large export: 30 000 entries", async () => {
     const db = gate.open();
     const journal = Journal.open(db);
     const at = Date.now() - HOUR;
@@ -145,14 +161,14 @@ describe("passgate events", { timeout: 60_000 }, () => {
     })();
     db.close();
     const out = join(gate.dir, "big.csv");
-    const result = events("export", "--since", "2h", "--output", out);
+    const result = await events("export", "--since", "2h", "--output", out);
     expect(result.code).toBe(0);
     // 30 000 + the one at -0.5 h + the one at -1.5 h.
     expect(result.stderr).toBe(`wrote 30002 events to ${out}\n`);
     expect(readFileSync(out, "utf8").split("\r\n").length).toBe(30_002 + 2);
   });
 
-  it("bad input: one line, exit 2", () => {
+  it("bad input: one line, exit 2", async () => {
     for (const args of [
       ["export", "--since", "yesterday"],
       ["export", "--since", "1h", "--format", "xml"],
@@ -160,15 +176,17 @@ describe("passgate events", { timeout: 60_000 }, () => {
       ["export"],
       ["tail", "-n", "many"],
     ]) {
-      const result = events(...args);
+      const result = await events(...args);
       expect(result.code, args.join(" ")).toBe(2);
       expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
     }
   });
 
-  it("--help of both has examples", () => {
-    expect(runCli(["events", "tail", "--help"]).stdout).toContain("Examples:\n  passgate events tail");
-    expect(runCli(["events", "export", "--help"]).stdout).toContain(
+  it("--help of both has examples", async () => {
+    expect((await runCliInProcess(["events", "tail", "--help"])).stdout).toContain(
+      "Examples:\n  passgate events tail",
+    );
+    expect((await runCliInProcess(["events", "export", "--help"])).stdout).toContain(
       "Examples:\n  passgate events export --since 24h",
     );
   });

@@ -3,9 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { GateStatus } from "../app/http/status-schema.js";
 import { freeLoopbackPort, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { spawnCli } from "./cli-child.js";
+import { runCliInProcess } from "./cli-harness.js";
 import { OpsGate } from "./ops-fixture.js";
-import { runCli } from "./run-cli.js";
-import { runCliAsync } from "./run-cli-async.js";
 
 let gate: OpsGate;
 beforeEach(async () => {
@@ -32,9 +31,9 @@ const LIVE: GateStatus = {
 };
 
 describe("passgate status", { timeout: 60_000 }, () => {
-  it("without a daemon: the database's part, 'daemon: not running', exit 0 (3 with --require-running)", () => {
+  it("without a daemon: the database's part, 'daemon: not running', exit 0 (3 with --require-running)", async () => {
     const config = gate.writeConfig();
-    const text = runCli(["-c", config, "status"]);
+    const text = await runCliInProcess(["-c", config, "status"]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^gate {6}demo-campus\/main-1$/m);
     expect(text.stdout).toMatch(/^mode {6}normal \(since .*, set by config\)$/m);
@@ -44,7 +43,7 @@ describe("passgate status", { timeout: 60_000 }, () => {
     expect(text.stdout).toContain("last 3 journal entries:");
     expect(text.stdout).not.toContain("\u001b[");
 
-    const json = runCli(["-c", config, "status", "--json"]);
+    const json = await runCliInProcess(["-c", config, "status", "--json"]);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout);
     expect(report).toMatchObject({
@@ -55,7 +54,7 @@ describe("passgate status", { timeout: 60_000 }, () => {
     });
     expect(report.lastDecisions).toHaveLength(3);
 
-    expect(runCli(["-c", config, "status", "--require-running"]).code).toBe(3);
+    expect((await runCliInProcess(["-c", config, "status", "--require-running"])).code).toBe(3);
   });
 
   it("reads readers, relays and broker from the daemon's /status", async () => {
@@ -72,7 +71,7 @@ describe("passgate status", { timeout: 60_000 }, () => {
       const config = gate.writeConfig(
         `mqtt:\n  url: mqtt://gate:secret@127.0.0.1:1883\nhttp:\n  listen: 127.0.0.1:${port}\n`,
       );
-      const text = await runCliAsync(["-c", config, "status", "--require-running"]);
+      const text = await runCliInProcess(["-c", config, "status", "--require-running"]);
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(
         /^daemon {4}running 0\.1\.0, up 2 h \(http:\/\/127\.0\.0\.1:\d+\/status\)$/m,
@@ -83,7 +82,7 @@ describe("passgate status", { timeout: 60_000 }, () => {
       expect(text.stdout).toMatch(/^relays {4}turnstile \(log, reader in\): available$/m);
       expect(text.stdout).toMatch(/^decisions 5 granted, 2 denied since start$/m);
 
-      const json = await runCliAsync(["-c", config, "status", "--json"]);
+      const json = await runCliInProcess(["-c", config, "status", "--json"]);
       expect(JSON.parse(json.stdout).daemon).toEqual({
         reachable: true,
         url: `http://127.0.0.1:${port}/status`,
@@ -100,7 +99,7 @@ describe("passgate status", { timeout: 60_000 }, () => {
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     try {
       const config = gate.writeConfig(`http:\n  listen: 127.0.0.1:${port}\n`);
-      const result = await runCliAsync(["-c", config, "status", "--require-running"]);
+      const result = await runCliInProcess(["-c", config, "status", "--require-running"]);
       expect(result.code).toBe(3);
       expect(result.stdout).toContain("not a passgate /status document");
     } finally {
@@ -122,7 +121,7 @@ describe("passgate status", { timeout: 60_000 }, () => {
           .catch(() => undefined);
       }, 100);
       await waitUntil(() => up, "the daemon's /status", 20_000).finally(() => clearInterval(poll));
-      const result = await runCliAsync(["-c", config, "status", "--json", "--require-running"]);
+      const result = await runCliInProcess(["-c", config, "status", "--json", "--require-running"]);
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       const report = JSON.parse(result.stdout);
@@ -138,20 +137,20 @@ describe("passgate status", { timeout: 60_000 }, () => {
     }
   });
 
-  it("a bad flag is one line and exit 2; a broken config exit 1", () => {
+  it("a bad flag is one line and exit 2; a broken config exit 1", async () => {
     const config = gate.writeConfig();
-    const bad = runCli(["-c", config, "status", "--jsn"]);
+    const bad = await runCliInProcess(["-c", config, "status", "--jsn"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
     expect(bad.stderr).toContain("--jsn");
     gate.writeConfig("bogus: 1\n");
-    const broken = runCli(["-c", config, "status"]);
+    const broken = await runCliInProcess(["-c", config, "status"]);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain("bogus");
   });
 
-  it("--help has examples", () => {
-    const help = runCli(["status", "--help"]);
+  it("--help has examples", async () => {
+    const help = await runCliInProcess(["status", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Examples:\n  passgate status");
   });

@@ -1,10 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { openGateDatabase } from "../app/gate-database.js";
 import { type Config, configSchema } from "../config/schema.js";
 
 /**
  * A gate config in `dir` with one stdin reader and one relay driven by `driver` (pulse
  * 800 ms, confirmation within 1 s) on the broker at `brokerUrl`: what `relay test` reads.
+ * The database is created with every component, as a gate's is before anything reads it.
  */
 export function relayGateConfig(
   dir: string,
@@ -23,5 +25,7 @@ export function relayGateConfig(
   };
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, JSON.stringify(raw));
-  return { file, config: configSchema.parse(raw) };
+  const config = configSchema.parse(raw);
+  openGateDatabase(config.storage, "write").close();
+  return { file, config };
 }

@@ -10,9 +10,9 @@ import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-st
 import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../../daemon/allowlist/testing/test-bodies.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../../platform/clock.js";
-import { openDatabase } from "../../platform/database/database.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { type RunningDaemon, startDaemon } from "../gate-app.js";
+import { openGateDatabase } from "../gate-database.js";
 
 /** Gates built on the spec's example allowlist (site demo-campus), talking to a test broker. */
 export const SITE = EXAMPLE_SITE;
@@ -36,7 +36,10 @@ export const studentToken = (step: number) => encodeEd25519Token("2001", step, r
 export const token1001 = (step: number) => encodeEd25519Token("1001", step, rfc8032Test1);
 export const nowStep = () => Math.floor(Date.now() / 30_000);
 
-/** Writes a gate's config (also as a file, for the CLI) and imports the example allowlist. */
+/**
+ * Writes a gate's config (also as a file, for the CLI), creates its database with every
+ * component, as the CLI's read-only commands expect, and imports the example allowlist.
+ */
 export async function exampleGate(raw: Record<string, unknown>): Promise<{ config: Config; file: string }> {
   const dir = mkdtempSync(join(tmpdir(), "passgate-mqtt-gate-"));
   const full = {
@@ -50,7 +53,7 @@ export async function exampleGate(raw: Record<string, unknown>): Promise<{ confi
   const config = configSchema.parse(full);
   const file = join(dir, "passgate.yaml");
   writeFileSync(file, JSON.stringify(full));
-  const db = openDatabase(config.storage.path);
+  const db = openGateDatabase(config.storage, "write");
   try {
     const imported = await applyAllowlistBody(SqliteAllowlistStore.open(db), createReadStream(EXAMPLE_PATH), {
       site: SITE,

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { openGateDatabase } from "../../app/gate-database.js";
 import {
   EXAMPLE_PATH,
   EXAMPLE_SITE,
@@ -11,9 +12,9 @@ import {
   registryCredential,
   signedBody,
 } from "../../daemon/allowlist/testing/test-bodies.js";
-import { openDatabase } from "../../platform/database/database.js";
 import { FakeClock } from "../../platform/testing/fake-clock.js";
-import { formatAge, registerAllowlistCommand } from "./allowlist-command.js";
+import { formatAge } from "../ops/allowlist-text.js";
+import { registerAllowlistCommand } from "./allowlist-command.js";
 
 /** 2h 13m after the example's issuedAt. */
 const NOW = Date.parse("2026-11-24T11:13:00Z");
@@ -23,8 +24,12 @@ let stdout = "";
 let stderr = "";
 let closed = 0;
 
+const storage = () => ({ path: join(dir, "gate.db"), synchronous: "normal" as const });
+
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "passgate-allowlist-cli-"));
+  // The gate's database, as its first start leaves it: every component, no allowlist yet.
+  openGateDatabase(storage(), "write").close();
   stdout = "";
   stderr = "";
   closed = 0;
@@ -50,8 +55,8 @@ async function run(...args: string[]): Promise<number> {
   const clock = new FakeClock(NOW);
   registerAllowlistCommand(
     program,
-    () => {
-      const db = openDatabase(join(dir, "gate.db"));
+    (access) => {
+      const db = openGateDatabase(storage(), access);
       return {
         db,
         site: EXAMPLE_SITE,

@@ -1,30 +1,15 @@
-import { type Command, InvalidArgumentError } from "commander";
-import { ConfigError } from "../../config/load-config.js";
-import { Journal } from "../../daemon/journal/journal.js";
-import type { JournalEntry } from "../../daemon/journal/journal-entry.js";
-import { formatEntryLine, timeFormatter } from "../../daemon/journal/journal-format.js";
-import type { Db } from "../../platform/database/database.js";
-import { describeCliError } from "../cli-errors.js";
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import type { OpenJournalDb } from "../handlers/journal-database.js";
+import { parseCount } from "../option-parsers.js";
 import { helpAfter } from "../output.js";
 
-/** How often `journal tail --follow` looks for new entries, ms. */
-const FOLLOW_INTERVAL_MS = 500;
-/** Entries read per query while following, so a backlog does not load at once. */
-const FOLLOW_BATCH = 500;
-
-interface TailOptions {
-  readonly lines: number;
-  readonly json?: boolean;
-  readonly follow?: boolean;
-  readonly tz?: string;
-}
-
 /**
- * `passgate journal verify` and `passgate journal tail`. `openDb` is called once per
- * command; the command closes what it returns. Exit codes: 0 fine, 1 chain broken,
- * 2 could not open or read the journal.
+ * `passgate journal verify` and `passgate journal tail` (cli/handlers/journal-verify.ts,
+ * journal-tail.ts). `openDb` is called once per command; the command closes what it
+ * returns. Exit codes: 0 fine, 1 chain broken, 2 could not open or read the journal.
  */
-export function registerJournalCommand(program: Command, openDb: () => Db): void {
+export function registerJournalCommand(program: Command, openDb: OpenJournalDb): void {
   const journal = program.command("journal").description("the gate's hash-chained record of decisions");
   helpAfter(journal, {
     examples: ["passgate journal tail -n 50", "passgate journal tail --follow", "passgate journal verify"],
@@ -35,24 +20,9 @@ export function registerJournalCommand(program: Command, openDb: () => Db): void
     .description("check every entry's hash, the sequence and the links; exit 1 if the chain is broken")
     .option("--json", "print {ok, entries, head: {seq, hash} | null, firstBadSeq?, problem?, message?}")
     .action(async (options: { json?: boolean }) => {
-      await withJournal(openDb, async (j) => {
-        const report = j.verify();
-        if (options.json) {
-          process.stdout.write(`${JSON.stringify(report)}\n`);
-          if (!report.ok) process.exitCode = 1;
-        } else if (report.ok) {
-          const head =
-            report.head === null ? "" : `, head #${report.head.seq} ${report.head.hash.slice(0, 8)}…`;
-          process.stdout.write(`journal OK: ${report.entries} entries${head}\n`);
-        } else {
-          process.stdout.write(
-            `journal BROKEN at #${report.firstBadSeq}: ${report.message} (${report.entries} entries)\n`,
-          );
-          process.exitCode = 1;
-        }
-      });
+      const { journalVerify } = await import("../handlers/journal-verify.js");
+      await journalVerify(openDb, options);
     });
-
   helpAfter(verify, {
     notes:
       "A broken chain means entries were changed or removed outside passgate: keep the database file for inspection (see docs/journal.md).",
@@ -68,20 +38,9 @@ export function registerJournalCommand(program: Command, openDb: () => Db): void
     .option("--json", "one JSON object per line")
     .option("-f, --follow", "keep printing new entries until Ctrl-C")
     .option("--tz <zone>", "print times in this IANA time zone (default: ISO 8601 UTC)")
-    .action(async (options: TailOptions) => {
-      let print: (entry: JournalEntry) => string;
-      try {
-        const formatTime = timeFormatter(options.tz);
-        print = options.json ? (e) => JSON.stringify(e) : (e) => formatEntryLine(e, formatTime);
-      } catch (err) {
-        fail(`--tz ${options.tz}: ${message(err)}`);
-        return;
-      }
-      await withJournal(openDb, async (j) => {
-        const entries = j.tail(options.lines);
-        writeLines(entries, print);
-        if (options.follow) await follow(j, entries.at(-1)?.seq ?? j.head()?.seq ?? 0, print);
-      });
+    .action(async (options: { lines: number; json?: boolean; follow?: boolean; tz?: string }) => {
+      const { journalTail } = await import("../handlers/journal-tail.js");
+      await journalTail(openDb, options);
     });
   helpAfter(tail, {
     exitCodes:
@@ -95,85 +54,10 @@ export function registerJournalCommand(program: Command, openDb: () => Db): void
   });
 }
 
-/** Prints entries after `lastSeq` as they arrive, until SIGINT. */
-export async function follow(
-  journal: Journal,
-  lastSeq: number,
-  print: (entry: JournalEntry) => string,
-): Promise<void> {
-  const stop = new AbortController();
-  const onSigint = (): void => stop.abort();
-  process.once("SIGINT", onSigint);
-  try {
-    let seq = lastSeq;
-    while (!stop.signal.aborted) {
-      await sleep(FOLLOW_INTERVAL_MS, stop.signal);
-      for (;;) {
-        const batch = journal.since(seq, FOLLOW_BATCH);
-        writeLines(batch, print);
-        seq = batch.at(-1)?.seq ?? seq;
-        if (batch.length < FOLLOW_BATCH) break;
-      }
-    }
-  } finally {
-    process.off("SIGINT", onSigint);
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-function writeLines(entries: readonly JournalEntry[], print: (entry: JournalEntry) => string): void {
-  if (entries.length > 0) process.stdout.write(`${entries.map(print).join("\n")}\n`);
-}
-
-/** Opens the database and journal for one command, reports failures as exit code 2, closes. */
-async function withJournal(openDb: () => Db, use: (journal: Journal) => Promise<void>): Promise<void> {
-  const db = open(openDb);
-  if (db === undefined) return;
-  try {
-    await use(Journal.open(db));
-  } catch (err) {
-    fail(message(err));
-  } finally {
-    db.close();
-  }
-}
-
-function open(openDb: () => Db): Db | undefined {
-  try {
-    return openDb();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      // A missing or broken config is the same failure for every command: exit 1, said the same way.
-      process.stderr.write(`${describeCliError(err)}\n`);
-      process.exitCode = 1;
-    } else fail(`cannot open the database: ${message(err)}`);
-    return undefined;
-  }
-}
-
-function fail(text: string): void {
-  process.stderr.write(`${text}\n`);
-  process.exitCode = 2;
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-export function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new InvalidArgumentError("expected a count of entries, 0 or more");
-  return n;
+/** The database of the gate the config names, opened read-only the one way (app/gate-database.ts). */
+export function configuredJournalDb(ctx: CliContext): OpenJournalDb {
+  return async () => {
+    const { openJournalDb } = await import("../handlers/journal-database.js");
+    return openJournalDb(await ctx.config());
+  };
 }

@@ -3,13 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { openDatabase } from "../../platform/database/database.js";
+import { openGateDatabase } from "../../app/gate-database.js";
 import { withUsageConventions } from "../usage-conventions.js";
 import { registerModeCommand } from "./mode-command.js";
 
 let dir = "";
+const storage = () => ({ path: join(dir, "gate.db"), synchronous: "normal" as const });
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "passgate-mode-cli-"));
+  // The gate's database, as its first start leaves it.
+  openGateDatabase(storage(), "write").close();
   process.exitCode = undefined;
 });
 afterEach(() => {
@@ -30,8 +33,8 @@ async function mode(...args: string[]): Promise<{ out: string; err: string; code
     return true;
   });
   const program = new Command("passgate");
-  registerModeCommand(program, () => ({
-    db: openDatabase(join(dir, "gate.db")),
+  registerModeCommand(program, (access) => ({
+    db: openGateDatabase(storage(), access),
     gate: "main-1",
     configMode: "normal",
   }));

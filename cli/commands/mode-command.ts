@@ -1,50 +1,20 @@
 import type { Command } from "commander";
-import { GATE_MODES, type GateMode } from "../../config/schema.js";
-import { GateModeControl } from "../../daemon/actuate/gate-mode-control.js";
-import { Journal } from "../../daemon/journal/journal.js";
-import { migrateGateState } from "../../daemon/state/gate-state-schema.js";
-import { ModeStore } from "../../daemon/state/mode-store.js";
-import { systemClock } from "../../platform/clock.js";
-import type { Db } from "../../platform/database/database.js";
-import { createLogger } from "../../platform/log/logger.js";
-import { helpAfter, printJson } from "../output.js";
-import { usageError } from "../usage.js";
+import { type Clock, systemClock } from "../../platform/clock.js";
+import type { CliContext } from "../cli-context.js";
+import type { OpenModeGate } from "../handlers/mode-gate.js";
+import { helpAfter, usageError } from "../output.js";
 
 /**
- * `passgate mode [get] [--json]` prints the gate mode; `passgate mode set <mode>` changes it, journaled
- * (kind `mode`, source `cli`) and persisted. A running gate adopts it within a second.
+ * `passgate mode [get] [--json]` prints the gate mode; `passgate mode set <mode>` changes it,
+ * journaled (kind `mode`, source `cli`) and persisted; a running gate adopts it within a
+ * second (cli/handlers/mode-get.ts, mode-set.ts). `open` is called once per command with
+ * the access it needs (get reads, set writes).
  */
-export function registerModeCommand(
-  program: Command,
-  open: () => { db: Db; gate: string; configMode: GateMode },
-): void {
-  const withControl = <T>(use: (control: GateModeControl) => T): T => {
-    const { db, gate, configMode } = open();
-    try {
-      migrateGateState(db);
-      const mode = ModeStore.load(db, { mode: configMode, since: systemClock.now(), source: "config" });
-      const control = new GateModeControl({
-        db,
-        mode,
-        journal: Journal.open(db),
-        gate,
-        clock: systemClock,
-        logger: createLogger({ level: "silent" }),
-      });
-      return use(control);
-    } finally {
-      db.close();
-    }
+export function registerModeCommand(program: Command, open: OpenModeGate, clock: Clock = systemClock): void {
+  const print = async (json: boolean | undefined) => {
+    const { modeGet } = await import("../handlers/mode-get.js");
+    await modeGet(open, { json }, clock.now());
   };
-  const show = (r: { mode: string; since: number; source: string }) =>
-    `${r.mode} (since ${new Date(r.since).toISOString()}, set by ${r.source})`;
-
-  const print = (json: boolean | undefined) =>
-    withControl((c) => {
-      const r = c.current();
-      if (json) printJson({ mode: r.mode, since: new Date(r.since).toISOString(), source: r.source });
-      else process.stdout.write(`${show(r)}\n`);
-    });
 
   const mode = program
     .command("mode")
@@ -79,15 +49,12 @@ export function registerModeCommand(
     .description(
       "change the gate mode; journaled, kept across restarts, adopted by a running gate within 1 s",
     )
-    .argument("<mode>", GATE_MODES.join(" | "))
-    .action((wanted: string, _options: unknown, command: Command) => {
-      if (!(GATE_MODES as readonly string[]).includes(wanted)) {
+    .argument("<mode>", "normal | lockdown | free")
+    .action(async (wanted: string, _options: unknown, command: Command) => {
+      const { modeSet, isGateMode, GATE_MODES } = await import("../handlers/mode-set.js");
+      if (!isGateMode(wanted))
         usageError(command, `unknown mode "${wanted}": expected ${GATE_MODES.join(", ")}`);
-      }
-      withControl((c) => {
-        const { record, changed } = c.set(wanted as GateMode, "cli");
-        process.stdout.write(`${changed ? "mode set" : "mode unchanged"}: ${show(record)}\n`);
-      });
+      await modeSet(open, wanted, clock);
     });
   helpAfter(set, {
     notes:
@@ -95,4 +62,12 @@ export function registerModeCommand(
     exitCodes: "0 set (or already so); 1 the config or database cannot be read; 2 not a mode.",
     examples: ["passgate mode set lockdown", "passgate mode set free", "passgate mode set normal"],
   });
+}
+
+/** The gate the config names, its database opened the one way (app/gate-database.ts). */
+export function configuredModeGate(ctx: CliContext): OpenModeGate {
+  return async (access) => {
+    const { openModeGate } = await import("../handlers/mode-gate.js");
+    return openModeGate(await ctx.config(), access);
+  };
 }

@@ -1,36 +1,27 @@
 import type { Command } from "commander";
-import type { Config } from "../../config/schema.js";
 import { type Clock, systemClock } from "../../platform/clock.js";
-import { fetchDaemonStatus } from "../ops/daemon-status.js";
-import { buildStatusReport } from "../ops/status-report.js";
-import { formatStatusText } from "../ops/status-text.js";
-import { helpAfter, palette, printJson } from "../output.js";
+import type { CliContext } from "../cli-context.js";
+import { helpAfter } from "../output.js";
 
 /** Exit code when `--require-running` is given and the daemon does not answer. */
 export const EXIT_DAEMON_UNREACHABLE = 3;
 
 /**
- * `passgate status [--json] [--require-running]`: the gate at a glance. The database's
- * part (mode, allowlist, sync, backlog, last journal entries) is read read-only; the live
- * part (readers, relays, broker) comes from the daemon's `GET /status` on `http.listen`.
+ * `passgate status [--json] [--require-running]`: the gate at a glance (cli/handlers/status.ts).
+ * The database's part (mode, allowlist, sync, backlog, last journal entries) is read
+ * read-only; the live part (readers, relays, broker) comes from the daemon's `GET /status`
+ * on `http.listen`.
  */
-export function registerStatusCommand(
-  program: Command,
-  loadConfig: () => Config,
-  clock: Clock = systemClock,
-): void {
+export function registerStatusCommand(program: Command, ctx: CliContext, clock: Clock = systemClock): void {
   const status = program
     .command("status")
     .description("mode, readers, relays, broker, allowlist version and age, upload backlog, last decisions")
     .option("--json", "one JSON document: {site, gate, mode, sync, lastDecisions, daemon}")
     .option("--require-running", `exit ${EXIT_DAEMON_UNREACHABLE} when the daemon does not answer`)
     .action(async (options: { json?: boolean; requireRunning?: boolean }) => {
-      const config = loadConfig();
-      const daemon = await fetchDaemonStatus(config);
-      const report = buildStatusReport(config, daemon, clock.now());
-      if (options.json === true) printJson(report);
-      else process.stdout.write(formatStatusText(report, config, palette(process.stdout)));
-      if (!daemon.reachable && options.requireRunning === true) process.exitCode = EXIT_DAEMON_UNREACHABLE;
+      const { showStatus } = await import("../handlers/status.js");
+      const reachable = await showStatus(await ctx.config(), options, clock.now());
+      if (!reachable && options.requireRunning === true) process.exitCode = EXIT_DAEMON_UNREACHABLE;
     });
   helpAfter(status, {
     notes:

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -6,8 +5,8 @@ import { EXAMPLE_TRUST } from "../../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import { openDatabase } from "../../platform/database/database.js";
 import type { RegistryServer } from "../../sim/registry/registry-server.js";
+import { runCliInProcess } from "../../test/cli-harness.js";
 import { GateDb, GOOD_TOKEN, put, SITE, startRegistry } from "../../test/fixtures/sync-fixture.js";
-import { cliArgv, repoRoot } from "../../test/run-cli.js";
 
 let server: RegistryServer;
 let url: string;
@@ -23,21 +22,6 @@ beforeEach(() => {
   tmp = new GateDb();
 });
 afterEach(() => tmp.close());
-
-/** The CLI in a child process, without blocking this process (it serves the registry). */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      cliArgv(args),
-      { cwd: repoRoot, env: { ...process.env, PASSGATE_CONFIG: "" }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 function writeConfig(token: string): string {
   const tokenFile = join(tmp.dir, "token");
@@ -75,14 +59,14 @@ describe("passgate sync", () => {
       });
     db.close();
 
-    const now = await cli(["-c", config, "sync", "now"]);
+    const now = await runCliInProcess(["-c", config, "sync", "now"]);
     expect(now.stdout).toContain(`allowlist snapshot v${version} applied: 2 credentials`);
     expect(now.stdout).toContain("uploaded 3 events; backlog 0");
     expect(now.code).toBe(0);
     // Not a terminal: progress goes out as log lines.
     expect(now.stderr).toContain("snapshot download");
 
-    const status = await cli(["-c", config, "sync", "status", "--json"]);
+    const status = await runCliInProcess(["-c", config, "sync", "status", "--json"]);
     expect(status.code).toBe(0);
     const parsed = JSON.parse(status.stdout) as Record<string, unknown>;
     expect(parsed).toMatchObject({
@@ -96,21 +80,20 @@ describe("passgate sync", () => {
     });
     expect(parsed.ageSeconds).toBeLessThan(60);
 
-    const text = await cli(["-c", config, "sync", "status"]);
+    const text = await runCliInProcess(["-c", config, "sync", "status"]);
     expect(text.stdout).toMatch(/allowlist:\s+v\d+, 2 credentials/);
     expect(text.stdout).toMatch(/event backlog:\s+0/);
   }, 60_000);
 
   it("`sync now` with a refused token says so and exits 1; status shows it stopped", async () => {
     const config = writeConfig("not-the-token");
-    const now = await cli(["-c", config, "sync", "now"]);
+    const now = await runCliInProcess(["-c", config, "sync", "now"]);
     expect(now.code).toBe(1);
     expect(now.stdout).toContain("pull failed (unauthorized)");
     expect(now.stdout).not.toContain("not-the-token");
-    const status = JSON.parse((await cli(["-c", config, "sync", "status", "--json"])).stdout) as Record<
-      string,
-      unknown
-    >;
+    const status = JSON.parse(
+      (await runCliInProcess(["-c", config, "sync", "status", "--json"])).stdout,
+    ) as Record<string, unknown>;
     expect(status).toMatchObject({ stopped: true, lastErrorCode: "unauthorized", version: null });
     expect(String(status.lastError)).toContain("sync is stopped until registry.url or the token");
   }, 60_000);

@@ -4,8 +4,8 @@ import type { Config } from "../../config/schema.js";
 import { allowlistAge, stalenessBudgets } from "../../daemon/decide/staleness.js";
 import { mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
 import { exhaustedRoles } from "../../sync/staleness-watch.js";
-import { formatAge } from "../commands/sync-command.js";
 import { withoutUserInfo } from "../ops/status-text.js";
+import { formatAgeSeconds } from "../ops/sync-status-report.js";
 import { type CheckResult, errorText, fail, ok, warn } from "./doctor-check.js";
 import type { DoctorPorts } from "./doctor-ports.js";
 
@@ -130,7 +130,7 @@ export function checkAllowlistFresh(
       "passgate sync now (or allowlist import FILE)",
     );
   const age = allowlistAge(stats.syncedAt, now);
-  const ageText = Number.isFinite(age) ? `${formatAge(Math.round(age / 1000))} old` : "never synced";
+  const ageText = Number.isFinite(age) ? `${formatAgeSeconds(Math.round(age / 1000))} old` : "never synced";
   const budgets = stalenessBudgets(config);
   const stale = budgets === undefined ? [] : exhaustedRoles(budgets, age);
   if (stale.length > 0)

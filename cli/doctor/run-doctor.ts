@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
+import { DatabaseNeedsUpgradeError, NoDatabaseError, withGateDatabase } from "../../app/gate-database.js";
 import type { Config } from "../../config/schema.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
-import { NoDatabaseError, readGateDb } from "../ops/ops-db.js";
 import { checkReaders, checkUdevRule } from "./device-checks.js";
 import { type CheckResult, errorText, ok } from "./doctor-check.js";
 import type { DoctorPorts } from "./doctor-ports.js";
@@ -38,19 +38,22 @@ export async function runDoctor(input: DoctorInput, ports: DoctorPorts): Promise
   results.push(await checkClock(ports));
   const [broker, stats] = [checkBroker(config, ports), allowlistStats(config)];
   results.push(await broker);
-  results.push(await checkRegistry(config, typeof stats === "string" ? null : stats.version, ports));
-  if (typeof stats === "string")
-    results.push({ id: "allowlist", status: "fail", finding: stats, fix: "passgate db check" });
+  results.push(await checkRegistry(config, "finding" in stats ? null : stats.version, ports));
+  if ("finding" in stats) results.push({ id: "allowlist", status: "fail", ...stats });
   else results.push(checkAllowlistFresh(config, stats, input.now));
   return results;
 }
 
-function allowlistStats(config: Config): { version: number | null; syncedAt: number | null } | string {
+/** The allowlist's version and sync time, read read-only; or why they cannot be read, with a fix. */
+function allowlistStats(
+  config: Config,
+): { version: number | null; syncedAt: number | null } | { finding: string; fix: string } {
   try {
-    return readGateDb(config, (db) => SqliteAllowlistStore.open(db).stats());
+    return withGateDatabase(config.storage, "read", (db) => SqliteAllowlistStore.open(db).stats());
   } catch (err) {
     // No database is no allowlist; the db check above already says how to make one.
     if (err instanceof NoDatabaseError) return { version: null, syncedAt: null };
-    return `cannot read the allowlist: ${errorText(err)}`;
+    const fix = err instanceof DatabaseNeedsUpgradeError ? "passgate db upgrade" : "passgate db check";
+    return { finding: `cannot read the allowlist: ${errorText(err)}`, fix };
   }
 }

@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
+import { DatabaseNeedsUpgradeError, openGateDatabase } from "../../app/gate-database.js";
 import type { Config } from "../../config/schema.js";
-import { openDatabase } from "../../platform/database/database.js";
+import { type Db, SchemaTooNewError } from "../../platform/database/database.js";
 import { type CheckResult, errorText, fail, ok, warn } from "./doctor-check.js";
 import type { DoctorPorts } from "./doctor-ports.js";
 
@@ -9,7 +10,10 @@ export const DISK_WARN_BYTES = 1024 ** 3;
 /** Below this: fail (a full disk stops the journal, and then every scan is denied). */
 export const DISK_FAIL_BYTES = 100 * 1024 ** 2;
 
-/** The database's folder is writable, the database passes `quick_check` and is in WAL mode. */
+/**
+ * The database's folder is writable; the database, opened read-only (a doctor run never
+ * changes it), has this passgate's schema, passes `quick_check` and is in WAL mode.
+ */
 export function checkDatabase(config: Config, ports: DoctorPorts): CheckResult[] {
   const path = config.storage.path;
   const dir = dirname(path);
@@ -31,36 +35,47 @@ export function checkDatabase(config: Config, ports: DoctorPorts): CheckResult[]
     );
     return results;
   }
+  let db: Db;
   try {
-    const db = openDatabase(path, { readonly: true });
-    try {
-      const quick = String(db.pragma("quick_check", { simple: true }));
-      results.push(
-        quick === "ok"
-          ? ok("db-integrity", "quick_check ok")
-          : fail(
-              "db-integrity",
-              `quick_check: ${quick}`,
-              "run passgate db check; restore a backup if it fails",
-            ),
-      );
-      const mode = String(db.pragma("journal_mode", { simple: true }));
-      results.push(
-        mode === "wal"
-          ? ok("db-wal", "WAL mode")
-          : warn(
-              "db-wal",
-              `journal mode ${mode}, not WAL`,
-              "start the gate once: it switches the database to WAL",
-            ),
-      );
-    } finally {
-      db.close();
-    }
+    db = openGateDatabase(config.storage, "read");
   } catch (err) {
-    results.push(fail("db-integrity", `cannot open ${path}: ${errorText(err)}`, "check its owner and mode"));
+    results.push(openFailure(path, err));
+    return results;
+  }
+  try {
+    const quick = String(db.pragma("quick_check", { simple: true }));
+    results.push(
+      quick === "ok"
+        ? ok("db-integrity", "quick_check ok")
+        : fail(
+            "db-integrity",
+            `quick_check: ${quick}`,
+            "run passgate db check; restore a backup if it fails",
+          ),
+    );
+    const mode = String(db.pragma("journal_mode", { simple: true }));
+    results.push(
+      mode === "wal"
+        ? ok("db-wal", "WAL mode")
+        : warn(
+            "db-wal",
+            `journal mode ${mode}, not WAL`,
+            "start the gate once: it switches the database to WAL",
+          ),
+    );
+  } finally {
+    db.close();
   }
   return results;
+}
+
+/** Why the database could not be opened for reading, as a finding with what to do. */
+function openFailure(path: string, err: unknown): CheckResult {
+  if (err instanceof DatabaseNeedsUpgradeError)
+    return fail("db-schema", errorText(err), "passgate db upgrade (or start the gate once)");
+  if (err instanceof SchemaTooNewError)
+    return fail("db-schema", errorText(err), "install the passgate that wrote it, or restore a backup");
+  return fail("db-integrity", `cannot open ${path}: ${errorText(err)}`, "check its owner and mode");
 }
 
 /** Free space on the filesystem of the database. */

@@ -4,7 +4,7 @@ import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-st
 import { LockoutTracker } from "../../daemon/state/lockout-tracker.js";
 import { ModeStore } from "../../daemon/state/mode-store.js";
 import { PresenceStore } from "../../daemon/state/presence-store.js";
-import { credentialJson, formatCredential } from "../commands/allowlist-command.js";
+import { credentialJson, formatCredential } from "../ops/credential-text.js";
 import { type DaemonAnswer, fetchDaemonStatus } from "../ops/daemon-status.js";
 import { findCredentials } from "../ops/find-credentials.js";
 import { type ReaderVerdict, wouldPass } from "../ops/would-pass.js";

@@ -32,6 +32,8 @@ export async function backupDatabase(source: Db, file: string, force: boolean): 
   rmSync(tmp, { force: true });
   try {
     await source.backup(tmp, { progress: ({ totalPages }) => Math.max(totalPages, 100) });
+    // The copy is a file being made, not the gate's database: it is opened directly, to
+    // switch its journal mode and then to check it exactly as it was copied.
     const writable = openDatabase(tmp);
     try {
       writable.pragma("journal_mode = DELETE");

@@ -1,11 +1,10 @@
+import { withGateDatabase } from "../../app/gate-database.js";
 import type { Config } from "../../config/schema.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import type { JournalEntry } from "../../daemon/journal/journal-entry.js";
-import { migrateGateState } from "../../daemon/state/gate-state-schema.js";
 import { ModeStore } from "../../daemon/state/mode-store.js";
-import { readStatus, type SyncStatusReport } from "../commands/sync-command.js";
 import type { DaemonAnswer } from "./daemon-status.js";
-import { readGateDb } from "./ops-db.js";
+import { readSyncStatus, type SyncStatusReport } from "./sync-status-report.js";
 
 /** Journal entries `passgate status` shows. */
 export const LAST_DECISIONS = 5;
@@ -21,17 +20,19 @@ export interface StatusReport {
   readonly daemon: DaemonAnswer;
 }
 
-/** Reads the database's part of the status (read-only) and joins the daemon's answer. */
+/**
+ * Reads the database's part of the status and joins the daemon's answer. The database is
+ * opened read-only: a look never changes what the running daemon owns.
+ */
 export function buildStatusReport(config: Config, daemon: DaemonAnswer, now: number): StatusReport {
-  return readGateDb(config, (db) => {
-    migrateGateState(db);
+  return withGateDatabase(config.storage, "read", (db) => {
     const mode = ModeStore.load(db, { mode: config.policy.mode, since: now, source: "config" }).get();
     const journal = Journal.open(db);
     return {
       site: config.site,
       gate: config.gate,
       mode: { mode: mode.mode, since: new Date(mode.since).toISOString(), source: mode.source },
-      sync: readStatus(config, db, now),
+      sync: readSyncStatus(config, db, now),
       lastDecisions: journal.tail(LAST_DECISIONS),
       daemon,
     };

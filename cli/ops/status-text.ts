@@ -1,9 +1,9 @@
 import type { GateStatus } from "../../app/http/status-schema.js";
 import type { Config } from "../../config/schema.js";
 import { formatEntryLine } from "../../daemon/journal/journal-format.js";
-import { formatAge } from "../commands/sync-command.js";
 import type { Palette } from "../output.js";
 import type { StatusReport } from "./status-report.js";
+import { formatAgeSeconds } from "./sync-status-report.js";
 
 /**
  * `passgate status` for a person at the turnstile: one labelled line per part, words that
@@ -24,7 +24,7 @@ export function formatStatusText(report: StatusReport, config: Config, p: Palett
       "allowlist",
       s.version === null
         ? p.warn("none yet (never synced)")
-        : `v${s.version}, ${s.credentials} credentials, ${s.ageSeconds === null ? "never synced" : `${formatAge(s.ageSeconds)} old`}`,
+        : `v${s.version}, ${s.credentials} credentials, ${s.ageSeconds === null ? "never synced" : `${formatAgeSeconds(s.ageSeconds)} old`}`,
     ],
     ["sync", syncLine(report, p)],
     ["backlog", `${s.backlog} events to upload`],
@@ -48,7 +48,7 @@ function daemonLine(report: StatusReport, p: Palette): string {
   const d = report.daemon;
   if (d.reachable) {
     const s = d.status;
-    return `${p.ok("running")} ${s.version}, up ${formatAge(s.uptimeSeconds)} (${d.url})`;
+    return `${p.ok("running")} ${s.version}, up ${formatAgeSeconds(s.uptimeSeconds)} (${d.url})`;
   }
   if (d.url === null) return p.warn("not running (or no http: section)");
   return p.warn(`not running (or no http: section): ${d.url}: ${d.reason}`);

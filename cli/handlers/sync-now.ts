@@ -1,0 +1,78 @@
+import { withGateDatabase } from "../../app/gate-database.js";
+import type { Config } from "../../config/schema.js";
+import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
+import { Journal } from "../../daemon/journal/journal.js";
+import type { Clock } from "../../platform/clock.js";
+import { backlogSize } from "../../sync/event-uploader.js";
+import { LogProgress, TtyProgressBar } from "../../sync/progress.js";
+import type { PullOutcome } from "../../sync/registry-sync.js";
+import { createRegistrySync } from "../../sync/start-sync.js";
+import { SyncStateStore } from "../../sync/sync-state.js";
+import { createCliLogger } from "../cli-logger.js";
+
+/** How often a pull's progress is logged when stderr is not a terminal, ms. */
+const PROGRESS_LOG_INTERVAL_MS = 5000;
+
+/**
+ * `passgate sync now [--snapshot]`: one pull and one upload in this process, on the
+ * database opened for writing beside a running daemon (the allowlist switch is atomic and
+ * the upload cursor never moves back). Sets exit code 1 when the pull or upload failed;
+ * throws when no registry is configured.
+ */
+export async function syncNow(
+  config: Config,
+  options: { readonly snapshot?: boolean },
+  clock: Clock,
+): Promise<void> {
+  if (config.registry === undefined)
+    throw new Error(
+      "no `registry:` in the config, nothing to sync with — add one (docs/config.md) or load a file with passgate allowlist import FILE",
+    );
+  await withGateDatabase(config.storage, "write", async (db) => {
+    const stderr = process.stderr;
+    const loop = createRegistrySync(config, {
+      db,
+      store: SqliteAllowlistStore.open(db),
+      journal: Journal.open(db),
+      clock,
+      logger: createCliLogger("warn"),
+      progress: () =>
+        stderr.isTTY
+          ? new TtyProgressBar(stderr)
+          : new LogProgress(createCliLogger("info"), PROGRESS_LOG_INTERVAL_MS),
+    });
+    const outcome = await loop.pullOnce(options.snapshot === true ? { snapshot: true } : {});
+    const pulled = describePull(outcome);
+    process.stdout.write(`${pulled.text}\n`);
+    const upload = await loop.uploadOnce();
+    const backlog = backlogSize(Journal.open(db), SyncStateStore.open(db));
+    if (upload.failure === undefined)
+      process.stdout.write(`uploaded ${upload.sent} events; backlog ${backlog}\n`);
+    else
+      process.stdout.write(
+        `event upload failed after ${upload.sent} events (${upload.failure.message}); backlog ${backlog}\n`,
+      );
+    if (!pulled.ok || upload.failure !== undefined) process.exitCode = 1;
+  });
+}
+
+function describePull(outcome: PullOutcome): { ok: boolean; text: string } {
+  switch (outcome.kind) {
+    case "applied": {
+      const r = outcome.result;
+      return {
+        ok: true,
+        text: `allowlist ${r.kind} v${r.to} applied: ${r.count} credentials in force (${r.puts} put, ${r.dels} del)`,
+      };
+    }
+    case "not_modified":
+      return { ok: true, text: "allowlist is up to date (304)" };
+    case "refused":
+      return {
+        ok: false,
+        text: `registry body refused (${outcome.reason}): ${outcome.message}; the allowlist in force is unchanged`,
+      };
+    default:
+      return { ok: false, text: `pull failed (${outcome.kind}): ${outcome.message}` };
+  }
+}
