@@ -1,4 +1,6 @@
-import { ConfigError, formatConfigError } from "../config/load-config.js";
+// config-error.ts, not load-config.ts: the error types without the schema and YAML parser, which
+// every command would otherwise load at start (test/architecture/lazy-commands.test.ts).
+import { ConfigError, formatConfigError } from "../config/config-error.js";
 
 /**
  * How an error that stops a command is shown: one line saying what to do (a missing
