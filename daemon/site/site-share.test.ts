@@ -36,6 +36,25 @@ async function siteGate(gate: string) {
   return { running, replay: new ReplayGuard(db), presence: new PresenceStore(db), close: () => db.close() };
 }
 
+/**
+ * Resolves once every gate hears the site's shared topics: a probe pair published from
+ * outside reaches each. A gate's start does not wait for the broker's SUBACK, so without
+ * this the first scan could be shared before the other gate's subscription is in place.
+ */
+async function siteListening(
+  client: { publishAsync(topic: string, payload: string): Promise<unknown> },
+  gates: readonly { replay: ReplayGuard }[],
+): Promise<void> {
+  const probe = { gate: "probe", credential: "999999999", step: 1, expiresAt: Date.now() + 60_000 };
+  const heard = () => gates.every((g) => g.replay.seen(probe.credential, probe.step));
+  const deadline = Date.now() + 10_000;
+  while (!heard()) {
+    if (Date.now() > deadline) throw new Error("the gates never heard the site's shared topics");
+    await client.publishAsync(`passgate/${SITE}/shared/replay`, JSON.stringify(probe));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 describe("site-wide state between two gates", () => {
   it("a token used at gate A is refused at gate B; anti-passback holds across them; an outage is caught up", async () => {
     const watched = await watchTopics(broker.url, `passgate/${SITE}/+/event`);
@@ -44,6 +63,7 @@ describe("site-wide state between two gates", () => {
     const a = await siteGate("gate-a");
     const b = await siteGate("gate-b");
     try {
+      await siteListening(watched.client, [a, b]);
       const step = nowStep();
       a.running.scan(staffToken(step));
       await waitUntil(() => b.replay.seen("42", step), "gate B to learn the pair");

@@ -13,6 +13,13 @@ import type { ReplayGuard } from "../state/replay-guard.js";
 
 /** Items kept for a broker outage, per kind; the oldest go first beyond this. */
 const OUTBOX_LIMIT = 10_000;
+/**
+ * After a reconnect, what was caught up goes out again this long after it (ms). The other
+ * gates reconnect on their own backoff: a gate back before them would send into a site
+ * where nobody listens yet. Receivers take a record twice without harm (a pair is a set
+ * member, a passage moves the state only when newer).
+ */
+const CATCH_UP_REPEATS_MS = [2_000, 10_000, 30_000];
 
 /**
  * Shares what a gate learns with the other gates of its site over MQTT: accepted
@@ -29,6 +36,7 @@ export class SiteShare {
   private readonly replayOutbox: SharedReplay[] = [];
   private readonly passageOutbox: SharedPassage[] = [];
   private readonly unsubscribes: (() => void)[] = [];
+  private readonly repeats = new Set<NodeJS.Timeout>();
   private received = { replay: 0, passage: 0 };
 
   constructor(
@@ -64,6 +72,8 @@ export class SiteShare {
 
   stop(): void {
     for (const u of this.unsubscribes.splice(0)) u();
+    for (const t of this.repeats) clearTimeout(t);
+    this.repeats.clear();
   }
 
   /** Pairs and passages taken from other gates since start. */
@@ -97,9 +107,25 @@ export class SiteShare {
     const now = this.deps.clock.now();
     const pairs = this.replayOutbox.splice(0).filter((p) => p.expiresAt > now);
     const passages = this.passageOutbox.splice(0);
-    if (pairs.length + passages.length > 0) {
-      this.deps.logger.info({ pairs: pairs.length, passages: passages.length }, "site state caught up");
+    if (pairs.length + passages.length === 0) return;
+    this.deps.logger.info({ pairs: pairs.length, passages: passages.length }, "site state caught up");
+    this.resend(pairs, passages);
+    for (const after of CATCH_UP_REPEATS_MS) {
+      const timer = setTimeout(() => {
+        this.repeats.delete(timer);
+        if (!this.connection.connected) return;
+        const live = this.deps.clock.now();
+        this.resend(
+          pairs.filter((p) => p.expiresAt > live),
+          passages,
+        );
+      }, after);
+      timer.unref();
+      this.repeats.add(timer);
     }
+  }
+
+  private resend(pairs: readonly SharedReplay[], passages: readonly SharedPassage[]): void {
     for (const p of pairs) this.send(this.topics.sharedReplay, p, this.replayOutbox);
     for (const p of passages) this.send(this.topics.sharedPassage, p, this.passageOutbox);
   }

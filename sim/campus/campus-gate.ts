@@ -2,11 +2,11 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { PassThrough } from "node:stream";
 import { type RunningDaemon, startDaemon } from "../../app/gate-app.js";
+import { openGateDatabase } from "../../app/gate-database.js";
 import type { Config } from "../../config/schema.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
 import type { ScanOutcome } from "../../daemon/gate/gate.js";
 import type { Clock } from "../../platform/clock.js";
-import { openDatabase } from "../../platform/database/database.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { Scan } from "../../reader-bridge/scan-source.js";
 import { SyncStateStore } from "../../sync/sync-state.js";
@@ -124,7 +124,7 @@ export class CampusGate {
     });
     // A second connection to the gate's database (WAL: it sees each commit at once) to
     // judge each decision by the allowlist version the gate had when it decided.
-    const db = openDatabase(this.config.storage.path);
+    const db = openGateDatabase(this.config.storage, "read");
     const store = SqliteAllowlistStore.open(db);
     const sync = SyncStateStore.open(db);
     this.view = {

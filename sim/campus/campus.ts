@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { openGateDatabase } from "../../app/gate-database.js";
 import { OPEN_DEADLINE_MS } from "../../daemon/actuate/relay-set.js";
 import type { ScanOutcome } from "../../daemon/gate/gate.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import { type Clock, systemClock } from "../../platform/clock.js";
-import { openDatabase } from "../../platform/database/database.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { Scan } from "../../reader-bridge/scan-source.js";
 import { EmbeddedBroker } from "../broker/embedded-broker.js";
@@ -314,7 +314,7 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
 }
 
 function verifyJournal(path: string): boolean {
-  const db = openDatabase(path, { readonly: true });
+  const db = openGateDatabase({ path, synchronous: "normal" }, "read");
   try {
     return Journal.open(db).verify().ok;
   } finally {
