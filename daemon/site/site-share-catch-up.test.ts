@@ -47,24 +47,30 @@ function fakeConnection() {
   };
 }
 
+/** Gate A's site share over a broker link that starts down, on a fake clock. */
+function gateA() {
+  const dir = mkdtempSync(join(tmpdir(), "passgate-site-catch-up-"));
+  dirs.push(dir);
+  const db = openDatabase(join(dir, "gate.db"));
+  migrateGateState(db);
+  const topics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-a" });
+  const link = fakeConnection();
+  const clock = new FakeClock(1_000_000);
+  const share = new SiteShare(link.connection, topics, {
+    gate: "gate-a",
+    replay: new ReplayGuard(db),
+    presence: new PresenceStore(db),
+    clock,
+    logger: createLogger({ level: "silent" }),
+  });
+  share.start();
+  return { db, topics, link, clock, share };
+}
+
 describe("SiteShare after a broker outage", () => {
   it("sends what it learned offline on reconnect, and again for gates that come back later", () => {
     vi.useFakeTimers();
-    const dir = mkdtempSync(join(tmpdir(), "passgate-site-catch-up-"));
-    dirs.push(dir);
-    const db = openDatabase(join(dir, "gate.db"));
-    migrateGateState(db);
-    const topics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-a" });
-    const link = fakeConnection();
-    const clock = new FakeClock(1_000_000);
-    const share = new SiteShare(link.connection, topics, {
-      gate: "gate-a",
-      replay: new ReplayGuard(db),
-      presence: new PresenceStore(db),
-      clock,
-      logger: createLogger({ level: "silent" }),
-    });
-    share.start();
+    const { db, topics, link, clock, share } = gateA();
 
     // Learned while the broker is away: one pair live for 20 s, one for a minute, one passage.
     share.shareReplay("42", 7, clock.now() + 20_000);
@@ -102,21 +108,7 @@ describe("SiteShare after a broker outage", () => {
 
   it("sends nothing again after a stop", () => {
     vi.useFakeTimers();
-    const dir = mkdtempSync(join(tmpdir(), "passgate-site-catch-up-"));
-    dirs.push(dir);
-    const db = openDatabase(join(dir, "gate.db"));
-    migrateGateState(db);
-    const topics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-a" });
-    const link = fakeConnection();
-    const clock = new FakeClock(1_000_000);
-    const share = new SiteShare(link.connection, topics, {
-      gate: "gate-a",
-      replay: new ReplayGuard(db),
-      presence: new PresenceStore(db),
-      clock,
-      logger: createLogger({ level: "silent" }),
-    });
-    share.start();
+    const { db, link, clock, share } = gateA();
     share.shareReplay("42", 7, clock.now() + 60_000);
     link.setUp(true);
     expect(link.sent).toHaveLength(1);
