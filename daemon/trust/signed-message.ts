@@ -1,0 +1,148 @@
+import { type KeyObject, randomBytes, sign, verify } from "node:crypto";
+import canonicalize from "canonicalize";
+import { z } from "zod";
+import type { NonceWindow } from "./nonce-window.js";
+import type { Roster } from "./roster.js";
+import { type MemberKind, memberIdSchema, type RosterMember } from "./roster-member.js";
+
+/** Domain separation of a member's signature (site-roster.md). */
+export const MESSAGE_DOMAIN = "pg-msg/1";
+
+/** Default freshness bound of a signed message: ±30 s of the receiver's clock. */
+export const DEFAULT_FRESHNESS_MS = 30_000;
+
+/** Largest signed message a receiver reads; the envelope of a scan or a request is far smaller. */
+export const MAX_MESSAGE_BYTES = 4_096;
+
+const base64url = /^[A-Za-z0-9_-]+$/;
+
+/** 12–24 random bytes, base64url without padding, in its one canonical spelling. */
+const nonceSchema = z
+  .string()
+  .min(16)
+  .max(32)
+  .regex(base64url, "base64url")
+  .refine((n) => {
+    const bytes = Buffer.from(n, "base64url");
+    return bytes.length >= 12 && bytes.length <= 24 && bytes.toString("base64url") === n;
+  }, "12 to 24 bytes, base64url");
+
+/** The envelope of every message a member signs. Unknown fields are refused: they would not be signed. */
+export const signedMessageSchema = z.strictObject({
+  v: z.literal(1),
+  signer: memberIdSchema,
+  at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  nonce: nonceSchema,
+  body: z.record(z.string(), z.unknown()),
+  sig: z.string().length(86).regex(base64url, "base64url"),
+});
+
+export type SignedMessage = z.infer<typeof signedMessageSchema>;
+
+/** Why a message was not acted on; counted and logged by reason. */
+export type MessageRefusal =
+  | "too_large"
+  | "malformed"
+  | "unknown_signer"
+  | "revoked_signer"
+  | "wrong_kind"
+  | "bad_signature"
+  | "stale"
+  | "future"
+  | "repeated_nonce"
+  | "nonce_window_full";
+
+/**
+ * The bytes a member signs for a message on `topic`: `pg-msg/1`, the topic, and the RFC 8785
+ * canonical JSON of everything but the signature, joined by newlines. The topic is bound so
+ * a message cannot be moved to another gate or purpose.
+ */
+export function signingInput(topic: string, message: Omit<SignedMessage, "sig">): Buffer {
+  const { v, signer, at, nonce, body } = message;
+  const canonical = canonicalize({ v, signer, at, nonce, body });
+  if (canonical === undefined) throw new TypeError("message body cannot be written as JSON");
+  return Buffer.from(`${MESSAGE_DOMAIN}\n${topic}\n${canonical}`, "utf8");
+}
+
+/**
+ * Signs `body` as member `signer` for publication on `topic`. `at` is the signer's clock
+ * (epoch ms); the nonce is 16 random bytes unless given.
+ */
+export function signMessage(options: {
+  readonly topic: string;
+  readonly signer: string;
+  readonly privateKey: KeyObject;
+  readonly body: Record<string, unknown>;
+  readonly at: number;
+  readonly nonce?: string;
+}): SignedMessage {
+  const unsigned = {
+    v: 1 as const,
+    signer: options.signer,
+    at: options.at,
+    nonce: options.nonce ?? randomBytes(16).toString("base64url"),
+    body: options.body,
+  };
+  const sig = sign(null, signingInput(options.topic, unsigned), options.privateKey).toString("base64url");
+  return { ...unsigned, sig };
+}
+
+/** What a receiver checks a message against. */
+export interface MessageCheck {
+  /** The site's members. */
+  readonly roster: Roster;
+  /** Member kinds that may publish on this topic. */
+  readonly kinds: readonly MemberKind[];
+  /** The receiver's clock, epoch ms. */
+  readonly now: number;
+  /** ± this many ms around `now` is fresh; default 30 s. */
+  readonly freshnessMs?: number;
+  /** The `(signer, nonce)` pairs seen within the bound. */
+  readonly nonces: NonceWindow;
+}
+
+export type MessageVerdict =
+  | {
+      readonly ok: true;
+      readonly signer: RosterMember;
+      readonly at: number;
+      readonly body: Record<string, unknown>;
+    }
+  | { readonly ok: false; readonly reason: MessageRefusal; readonly signer?: string };
+
+/**
+ * Checks a message received on `topic` (site-roster.md): its size and envelope, an active
+ * signer of a kind allowed on the topic, the signature, freshness and a nonce not seen
+ * within the bound. Authorisation that depends on the body (a bridge's readers, an
+ * operator's roles and gates) and the body's own bounds are the topic's to check next.
+ * The nonce is remembered only once the signature holds, so a forger cannot burn the
+ * nonce of a message still on its way.
+ */
+export function verifyMessage(topic: string, payload: Buffer | string, check: MessageCheck): MessageVerdict {
+  const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
+  if (size > MAX_MESSAGE_BYTES) return { ok: false, reason: "too_large" };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload.toString());
+  } catch {
+    return { ok: false, reason: "malformed" };
+  }
+  const envelope = signedMessageSchema.safeParse(parsed);
+  if (!envelope.success) return { ok: false, reason: "malformed" };
+  const message = envelope.data;
+  const known = check.roster.get(message.signer);
+  const signer = message.signer;
+  if (known === undefined || known.key === undefined) return { ok: false, reason: "unknown_signer", signer };
+  if (known.member.status !== "active") return { ok: false, reason: "revoked_signer", signer };
+  if (!check.kinds.includes(known.member.kind)) return { ok: false, reason: "wrong_kind", signer };
+  const bound = check.freshnessMs ?? DEFAULT_FRESHNESS_MS;
+  if (message.at < check.now - bound) return { ok: false, reason: "stale", signer };
+  if (message.at > check.now + bound) return { ok: false, reason: "future", signer };
+  const signature = Buffer.from(message.sig, "base64url");
+  if (signature.length !== 64 || !verify(null, signingInput(topic, message), known.key, signature))
+    return { ok: false, reason: "bad_signature", signer };
+  const nonce = check.nonces.admit(signer, message.nonce, message.at, check.now);
+  if (nonce === "repeated") return { ok: false, reason: "repeated_nonce", signer };
+  if (nonce === "full") return { ok: false, reason: "nonce_window_full", signer };
+  return { ok: true, signer: known.member, at: message.at, body: message.body };
+}
