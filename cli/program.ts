@@ -10,6 +10,7 @@ import { registerGateCommand } from "./commands/gate-command.js";
 import { registerIdentityCommand } from "./commands/identity-command.js";
 import { registerInitCommand } from "./commands/init-command.js";
 import { configuredJournalDb, registerJournalCommand } from "./commands/journal-command.js";
+import { registerKeysCommand } from "./commands/keys-command.js";
 import { configuredModeGate, registerModeCommand } from "./commands/mode-command.js";
 import { registerPolicyCommand } from "./commands/policy-command.js";
 import { registerReadersCommand } from "./commands/readers-command.js";
@@ -46,22 +47,25 @@ ${examples(
 )}`,
     );
 
+  // The config and the database are loaded only by the command that runs (cli/cli-context.ts).
+  const ctx = cliContext(program);
+
   // Running a gate, and the simulator.
-  registerRunCommand(program, cliContext(program));
+  registerRunCommand(program, ctx);
   registerDemoCommand(program);
   registerSimCommand(program);
   registerTokenCommand(program);
 
   // Setting a gate up: config, identity and wiring, readers, relays, policy.
-  registerInitCommand(program, cliContext(program));
-  registerConfigCommand(program, cliContext(program));
-  registerGateCommand(program, cliContext(program));
-  registerReadersCommand(program, cliContext(program));
-  registerRelayCommand(program, cliContext(program));
-  registerPolicyCommand(program, cliContext(program));
+  registerInitCommand(program, ctx);
+  registerConfigCommand(program, ctx);
+  registerKeysCommand(program, ctx);
+  registerGateCommand(program, ctx);
+  registerReadersCommand(program, ctx);
+  registerRelayCommand(program, ctx);
+  registerPolicyCommand(program, ctx);
 
   // Daily operation: the allowlist, sync, mode, status, lookups, journal and events, checks.
-  const ctx = cliContext(program);
   registerAllowlistCommand(program, configuredAllowlistStore(ctx));
   registerSyncCommand(program, ctx);
   registerModeCommand(program, configuredModeGate(ctx));

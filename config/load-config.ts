@@ -35,7 +35,7 @@ export function resolveConfigPath(
 /**
  * Reads, parses and validates a config file; returns it with defaults applied, durations
  * in milliseconds, and the relative file paths in it (storage.path, mqtt.passwordFile,
- * mqtt.tls.ca/cert/key, registry.tokenFile) resolved against the file's directory.
+ * mqtt.tls.ca/cert/key, registry.tokenFile, trust.keyFile) resolved against the file's directory.
  * Throws `ConfigError` listing every problem.
  */
 export function loadConfig(path: string): Config {
@@ -173,10 +173,11 @@ function lineOf(
 export function resolveConfigFilePaths(config: Config, configDir: string): Config {
   const at = (path: string): string =>
     path.startsWith(":") || path.startsWith("file:") ? path : resolve(configDir, path);
-  const { mqtt, registry } = config;
+  const { mqtt, registry, trust } = config;
   return {
     ...config,
     storage: { ...config.storage, path: at(config.storage.path) },
+    trust: { ...trust, ...(trust.keyFile !== undefined && { keyFile: at(trust.keyFile) }) },
     ...(mqtt && {
       mqtt: {
         ...mqtt,

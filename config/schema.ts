@@ -8,6 +8,7 @@ import { httpSchema } from "./http-schema.js";
 import { checkMqttRelays, mqttSchema, relayDriverSchema } from "./mqtt-schema.js";
 import { checkReaderSources, readerSourceSchema } from "./reader-schema.js";
 import { syncSchema } from "./sync-schema.js";
+import { trustSchema } from "./trust-schema.js";
 
 /**
  * The one schema of passgate's YAML config: the source of its types, defaults and error
@@ -198,6 +199,8 @@ export const configSchema = z
     mqtt: mqttSchema.optional(),
     registry: registrySchema.optional(),
     sync: syncSchema.prefault({}),
+    /** This gate's key and member id in the site roster (config/trust-schema.ts). */
+    trust: trustSchema.prefault({}),
     readers: z.array(readerSchema).default([]),
     relays: z.array(relaySchema).default([]),
     policy: policySchema.prefault({}),

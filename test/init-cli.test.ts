@@ -1,13 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../cli/program.js";
 import { loadConfig } from "../config/load-config.js";
 import { freeLoopbackPort } from "../daemon/mqtt/testing/mosquitto.js";
+import { publicKeyText, readKeyFile } from "../daemon/trust/key-file.js";
 import { runCliInProcess } from "./cli-harness.js";
-import { InitGates } from "./init-gate.js";
+import { InitGates, TYPICAL_GATE_FLAGS } from "./init-gate.js";
 import { repoRoot } from "./run-cli.js";
 
 /** The terminal test starts the CLI (a Node process with tsx); a loaded CI machine takes seconds per start. */
@@ -44,6 +45,31 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     });
     expect(config.http?.listen).toBe("127.0.0.1:9464");
     expect(config.registry?.tokenFile).toBe("/etc/passgate/registry-token");
+  });
+
+  it("makes the gate's signing key beside the database (0600), names it, and keeps it when set up again", async () => {
+    const keyDir = mkdtempSync(join(dir, "keyed-"));
+    const file = join(keyDir, "gate.yaml");
+    const args = [
+      "init",
+      ...TYPICAL_GATE_FLAGS,
+      "--storage",
+      join(keyDir, "var", "gate.db"),
+      "--output",
+      file,
+    ];
+    const first = await runCliInProcess(args);
+    expect(first.code, first.stderr).toBe(0);
+    const keyFile = join(keyDir, "var", "gate.key");
+    expect(first.stdout).toContain(`wrote the gate's signing key ${keyFile} (mode 600;`);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(loadConfig(file).trust.keyFile).toBe(keyFile);
+    const publicKey = publicKeyText(readKeyFile(keyFile));
+    const again = await runCliInProcess([...args, "--force"]);
+    expect(again.stdout).toContain(`kept the gate's key ${keyFile}`);
+    expect(publicKeyText(readKeyFile(keyFile))).toBe(publicKey);
+    const shown = await runCliInProcess(["-c", file, "keys", "show", "--json"]);
+    expect(JSON.parse(shown.stdout).member).toMatchObject({ id: "gate:main-1", publicKey });
   });
 
   it("refuses to replace an existing file without --force, and replaces it with --force", async () => {

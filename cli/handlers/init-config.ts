@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { InvalidArgumentError } from "commander";
 import { checkConfigText } from "../../config/load-config.js";
@@ -32,10 +33,24 @@ export async function initConfig(
   if (!checked.ok) throw checked.error;
   writeNewFile(file, text, options.force);
   const c = checked.config;
+  const key = gateKey(c.trust.keyFile);
   process.stdout.write(
     `wrote ${file}: site ${c.site}, gate ${c.gate}, ${c.timezone}, ${c.readers.length} reader(s), ${c.relays.length} relay(s)\n` +
+      key +
       `next: passgate --config ${file} config check; then relay test turnstile, reader test ${c.readers[0]?.id ?? "<id>"}\n`,
   );
+}
+
+/**
+ * Makes the gate's signing key named by the new config, 0600, unless one is there: a gate
+ * that is set up again keeps its identity (its roster entry stays valid). Says which.
+ */
+function gateKey(keyFile: string | undefined): string {
+  if (keyFile === undefined) return "";
+  if (existsSync(keyFile)) return `kept the gate's key ${keyFile} (passgate keys show prints it)\n`;
+  const { privateKey } = generateKeyPairSync("ed25519");
+  writeNewFile(keyFile, privateKey.export({ format: "pem", type: "pkcs8" }).toString(), false, 0o600);
+  return `wrote the gate's signing key ${keyFile} (mode 600; passgate keys show prints its public key)\n`;
 }
 
 /** With no terminal to ask on, the flags must say everything a config needs. */

@@ -31,6 +31,12 @@ export function defaultStoragePath(isRoot = process.getuid?.() === 0, exists = e
   return isRoot || exists("/var/lib/passgate") ? "/var/lib/passgate/passgate.db" : "./var/passgate.db";
 }
 
+/** The gate's signing key goes beside its database: the service user's own folder. */
+export function keyFileBeside(storagePath: string): string {
+  const slash = storagePath.lastIndexOf("/");
+  return slash < 0 ? "gate.key" : `${storagePath.slice(0, slash + 1)}gate.key`;
+}
+
 /** `id=KEY` of --trusted-key; throws with the reason. */
 export function parseTrustedKey(text: string): [string, string] {
   const at = text.indexOf("=");

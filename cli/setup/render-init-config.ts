@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { InitAnswers } from "./init-answers.js";
+import { type InitAnswers, keyFileBeside } from "./init-answers.js";
 import { readerConfigOf } from "./reader-spec.js";
 import { relayDriverOf } from "./relay-spec.js";
 
@@ -38,6 +38,12 @@ export function renderInitConfig(a: InitAnswers, now: Date): string {
     `  path: ${y(a.storagePath)}`,
     "  # normal, or full: also syncs on every commit (slower; nothing lost on a power cut).",
     "  synchronous: normal",
+    "",
+    "# This gate's own signing key for the site roster (docs/trust.md): made with this file by",
+    "# passgate init (or passgate keys init), readable only by passgate. `passgate keys show`",
+    "# prints its public key and the member record the registry or the other gates need.",
+    "trust:",
+    `  keyFile: ${y(keyFileBeside(a.storagePath))}`,
     "",
     "# Readers: where scans come from (docs/readers.md). `passgate reader list --present`",
     "# shows the scanners plugged in; `passgate reader add` adds one; `passgate reader test <id>`",

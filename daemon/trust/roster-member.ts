@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { z } from "zod";
+import { memberIdSchema } from "../../config/trust-schema.js";
 
 /** What a member may speak for (site-roster.md). */
 export const MEMBER_KINDS = ["gate", "bridge", "operator"] as const;
@@ -9,12 +10,7 @@ export type MemberKind = (typeof MEMBER_KINDS)[number];
 export const OPERATOR_ROLES = ["guard", "admin"] as const;
 export type OperatorRole = (typeof OPERATOR_ROLES)[number];
 
-/** A member id: printable ASCII (no spaces), at most 64 characters, e.g. `gate:main-1`. */
-export const memberIdSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+export { memberIdSchema };
 
 /** A gate or reader id as the config names it. */
 const localId = z

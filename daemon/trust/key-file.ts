@@ -1,0 +1,54 @@
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+
+/** A key file that cannot be used, with what to do about it. */
+export class KeyFileError extends Error {
+  readonly code = "KEY_FILE";
+}
+
+/**
+ * Reads a member's Ed25519 private key (PEM, PKCS#8). Refuses, like ssh, a file that others
+ * than its owner may read: a key that leaked to another account of the machine is no
+ * longer this member's alone. The key text is never part of an error message.
+ */
+export function readKeyFile(file: string): KeyObject {
+  let text: Buffer;
+  try {
+    const mode = statSync(file).mode;
+    if (process.platform !== "win32" && (mode & 0o077) !== 0) {
+      throw new KeyFileError(
+        `key file ${file} may be read by others (mode ${(mode & 0o777).toString(8)}): chmod 600 ${file}`,
+      );
+    }
+    text = readFileSync(file);
+  } catch (err) {
+    if (err instanceof KeyFileError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new KeyFileError(`cannot read key file ${file} (${code}): make one with passgate keys init`);
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(text);
+  } catch {
+    throw new KeyFileError(`key file ${file} holds no PEM private key`);
+  }
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new KeyFileError(`key file ${file} holds a ${key.asymmetricKeyType} key, not Ed25519`);
+  return key;
+}
+
+/** The public half of a private key, as the roster writes it: base64url of the 32 raw bytes. */
+export function publicKeyText(privateKey: KeyObject): string {
+  const x = createPublicKey(privateKey).export({ format: "jwk" }).x;
+  if (typeof x !== "string") throw new KeyFileError("not an Ed25519 key");
+  return x;
+}
+
+/**
+ * A short fingerprint of a public key for people to compare over the phone or on a
+ * screen: the first 16 bytes of SHA-256 of the raw key, hex in groups of four.
+ */
+export function keyFingerprint(publicKey: string): string {
+  const hex = createHash("sha256").update(Buffer.from(publicKey, "base64url")).digest("hex").slice(0, 32);
+  return hex.match(/.{4}/g)?.join(":") ?? hex;
+}
