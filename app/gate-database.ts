@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.js";
 import { ALLOWLIST_SCHEMA } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { JOURNAL_SCHEMA } from "../daemon/journal/journal-schema.js";
 import { GATE_STATE_SCHEMA } from "../daemon/state/gate-state-schema.js";
+import { ROSTER_SCHEMA } from "../daemon/trust/roster-store.js";
 import {
   type ComponentSchema,
   type Db,
@@ -21,6 +22,7 @@ export const GATE_SCHEMAS: readonly ComponentSchema[] = [
   JOURNAL_SCHEMA,
   GATE_STATE_SCHEMA,
   SYNC_SCHEMA,
+  ROSTER_SCHEMA,
 ];
 
 /**

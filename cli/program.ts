@@ -20,6 +20,7 @@ import { registerSimCommand } from "./commands/sim-command.js";
 import { registerStatusCommand } from "./commands/status-command.js";
 import { registerSyncCommand } from "./commands/sync-command.js";
 import { registerTokenCommand } from "./commands/token-command.js";
+import { registerTrustCommand } from "./commands/trust-command.js";
 import { examples } from "./output.js";
 import { packageVersion } from "./package-version.js";
 import { withUsageConventions } from "./usage-conventions.js";
@@ -60,6 +61,7 @@ ${examples(
   registerInitCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerKeysCommand(program, ctx);
+  registerTrustCommand(program, ctx);
   registerGateCommand(program, ctx);
   registerReadersCommand(program, ctx);
   registerRelayCommand(program, ctx);

@@ -4,9 +4,12 @@ import { createPublicKey, type KeyObject, verify } from "node:crypto";
 export const ALLOWLIST_FORMAT = "pg-allowlist/1";
 const FORMAT_BYTES = Buffer.from(ALLOWLIST_FORMAT, "ascii");
 
-/** What the registry signs: ASCII `pg-allowlist/1` followed by the 32 raw bytes of the body digest. */
-export function signedMessage(digest: Buffer): Buffer {
-  return Buffer.concat([FORMAT_BYTES, digest]);
+/**
+ * What the registry signs: the body's format in ASCII (`pg-allowlist/1`, or `pg-roster/1`
+ * for a roster) followed by the 32 raw bytes of the body digest.
+ */
+export function signedMessage(digest: Buffer, format: string = ALLOWLIST_FORMAT): Buffer {
+  return Buffer.concat([format === ALLOWLIST_FORMAT ? FORMAT_BYTES : Buffer.from(format, "ascii"), digest]);
 }
 
 /**
@@ -24,9 +27,14 @@ export function importRegistryKey(publicKey: string): KeyObject | undefined {
   }
 }
 
-/** Whether `signature` (base64url, 64 bytes) by `key` covers `digest`, per registry-sync.md. */
-export function verifyBodySignature(digest: Buffer, signature: string, key: KeyObject): boolean {
+/** Whether `signature` (base64url, 64 bytes) by `key` covers `digest` of a body in `format`, per registry-sync.md. */
+export function verifyBodySignature(
+  digest: Buffer,
+  signature: string,
+  key: KeyObject,
+  format: string = ALLOWLIST_FORMAT,
+): boolean {
   const bytes = Buffer.from(signature, "base64url");
   if (bytes.length !== 64) return false;
-  return verify(null, signedMessage(digest), key, bytes);
+  return verify(null, signedMessage(digest, format), key, bytes);
 }

@@ -41,7 +41,7 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
  * newline or an escape sequence would forge a second line or repaint the terminal, so it
  * is printed JSON-quoted instead.
  */
-function printable(text: string): string {
+export function printable(text: string): string {
   if (!UNPRINTABLE.test(text)) return text;
   // JSON.stringify escapes C0 controls only; DEL, C1 and the line separators too.
   return JSON.stringify(text).replace(
