@@ -2,6 +2,7 @@ import { fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { GATE_SCHEMAS } from "../app/gate-database.js";
 import { ALLOWLIST_SCHEMA } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { Journal } from "../daemon/journal/journal.js";
 import { JOURNAL_SCHEMA } from "../daemon/journal/journal-schema.js";
@@ -141,6 +142,7 @@ describe("passgate db upgrade", { timeout: 60_000 }, () => {
       expect(upgraded.stdout).toMatch(/^ {2}journal {5}v1 → v2$/m);
       expect(upgraded.stdout).toMatch(/^ {2}gate-state {2}none → v1$/m);
       expect(upgraded.stdout).toMatch(/^ {2}sync {8}none → v\d+$/m);
+      expect(upgraded.stdout).toMatch(/^ {2}roster {6}none → v1$/m);
 
       const read = await runCliInProcess(["-c", oldConfig, "status", "--json"]);
       expect(read.code).toBe(0);
@@ -149,7 +151,7 @@ describe("passgate db upgrade", { timeout: 60_000 }, () => {
       const again = await runCliInProcess(["-c", oldConfig, "db", "upgrade", "--json"]);
       expect(again.code).toBe(0);
       const report = JSON.parse(again.stdout) as { components: { from: number; to: number }[] };
-      expect(report.components.map((c) => c.from === c.to)).toEqual([true, true, true, true]);
+      expect(report.components.map((c) => c.from === c.to)).toEqual(GATE_SCHEMAS.map(() => true));
     } finally {
       old.close();
     }
