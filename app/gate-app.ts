@@ -17,6 +17,7 @@ import { RelaysComponent } from "./components/relays.js";
 import { ReplayPrunerComponent } from "./components/replay-pruner.js";
 import { SiteShareComponent } from "./components/site-share.js";
 import { StorageComponent } from "./components/storage.js";
+import { TrustComponent } from "./components/trust.js";
 import { GateMetrics } from "./http/gate-metrics.js";
 import { type RunningDaemon, runningDaemon } from "./running-daemon.js";
 
@@ -51,12 +52,13 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const base = { clock, logger };
   const storage = new StorageComponent(config, base);
   const health = () => storage.health(list.stopping);
+  const trust = new TrustComponent(config, { storage, ...base });
   const pruner = new ReplayPrunerComponent(storage, base);
   const session = new MqttSessionComponent(config, logger);
   const modes = new ModeControlComponent(config, { storage, ...base });
   const relays = new RelaysComponent(config, { storage, session, modes, metrics, ...base });
   const gateMqtt = new GateMqttComponent(config, { session, relays, modes, ...base });
-  const site = new SiteShareComponent(config, { storage, session, ...base });
+  const site = new SiteShareComponent(config, { storage, trust, session, ...base });
   const inputs = new InputsComponent(config, { storage, session, gateMqtt, modes, site, ...base });
   const onDecision = io.onDecision;
   const gate = new GateComponent(config, {
@@ -78,6 +80,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   // The start order; the stop runs it backwards. Each component's JSDoc says why it sits where it does.
   const components = [
     storage,
+    trust,
     pruner,
     http,
     session,

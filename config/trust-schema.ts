@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { durationSchema } from "./duration-schema.js";
 
 /** A member id of a site roster: printable ASCII without spaces, at most 64 characters, e.g. `gate:main-1`. */
 export const memberIdSchema = z
@@ -17,6 +18,19 @@ export const trustSchema = z.strictObject({
   keyFile: z.string().min(1).optional(),
   /** This gate's member id in the roster; default `gate:<gate>`. */
   memberId: memberIdSchema.optional(),
+  /** A signed message is fresh within this much of the gate's clock, either way (site-roster.md: 30 s). */
+  freshness: durationSchema.prefault("30s"),
+  /**
+   * How far another gate's clock may be from this one's: a shared record for a time step
+   * that verifies within this much of now is kept, one further off is refused as out of bounds.
+   */
+  clockTolerance: durationSchema.prefault("2m"),
+  /**
+   * Migration only: also act on unsigned site records as gates before signed messages sent
+   * them (bounds still apply). Anyone on the broker can then send such records: `passgate
+   * doctor` reports it as a failure.
+   */
+  acceptUnsigned: z.boolean().default(false),
 });
 
 export type TrustConfig = z.infer<typeof trustSchema>;

@@ -6,6 +6,7 @@ import type { Component } from "../component.js";
 import type { ConfigDiff } from "../reload/diff-config.js";
 import type { MqttSessionComponent } from "./mqtt-session.js";
 import type { StorageComponent } from "./storage.js";
+import type { TrustComponent } from "./trust.js";
 
 /**
  * Owns the sharing of accepted tokens and passages with the site's other gates (SiteShare,
@@ -22,6 +23,7 @@ export class SiteShareComponent implements Component {
     private config: Config,
     private readonly deps: {
       readonly storage: StorageComponent;
+      readonly trust: TrustComponent;
       readonly session: MqttSessionComponent;
       readonly clock: Clock;
       readonly logger: Logger;
@@ -36,11 +38,17 @@ export class SiteShareComponent implements Component {
   async start(): Promise<void> {
     const mqtt = this.deps.session.parts;
     if (mqtt === undefined || this.config.mqtt?.siteShare !== true) return;
-    const { replay, presence } = this.deps.storage.stores;
+    const { replay, presence, allowlist } = this.deps.storage.stores;
+    const { token, trust, policy } = this.config;
     this.share = new SiteShare(mqtt.connection, mqtt.topics, {
       gate: this.config.gate,
       replay,
       presence,
+      allowlist,
+      trust: this.deps.trust.site,
+      window: token.window,
+      clockToleranceMs: trust.clockTolerance,
+      passageHorizonMs: policy.antiPassback.mode === "timed" ? policy.antiPassback.window : undefined,
       clock: this.deps.clock,
       logger: this.deps.logger.child({ component: "site" }),
     });

@@ -62,6 +62,7 @@ describe("RunningDaemon.reload", () => {
           ...raw,
           timezone: "Europe/Moscow",
           storage: { path: config.storage.path },
+          trust: { keyFile: config.trust.keyFile },
           site: "another-site",
           readers: [
             { id: "in", direction: "in", source: { type: "stdin" } },

@@ -42,13 +42,13 @@ const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
 
 /**
  * Compares the running config with a newly loaded one. Pure: the caller applies the
- * result (`RunningDaemon.reload`). Site, gate, storage, the HTTP endpoint and the MQTT
+ * result (`RunningDaemon.reload`). Site, gate, storage, the HTTP endpoint, the gate's key and trust settings, and the MQTT
  * session (broker, credentials, client id, topics, timing) need a restart.
  */
 export function diffConfig(current: Config, next: Config): ConfigDiff {
   const live: string[] = [];
   const restartOnly: string[] = [];
-  for (const key of ["site", "gate", "storage", "http"] as const) {
+  for (const key of ["site", "gate", "storage", "http", "trust"] as const) {
     if (!same(current[key], next[key])) restartOnly.push(key);
   }
 
@@ -72,6 +72,7 @@ export function diffConfig(current: Config, next: Config): ConfigDiff {
     gate: current.gate,
     storage: current.storage,
     http: current.http,
+    trust: current.trust,
     mqtt,
   };
 

@@ -1,4 +1,4 @@
-import { createPrivateKey } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { createReadStream, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,8 @@ import { type Config, configSchema } from "../../config/schema.js";
 import { applyAllowlistBody } from "../../daemon/allowlist/apply-body.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
 import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../../daemon/allowlist/testing/test-bodies.js";
+import type { RosterMember } from "../../daemon/trust/roster-member.js";
+import { RosterStore } from "../../daemon/trust/roster-store.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
@@ -37,17 +39,24 @@ export const token1001 = (step: number) => encodeEd25519Token("1001", step, rfc8
 export const nowStep = () => Math.floor(Date.now() / 30_000);
 
 /**
- * Writes a gate's config (also as a file, for the CLI), creates its database with every
- * component, as the CLI's read-only commands expect, and imports the example allowlist.
+ * Writes a gate's config (also as a file, for the CLI) with a signing key of its own
+ * (`member`: its roster entry), creates its database with every component, as the CLI's
+ * read-only commands expect, and imports the example allowlist.
  */
-export async function exampleGate(raw: Record<string, unknown>): Promise<{ config: Config; file: string }> {
+export async function exampleGate(
+  raw: Record<string, unknown>,
+): Promise<{ config: Config; file: string; member: RosterMember }> {
   const dir = mkdtempSync(join(tmpdir(), "passgate-mqtt-gate-"));
+  const keyFile = join(dir, "gate.key");
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  writeFileSync(keyFile, privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
   const full = {
     site: SITE,
     timezone: "Europe/Moscow",
     storage: { path: join(dir, "gate.db") },
     readers: [{ id: "in", direction: "in", source: { type: "stdin" } }],
     policy: { rules: [{ name: "everyone", roles: ["staff", "student"] }] },
+    trust: { keyFile },
     ...raw,
   };
   const config = configSchema.parse(full);
@@ -64,7 +73,26 @@ export async function exampleGate(raw: Record<string, unknown>): Promise<{ confi
   } finally {
     db.close();
   }
-  return { config, file };
+  const gate = String(config.gate);
+  const member: RosterMember = {
+    id: `gate:${gate}`,
+    kind: "gate",
+    gate,
+    publicKey: publicKey.export({ format: "jwk" }).x as string,
+    status: "active",
+  };
+  return { config, file, member };
+}
+
+/** Adds `members` to the gate's roster as local entries, as `passgate trust add` would. */
+export function trustMembers(config: Config, members: readonly RosterMember[]): void {
+  const db = openGateDatabase(config.storage, "write");
+  try {
+    const store = RosterStore.open(db);
+    for (const m of members) store.addLocal(m, Date.now());
+  } finally {
+    db.close();
+  }
 }
 
 /** Starts the daemon with a stdin the test writes scans to. */

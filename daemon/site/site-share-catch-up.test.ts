@@ -5,11 +5,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { openDatabase } from "../../platform/database/database.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { FakeClock } from "../../platform/testing/fake-clock.js";
-import type { MqttConnection } from "../mqtt/mqtt-connection.js";
+import type { Credential } from "../allowlist/credential.js";
+import { FakeMqttConnection } from "../mqtt/testing/fake-mqtt-connection.js";
 import { gateTopics } from "../mqtt/topics.js";
 import { migrateGateState } from "../state/gate-state-schema.js";
 import { PresenceStore } from "../state/presence-store.js";
 import { ReplayGuard } from "../state/replay-guard.js";
+import { testGateMember, testSiteTrust } from "../trust/testing/test-members.js";
 import { SiteShare } from "./site-share.js";
 
 const dirs: string[] = [];
@@ -18,52 +20,40 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** The part of MqttConnection SiteShare uses: a broker link the test takes down and up. */
-function fakeConnection() {
-  const listeners: ((up: boolean) => void)[] = [];
-  const sent: { topic: string; item: Record<string, unknown> }[] = [];
-  let up = false;
-  const connection = {
-    subscribeParsed: () => () => {},
-    onConnection: (l: (up: boolean) => void) => {
-      listeners.push(l);
-      return () => undefined;
-    },
-    publish: (topic: string, payload: string) => {
-      if (up) sent.push({ topic, item: JSON.parse(payload) as Record<string, unknown> });
-      return up;
-    },
-    get connected() {
-      return up;
-    },
-  };
-  return {
-    connection: connection as unknown as MqttConnection,
-    sent,
-    setUp(value: boolean) {
-      up = value;
-      for (const l of listeners) l(value);
-    },
-  };
-}
+const credential = { id: "42", scheme: "totp", totp: { period: 30 } } as unknown as Credential;
 
-/** Gate A's site share over a broker link that starts down, on a fake clock. */
+/** Gate A's site share, signing with its key, over a broker link that starts down, on a fake clock. */
 function gateA() {
   const dir = mkdtempSync(join(tmpdir(), "passgate-site-catch-up-"));
   dirs.push(dir);
   const db = openDatabase(join(dir, "gate.db"));
   migrateGateState(db);
   const topics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-a" });
-  const link = fakeConnection();
+  const fake = new FakeMqttConnection(false);
   const clock = new FakeClock(1_000_000);
-  const share = new SiteShare(link.connection, topics, {
+  const a = testGateMember("gate-a");
+  const share = new SiteShare(fake.connection, topics, {
     gate: "gate-a",
     replay: new ReplayGuard(db),
     presence: new PresenceStore(db),
+    allowlist: { get: () => credential },
+    trust: testSiteTrust({ members: [a.member], signer: a.signer, clock }),
+    window: 1,
+    clockToleranceMs: 120_000,
     clock,
     logger: createLogger({ level: "silent" }),
   });
   share.start();
+  const link = {
+    setUp: (up: boolean) => fake.setUp(up),
+    // What went out, as the other gates read it: the signed body.
+    sent: () =>
+      fake.sent.map((s) => ({
+        topic: s.topic,
+        item: s.payload.body as Record<string, unknown>,
+        signer: s.payload.signer,
+      })),
+  };
   return { db, topics, link, clock, share };
 }
 
@@ -76,13 +66,18 @@ describe("SiteShare after a broker outage", () => {
     share.shareReplay("42", 7, clock.now() + 20_000);
     share.shareReplay("43", 7, clock.now() + 60_000);
     share.sharePassage("p-1", "campus", "in", clock.now());
-    expect(link.sent).toEqual([]);
+    expect(link.sent()).toEqual([]);
 
     link.setUp(true);
     const credentials = () =>
-      link.sent.filter((s) => s.topic === topics.sharedReplay).map((s) => s.item.credential);
-    const passages = () => link.sent.filter((s) => s.topic === topics.sharedPassage).length;
+      link
+        .sent()
+        .filter((s) => s.topic === topics.sharedReplay)
+        .map((s) => s.item.credential);
+    const passages = () => link.sent().filter((s) => s.topic === topics.sharedPassage).length;
     expect(credentials()).toEqual(["42", "43"]);
+    // Each goes out signed by gate A.
+    expect(new Set(link.sent().map((s) => s.signer))).toEqual(new Set(["gate:gate-a"]));
     expect(passages()).toBe(1);
 
     // A gate that reconnects a little later still hears it.
@@ -111,10 +106,10 @@ describe("SiteShare after a broker outage", () => {
     const { db, link, clock, share } = gateA();
     share.shareReplay("42", 7, clock.now() + 60_000);
     link.setUp(true);
-    expect(link.sent).toHaveLength(1);
+    expect(link.sent()).toHaveLength(1);
     share.stop();
     vi.advanceTimersByTime(60_000);
-    expect(link.sent).toHaveLength(1);
+    expect(link.sent()).toHaveLength(1);
     db.close();
   });
 });

@@ -5,11 +5,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../platform/database/database.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { FakeClock } from "../../platform/testing/fake-clock.js";
-import type { MqttConnection } from "../mqtt/mqtt-connection.js";
+import type { Credential } from "../allowlist/credential.js";
+import { FakeMqttConnection } from "../mqtt/testing/fake-mqtt-connection.js";
 import { gateTopics } from "../mqtt/topics.js";
 import { migrateGateState } from "../state/gate-state-schema.js";
 import { PresenceStore } from "../state/presence-store.js";
 import { ReplayGuard } from "../state/replay-guard.js";
+import { testGateMember, testSiteTrust } from "../trust/testing/test-members.js";
 import { SiteShare } from "./site-share.js";
 
 const dirs: string[] = [];
@@ -17,28 +19,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** The part of MqttConnection SiteShare uses, delivering what the test hands it. */
-function fakeConnection() {
-  const handlers = new Map<string, (topic: string, value: unknown) => void>();
-  const connection = {
-    subscribeParsed: (
-      topic: string,
-      _k: string,
-      _s: unknown,
-      _n: string,
-      on: (t: string, v: unknown) => void,
-    ) => {
-      handlers.set(topic, on);
-      return () => handlers.delete(topic);
-    },
-    onConnection: () => () => {},
-    publish: () => true,
-  };
-  return {
-    connection: connection as unknown as MqttConnection,
-    deliver: (topic: string, v: unknown) => handlers.get(topic)?.(topic, v),
-  };
-}
+const credential = { id: "42", scheme: "totp", totp: { period: 30 } } as unknown as Credential;
 
 describe("SiteShare and the gate's clock", () => {
   it("keeps a pair from another gate that looks expired by a clock running ahead", () => {
@@ -48,22 +29,42 @@ describe("SiteShare and the gate's clock", () => {
     migrateGateState(db);
     const replay = new ReplayGuard(db);
     const topics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-b" });
-    const { connection, deliver } = fakeConnection();
+    const link = new FakeMqttConnection();
     const step = 60_000_000;
+    const realNow = step * 30_000 + 15_000;
     // Gate B's clock is 100 s ahead: by it, the pair (live for 90 s after its step began) has expired.
-    const clock = new FakeClock(step * 30_000 + 15_000 + 100_000);
-    const share = new SiteShare(connection, topics, {
+    const clock = new FakeClock(realNow + 100_000);
+    const a = testGateMember("gate-a");
+    const share = new SiteShare(link.connection, topics, {
       gate: "gate-b",
       replay,
       presence: new PresenceStore(db),
+      allowlist: { get: (id) => (id === "42" || id === "43" ? credential : undefined) },
+      trust: testSiteTrust({ members: [a.member], clock }),
+      window: 1,
+      clockToleranceMs: 120_000,
       clock,
       logger: createLogger({ level: "silent" }),
     });
     share.start();
-    deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step, expiresAt: (step + 3) * 30_000 });
+    // Gate A signs by its own (right) clock.
+    const aTrust = testSiteTrust({ members: [], signer: a.signer, clock: new FakeClock(realNow) });
+    const record = (gate: string, id: string) => ({
+      gate,
+      credential: id,
+      step,
+      expiresAt: (step + 3) * 30_000,
+    });
+    link.deliver(
+      topics.sharedReplay,
+      JSON.parse(aTrust.sign(topics.sharedReplay, record("gate-a", "42")) ?? "null"),
+    );
     // Once the clock is stepped back, the screenshot of that code must still be refused.
     expect(replay.seen("42", step)).toBe(true);
-    deliver(topics.sharedReplay, { gate: "gate-b", credential: "43", step, expiresAt: (step + 3) * 30_000 });
+    link.deliver(
+      topics.sharedReplay,
+      JSON.parse(aTrust.sign(topics.sharedReplay, record("gate-b", "43")) ?? "null"),
+    );
     expect(replay.seen("43", step)).toBe(false);
     share.stop();
     db.close();

@@ -7,13 +7,16 @@ import {
   staffToken,
   studentToken,
   token1001,
+  trustMembers,
   watchTopics,
 } from "../../app/testing/mqtt-gate-fixture.js";
+import { systemClock } from "../../platform/clock.js";
 import { openDatabase } from "../../platform/database/database.js";
 import { TestMosquitto, waitUntil } from "../mqtt/testing/mosquitto.js";
 import { migrateGateState } from "../state/gate-state-schema.js";
 import { PresenceStore } from "../state/presence-store.js";
 import { ReplayGuard } from "../state/replay-guard.js";
+import { testGateMember, testSiteTrust } from "../trust/testing/test-members.js";
 
 let broker: TestMosquitto;
 beforeAll(async () => {
@@ -23,17 +26,28 @@ afterAll(async () => {
   await broker.close();
 });
 
-async function siteGate(gate: string) {
-  const { config } = await exampleGate({
+/** A gate's config and key; the site roster (both gates and the probe) is added before it starts. */
+function prepareGate(gate: string) {
+  return exampleGate({
     gate,
     mqtt: { url: broker.url, reconnectMin: "100ms", reconnectMax: "300ms" },
     policy: { rules: [{ name: "everyone", roles: ["staff", "student"] }], antiPassback: { mode: "hard" } },
   });
+}
+
+async function siteGate({ config, member }: Awaited<ReturnType<typeof prepareGate>>) {
   const running = await runGate(config);
   // A second connection to the gate's database, to see what it learned from the site.
   const db = openDatabase(config.storage.path);
   migrateGateState(db);
-  return { running, replay: new ReplayGuard(db), presence: new PresenceStore(db), close: () => db.close() };
+  return {
+    config,
+    member,
+    running,
+    replay: new ReplayGuard(db),
+    presence: new PresenceStore(db),
+    close: () => db.close(),
+  };
 }
 
 /**
@@ -45,23 +59,32 @@ async function siteListening(
   client: { publishAsync(topic: string, payload: string): Promise<unknown> },
   gates: readonly { replay: ReplayGuard }[],
 ): Promise<void> {
-  const probe = { gate: "probe", credential: "999999999", step: 1, expiresAt: Date.now() + 60_000 };
+  // Credential 1002 (suspended) is in the allowlist and no scan here uses it.
+  const probe = { gate: "probe", credential: "1002", step: nowStep(), expiresAt: Date.now() + 60_000 };
   const heard = () => gates.every((g) => g.replay.seen(probe.credential, probe.step));
+  const signer = testSiteTrust({ members: [], signer: PROBE.signer, clock: systemClock });
+  const topic = `passgate/${SITE}/shared/replay`;
   const deadline = Date.now() + 10_000;
   while (!heard()) {
     if (Date.now() > deadline) throw new Error("the gates never heard the site's shared topics");
-    await client.publishAsync(`passgate/${SITE}/shared/replay`, JSON.stringify(probe));
+    await client.publishAsync(topic, signer.sign(topic, probe) ?? "");
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** A member that only probes whether the gates listen. */
+const PROBE = testGateMember("probe");
 
 describe("site-wide state between two gates", () => {
   it("a token used at gate A is refused at gate B; anti-passback holds across them; an outage is caught up", async () => {
     const watched = await watchTopics(broker.url, `passgate/${SITE}/+/event`);
     const decisionsAt = (gate: string) =>
       watched.json(`passgate/${SITE}/${gate}/event`).filter((e) => e.type === "decision");
-    const a = await siteGate("gate-a");
-    const b = await siteGate("gate-b");
+    const gateA = await prepareGate("gate-a");
+    const gateB = await prepareGate("gate-b");
+    for (const g of [gateA, gateB]) trustMembers(g.config, [gateA.member, gateB.member, PROBE.member]);
+    const a = await siteGate(gateA);
+    const b = await siteGate(gateB);
     try {
       await siteListening(watched.client, [a, b]);
       const step = nowStep();

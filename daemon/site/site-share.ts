@@ -1,5 +1,8 @@
+import { z } from "zod";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
+import type { AllowlistStore } from "../allowlist/allowlist-store.js";
+import { periodOf } from "../allowlist/credential.js";
 import type { MqttConnection } from "../mqtt/mqtt-connection.js";
 import {
   type GateTopics,
@@ -9,7 +12,11 @@ import {
   sharedReplaySchema,
 } from "../mqtt/topics.js";
 import type { PresenceStore } from "../state/presence-store.js";
-import type { ReplayGuard } from "../state/replay-guard.js";
+import { type ReplayGuard, replayExpiry } from "../state/replay-guard.js";
+import type { SiteTrust } from "../trust/site-trust.js";
+
+/** Any JSON object: what a signed or an unsigned record is before the trust checks. */
+const jsonObject = z.record(z.string(), z.unknown());
 
 /** Items kept for a broker outage, per kind; the oldest go first beyond this. */
 const OUTBOX_LIMIT = 10_000;
@@ -29,8 +36,13 @@ const CATCH_UP_REPEATS_MS = [2_000, 10_000, 30_000];
  * an outbox (pairs until they expire) and goes out on reconnect: unlike an open command,
  * state is still true later.
  *
- * Anyone who may publish on the site's shared topics can add pairs (deny a person for
- * one time step) or passages: restrict them to the gates with broker ACLs (docs/mqtt.md).
+ * Every record is signed by the gate that sends it (site-roster.md) and acted on only when
+ * its signer is an active gate of the roster speaking for itself, and when it is within
+ * bounds whoever signed it: a pair only for a time step that verifies within the clock
+ * tolerance of now, its expiry no later than that step's own; a passage no later than now
+ * plus the tolerance (and, with timed anti-passback, not older than its window). So a
+ * stolen gate key can deny a person for minutes at most, never for a day. Without a key
+ * this gate shares nothing; unsigned records are taken only with `trust.acceptUnsigned`.
  */
 export class SiteShare {
   private readonly replayOutbox: SharedReplay[] = [];
@@ -38,6 +50,7 @@ export class SiteShare {
   private readonly unsubscribes: (() => void)[] = [];
   private readonly repeats = new Set<NodeJS.Timeout>();
   private received = { replay: 0, passage: 0 };
+  private warnedNoKey = false;
 
   constructor(
     private readonly connection: MqttConnection,
@@ -46,6 +59,15 @@ export class SiteShare {
       readonly gate: string;
       readonly replay: ReplayGuard;
       readonly presence: PresenceStore;
+      /** To bound a pair by its credential's period. */
+      readonly allowlist: Pick<AllowlistStore, "get">;
+      readonly trust: SiteTrust;
+      /** Time steps accepted either side of now (`token.window`). */
+      readonly window: number;
+      /** How far another gate's clock may be off, ms (`trust.clockTolerance`). */
+      readonly clockToleranceMs: number;
+      /** With timed anti-passback, its window in ms: an older passage no longer matters. */
+      readonly passageHorizonMs?: number | undefined;
       readonly clock: Clock;
       readonly logger: Logger;
     },
@@ -54,16 +76,14 @@ export class SiteShare {
   start(): void {
     const c = this.connection;
     this.unsubscribes.push(
-      c.subscribeParsed(this.topics.sharedReplay, "json", sharedReplaySchema, "shared-replay", (_t, pair) =>
-        this.onReplay(pair),
-      ),
-      c.subscribeParsed(
-        this.topics.sharedPassage,
-        "json",
-        sharedPassageSchema,
-        "shared-passage",
-        (_t, passage) => this.onPassage(passage),
-      ),
+      c.subscribeParsed(this.topics.sharedReplay, "json", jsonObject, "shared-replay", (topic, value) => {
+        const pair = this.accepted(topic, value, sharedReplaySchema, "shared-replay");
+        if (pair !== undefined) this.onReplay(pair);
+      }),
+      c.subscribeParsed(this.topics.sharedPassage, "json", jsonObject, "shared-passage", (topic, value) => {
+        const passage = this.accepted(topic, value, sharedPassageSchema, "shared-passage");
+        if (passage !== undefined) this.onPassage(passage);
+      }),
       c.onConnection((up) => {
         if (up) this.flush();
       }),
@@ -97,10 +117,60 @@ export class SiteShare {
     );
   }
 
-  private send<T>(topic: string, item: T, outbox: T[]): void {
-    if (this.connection.publish(topic, JSON.stringify(item), { qos: 1 })) return;
+  private send<T extends SharedReplay | SharedPassage>(topic: string, item: T, outbox: T[]): void {
+    // Signed when sent, not when learned: a record caught up after an outage is fresh again.
+    const payload =
+      this.deps.trust.sign(topic, { ...item }) ??
+      (this.deps.trust.acceptsUnsigned ? JSON.stringify(item) : undefined);
+    if (payload === undefined) {
+      if (!this.warnedNoKey) {
+        this.warnedNoKey = true;
+        this.deps.logger.warn(
+          "this gate has no key (trust.keyFile): it shares no site records; make one with passgate keys init",
+        );
+      }
+      return;
+    }
+    if (this.connection.publish(topic, payload, { qos: 1 })) return;
     outbox.push(item);
     if (outbox.length > OUTBOX_LIMIT) outbox.shift();
+  }
+
+  /**
+   * A record from another gate, when its signature, signer and body hold (docs/trust.md):
+   * the signer must be a gate speaking for itself. This gate's own records, which the broker
+   * sends back, are passed over without a count.
+   */
+  private accepted<S extends typeof sharedReplaySchema | typeof sharedPassageSchema>(
+    topic: string,
+    value: Record<string, unknown>,
+    schema: S,
+    kind: string,
+  ): z.infer<S> | undefined {
+    if (value.signer === this.deps.trust.ownId || (!("sig" in value) && value.gate === this.deps.gate))
+      return undefined;
+    // A record is fresh within the clock tolerance, not the 30 s of a request: a gate whose
+    // clock is off within it must still hear which codes were used (and replaying an old
+    // record changes nothing: the pair or passage is there already, and bounded).
+    const verdict = this.deps.trust.check(
+      topic,
+      value,
+      ["gate"],
+      kind,
+      Math.max(this.deps.clockToleranceMs, 30_000),
+    );
+    if (!verdict.ok) return undefined;
+    const body = schema.safeParse(verdict.body);
+    if (!body.success) {
+      this.deps.trust.refuse(kind, "invalid_body", verdict.signer?.id);
+      return undefined;
+    }
+    if (body.data.gate === this.deps.gate) return undefined;
+    if (verdict.signer !== undefined && verdict.signer.gate !== body.data.gate) {
+      this.deps.trust.refuse(kind, "not_authorized", verdict.signer.id);
+      return undefined;
+    }
+    return body.data as z.infer<S>;
   }
 
   private flush(): void {
@@ -131,16 +201,38 @@ export class SiteShare {
   }
 
   private onReplay(pair: SharedReplay): void {
-    // Kept even when it looks expired by this gate's clock: a clock running ahead would
+    // Bounded by what could still verify here: only a step within the window and the clock
+    // tolerance of now, and no longer than that step's own expiry. Within those bounds a pair
+    // is kept even when it looks expired by this gate's clock: a clock running ahead would
     // otherwise drop a pair that is still live, and once corrected accept the screenshot.
     // The prune removes pairs that are really old.
-    if (pair.gate === this.deps.gate) return;
-    this.deps.replay.accept(pair.credential, pair.step, pair.expiresAt);
+    const credential = this.deps.allowlist.get(pair.credential);
+    if (credential === undefined) {
+      this.deps.trust.refuse("shared-replay", "out_of_bounds");
+      return;
+    }
+    const periodMs = periodOf(credential) * 1000;
+    const now = this.deps.clock.now();
+    const slack = this.deps.window + Math.ceil(this.deps.clockToleranceMs / periodMs);
+    if (Math.abs(pair.step - Math.floor(now / periodMs)) > slack) {
+      this.deps.trust.refuse("shared-replay", "out_of_bounds");
+      return;
+    }
+    const expiresAt = Math.min(pair.expiresAt, replayExpiry(pair.step, periodMs / 1000, this.deps.window));
+    this.deps.replay.accept(pair.credential, pair.step, expiresAt);
     this.received.replay++;
   }
 
   private onPassage(passage: SharedPassage): void {
-    if (passage.gate === this.deps.gate) return;
+    const now = this.deps.clock.now();
+    const horizon = this.deps.passageHorizonMs;
+    if (
+      passage.at > now + this.deps.clockToleranceMs ||
+      (horizon !== undefined && passage.at < now - horizon - this.deps.clockToleranceMs)
+    ) {
+      this.deps.trust.refuse("shared-passage", "out_of_bounds");
+      return;
+    }
     // Only a newer passage moves the state: a late catch-up must not undo a later one.
     const last = this.deps.presence.last(passage.person, passage.zone);
     if (last !== undefined && last.at >= passage.at) return;

@@ -127,6 +127,11 @@ export function verifyMessage(topic: string, payload: Buffer | string, check: Me
   } catch {
     return { ok: false, reason: "malformed" };
   }
+  return verifyEnvelope(topic, parsed, check);
+}
+
+/** `verifyMessage` for a payload already parsed as JSON (bounded in size by the receiver). */
+export function verifyEnvelope(topic: string, parsed: unknown, check: MessageCheck): MessageVerdict {
   const envelope = signedMessageSchema.safeParse(parsed);
   if (!envelope.success) return { ok: false, reason: "malformed" };
   const message = envelope.data;

@@ -95,6 +95,8 @@ export function writeGateConfig(
     gate: plan.gate,
     timezone: "UTC",
     storage: { path: "./passgate.db" },
+    // Made beside the config by makeCampusKeys (sim/campus/campus-trust.ts).
+    trust: { keyFile: "./gate.key" },
     token: { window: CAMPUS_TOKEN_WINDOW },
     mqtt: {
       url: options.brokerUrl,
@@ -159,6 +161,7 @@ export function writeGateConfig(
   const config = configSchema.parse({
     ...input,
     storage: { path: join(plan.configPath, "..", "passgate.db") },
+    trust: { keyFile: join(plan.configPath, "..", "gate.key") },
   });
   return config;
 }

@@ -15,6 +15,7 @@ import { CampusCrowd } from "./campus-crowd.js";
 import type { CampusEvent, CampusEventListener } from "./campus-events.js";
 import { CampusGate, type CampusLane } from "./campus-gate.js";
 import { CampusRegistry } from "./campus-registry.js";
+import { makeCampusKeys, seedCampusRoster } from "./campus-trust.js";
 import { CampusWatch, type WatchedMessage } from "./campus-watch.js";
 import { FaultRunner } from "./fault-runner.js";
 import { explainingFault } from "./faults.js";
@@ -102,8 +103,9 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   );
   const registryUrl = await registry.start();
   const night = nightWindow(clock.now());
+  for (const plan of plans) mkdirSync(dirname(plan.configPath), { recursive: true });
+  const members = makeCampusKeys(plans);
   const gates = plans.map((plan) => {
-    mkdirSync(dirname(plan.configPath), { recursive: true });
     const config = writeGateConfig(plan, {
       brokerUrl,
       protocolVersion,
@@ -112,6 +114,7 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
       registryPublicKey: registryKey.publicKey.export({ format: "jwk" }).x as string,
       night,
     });
+    seedCampusRoster(config, members, clock.now());
     return new CampusGate(plan, config, brokerUrl, protocolVersion, clock);
   });
   const ledger = new ScanLedger();

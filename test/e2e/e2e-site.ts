@@ -1,13 +1,16 @@
-import { type KeyObject, randomBytes } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectAsync, type MqttClient } from "mqtt";
+import { openGateDatabase } from "../../app/gate-database.js";
 import {
   EXAMPLE_KEY_ID,
   EXAMPLE_TRUST,
   RFC_TEST2_PRIVATE,
 } from "../../daemon/allowlist/testing/test-bodies.js";
+import type { RosterMember } from "../../daemon/trust/roster-member.js";
+import { RosterStore } from "../../daemon/trust/roster-store.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
 import { RegistryServer } from "../../sim/registry/registry-server.js";
 import { SocatPty } from "../../sim/scanners/socat-pty.js";
@@ -126,7 +129,21 @@ export async function startGate(
   const gate = new GateProcess(o.gate);
   const pty = await plugInScanner(gate.dir);
   try {
-    await gate.start(gateConfig({ ...o, readerPath: pty.readerPath }));
+    // The gate's own key, and the site's gates in its roster, as an installer sets it up.
+    writeFileSync(join(gate.dir, "gate.key"), siteGateKey(o.gate).export({ format: "pem", type: "pkcs8" }), {
+      mode: 0o600,
+    });
+    const db = openGateDatabase({ path: join(gate.dir, "gate.db"), synchronous: "normal" }, "write");
+    try {
+      const roster = RosterStore.open(db);
+      for (const name of SITE_GATES) roster.addLocal(siteGateMember(name), Date.now());
+    } finally {
+      db.close();
+    }
+    await gate.start({
+      ...gateConfig({ ...o, readerPath: pty.readerPath }),
+      trust: { keyFile: "./gate.key" },
+    });
     await gateReady(gate);
   } catch (err) {
     await gate.stop();
@@ -144,6 +161,25 @@ export async function gateReady(gate: GateProcess): Promise<void> {
   await gate.waitForLog((l) => l.msg === "reader connected", "the serial reader open", 10_000);
   await gate.waitForLog((l) => /^allowlist \w+ v\d+ applied$/.test(l.msg ?? ""), "the first sync", 10_000);
   await gate.waitForLog((l) => l.msg === "relay board online", "the relay board online", 10_000);
+}
+
+/** The gates of the e2e site: each trusts the others' signed site records. */
+export const SITE_GATES = ["gate-a", "gate-b"] as const;
+
+/** A site gate's key, the same in every run (from its name), so each roster can list the others before they start. */
+export function siteGateKey(gate: string): KeyObject {
+  const seed = createHash("sha256").update(`passgate-e2e:${gate}`).digest();
+  // PKCS#8 for an Ed25519 seed: a fixed 16-byte prefix, then the 32 seed bytes.
+  return createPrivateKey({
+    key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]),
+    format: "der",
+    type: "pkcs8",
+  });
+}
+
+export function siteGateMember(gate: string): RosterMember {
+  const publicKey = createPublicKey(siteGateKey(gate)).export({ format: "jwk" }).x as string;
+  return { id: `gate:${gate}`, kind: "gate", gate, publicKey, status: "active" };
 }
 
 /** The registry's side of the push (registry-sync.md): `{"to": V}` on `pg/registry/<site>/changed`. */

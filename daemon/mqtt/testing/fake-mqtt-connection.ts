@@ -1,0 +1,60 @@
+import type { MqttConnection } from "../mqtt-connection.js";
+
+/**
+ * The part of MqttConnection that site sharing and requests use, in memory: a broker link
+ * the test takes down and up, what was published while up, and delivery of a parsed payload
+ * to whoever subscribed to a topic (the schema is the subscriber's own business here).
+ */
+export class FakeMqttConnection {
+  private readonly handlers = new Map<string, (topic: string, value: unknown) => void>();
+  private readonly listeners: ((up: boolean) => void)[] = [];
+  /** What was published while up, payloads parsed as JSON. */
+  readonly sent: { topic: string; payload: Record<string, unknown> }[] = [];
+  private up: boolean;
+
+  constructor(up = true) {
+    this.up = up;
+  }
+
+  /** This fake where an MqttConnection is expected. */
+  get connection(): MqttConnection {
+    const self = this;
+    return {
+      subscribeParsed: (
+        topic: string,
+        _f: string,
+        _s: unknown,
+        _k: string,
+        on: (t: string, v: unknown) => void,
+      ) => {
+        self.handlers.set(topic, on);
+        return () => self.handlers.delete(topic);
+      },
+      onConnection: (l: (up: boolean) => void) => {
+        self.listeners.push(l);
+        return () => undefined;
+      },
+      publish: (topic: string, payload: string) => {
+        if (self.up) self.sent.push({ topic, payload: JSON.parse(payload) as Record<string, unknown> });
+        return self.up;
+      },
+      get connected() {
+        return self.up;
+      },
+    } as unknown as MqttConnection;
+  }
+
+  get connected(): boolean {
+    return this.up;
+  }
+
+  setUp(value: boolean): void {
+    this.up = value;
+    for (const l of this.listeners) l(value);
+  }
+
+  /** Hands `value` (a parsed payload) to the subscriber of `topic`. */
+  deliver(topic: string, value: unknown): void {
+    this.handlers.get(topic)?.(topic, value);
+  }
+}

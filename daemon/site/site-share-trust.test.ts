@@ -1,0 +1,185 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Db, openDatabase } from "../../platform/database/database.js";
+import { createLogger } from "../../platform/log/logger.js";
+import { FakeClock } from "../../platform/testing/fake-clock.js";
+import type { Credential } from "../allowlist/credential.js";
+import { FakeMqttConnection } from "../mqtt/testing/fake-mqtt-connection.js";
+import { gateTopics } from "../mqtt/topics.js";
+import { migrateGateState } from "../state/gate-state-schema.js";
+import { PresenceStore } from "../state/presence-store.js";
+import { ReplayGuard } from "../state/replay-guard.js";
+import type { SiteTrust } from "../trust/site-trust.js";
+import { testGateMember, testOperatorMember, testSiteTrust } from "../trust/testing/test-members.js";
+import { SiteShare } from "./site-share.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const PERIOD_MS = 30_000;
+const credential = { id: "42", scheme: "totp", totp: { period: 30 } } as unknown as Credential;
+const STEP = 60_000_000;
+const NOW = STEP * PERIOD_MS + 10_000;
+const topics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-b" });
+
+const a = testGateMember("gate-a");
+const c = testGateMember("gate-c");
+const desk = testOperatorMember("desk", ["admin"]);
+
+/** Gate B receiving from the site; `sign` makes what a member would publish. */
+function gateB(options: { acceptUnsigned?: boolean; timedWindowMs?: number; withKey?: boolean } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "passgate-site-trust-"));
+  dirs.push(dir);
+  const db = openDatabase(join(dir, "gate.db"));
+  migrateGateState(db);
+  const clock = new FakeClock(NOW);
+  const b = testGateMember("gate-b");
+  const trust = testSiteTrust({
+    members: [a.member, c.member, desk.member],
+    signer: options.withKey === false ? undefined : b.signer,
+    clock,
+    acceptUnsigned: options.acceptUnsigned ?? false,
+  });
+  const link = new FakeMqttConnection();
+  const replay = new ReplayGuard(db);
+  const presence = new PresenceStore(db);
+  const share = new SiteShare(link.connection, topics, {
+    gate: "gate-b",
+    replay,
+    presence,
+    allowlist: { get: (id) => (id === "42" ? credential : undefined) },
+    trust,
+    window: 1,
+    clockToleranceMs: 120_000,
+    passageHorizonMs: options.timedWindowMs,
+    clock,
+    logger: createLogger({ level: "silent" }),
+  });
+  share.start();
+  const signer = (member: typeof a) => testSiteTrust({ members: [], signer: member.signer, clock });
+  return {
+    db,
+    replay,
+    presence,
+    trust,
+    link,
+    share,
+    deliver: (topic: string, value: unknown) => link.deliver(topic, value),
+    signed: (member: typeof a, topic: string, body: Record<string, unknown>) =>
+      JSON.parse(signer(member).sign(topic, body) ?? "null") as unknown,
+  };
+}
+
+const refusals = (trust: SiteTrust) => Object.fromEntries(trust.refusals());
+const expiresOf = (db: Db, id: string, step: number) =>
+  (
+    db.prepare("SELECT expires_at FROM replay WHERE credential = ? AND step = ?").get(id, step) as
+      | { expires_at: number }
+      | undefined
+  )?.expires_at;
+
+describe("SiteShare and the site roster", () => {
+  it("acts on a record signed by the gate that made it, and on nothing unsigned by default", () => {
+    const g = gateB();
+    g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP, expiresAt: NOW + 60_000 });
+    expect(g.replay.seen("42", STEP)).toBe(false);
+    g.deliver(
+      topics.sharedReplay,
+      g.signed(a, topics.sharedReplay, {
+        gate: "gate-a",
+        credential: "42",
+        step: STEP,
+        expiresAt: NOW + 60_000,
+      }),
+    );
+    expect(g.replay.seen("42", STEP)).toBe(true);
+    expect(refusals(g.trust)).toEqual({ "shared-replay:unsigned": 1 });
+  });
+
+  it("refuses a gate speaking for another gate, an operator's record, a record moved to another topic", () => {
+    const g = gateB();
+    const pair = { gate: "gate-a", credential: "42", step: STEP, expiresAt: NOW + 60_000 };
+    g.deliver(topics.sharedReplay, g.signed(c, topics.sharedReplay, pair));
+    g.deliver(topics.sharedReplay, g.signed(desk, topics.sharedReplay, pair));
+    g.deliver(topics.sharedReplay, g.signed(a, topics.sharedPassage, pair));
+    expect(g.replay.seen("42", STEP)).toBe(false);
+    expect(refusals(g.trust)).toEqual({
+      "shared-replay:not_authorized": 1,
+      "shared-replay:wrong_kind": 1,
+      "shared-replay:bad_signature": 1,
+    });
+  });
+
+  it("bounds a pair whoever signed it: a step near now only, an expiry no later than that step's own", () => {
+    const g = gateB();
+    // 2,880 steps ahead: a day of a person's codes denied as replayed.
+    const future = {
+      gate: "gate-a",
+      credential: "42",
+      step: STEP + 2_880,
+      expiresAt: Date.parse("3000-01-01"),
+    };
+    g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, future));
+    expect(g.replay.seen("42", STEP + 2_880)).toBe(false);
+    // A step within the window and the clock tolerance (1 + 4 steps) is kept, its expiry clamped.
+    const near = { gate: "gate-a", credential: "42", step: STEP + 5, expiresAt: Date.parse("3000-01-01") };
+    g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, near));
+    expect(g.replay.seen("42", STEP + 5)).toBe(true);
+    expect(expiresOf(g.db, "42", STEP + 5)).toBe((STEP + 5 + 1 + 1) * PERIOD_MS);
+    const tooFar = { gate: "gate-a", credential: "42", step: STEP - 6, expiresAt: NOW };
+    g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, tooFar));
+    const unknown = { gate: "gate-a", credential: "77", step: STEP, expiresAt: NOW };
+    g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, unknown));
+    expect(refusals(g.trust)).toEqual({ "shared-replay:out_of_bounds": 3 });
+  });
+
+  it("bounds a passage: none dated after now plus the tolerance, none older than timed anti-passback uses", () => {
+    const g = gateB({ timedWindowMs: 5 * 60_000 });
+    const passage = (person: string, at: number) => ({
+      gate: "gate-a",
+      person,
+      zone: "campus",
+      direction: "in",
+      at,
+    });
+    g.deliver(
+      topics.sharedPassage,
+      g.signed(a, topics.sharedPassage, passage("p-1", Date.parse("3000-01-01"))),
+    );
+    g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-2", NOW - 60 * 60_000)));
+    g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-3", NOW + 60_000)));
+    g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-4", NOW - 60_000)));
+    expect(g.presence.last("p-1", "campus")).toBeUndefined();
+    expect(g.presence.last("p-2", "campus")).toBeUndefined();
+    expect(g.presence.last("p-3", "campus")?.at).toBe(NOW + 60_000);
+    expect(g.presence.last("p-4", "campus")?.at).toBe(NOW - 60_000);
+    expect(refusals(g.trust)).toEqual({ "shared-passage:out_of_bounds": 2 });
+  });
+
+  it("with acceptUnsigned (migration) takes unsigned records, still bounded", () => {
+    const g = gateB({ acceptUnsigned: true });
+    g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP, expiresAt: NOW + 60_000 });
+    g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP + 2_880, expiresAt: NOW });
+    expect(g.replay.seen("42", STEP)).toBe(true);
+    expect(g.replay.seen("42", STEP + 2_880)).toBe(false);
+  });
+
+  it("signs what it shares, and shares nothing without a key", () => {
+    const g = gateB();
+    g.share.shareReplay("42", STEP, NOW + 60_000);
+    expect(g.link.sent).toHaveLength(1);
+    expect(g.link.sent[0]?.payload).toMatchObject({
+      v: 1,
+      signer: "gate:gate-b",
+      body: { gate: "gate-b", credential: "42", step: STEP },
+    });
+    const keyless = gateB({ withKey: false });
+    keyless.share.shareReplay("42", STEP, NOW + 60_000);
+    keyless.share.sharePassage("p-1", "campus", "in", NOW);
+    expect(keyless.link.sent).toEqual([]);
+  });
+});
