@@ -1,12 +1,16 @@
-import { writeFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openGateDatabase } from "../../app/gate-database.js";
 import { loadConfig } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
 import { EXAMPLE_KEY_ID, RFC_TEST2_PUBLIC } from "../../daemon/allowlist/testing/test-bodies.js";
 import { TestMosquitto } from "../../daemon/mqtt/testing/mosquitto.js";
 import { gateTopics } from "../../daemon/mqtt/topics.js";
+import { keyFingerprint } from "../../daemon/trust/key-file.js";
+import { RosterStore } from "../../daemon/trust/roster-store.js";
 import type { RegistryServer } from "../../sim/registry/registry-server.js";
 import { GOOD_TOKEN, startRegistry } from "../../test/fixtures/sync-fixture.js";
 import { OpsGate } from "../../test/ops-fixture.js";
@@ -64,6 +68,52 @@ describe("doctor checks (fake disk and clock, real files)", () => {
       "registry",
       "allowlist",
     ]);
+  });
+
+  it("trust, with a broker: no key or an empty roster warn; a key others may read and acceptUnsigned fail", async () => {
+    await gate.seed();
+    const mqtt = "mqtt:\n  url: mqtt://127.0.0.1:9\n";
+    const bare = await doctor(loadConfig(gate.writeConfig(mqtt)), ports());
+    expect(byId(bare, "trust-key")).toMatchObject({ status: "warn", fix: "passgate keys init" });
+    expect(byId(bare, "trust-roster")).toMatchObject({
+      status: "warn",
+      finding: expect.stringContaining("roster is empty"),
+    });
+    expect(byId(bare, "trust-unsigned")).toBeUndefined();
+
+    const keyFile = join(gate.dir, "gate.key");
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    writeFileSync(keyFile, privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o644 });
+    chmodSync(keyFile, 0o644);
+    const trust = `trust:\n  keyFile: ${keyFile}\n  acceptUnsigned: true\n`;
+    const loose = await doctor(loadConfig(gate.writeConfig(mqtt + trust)), ports());
+    expect(byId(loose, "trust-key")).toMatchObject({ status: "fail", fix: `chmod 600 ${keyFile}` });
+    expect(byId(loose, "trust-unsigned")).toMatchObject({
+      status: "fail",
+      fix: expect.stringContaining("passgate trust add"),
+    });
+
+    chmodSync(keyFile, 0o600);
+    const db = openGateDatabase(loadConfig(gate.config).storage, "write");
+    const other = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+    RosterStore.open(db).addLocal(
+      { id: "gate:main-2", kind: "gate", gate: "main-2", publicKey: other, status: "active" },
+      Date.now(),
+    );
+    db.close();
+    const good = await doctor(
+      loadConfig(gate.writeConfig(`${mqtt}trust:\n  keyFile: ${keyFile}\n`)),
+      ports(),
+    );
+    const fingerprint = keyFingerprint(publicKey.export({ format: "jwk" }).x as string);
+    expect(byId(good, "trust-key")).toMatchObject({
+      status: "ok",
+      finding: `signing key ${fingerprint} (${keyFile})`,
+    });
+    expect(byId(good, "trust-roster")).toMatchObject({
+      status: "ok",
+      finding: "1 active members: 1 gates, 0 bridges, 0 operators",
+    });
   });
 
   it("disk: warn below 1 GB, fail below 100 MB", async () => {

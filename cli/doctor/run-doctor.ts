@@ -8,6 +8,7 @@ import type { DoctorPorts } from "./doctor-ports.js";
 import { checkConfigFile, checkSecretFiles } from "./file-checks.js";
 import { checkAllowlistFresh, checkBroker, checkClock, checkRegistry } from "./network-checks.js";
 import { checkDatabase, checkDisk } from "./storage-checks.js";
+import { checkTrust } from "./trust-checks.js";
 
 /** The udev rules this passgate ships, to compare with the installed ones. */
 export const SHIPPED_UDEV_RULES = fileURLToPath(
@@ -31,6 +32,7 @@ export async function runDoctor(input: DoctorInput, ports: DoctorPorts): Promise
   const results: CheckResult[] = [ok("config", `${input.configFile} is valid`)];
   results.push(checkConfigFile(input.configFile, ports));
   results.push(...checkSecretFiles(config, input.serviceUser, ports));
+  results.push(...checkTrust(config, ports));
   results.push(...checkDatabase(config, ports));
   results.push(checkDisk(config, ports));
   results.push(...(await checkReaders(config, ports)));
