@@ -10,6 +10,9 @@ import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store
 import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../daemon/journal/journal.js";
 import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { RosterStore } from "../daemon/trust/roster-store.js";
+import { signMessage } from "../daemon/trust/signed-message.js";
+import { testOperatorMember } from "../daemon/trust/testing/test-members.js";
 import { encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
@@ -17,6 +20,7 @@ import { createLogger } from "../platform/log/logger.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
 import { runCliInProcess } from "../test/cli-harness.js";
 import { type RunningDaemon, startDaemon } from "./gate-app.js";
+import { openGateDatabase } from "./gate-database.js";
 
 const totp42 = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
 const token42 = (step: number) => encodeTotpToken("42", step, totpValue(totp42, step));
@@ -34,6 +38,16 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+const ADMIN = testOperatorMember("admin", ["admin"]);
+const GUARD = testOperatorMember("guard", ["guard"]);
+
+/** A request as `who` signs it for `topic`. */
+function signed(topic: string, body: Record<string, unknown>, who = ADMIN): string {
+  return JSON.stringify(
+    signMessage({ topic, signer: who.signer.id, privateKey: who.signer.privateKey, body, at: Date.now() }),
+  );
+}
 
 let gates = 0;
 async function gateSetup(): Promise<{ config: Config; device: TasmotaEmulator; gate: string; file: string }> {
@@ -55,12 +69,15 @@ async function gateSetup(): Promise<{ config: Config; device: TasmotaEmulator; g
   const config = configSchema.parse(raw);
   const file = join(dir, "passgate.yaml");
   writeFileSync(file, JSON.stringify(raw));
-  const db = openDatabase(config.storage.path);
+  const db = openGateDatabase(config.storage, "write");
   const imported = await applyAllowlistBody(SqliteAllowlistStore.open(db), createReadStream(EXAMPLE_PATH), {
     site: EXAMPLE_SITE,
     trustedKeys: EXAMPLE_TRUST,
     now: Date.now(),
   });
+  // The site's operators: requests are acted on only when one of them signed it.
+  const roster = RosterStore.open(db);
+  for (const op of [ADMIN, GUARD]) roster.addLocal(op.member, Date.now());
   db.close();
   if (!imported.ok) throw new Error(imported.message);
   const device = new TasmotaEmulator(`ts-${gate}`);
@@ -162,9 +179,20 @@ describe("passgate run with MQTT relays", () => {
     const responses = (command: string) =>
       messages.filter((m) => m.topic === `${base}/response/${command}`).map((m) => JSON.parse(m.text));
 
+    // Unsigned: anyone on the broker. Not answered, counted, and the mode stays.
+    await client.publishAsync(`${base}/request/mode`, JSON.stringify({ mode: "free", transaction: "t-0" }));
+    await client.publishAsync(
+      `${base}/request/pulse`,
+      JSON.stringify({ relay: "turnstile", transaction: 6 }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(responses("mode")).toEqual([]);
+    expect(responses("pulse")).toEqual([]);
+    expect(device.opens).toHaveLength(0);
+
     await client.publishAsync(
       `${base}/request/mode`,
-      JSON.stringify({ mode: "lockdown", transaction: "t-1" }),
+      signed(`${base}/request/mode`, { mode: "lockdown", transaction: "t-1" }),
     );
     await waitUntil(() => responses("mode").length === 1, "the mode response");
     expect(responses("mode")[0]).toMatchObject({
@@ -177,18 +205,35 @@ describe("passgate run with MQTT relays", () => {
       "the retained state to show lockdown",
     );
 
-    await client.publishAsync(`${base}/request/mode`, JSON.stringify({ mode: "party", transaction: "t-2" }));
+    await client.publishAsync(
+      `${base}/request/mode`,
+      signed(`${base}/request/mode`, { mode: "party", transaction: "t-2" }),
+    );
     await waitUntil(() => responses("mode").length === 2, "the refusal");
     expect(responses("mode")[1]).toMatchObject({ status: "error" });
+    // A guard may open once, not change the mode.
+    await client.publishAsync(
+      `${base}/request/mode`,
+      signed(`${base}/request/mode`, { mode: "free", transaction: "t-3" }, GUARD),
+    );
+    await waitUntil(() => responses("mode").length === 3, "the guard's refusal");
+    expect(responses("mode")[2]).toMatchObject({
+      status: "error",
+      transaction: "t-3",
+      error: "operator:guard may not mode at this gate",
+    });
 
     await client.publishAsync(
       `${base}/request/pulse`,
-      JSON.stringify({ relay: "turnstile", transaction: 7 }),
+      signed(`${base}/request/pulse`, { relay: "turnstile", transaction: 7 }, GUARD),
     );
     await waitUntil(() => responses("pulse").length === 1, "the pulse response");
     expect(responses("pulse")[0]).toMatchObject({ status: "ok", transaction: 7 });
     expect(device.opens).toHaveLength(1);
-    await client.publishAsync(`${base}/request/pulse`, JSON.stringify({ relay: "nope", transaction: 8 }));
+    await client.publishAsync(
+      `${base}/request/pulse`,
+      signed(`${base}/request/pulse`, { relay: "nope", transaction: 8 }, GUARD),
+    );
     await waitUntil(() => responses("pulse").length === 2, "the second pulse response");
     expect(responses("pulse")[1]).toMatchObject({
       status: "error",
@@ -207,7 +252,12 @@ describe("passgate run with MQTT relays", () => {
       status: "ok",
       data: { mode: "lockdown", modeSource: "mqtt", relays: { turnstile: true } },
     });
-    expect(responses("status")[0].data.mqttDrops).toMatchObject({ "request-mode:invalid": 1 });
+    expect(responses("status")[0].data.trustRefusals).toEqual({
+      "request-mode:unsigned": 1,
+      "request-pulse:unsigned": 1,
+      "request-mode:invalid_body": 1,
+      "request-mode:not_authorized": 1,
+    });
 
     const c = cleanups.splice(cleanups.length - 1, 1)[0];
     await c?.();
@@ -219,7 +269,9 @@ describe("passgate run with MQTT relays", () => {
       .tail(100)
       .filter((e) => e.kind === "mode");
     db.close();
-    expect(modes.map((e) => [e.reason, e.data.source])).toEqual([["lockdown", "mqtt"]]);
+    expect(modes.map((e) => [e.reason, e.data.source, e.data.by])).toEqual([
+      ["lockdown", "mqtt", "operator:admin"],
+    ]);
   });
 
   it("passgate mode set: journaled once, shown by passgate mode, adopted by the running gate within a second", async () => {

@@ -57,7 +57,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const session = new MqttSessionComponent(config, logger);
   const modes = new ModeControlComponent(config, { storage, ...base });
   const relays = new RelaysComponent(config, { storage, session, modes, metrics, ...base });
-  const gateMqtt = new GateMqttComponent(config, { session, relays, modes, ...base });
+  const gateMqtt = new GateMqttComponent(config, { session, trust, relays, modes, ...base });
   const site = new SiteShareComponent(config, { storage, trust, session, ...base });
   const inputs = new InputsComponent(config, { storage, session, gateMqtt, modes, site, ...base });
   const onDecision = io.onDecision;

@@ -97,6 +97,13 @@ describe("passgate relay test with the gate running", { timeout: CLI_TEST_TIMEOU
     const board = new TasmotaEmulator("turnstile-d1");
     await board.start(broker.url);
     const { file, config } = gateConfig("d1", { type: "tasmota", topic: "turnstile-d1" });
+    // An operator with a key on this machine, a guard in the gate's roster.
+    const home = mkdtempSync(join(tmpdir(), "passgate-operator-"));
+    const made = await runCliInProcess(["keys", "init", "--operator", "desk-1", "--json"], {
+      env: { XDG_CONFIG_HOME: home },
+    });
+    const record = JSON.stringify(JSON.parse(made.stdout).member);
+    expect((await runCliInProcess(["-c", file, "trust", "add", "--record", record])).code).toBe(0);
     const gate = await runGate(config);
     try {
       const state = await watchTopics(broker.url, "passgate/relay-site/d1/state");
@@ -106,7 +113,10 @@ describe("passgate relay test with the gate running", { timeout: CLI_TEST_TIMEOU
           .some((s) => (s.relays as Record<string, boolean>).turnstile);
       await waitUntil(boardOnline, "the gate to see its board online", 5_000);
       await state.client.endAsync();
-      const result = await runCliInProcess(["-c", file, "relay", "test", "turnstile", "--pulse", "300ms"]);
+      const result = await runCliInProcess(
+        ["-c", file, "relay", "test", "turnstile", "--pulse", "300ms", "--operator", "desk-1"],
+        { env: { XDG_CONFIG_HOME: home } },
+      );
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(
         /^relay turnstile: opened, confirmed by the board in \d+ ms \(pulsed by the running gate\)\n$/,
@@ -118,5 +128,21 @@ describe("passgate relay test with the gate running", { timeout: CLI_TEST_TIMEOU
       await board.stop();
     }
     expect((await journalReasons(file)).filter((r) => r === "test_pulse")).toHaveLength(1);
+  });
+
+  it("without an operator, drives the board itself: the running gate acts only on signed requests", async () => {
+    const board = new TasmotaEmulator("turnstile-d2");
+    await board.start(broker.url);
+    const { file, config } = gateConfig("d2", { type: "tasmota", topic: "turnstile-d2" });
+    const gate = await runGate(config);
+    try {
+      const result = await runCliInProcess(["-c", file, "relay", "test", "turnstile", "--pulse", "300ms"]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^relay turnstile: opened, confirmed by the board in \d+ ms\n$/);
+      expect(board.opens.map((o) => o.ms)).toEqual([300]);
+    } finally {
+      await gate.stop();
+      await board.stop();
+    }
   });
 });

@@ -8,6 +8,7 @@ import type { ConfigDiff } from "../reload/diff-config.js";
 import type { ModeControlComponent } from "./mode-control.js";
 import type { MqttSessionComponent } from "./mqtt-session.js";
 import type { RelaysComponent } from "./relays.js";
+import type { TrustComponent } from "./trust.js";
 
 /**
  * Owns the gate's side of MQTT (GateMqtt, with `mqtt:`): decision, relay and passage
@@ -25,6 +26,7 @@ export class GateMqttComponent implements Component {
     private readonly config: Config,
     private readonly deps: {
       readonly session: MqttSessionComponent;
+      readonly trust: TrustComponent;
       readonly relays: RelaysComponent;
       readonly modes: ModeControlComponent;
       readonly clock: Clock;
@@ -44,15 +46,17 @@ export class GateMqttComponent implements Component {
     const gateMqtt = new GateMqtt(mqtt.connection, mqtt.topics, {
       gate: this.config.gate,
       logger: logger.child({ component: "mqtt" }),
+      trust: this.deps.trust.site,
       handlers: {
-        mode: (mode) => {
-          const { record, changed } = modes.control.set(mode, "mqtt");
+        mode: (mode, by) => {
+          const { record, changed } = modes.control.set(mode, "mqtt", by);
           return { mode: record.mode, since: record.since, changed };
         },
-        pulse: (relay, ms) => relays.testPulse(relay, ms),
+        pulse: (relay, ms, by) => relays.testPulse(relay, ms, by),
         status: () => ({
           ...this.state(),
           mqttDrops: Object.fromEntries(mqtt.connection.dropCounts()),
+          trustRefusals: Object.fromEntries(this.deps.trust.site.refusals()),
         }),
       },
     });

@@ -98,13 +98,16 @@ export class RelaysComponent implements Component {
     });
   }
 
-  /** A test pulse (the MQTT `pulse` request): journaled first, its entry id sent with the command. */
-  async testPulse(relayId: string, ms?: number): Promise<{ relay: string; result: string }> {
+  /**
+   * A test pulse (the MQTT `pulse` request, signed by operator `by`): journaled first, with
+   * who asked, its entry id sent with the command.
+   */
+  async testPulse(relayId: string, ms?: number, by?: string): Promise<{ relay: string; result: string }> {
     const relays = this.relays;
     if (relays === undefined || !relays.has(relayId)) throw new RequestError(`unknown relay "${relayId}"`);
     const { clock, metrics } = this.deps;
     const entry = this.deps.storage.stores.journal.append(
-      testPulseRecord(this.config.gate, relayId, clock.now()),
+      testPulseRecord(this.config.gate, relayId, clock.now(), undefined, by),
     );
     const [result] = await relays.open({ relayId, ms }, entry.id, clock.now() + OPEN_DEADLINE_MS, (r) =>
       metrics?.relayPulse(r.relay, r.error ?? r.result),

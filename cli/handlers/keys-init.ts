@@ -1,12 +1,12 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setConfigValue } from "../../config/edit-config.js";
 import type { Config } from "../../config/schema.js";
 import { keyFingerprint, publicKeyText, readKeyFile } from "../../daemon/trust/key-file.js";
 import type { CliContext } from "../cli-context.js";
 import { printJson } from "../output.js";
+import { operatorKeyFile } from "../setup/operator-key.js";
 import { writeNewFile } from "../setup/write-new-file.js";
 
 /** What the roster needs to know of a member, as `keys` prints it. */
@@ -24,12 +24,6 @@ interface KeysOptions {
   readonly output?: string | undefined;
   readonly force?: boolean | undefined;
   readonly json?: boolean | undefined;
-}
-
-/** Where an operator's key goes by default: the user's own config folder. */
-function operatorKeyFile(name: string): string {
-  const base = process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config");
-  return join(base, "passgate", `operator-${name}.key`);
 }
 
 /** A gate's key: `trust.keyFile`, else `gate.key` beside the database (the service user's folder). */

@@ -6,11 +6,14 @@ import { Journal } from "../../daemon/journal/journal.js";
 import { createMqttClient, mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
 import { MqttConnection } from "../../daemon/mqtt/mqtt-connection.js";
 import { gateTopics } from "../../daemon/mqtt/topics.js";
+import { readKeyFile } from "../../daemon/trust/key-file.js";
+import type { OwnSigner } from "../../daemon/trust/site-trust.js";
 import type { Clock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { stderrDestination } from "../cli-logger.js";
 import { withoutUserInfo } from "../ops/status-text.js";
 import { printJson } from "../output.js";
+import { operatorKeyFile } from "../setup/operator-key.js";
 import { daemonStatus, pulseDirect, pulseViaDaemon, type RelayTestResult } from "../setup/relay-test.js";
 
 /** How long this command waits for the broker. */
@@ -18,16 +21,22 @@ const BROKER_WAIT_MS = 5_000;
 
 /**
  * `passgate relay test <id>`: one test pulse of `pulseMs` (default: the relay's pulse)
- * with the board's answer. When the gate daemon runs (its retained status says `online`),
- * the pulse is asked of it over MQTT, so only one process drives the board; otherwise this
- * process drives the board with the gate's own driver. Either way it is journaled (kind
+ * with the board's answer. With `operator` and the gate daemon running (its retained status
+ * says `online`), the pulse is asked of it over MQTT in a request signed with the
+ * operator's key; otherwise this process drives the board with the gate's own driver. Either way it is journaled (kind
  * `system`, reason `test_pulse`), as the daemon journals the pulses it is asked for.
  * Sets exit code 1 unless the board confirmed the open; an unknown relay is an Error.
  */
 export async function relayTest(
   config: Config,
   id: string,
-  options: { readonly pulseMs?: number | undefined; readonly json: boolean },
+  options: {
+    readonly pulseMs?: number | undefined;
+    readonly json: boolean;
+    /** Ask the running gate as this operator (signed with its key). */
+    readonly operator?: string | undefined;
+    readonly keyFile?: string | undefined;
+  },
   clock: Clock,
 ): Promise<void> {
   const relay = config.relays.find((r) => r.id === id);
@@ -35,7 +44,14 @@ export async function relayTest(
     const known = config.relays.map((r) => r.id).join(", ") || "none";
     throw new Error(`no relay "${id}" in the config (relays: ${known})`);
   }
-  const result = await testRelay(config, relay, options.pulseMs ?? relay.pulse, clock);
+  const operator =
+    options.operator === undefined
+      ? undefined
+      : {
+          id: `operator:${options.operator}`,
+          privateKey: readKeyFile(options.keyFile ?? operatorKeyFile(options.operator)),
+        };
+  const result = await testRelay(config, relay, options.pulseMs ?? relay.pulse, clock, operator);
   if (options.json) printJson(result);
   else process.stdout.write(`${result.message}\n`);
   if (result.result !== "opened") process.exitCode = 1;
@@ -47,6 +63,7 @@ async function testRelay(
   relay: RelayConfig,
   pulseMs: number,
   clock: Clock,
+  operator: OwnSigner | undefined,
 ): Promise<RelayTestResult> {
   // Quiet unless asked: the board's answer is the output, the drivers' logs are for debugging.
   const logger = createLogger({
@@ -85,8 +102,10 @@ async function testRelay(
         message: `relay ${relay.id}: cannot reach the broker ${withoutUserInfo(mqtt.url)} within ${BROKER_WAIT_MS / 1000} s — check mqtt.url and that the broker runs`,
       };
     }
-    if ((await daemonStatus(connection, topics, clock)) === "online") {
-      return await pulseViaDaemon(connection, topics, relay, mqtt, clock, pulseMs);
+    // The running gate acts only on a request signed by an operator of its roster; without
+    // one, this process drives the board itself, as when the gate is stopped.
+    if (operator !== undefined && (await daemonStatus(connection, topics, clock)) === "online") {
+      return await pulseViaDaemon(connection, topics, relay, mqtt, clock, pulseMs, operator);
     }
     return await journaled(config, relay, clock, (decisionId) =>
       pulseDirect(relay, {

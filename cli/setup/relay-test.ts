@@ -11,6 +11,8 @@ import {
   shellyGen2Topics,
   tasmotaTopics,
 } from "../../daemon/mqtt/topics.js";
+import { signMessage } from "../../daemon/trust/signed-message.js";
+import type { OwnSigner } from "../../daemon/trust/site-trust.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 
@@ -52,8 +54,8 @@ export async function daemonStatus(
 }
 
 /**
- * Asks the running gate to pulse `relay` (the `pulse` request of docs/mqtt.md), so that
- * one process only drives the board; the gate journals it. Waits for the answer echoing
+ * Asks the running gate to pulse `relay` (the `pulse` request of docs/mqtt.md, signed by
+ * `operator`), so that one process only drives the board; the gate journals it with who asked. Waits for the answer echoing
  * our transaction id for `timeoutMs`.
  */
 export async function pulseViaDaemon(
@@ -63,6 +65,7 @@ export async function pulseViaDaemon(
   mqtt: MqttConfig,
   clock: Clock,
   pulseMs: number,
+  operator: OwnSigner,
 ): Promise<RelayTestResult> {
   const transaction = `cli-${randomUUID()}`;
   const timeoutMs = mqtt.confirmTimeout + 2_000;
@@ -77,9 +80,15 @@ export async function pulseViaDaemon(
     }
   });
   const sent = clock.now();
-  connection.publish(topics.request("pulse"), JSON.stringify({ relay: relay.id, ms: pulseMs, transaction }), {
-    qos: 1,
+  const topic = topics.request("pulse");
+  const request = signMessage({
+    topic,
+    signer: operator.id,
+    privateKey: operator.privateKey,
+    body: { relay: relay.id, ms: pulseMs, transaction },
+    at: clock.now(),
   });
+  connection.publish(topic, JSON.stringify(request), { qos: 1 });
   while (answer === undefined && clock.now() - sent < timeoutMs) await sleep(10);
   unsubscribe();
   const ms = clock.now() - sent;

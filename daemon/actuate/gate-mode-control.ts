@@ -53,8 +53,11 @@ export class GateModeControl {
     return true;
   }
 
-  /** Sets `mode`; returns the record in force afterwards and whether it changed. */
-  set(mode: GateMode, source: ModeSource): { record: ModeRecord; changed: boolean } {
+  /**
+   * Sets `mode`; returns the record in force afterwards and whether it changed. `by`: the
+   * roster member who asked (a signed request), journaled with the change.
+   */
+  set(mode: GateMode, source: ModeSource, by?: string): { record: ModeRecord; changed: boolean } {
     const { db, journal, clock, gate } = this.deps;
     const before = this.deps.mode.get();
     if (before.mode === mode) return { record: before, changed: false };
@@ -72,7 +75,7 @@ export class GateModeControl {
         step: null,
         result: null,
         reason: mode,
-        data: { from: before.mode, source },
+        data: by === undefined ? { from: before.mode, source } : { from: before.mode, source, by },
       });
     })();
     this.deps.logger.warn({ from: before.mode, mode, source }, "gate mode changed");

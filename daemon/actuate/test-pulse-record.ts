@@ -2,9 +2,16 @@ import type { JournalRecord } from "../journal/journal-entry.js";
 
 /**
  * The journal record of a relay test pulse (`passgate relay test`, or the MQTT `pulse`
- * request), written before the pulse so its entry id can travel with the command.
+ * request, with `by` the roster member who signed it), written before the pulse so its
+ * entry id can travel with the command.
  */
-export function testPulseRecord(gate: string, relay: string, at: number, source?: "cli"): JournalRecord {
+export function testPulseRecord(
+  gate: string,
+  relay: string,
+  at: number,
+  source?: "cli",
+  by?: string,
+): JournalRecord {
   return {
     kind: "system",
     at,
@@ -16,6 +23,6 @@ export function testPulseRecord(gate: string, relay: string, at: number, source?
     step: null,
     result: null,
     reason: "test_pulse",
-    data: source === undefined ? { relay } : { relay, source },
+    data: { relay, ...(source === undefined ? {} : { source }), ...(by === undefined ? {} : { by }) },
   };
 }

@@ -1,7 +1,10 @@
+import { z } from "zod";
 import type { GateMode } from "../../config/schema.js";
 import { describeError } from "../../platform/log/describe-error.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { ScanOutcome } from "../gate/gate.js";
+import type { RosterMember } from "../trust/roster-member.js";
+import type { SiteTrust } from "../trust/site-trust.js";
 import { type MqttConnection, parsePayload } from "./mqtt-connection.js";
 import {
   type DecisionEventPayload,
@@ -15,11 +18,29 @@ import {
   requestSchemas,
 } from "./topics.js";
 
-/** What the gate does for each request; the result becomes the response's `data`. */
+/**
+ * What the gate does for each request; the result becomes the response's `data`. `by` is
+ * the roster member who signed the request (undefined only for an unsigned one taken under
+ * `trust.acceptUnsigned`), for the journal.
+ */
 export interface GateRequestHandlers {
-  mode(mode: GateMode): Record<string, unknown>;
-  pulse(relay: string, ms?: number): Promise<Record<string, unknown>>;
+  mode(mode: GateMode, by: string | undefined): Record<string, unknown>;
+  pulse(relay: string, ms: number | undefined, by: string | undefined): Promise<Record<string, unknown>>;
   status(): Record<string, unknown>;
+}
+
+/** Any JSON object: a request before its signature and schema are checked. */
+const jsonObject = z.record(z.string(), z.unknown());
+
+/**
+ * Whether an operator may make this request of this gate (site-roster.md): a pulse (open
+ * once) needs the guard or admin role, a mode change admin; `gates`, when given, must name it.
+ */
+export function operatorMay(member: RosterMember, command: "mode" | "pulse", gate: string): boolean {
+  if (member.kind !== "operator") return false;
+  if (member.gates !== undefined && !member.gates.includes(gate)) return false;
+  const roles = member.roles ?? [];
+  return command === "mode" ? roles.includes("admin") : roles.includes("guard") || roles.includes("admin");
 }
 
 /** Thrown by a handler to answer `status: "error"` with its message. */
@@ -44,6 +65,8 @@ export class GateMqtt {
     private readonly deps: {
       readonly gate: string;
       readonly handlers: GateRequestHandlers;
+      /** Checks who signed a `mode` or `pulse` request (`status` changes nothing and stays open). */
+      readonly trust: SiteTrust;
       readonly logger: Logger;
     },
   ) {}
@@ -105,18 +128,62 @@ export class GateMqtt {
       this.connection.drop("invalid", "request");
       return;
     }
-    const form = command === "status" && payload.length === 0 ? "text" : "json";
-    const parsed = parsePayload(payload, form, requestSchemas[command]);
-    if ("dropped" in parsed) {
-      this.connection.drop(parsed.dropped, `request-${command}`);
+    if (command === "status") {
+      const form = payload.length === 0 ? "text" : "json";
+      const parsed = parsePayload(payload, form, requestSchemas.status);
+      if ("dropped" in parsed) {
+        this.connection.drop(parsed.dropped, "request-status");
+        this.respond(command, { status: "error", data: {}, error: "invalid status request" });
+        return;
+      }
+      const transaction = parsed.ok === "" ? undefined : parsed.ok.transaction;
+      this.answer(command, transaction, () => Promise.resolve(this.deps.handlers.status()));
+      return;
+    }
+    const kind = `request-${command}`;
+    const value = parsePayload(payload, "json", jsonObject);
+    if ("dropped" in value) {
+      this.connection.drop(value.dropped, kind);
+      return;
+    }
+    // A request that is not signed by a member of the roster is not answered: it is counted
+    // and logged, and nothing that could help a forger goes back on the broker.
+    const verdict = this.deps.trust.check(topic, value.ok, ["operator"], kind);
+    if (!verdict.ok) return;
+    const by = verdict.signer?.id;
+    const body = requestSchemas[command].safeParse(verdict.body);
+    if (!body.success) {
+      this.deps.trust.refuse(kind, "invalid_body", by);
       this.respond(command, { status: "error", data: {}, error: `invalid ${command} request` });
       return;
     }
-    const body = parsed.ok as
-      | { transaction?: string | number; mode?: GateMode; relay?: string; ms?: number }
-      | "";
-    const transaction = body === "" ? undefined : body.transaction;
-    void this.run(command, body === "" ? {} : body).then(
+    const transaction = body.data.transaction;
+    if (verdict.signer !== undefined && !operatorMay(verdict.signer, command, this.deps.gate)) {
+      this.deps.trust.refuse(kind, "not_authorized", by);
+      this.respond(command, {
+        status: "error",
+        data: {},
+        error: `${by} may not ${command} at this gate`,
+        transaction,
+      });
+      return;
+    }
+    const { handlers } = this.deps;
+    if (command === "mode" && "mode" in body.data) {
+      const mode = body.data.mode;
+      this.answer(command, transaction, () => Promise.resolve(handlers.mode(mode, by)));
+    } else if (command === "pulse" && "relay" in body.data) {
+      const { relay, ms } = body.data;
+      this.answer(command, transaction, () => handlers.pulse(relay, ms, by));
+    }
+  }
+
+  private answer(
+    command: GateCommand,
+    transaction: string | number | undefined,
+    run: () => Promise<Record<string, unknown>>,
+  ): void {
+    void run().then(
       (data) => this.respond(command, { status: "ok", data, transaction }),
       (err: unknown) => {
         this.deps.logger.warn({ command, err: describeError(err) }, "request failed");
@@ -124,16 +191,6 @@ export class GateMqtt {
         this.respond(command, { status: "error", data: {}, error, transaction });
       },
     );
-  }
-
-  private async run(
-    command: GateCommand,
-    body: { mode?: GateMode; relay?: string; ms?: number },
-  ): Promise<Record<string, unknown>> {
-    const { handlers } = this.deps;
-    if (command === "mode" && body.mode !== undefined) return handlers.mode(body.mode);
-    if (command === "pulse" && body.relay !== undefined) return handlers.pulse(body.relay, body.ms);
-    return handlers.status();
   }
 
   private respond(command: GateCommand, response: ResponsePayload): void {
