@@ -1,10 +1,12 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { MAX_ROSTER_BYTES } from "../daemon/trust/roster-body.js";
 import type {
   AllowlistFetch,
   EventPost,
   RegistryClient,
   RegistryFailure,
+  RosterFetch,
   UploadEvent,
 } from "./registry-client.js";
 
@@ -61,6 +63,49 @@ export class HttpRegistryClient implements RegistryClient {
       body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
       bytes: Number.isSafeInteger(length) && length > 0 ? length : null,
     };
+  }
+
+  async fetchRoster(since: number | null, signal?: AbortSignal): Promise<RosterFetch> {
+    const url = since === null ? `${this.base}/roster` : `${this.base}/roster?since=${since}`;
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, {
+        headers: this.headers({ accept: "application/x-ndjson" }),
+        signal: this.signal(signal),
+      });
+    } catch (err) {
+      return networkFailure(err);
+    }
+    if (response.status === 304) {
+      await discard(response);
+      return { kind: "not_modified" };
+    }
+    if (response.status === 404) {
+      await discard(response);
+      return { kind: "absent" };
+    }
+    if (response.status !== 200) return failureOf(response);
+    if (response.body === null) return { kind: "failed", status: 200, message: "200 without a body" };
+    // A roster is small: read whole, but never more than the bound, however much is sent.
+    const parts: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of Readable.fromWeb(response.body as WebReadableStream<Uint8Array>)) {
+        size += (chunk as Uint8Array).length;
+        if (size > MAX_ROSTER_BYTES) {
+          await response.body.cancel().catch(() => undefined);
+          return {
+            kind: "failed",
+            status: 200,
+            message: `the roster is larger than ${MAX_ROSTER_BYTES} bytes`,
+          };
+        }
+        parts.push(Buffer.from(chunk as Uint8Array));
+      }
+    } catch (err) {
+      return networkFailure(err);
+    }
+    return { kind: "body", body: Buffer.concat(parts) };
   }
 
   async postEvents(events: readonly UploadEvent[], signal?: AbortSignal): Promise<EventPost> {

@@ -17,7 +17,19 @@ export interface RegistryClient {
   fetchAllowlist(since: number | null, signal?: AbortSignal): Promise<AllowlistFetch>;
   /** POST one batch of events, in order. `accepted` is what the registry reported. */
   postEvents(events: readonly UploadEvent[], signal?: AbortSignal): Promise<EventPost>;
+  /**
+   * GET the site's roster (site-roster.md): the whole body (small, read into memory up to
+   * MAX_ROSTER_BYTES, a larger one is `failed`), `not_modified` when `since` is the newest,
+   * `absent` when the registry keeps no roster for the site (404).
+   */
+  fetchRoster(since: number | null, signal?: AbortSignal): Promise<RosterFetch>;
 }
+
+export type RosterFetch =
+  | { readonly kind: "body"; readonly body: Buffer }
+  | { readonly kind: "not_modified" }
+  | { readonly kind: "absent" }
+  | RegistryFailure;
 
 /** Why a request did not succeed and whether waiting helps. */
 export type RegistryFailure =

@@ -1,5 +1,7 @@
 import type { WritableAllowlistStore } from "../daemon/allowlist/allowlist-store.js";
 import { type ApplyResult, applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
+import { readRosterBody } from "../daemon/trust/roster-body.js";
+import type { RosterStore } from "../daemon/trust/roster-store.js";
 import type { Clock } from "../platform/clock.js";
 import { describeError } from "../platform/log/describe-error.js";
 import type { Logger } from "../platform/log/logger.js";
@@ -40,7 +42,16 @@ export interface RegistrySyncParts {
   readonly progress?: () => ProgressSink;
   /** Called after every pull attempt (the staleness watch re-checks). */
   readonly onPulled?: (outcome: PullOutcome) => void;
+  /** The site roster to keep in step with the registry's; absent: the roster is not pulled. */
+  readonly roster?: RosterStore;
 }
+
+/** What one roster pull came to. */
+export type RosterPull =
+  | { readonly kind: "applied"; readonly version: number; readonly members: number }
+  | { readonly kind: "not_modified" | "absent" | "not_newer" }
+  | { readonly kind: "refused"; readonly reason: string; readonly message: string }
+  | RegistryFailure;
 
 /** What one pull came to. */
 export type PullOutcome =
@@ -73,6 +84,8 @@ export class RegistrySync {
   private uploadFailures = 0;
   private running = false;
   private abort = new AbortController();
+  /** What the last roster pull came to (`passgate sync now` prints it). */
+  lastRoster: RosterPull | undefined;
 
   constructor(
     private readonly settings: RegistrySyncSettings,
@@ -201,7 +214,56 @@ export class RegistrySync {
     } catch (err) {
       this.log.error({ err: describeError(err) }, "after-pull hook failed");
     }
+    // The roster rides on a good allowlist pull: same registry, same token, same schedule.
+    if (outcome.kind === "applied" || outcome.kind === "not_modified") await this.pullRoster();
     return outcome;
+  }
+
+  /**
+   * Pulls the site roster (site-roster.md) and applies it when it is newer and verifies,
+   * whole; a refused roster changes nothing. Logged, never thrown: the allowlist and the
+   * decisions go on whatever the roster does.
+   */
+  async pullRoster(): Promise<RosterPull | undefined> {
+    const roster = this.parts.roster;
+    if (roster === undefined) return undefined;
+    let pulled: RosterPull;
+    try {
+      pulled = await this.pullRosterUnsafe(roster);
+    } catch (err) {
+      pulled = { kind: "failed", status: null, message: describeError(err).message };
+    }
+    this.lastRoster = pulled;
+    if (pulled.kind === "applied")
+      this.log.info(
+        { version: pulled.version, members: pulled.members },
+        `roster v${pulled.version} applied`,
+      );
+    else if (pulled.kind === "refused")
+      this.log.warn(
+        { reason: pulled.reason },
+        `roster refused (${pulled.reason}): ${pulled.message}; the roster in force stays`,
+      );
+    else if (pulled.kind === "retry" || pulled.kind === "failed" || pulled.kind === "unauthorized")
+      this.log.warn(
+        { status: pulled.status, error: pulled.message },
+        "roster not fetched; the roster in force stays",
+      );
+    return pulled;
+  }
+
+  private async pullRosterUnsafe(roster: RosterStore): Promise<RosterPull> {
+    const since = roster.version()?.version ?? null;
+    const fetched = await this.parts.client.fetchRoster(since, this.abort.signal);
+    if (fetched.kind !== "body") return fetched;
+    const read = readRosterBody(fetched.body, {
+      site: this.settings.site,
+      trustedKeys: this.settings.trustedKeys,
+    });
+    if (!read.ok) return { kind: "refused", reason: read.reason, message: read.message };
+    const applied = roster.applyRegistry(read, this.parts.clock.now());
+    if (!applied.ok) return { kind: "not_newer" };
+    return { kind: "applied", version: read.version, members: read.members.length };
   }
 
   private async pullUnsafe(): Promise<PullOutcome> {

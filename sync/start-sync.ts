@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.js";
 import type { WritableAllowlistStore } from "../daemon/allowlist/allowlist-store.js";
 import { stalenessBudgets } from "../daemon/decide/staleness.js";
 import type { Journal } from "../daemon/journal/journal.js";
+import { RosterStore } from "../daemon/trust/roster-store.js";
 import type { Clock } from "../platform/clock.js";
 import type { Db } from "../platform/database/database.js";
 import { describeError } from "../platform/log/describe-error.js";
@@ -71,6 +72,8 @@ export function createRegistrySync(config: Config, parts: SyncParts): RegistrySy
       timeoutMs: config.sync.requestTimeout,
     });
   const state = SyncStateStore.open(parts.db);
+  // The roster lives in the same database; the registry's replaces the local one when newer.
+  const roster = RosterStore.open(parts.db);
   const uploader = new EventUploader(parts.journal, state, client, {
     batch: config.sync.uploadBatch,
     now: () => parts.clock.now(),
@@ -95,6 +98,7 @@ export function createRegistrySync(config: Config, parts: SyncParts): RegistrySy
       logger: log,
       ...(parts.progress === undefined ? {} : { progress: parts.progress }),
       ...(parts.onPulled === undefined ? {} : { onPulled: parts.onPulled }),
+      roster,
     },
   );
 }

@@ -5,7 +5,7 @@ import { Journal } from "../../daemon/journal/journal.js";
 import type { Clock } from "../../platform/clock.js";
 import { backlogSize } from "../../sync/event-uploader.js";
 import { LogProgress, TtyProgressBar } from "../../sync/progress.js";
-import type { PullOutcome } from "../../sync/registry-sync.js";
+import type { PullOutcome, RosterPull } from "../../sync/registry-sync.js";
 import { createRegistrySync } from "../../sync/start-sync.js";
 import { SyncStateStore } from "../../sync/sync-state.js";
 import { createCliLogger } from "../cli-logger.js";
@@ -44,6 +44,8 @@ export async function syncNow(
     const outcome = await loop.pullOnce(options.snapshot === true ? { snapshot: true } : {});
     const pulled = describePull(outcome);
     process.stdout.write(`${pulled.text}\n`);
+    const roster = describeRoster(loop.lastRoster);
+    if (roster !== undefined) process.stdout.write(`${roster}\n`);
     const upload = await loop.uploadOnce();
     const backlog = backlogSize(Journal.open(db), SyncStateStore.open(db));
     if (upload.failure === undefined)
@@ -54,6 +56,24 @@ export async function syncNow(
       );
     if (!pulled.ok || upload.failure !== undefined) process.exitCode = 1;
   });
+}
+
+/** The roster's line of `sync now`; undefined when no roster pull ran (the allowlist pull failed). */
+function describeRoster(pulled: RosterPull | undefined): string | undefined {
+  if (pulled === undefined) return undefined;
+  switch (pulled.kind) {
+    case "applied":
+      return `roster v${pulled.version} applied: ${pulled.members} members`;
+    case "not_modified":
+    case "not_newer":
+      return "roster is up to date";
+    case "absent":
+      return "the registry keeps no roster for this site (members from passgate trust add stay)";
+    case "refused":
+      return `roster refused (${pulled.reason}): ${pulled.message}; the roster in force is unchanged`;
+    default:
+      return `roster not fetched (${pulled.kind}): ${pulled.message}`;
+  }
 }
 
 function describePull(outcome: PullOutcome): { ok: boolean; text: string } {

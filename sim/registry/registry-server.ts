@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { type AllowlistRecord, signedAllowlistLines } from "./signed-allowlist.js";
+import { signedRoster } from "./signed-roster.js";
 
 /**
  * A scripted answer to the next allowlist GET, taking precedence over the model:
@@ -69,7 +70,26 @@ export class RegistryServer {
     | { version: number; count: number; records: () => Iterable<AllowlistRecord> }
     | undefined;
 
+  /** The site roster it serves (site-roster.md), signed when published; none until then (404). */
+  private roster: { version: number; body: string } | undefined;
+
   constructor(private readonly options: RegistryServerOptions) {}
+
+  /** Publishes a new roster version of `members` and returns it; the gates pull it with the allowlist. */
+  publishRoster(members: readonly object[]): number {
+    const version = (this.roster?.version ?? 0) + 1;
+    const body = signedRoster(
+      {
+        site: this.options.site,
+        version,
+        issuedAt: this.options.issuedAt?.() ?? new Date().toISOString(),
+        members,
+      },
+      { keyId: this.options.keyId, privateKey: this.options.privateKey },
+    );
+    this.roster = { version, body };
+    return version;
+  }
 
   /** Listens on 127.0.0.1 (port 0: any free one) and returns the base URL. */
   async start(port = 0): Promise<string> {
@@ -165,6 +185,13 @@ export class RegistryServer {
     if (!authorized) return end(res, 401, "bad token");
     if (req.method === "GET" && url.pathname === `${base}/allowlist`) return this.allowlist(since, res);
     if (req.method === "POST" && url.pathname === `${base}/events`) return this.acceptEvents(req, res);
+    if (req.method === "GET" && url.pathname === `${base}/roster`) {
+      if (this.roster === undefined) return end(res, 404, "no roster");
+      if (since !== null && since >= this.roster.version) return end(res, 304, "");
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      res.end(this.roster.body);
+      return;
+    }
     end(res, 404, "not found");
   }
 

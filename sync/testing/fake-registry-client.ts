@@ -1,4 +1,10 @@
-import type { AllowlistFetch, EventPost, RegistryClient, UploadEvent } from "../registry-client.js";
+import type {
+  AllowlistFetch,
+  EventPost,
+  RegistryClient,
+  RosterFetch,
+  UploadEvent,
+} from "../registry-client.js";
 
 /** An answer the fake gives: a body as text (served in chunks), or any other outcome as is. */
 export type FakeAllowlistAnswer =
@@ -17,6 +23,10 @@ export class FakeRegistryClient implements RegistryClient {
   readonly fetched: (number | null)[] = [];
   /** Each events batch as posted. */
   readonly posted: UploadEvent[][] = [];
+  /** Roster answers, in order; with none queued the registry keeps no roster (`absent`). */
+  readonly rosterAnswers: RosterFetch[] = [];
+  /** `since` of each roster request. */
+  readonly rosterFetched: (number | null)[] = [];
 
   async fetchAllowlist(since: number | null, signal?: AbortSignal): Promise<AllowlistFetch> {
     this.fetched.push(since);
@@ -25,6 +35,12 @@ export class FakeRegistryClient implements RegistryClient {
     if (answer.kind !== "body") return answer;
     const bytes = Buffer.from(answer.text);
     return { kind: "body", body: chunks(bytes, 1024), bytes: bytes.length };
+  }
+
+  async fetchRoster(since: number | null, signal?: AbortSignal): Promise<RosterFetch> {
+    this.rosterFetched.push(since);
+    if (signal?.aborted === true) return { kind: "retry", status: null, message: "aborted" };
+    return this.rosterAnswers.shift() ?? { kind: "absent" };
   }
 
   async postEvents(events: readonly UploadEvent[], signal?: AbortSignal): Promise<EventPost> {
