@@ -13,6 +13,7 @@ import { migrateGateState } from "../daemon/state/gate-state-schema.js";
 import { LockoutTracker } from "../daemon/state/lockout-tracker.js";
 import { ModeStore } from "../daemon/state/mode-store.js";
 import { PresenceStore } from "../daemon/state/presence-store.js";
+import { ReaderGuesses } from "../daemon/state/reader-guesses.js";
 import { ReplayGuard } from "../daemon/state/replay-guard.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
 import { parseToken } from "../daemon/verify/pg1-token.js";
@@ -116,6 +117,7 @@ function gateOver(db: Db, clock: FakeClock): Gate {
       replay: new ReplayGuard(db),
       presence: new PresenceStore(db),
       lockout: new LockoutTracker(db, config.policy.lockout),
+      guesses: new ReaderGuesses(db, config.policy.guessLimit),
       mode: ModeStore.load(db, { mode: "normal", since: BASE_MS, source: "config" }),
       clock,
       logger: createLogger({ level: "silent" }),

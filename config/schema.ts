@@ -97,10 +97,23 @@ const antiPassbackSchema = z.strictObject({
 });
 
 const lockoutSchema = z.strictObject({
-  /** Bad tokens for one credential that lock it out; 0 turns lockout off. */
+  /** Bad tokens for one credential at one reader that lock it out there; 0 turns lockout off. */
   attempts: z.number().int().min(0).max(1000).default(5),
   within: durationSchema.prefault("10m"),
   lockFor: durationSchema.prefault("15m"),
+});
+
+/**
+ * The guesses a reader takes (docs/decisions.md): `burst` bad codes, then one more every
+ * `every`; with none left the reader refuses every scan until one comes back, and an alarm
+ * is journaled. The defaults keep the chance of guessing an 8-digit TOTP code at one
+ * reader below 10⁻⁶ a day.
+ */
+const guessLimitSchema = z.strictObject({
+  /** Bad codes before the reader is throttled; 0 turns the limit off. */
+  burst: z.number().int().min(0).max(1000).default(8),
+  /** One more bad code is allowed every this long. */
+  every: durationSchema.prefault("1h"),
 });
 
 const policySchema = z
@@ -115,6 +128,7 @@ const policySchema = z
     holidays: z.array(z.iso.date()).default([]),
     antiPassback: antiPassbackSchema.prefault({}),
     lockout: lockoutSchema.prefault({}),
+    guessLimit: guessLimitSchema.prefault({}),
   })
   .superRefine(
     (p, ctx) => {

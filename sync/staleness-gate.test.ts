@@ -10,6 +10,7 @@ import { migrateGateState } from "../daemon/state/gate-state-schema.js";
 import { LockoutTracker } from "../daemon/state/lockout-tracker.js";
 import { ModeStore } from "../daemon/state/mode-store.js";
 import { PresenceStore } from "../daemon/state/presence-store.js";
+import { ReaderGuesses } from "../daemon/state/reader-guesses.js";
 import { ReplayGuard } from "../daemon/state/replay-guard.js";
 import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
 import { TokenVerifier } from "../daemon/verify/verify-token.js";
@@ -70,6 +71,7 @@ function gateOver(allowlist: FakeAllowlistStore): Gate {
       replay: new ReplayGuard(db),
       presence: new PresenceStore(db),
       lockout: new LockoutTracker(db, config.policy.lockout),
+      guesses: new ReaderGuesses(db, config.policy.guessLimit),
       mode: ModeStore.load(db, { mode: "normal", since: NOW, source: "config" }),
       clock: new FakeClock(NOW),
       logger: createLogger({ level: "silent" }),

@@ -63,7 +63,10 @@ describe("passgate policy show", () => {
     expect(result.stdout).toContain(
       "visitors: People with role visitor may enter and leave Mon–Fri 09:00–18:00 (Europe/Moscow, schedule office-hours), not on 2026-12-31, 2027-01-01, with at least standard identity assurance.\n",
     );
-    expect(result.stdout).toContain("Lockout: 5 bad codes for one pass within 10 min block it for 15 min.\n");
+    expect(result.stdout).toContain(
+      "Lockout: 5 bad codes for one pass within 10 min block it at that reader for 15 min.\n",
+    );
+    expect(result.stdout).toContain("Guess limit: a reader takes 8 bad codes, then one more every 1 h;");
   });
 
   it("with --at says which rules are open then, as the gate decides (holiday, time zone)", async () => {

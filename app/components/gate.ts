@@ -2,6 +2,7 @@ import type { Config, ReaderConfig } from "../../config/schema.js";
 import { stalenessBudgets } from "../../daemon/decide/staleness.js";
 import { Gate, type GateSettings, type ScanOutcome } from "../../daemon/gate/gate.js";
 import { LockoutTracker } from "../../daemon/state/lockout-tracker.js";
+import { ReaderGuesses } from "../../daemon/state/reader-guesses.js";
 import { TokenVerifier } from "../../daemon/verify/verify-token.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
@@ -64,6 +65,7 @@ export class GateComponent implements Component {
       replay,
       presence,
       lockout: new LockoutTracker(db, config.policy.lockout),
+      guesses: new ReaderGuesses(db, config.policy.guessLimit),
       mode,
       relayAvailable: (readerId) => deps.relays.availableFor(readerId),
       clock: deps.clock,
@@ -94,6 +96,7 @@ export class GateComponent implements Component {
     this.core?.updateSettings(this.settings(c), {
       verifier: new TokenVerifier(c.token.window),
       lockout: new LockoutTracker(this.deps.storage.stores.db, c.policy.lockout),
+      guesses: new ReaderGuesses(this.deps.storage.stores.db, c.policy.guessLimit),
     });
   }
 

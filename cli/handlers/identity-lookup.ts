@@ -4,6 +4,7 @@ import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-st
 import { LockoutTracker } from "../../daemon/state/lockout-tracker.js";
 import { ModeStore } from "../../daemon/state/mode-store.js";
 import { PresenceStore } from "../../daemon/state/presence-store.js";
+import { ReaderGuesses } from "../../daemon/state/reader-guesses.js";
 import { credentialJson, formatCredential } from "../ops/credential-text.js";
 import { type DaemonAnswer, fetchDaemonStatus } from "../ops/daemon-status.js";
 import { findCredentials } from "../ops/find-credentials.js";
@@ -30,6 +31,7 @@ export async function identityLookup(
     const facts = {
       mode: ModeStore.load(db, { mode: config.policy.mode, since: now, source: "config" }),
       lockout: new LockoutTracker(db, config.policy.lockout),
+      guesses: new ReaderGuesses(db, config.policy.guessLimit),
       presence: new PresenceStore(db),
       allowlist,
       relayAvailable: relayAvailability(daemon),

@@ -24,6 +24,7 @@ export function policyShow(config: Config, options: { readonly at?: number; read
       holidays: config.policy.holidays,
       antiPassback: config.policy.antiPassback,
       lockout: config.policy.lockout,
+      guessLimit: config.policy.guessLimit,
       ...(at === undefined
         ? {}
         : { at: { time: new Date(at).toISOString(), local: localHeading(config, at), rules: open } }),

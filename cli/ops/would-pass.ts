@@ -45,7 +45,7 @@ export function wouldPass(
       credential,
       gate: { direction: reader.direction, timezone: config.timezone, policy: config.policy, staleness },
       state: {
-        ...credentialState(facts, { zone: config.policy.zone, staleness }, credential, now, false),
+        ...credentialState(facts, { zone: config.policy.zone, staleness }, credential, reader.id, now, false),
         relayAvailable: facts.relayAvailable?.(reader.id),
       },
       now,

@@ -93,10 +93,15 @@ export function describeRules(config: Config): RuleText[] {
   });
 }
 
-/** The gate-wide lines: mode, order of rules, anti-passback, lockout. */
+/** The gate-wide lines: mode, order of rules, anti-passback, lockout, guess limit. */
 export function describeGatePolicy(config: Config): string[] {
   const { policy } = config;
-  const minutes = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`);
+  const minutes = (ms: number) =>
+    ms % 3_600_000 === 0
+      ? `${ms / 3_600_000} h`
+      : ms % 60_000 === 0
+        ? `${ms / 60_000} min`
+        : `${ms / 1000} s`;
   const mode = {
     normal: "normal: the rules below apply",
     lockdown: "lockdown: nobody passes, whatever the rules say",
@@ -110,6 +115,7 @@ export function describeGatePolicy(config: Config): string[] {
     timed: `timed: the same direction again in zone ${policy.zone} within ${minutes(apb.window)} is denied`,
   }[apb.mode];
   const { attempts, within, lockFor } = policy.lockout;
+  const guesses = policy.guessLimit;
   return [
     `Gate ${config.gate} of ${config.site} guards zone ${policy.zone}; time zone ${config.timezone}.`,
     `Start mode ${mode} (passgate mode shows the mode in force).`,
@@ -119,7 +125,10 @@ export function describeGatePolicy(config: Config): string[] {
     `Anti-passback: ${antiPassback}.`,
     attempts === 0
       ? "Lockout: off."
-      : `Lockout: ${attempts} bad codes for one pass within ${minutes(within)} block it for ${minutes(lockFor)}.`,
+      : `Lockout: ${attempts} bad codes for one pass within ${minutes(within)} block it at that reader for ${minutes(lockFor)}.`,
+    guesses.burst === 0
+      ? "Guess limit: off."
+      : `Guess limit: a reader takes ${guesses.burst} bad codes, then one more every ${minutes(guesses.every)}; with none left it refuses every scan and raises an alarm.`,
   ];
 }
 

@@ -26,8 +26,10 @@ export interface GateState {
   readonly mode: GateMode;
   /** The credential's (credential, step) pair was already accepted on this site. */
   readonly replayed: boolean;
-  /** Epoch ms until which the credential is locked out; absent when it is not. */
+  /** Epoch ms until which the credential is locked out at this reader; absent when it is not. */
   readonly lockedUntil?: number | undefined;
+  /** Epoch ms until which this reader refuses every scan (its guesses used up); absent when it does not. */
+  readonly readerThrottledUntil?: number | undefined;
   readonly lastPassage?: LastPassage | undefined;
   /** ms since the allowlist's last verified sync; absent or Infinity: never synced. */
   readonly allowlistAge?: number | undefined;
@@ -50,7 +52,7 @@ export interface DecisionInput {
  * with one reason. No I/O and no clock. It fails closed: any exception inside turns
  * into `internal_error`.
  *
- * Order of checks: gate mode; lockout; token verification; replay; credential status;
+ * Order of checks: gate mode; reader throttle; lockout; token verification; replay; credential status;
  * allowlist staleness (the credential's role budget); validity dates; rules (roles or zone grants, direction, assurance, schedule);
  * anti-passback; relay availability.
  */
@@ -67,6 +69,8 @@ function decideUnsafe({ verification, credential, gate, state, now }: DecisionIn
   if (state.mode === "free") {
     return { result: "granted", reason: "free_passage", flags: verification.ok ? [] : ["unverified"] };
   }
+  if (state.readerThrottledUntil !== undefined && now < state.readerThrottledUntil)
+    return deny("reader_throttled");
   if (state.lockedUntil !== undefined && now < state.lockedUntil) return deny("locked_out");
   if (!verification.ok) return deny(verification.reason);
   // A verified token whose credential is missing cannot happen; stay closed if it does.

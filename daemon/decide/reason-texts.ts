@@ -23,6 +23,10 @@ export const REASON_TEXTS: Readonly<Record<DenyReason | GrantReason, ReasonText>
   replayed: { en: "Code already used: show a new one", ru: "Код уже использован: покажите новый" },
   lockdown: { en: "Gate closed", ru: "Проход закрыт" },
   locked_out: { en: "Pass blocked: see the guard", ru: "Пропуск заблокирован: обратитесь к охране" },
+  reader_throttled: {
+    en: "Reader paused: see the guard",
+    ru: "Считыватель приостановлен: обратитесь к охране",
+  },
   suspended: { en: "Pass suspended: see the guard", ru: "Пропуск приостановлен: обратитесь к охране" },
   revoked: { en: "Pass revoked: see the guard", ru: "Пропуск отозван: обратитесь к охране" },
   allowlist_stale: { en: "Gate offline: see the guard", ru: "Турникет без связи: обратитесь к охране" },

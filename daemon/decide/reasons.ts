@@ -11,8 +11,10 @@ export const DENY_REASONS = [
   "replayed",
   /** The gate is in lockdown mode: nobody passes. */
   "lockdown",
-  /** Too many bad tokens for this credential recently. */
+  /** Too many bad tokens for this credential at this reader recently. */
   "locked_out",
+  /** This reader took its budget of bad codes: it refuses every scan for a while (an alarm says so). */
+  "reader_throttled",
   "suspended",
   "revoked",
   /** The allowlist is older (since its last verified sync) than the budget of the credential's roles. */

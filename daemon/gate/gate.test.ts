@@ -16,6 +16,7 @@ import { migrateGateState } from "../state/gate-state-schema.js";
 import { LockoutTracker } from "../state/lockout-tracker.js";
 import { ModeStore } from "../state/mode-store.js";
 import { PresenceStore } from "../state/presence-store.js";
+import { ReaderGuesses } from "../state/reader-guesses.js";
 import { ReplayGuard } from "../state/replay-guard.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../verify/pg1-encoder.js";
 import { TokenVerifier } from "../verify/verify-token.js";
@@ -92,6 +93,7 @@ function rig(options: { path?: string; store?: AllowlistStore } = {}): Rig {
       replay: new ReplayGuard(db),
       presence: new PresenceStore(db),
       lockout: new LockoutTracker(db, config.policy.lockout),
+      guesses: new ReaderGuesses(db, config.policy.guessLimit),
       mode: ModeStore.load(db, { mode: "normal", since: NOW, source: "config" }),
       clock,
       logger: createLogger({ level: "debug", destination }),
@@ -169,6 +171,37 @@ describe("Gate.handleScan", () => {
       "locked_out",
     );
     clock.advance(15 * 60_000);
+    const later = Math.floor(clock.now() / 30_000);
+    expect(gate.handleScan(encodeEd25519Token("1001", later, phone.privateKey), IN).decision.reason).toBe(
+      "ok",
+    );
+  });
+
+  it("after forty bad codes with a victim's id at one reader, grants the victim at another and throttles that reader", () => {
+    const { gate, db, clock, logs } = rig();
+    const valid = new Set([STEP - 1, STEP, STEP + 1].map((s) => totpValue(totp, s)));
+    const wrongCodes = Array.from({ length: 50 }, (_, i) => (totpValue(totp, STEP) + 1 + i) % 1e6).filter(
+      (c) => !valid.has(c),
+    );
+    const wrong = (i: number) => encodeTotpToken("42", STEP, wrongCodes[i] ?? 0);
+    const reasons = Array.from({ length: 40 }, (_, i) => gate.handleScan(wrong(i), IN).decision.reason);
+    // Three bad codes lock "42" at this reader; the eighth uses up the reader's guesses.
+    expect(reasons.slice(0, 3)).toEqual(["bad_signature", "bad_signature", "bad_signature"]);
+    expect(reasons.slice(3, 8)).toEqual(Array(5).fill("locked_out"));
+    expect(new Set(reasons.slice(8))).toEqual(new Set(["reader_throttled"]));
+    const victim = encodeTotpToken("42", STEP, totpValue(totp, STEP));
+    expect(gate.handleScan(victim, OUT).decision).toMatchObject({ result: "granted", reason: "ok" });
+    // The throttled reader refuses everyone, valid or not, without verifying.
+    expect(gate.handleScan(encodeEd25519Token("1001", STEP, phone.privateKey), IN).decision.reason).toBe(
+      "reader_throttled",
+    );
+    const alarms = Journal.open(db)
+      .tail(100)
+      .filter((e) => e.kind === "alarm");
+    expect(alarms).toMatchObject([{ reader: "in", reason: "reader_throttled", credential: null }]);
+    expect(logs.join("")).toContain("reader throttled");
+    // One guess comes back an hour later.
+    clock.advance(60 * 60_000);
     const later = Math.floor(clock.now() / 30_000);
     expect(gate.handleScan(encodeEd25519Token("1001", later, phone.privateKey), IN).decision.reason).toBe(
       "ok",

@@ -13,6 +13,7 @@ import type { JournalEntry } from "../journal/journal-entry.js";
 import type { LockoutTracker } from "../state/lockout-tracker.js";
 import type { ModeStore } from "../state/mode-store.js";
 import type { PresenceStore } from "../state/presence-store.js";
+import type { ReaderGuesses } from "../state/reader-guesses.js";
 import { type ReplayGuard, replayExpiry } from "../state/replay-guard.js";
 import { type ParsedToken, parseToken } from "../verify/pg1-token.js";
 import type { TokenVerifier, VerificationResult } from "../verify/verify-token.js";
@@ -39,6 +40,7 @@ export interface GateParts {
   readonly replay: ReplayGuard;
   readonly presence: PresenceStore;
   readonly lockout: LockoutTracker;
+  readonly guesses: ReaderGuesses;
   readonly mode: ModeStore;
   /** Whether the relays a reader's grants open are reachable (daemon/actuate); absent: always. */
   readonly relayAvailable?: ((readerId: string) => boolean) | undefined;
@@ -57,7 +59,7 @@ export interface ScanOutcome {
   readonly micros: number;
 }
 
-/** Failures that count toward a credential's lockout: attempts at forging its codes. */
+/** Failures that count toward a credential's lockout and a reader's guesses: attempts at forging codes. */
 const LOCKOUT_FAILURES = new Set(["bad_signature", "scheme_mismatch"]);
 
 /**
@@ -82,7 +84,10 @@ export class Gate {
    * and lockout tracker built for them). Decisions are synchronous, so a scan is decided
    * wholly by the old settings or wholly by the new ones; the next scan uses these.
    */
-  updateSettings(settings: GateSettings, parts: Partial<Pick<GateParts, "verifier" | "lockout">> = {}): void {
+  updateSettings(
+    settings: GateSettings,
+    parts: Partial<Pick<GateParts, "verifier" | "lockout" | "guesses">> = {},
+  ): void {
     this.settings = settings;
     this.parts = { ...this.parts, ...parts };
   }
@@ -96,7 +101,10 @@ export class Gate {
     let verification: VerificationResult = { ok: false, reason: "malformed" };
     let decision: Decision;
     try {
-      token = parseToken(text);
+      // A reader that used up its guesses refuses every scan without looking at it (free
+      // passage still opens: decide() puts the mode first).
+      const throttledUntil = this.parts.guesses.throttledUntil(reader.id, now);
+      token = throttledUntil === undefined ? parseToken(text) : null;
       if (token !== null) {
         credential = this.parts.allowlist.get(token.credentialId);
         verification = this.parts.verifier.verify(token, credential, now);
@@ -111,7 +119,8 @@ export class Gate {
           staleness: this.settings.staleness,
         },
         state: {
-          ...this.stateFor(token, credential, verification, now),
+          ...this.stateFor(token, credential, verification, reader.id, now),
+          readerThrottledUntil: throttledUntil,
           relayAvailable: this.parts.relayAvailable?.(reader.id),
         },
         now,
@@ -148,6 +157,7 @@ export class Gate {
     token: ParsedToken | null,
     credential: Credential | undefined,
     verification: VerificationResult,
+    reader: string,
     now: number,
   ): GateState {
     if (token === null || credential === undefined)
@@ -157,6 +167,7 @@ export class Gate {
       this.parts,
       { zone: this.settings.policy.zone, staleness: this.settings.staleness },
       credential,
+      reader,
       now,
       replayed,
     );
@@ -173,12 +184,29 @@ export class Gate {
     const { journal, replay, presence, lockout, db } = this.parts;
     return db.transaction(() => {
       if (credential !== undefined && !verification.ok && LOCKOUT_FAILURES.has(verification.reason)) {
-        const until = lockout.recordFailure(credential.id, now);
+        const until = lockout.recordFailure(credential.id, reader.id, now);
         if (until !== undefined) {
           this.log.warn(
-            { credential: credential.id, until: new Date(until).toISOString() },
-            "credential locked out",
+            { credential: credential.id, reader: reader.id, until: new Date(until).toISOString() },
+            "credential locked out at this reader",
           );
+        }
+        if (this.parts.guesses.recordGuess(reader.id, now)) {
+          // The reader's budget of guesses is used up: someone is trying codes here.
+          this.log.warn({ reader: reader.id }, "reader throttled: too many bad codes; see who is at it");
+          journal.append({
+            kind: "alarm",
+            at: now,
+            gate: this.settings.gate,
+            reader: reader.id,
+            direction: reader.direction,
+            credential: null,
+            person: null,
+            step: null,
+            result: null,
+            reason: "reader_throttled",
+            data: {},
+          });
         }
       }
       if (decision.result === "granted" && credential !== undefined && verification.ok) {

@@ -36,6 +36,27 @@ export const GATE_STATE_SCHEMA: ComponentSchema = {
         ) STRICT;
       `,
     },
+    {
+      version: 2,
+      // A lockout now holds at the reader where the bad codes came, not everywhere (a
+      // stranger at one reader must not lock a person out at every gate); lockouts of the
+      // old kind are dropped (they last minutes). Each reader has a budget of guesses.
+      up: `
+        DROP TABLE lockout;
+        CREATE TABLE lockout (
+          credential TEXT NOT NULL,
+          reader TEXT NOT NULL,
+          failures TEXT NOT NULL,
+          locked_until INTEGER,
+          PRIMARY KEY (credential, reader)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE reader_guesses (
+          reader TEXT PRIMARY KEY,
+          tokens REAL NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `,
+    },
   ],
 };
 

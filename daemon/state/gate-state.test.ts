@@ -7,6 +7,7 @@ import { migrateGateState } from "./gate-state-schema.js";
 import { LockoutTracker } from "./lockout-tracker.js";
 import { ModeStore } from "./mode-store.js";
 import { PresenceStore } from "./presence-store.js";
+import { ReaderGuesses } from "./reader-guesses.js";
 import { ReplayGuard, replayExpiry } from "./replay-guard.js";
 
 function tempDb(): { db: Db; path: string } {
@@ -51,29 +52,82 @@ describe("LockoutTracker", () => {
   it("locks after N failures within the window, for lockFor", () => {
     const { db } = tempDb();
     const t = new LockoutTracker(db, policy);
-    expect(t.recordFailure("42", 0)).toBeUndefined();
-    expect(t.recordFailure("42", 10_000)).toBeUndefined();
-    expect(t.lockedUntil("42", 10_000)).toBeUndefined();
-    expect(t.recordFailure("42", 20_000)).toBe(320_000);
-    expect(t.lockedUntil("42", 319_999)).toBe(320_000);
-    expect(t.lockedUntil("42", 320_000)).toBeUndefined();
-    expect(t.lockedUntil("43", 100_000)).toBeUndefined();
+    expect(t.recordFailure("42", "in", 0)).toBeUndefined();
+    expect(t.recordFailure("42", "in", 10_000)).toBeUndefined();
+    expect(t.lockedUntil("42", "in", 10_000)).toBeUndefined();
+    expect(t.recordFailure("42", "in", 20_000)).toBe(320_000);
+    expect(t.lockedUntil("42", "in", 319_999)).toBe(320_000);
+    expect(t.lockedUntil("42", "in", 320_000)).toBeUndefined();
+    expect(t.lockedUntil("43", "in", 100_000)).toBeUndefined();
   });
 
   it("does not count failures older than the window", () => {
     const { db } = tempDb();
     const t = new LockoutTracker(db, policy);
-    t.recordFailure("42", 0);
-    t.recordFailure("42", 30_000);
-    expect(t.recordFailure("42", 60_000)).toBeUndefined();
-    expect(t.recordFailure("42", 70_000)).toBe(370_000);
+    t.recordFailure("42", "in", 0);
+    t.recordFailure("42", "in", 30_000);
+    expect(t.recordFailure("42", "in", 60_000)).toBeUndefined();
+    expect(t.recordFailure("42", "in", 70_000)).toBe(370_000);
   });
 
   it("is off with attempts 0", () => {
     const { db } = tempDb();
     const t = new LockoutTracker(db, { ...policy, attempts: 0 });
-    for (let i = 0; i < 10; i++) t.recordFailure("42", i);
-    expect(t.lockedUntil("42", 10)).toBeUndefined();
+    for (let i = 0; i < 10; i++) t.recordFailure("42", "in", i);
+    expect(t.lockedUntil("42", "in", 10)).toBeUndefined();
+  });
+  it("locks a credential only at the reader where the bad codes came", () => {
+    const { db } = tempDb();
+    const t = new LockoutTracker(db, policy);
+    for (let i = 0; i < 3; i++) t.recordFailure("42", "in", i * 1000);
+    expect(t.lockedUntil("42", "in", 5_000)).toBe(302_000);
+    expect(t.lockedUntil("42", "out", 5_000)).toBeUndefined();
+  });
+});
+
+describe("ReaderGuesses", () => {
+  const hour = 3_600_000;
+
+  it("gives a reader `burst` bad codes, then one per `every`", () => {
+    const { db } = tempDb();
+    const g = new ReaderGuesses(db, { burst: 3, every: hour });
+    expect(g.recordGuess("in", 0)).toBe(false);
+    expect(g.recordGuess("in", 1)).toBe(false);
+    expect(g.throttledUntil("in", 2)).toBeUndefined();
+    expect(g.recordGuess("in", 2)).toBe(true);
+    const until = g.throttledUntil("in", 3);
+    expect(until).toBeGreaterThan(hour - 10);
+    expect(until).toBeLessThanOrEqual(hour + 3);
+    expect(g.throttledUntil("out", 3)).toBeUndefined();
+    expect(g.throttledUntil("in", hour + 2)).toBeUndefined();
+    // The token that came back is used up by the next bad code.
+    expect(g.recordGuess("in", hour + 2)).toBe(true);
+    expect(g.throttledUntil("in", hour + 3)).toBeDefined();
+  });
+
+  it("refills no more than `burst`, and a clock stepped back refills nothing", () => {
+    const { db } = tempDb();
+    const g = new ReaderGuesses(db, { burst: 2, every: hour });
+    g.recordGuess("in", 10 * hour);
+    g.recordGuess("in", 10 * hour);
+    expect(g.throttledUntil("in", 9 * hour)).toBeDefined();
+    expect(g.throttledUntil("in", 100 * hour)).toBeUndefined();
+    g.recordGuess("in", 100 * hour);
+    g.recordGuess("in", 100 * hour);
+    expect(g.throttledUntil("in", 100 * hour)).toBeDefined();
+  });
+
+  it("persists across a reopen and is off with burst 0", () => {
+    const { db, path } = tempDb();
+    const g = new ReaderGuesses(db, { burst: 1, every: hour });
+    g.recordGuess("in", 0);
+    db.close();
+    const again = openDatabase(path);
+    migrateGateState(again);
+    expect(new ReaderGuesses(again, { burst: 1, every: hour }).throttledUntil("in", 1)).toBeDefined();
+    const off = new ReaderGuesses(again, { burst: 0, every: hour });
+    expect(off.recordGuess("in", 2)).toBe(false);
+    expect(off.throttledUntil("in", 2)).toBeUndefined();
   });
 });
 

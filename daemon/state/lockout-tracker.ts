@@ -11,43 +11,47 @@ export interface LockoutPolicy {
 }
 
 /**
- * Counts bad tokens per credential and locks a credential out after `attempts` of them
- * within `within` ms. Someone trying forged codes for one person's credential gets
- * stopped; the person then sees a guard. Persisted, so a restart does not reset it.
+ * Counts bad tokens per credential at each reader and locks the credential out at that
+ * reader after `attempts` of them within `within` ms. Someone trying forged codes for one
+ * person's credential at a reader gets stopped there, while the person's own codes still
+ * open the gate's other readers and the site's other gates (docs/decisions.md). Persisted,
+ * so a restart does not reset it.
  */
 export class LockoutTracker {
-  private readonly getStmt: Statement<[string], { failures: string; locked_until: number | null }>;
-  private readonly putStmt: Statement<[string, string, number | null]>;
+  private readonly getStmt: Statement<[string, string], { failures: string; locked_until: number | null }>;
+  private readonly putStmt: Statement<[string, string, string, number | null]>;
 
   /** Expects `migrateGateState(db)` to have run. */
   constructor(
     db: Db,
     private readonly policy: LockoutPolicy,
   ) {
-    this.getStmt = db.prepare("SELECT failures, locked_until FROM lockout WHERE credential = ?");
+    this.getStmt = db.prepare(
+      "SELECT failures, locked_until FROM lockout WHERE credential = ? AND reader = ?",
+    );
     this.putStmt = db.prepare(
-      "INSERT INTO lockout (credential, failures, locked_until) VALUES (?, ?, ?) " +
-        "ON CONFLICT (credential) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+      "INSERT INTO lockout (credential, reader, failures, locked_until) VALUES (?, ?, ?, ?) " +
+        "ON CONFLICT (credential, reader) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
     );
   }
 
-  /** Epoch ms until which the credential is locked out, if it is at `now`. */
-  lockedUntil(credential: string, now: number): number | undefined {
-    const row = this.getStmt.get(credential);
+  /** Epoch ms until which the credential is locked out at `reader`, if it is at `now`. */
+  lockedUntil(credential: string, reader: string, now: number): number | undefined {
+    const row = this.getStmt.get(credential, reader);
     return row?.locked_until != null && row.locked_until > now ? row.locked_until : undefined;
   }
 
-  /** Counts one bad token; returns the lockout end when this one locks the credential. */
-  recordFailure(credential: string, now: number): number | undefined {
+  /** Counts one bad token at `reader`; returns the lockout end when this one locks the credential there. */
+  recordFailure(credential: string, reader: string, now: number): number | undefined {
     if (this.policy.attempts === 0) return undefined;
-    const row = this.getStmt.get(credential);
+    const row = this.getStmt.get(credential, reader);
     const earlier = row === undefined ? [] : (JSON.parse(row.failures) as number[]);
     const recent = [...earlier.filter((t) => now - t < this.policy.within), now].slice(-this.policy.attempts);
     const lockedUntil = recent.length >= this.policy.attempts ? now + this.policy.lockFor : null;
     // A lock already running is kept, not shortened.
     const kept = row?.locked_until != null && row.locked_until > now ? row.locked_until : null;
     const until = lockedUntil ?? kept;
-    this.putStmt.run(credential, JSON.stringify(lockedUntil === null ? recent : []), until);
+    this.putStmt.run(credential, reader, JSON.stringify(lockedUntil === null ? recent : []), until);
     return lockedUntil ?? undefined;
   }
 }

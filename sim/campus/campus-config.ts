@@ -151,9 +151,11 @@ export function writeGateConfig(
         ],
       },
       antiPassback: { mode: "soft" },
-      // The crowd's bad codes fall on real people's credentials; a lockout would turn their
-      // next valid code into a denial the run could not tell from a false reject.
+      // The crowd's bad codes fall on real people's credentials and readers; a lockout or a
+      // throttled reader would turn the next valid code into a denial the run could not
+      // tell from a false reject.
       lockout: { attempts: 0 },
+      guessLimit: { burst: 0 },
     },
   };
   const text = `# A gate of the simulated campus, written by \`passgate sim campus\`.\n${stringify(input)}`;
