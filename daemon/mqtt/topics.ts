@@ -42,10 +42,29 @@ export function gateTopics(ids: GateTopicIds) {
     readerFeedback: (reader: string) => `${gate}/reader/${reader}/feedback`,
     /** The registry's push (registry-sync.md): the site's allowlist changed; pull now. Not prefixed: the registry's topic. */
     registryChanged: `pg/registry/${ids.site}/changed`,
-    /** Site-wide state shared between the gates of a site. */
-    sharedReplay: `${site}/shared/replay`,
-    sharedPassage: `${site}/shared/passage`,
+    /**
+     * Site-wide state shared between the gates of a site, each gate on topics of its own:
+     * broker ACLs can then let a gate's account publish only its own records, and the
+     * signature binds the record to them (docs/trust.md).
+     */
+    sharedReplay: sharedTopic(site, ids.gate, "replay"),
+    sharedPassage: sharedTopic(site, ids.gate, "passage"),
+    /** Every gate's shared records of the site. */
+    sharedReplayFilter: sharedTopic(site, "+", "replay"),
+    sharedPassageFilter: sharedTopic(site, "+", "passage"),
+    /** Scans from this gate's reader bridges: signed by a bridge of the roster (docs/trust.md). */
+    bridgeScan: `${gate}/bridge/scan`,
   } as const;
+}
+
+function sharedTopic(site: string, gate: string, kind: "replay" | "passage"): string {
+  return `${site}/shared/${gate}/${kind}`;
+}
+
+/** The gate a shared record's topic belongs to (`<prefix>/<site>/shared/<gate>/<kind>`). */
+export function sharedTopicGate(topic: string): string | undefined {
+  const levels = topic.split("/");
+  return levels.length >= 2 && levels.at(-3) === "shared" ? levels.at(-2) : undefined;
 }
 export type GateTopics = ReturnType<typeof gateTopics>;
 

@@ -24,7 +24,8 @@ const PERIOD_MS = 30_000;
 const credential = { id: "42", scheme: "totp", totp: { period: 30 } } as unknown as Credential;
 const STEP = 60_000_000;
 const NOW = STEP * PERIOD_MS + 10_000;
-const topics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-b" });
+/** Where gate A publishes its records. */
+const topics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-a" });
 
 const a = testGateMember("gate-a");
 const c = testGateMember("gate-c");
@@ -47,18 +48,22 @@ function gateB(options: { acceptUnsigned?: boolean; timedWindowMs?: number; with
   const link = new FakeMqttConnection();
   const replay = new ReplayGuard(db);
   const presence = new PresenceStore(db);
-  const share = new SiteShare(link.connection, topics, {
-    gate: "gate-b",
-    replay,
-    presence,
-    allowlist: { get: (id) => (id === "42" ? credential : undefined) },
-    trust,
-    window: 1,
-    clockToleranceMs: 120_000,
-    passageHorizonMs: options.timedWindowMs,
-    clock,
-    logger: createLogger({ level: "silent" }),
-  });
+  const share = new SiteShare(
+    link.connection,
+    gateTopics({ prefix: "passgate", site: "s", gate: "gate-b" }),
+    {
+      gate: "gate-b",
+      replay,
+      presence,
+      allowlist: { get: (id) => (id === "42" ? credential : undefined) },
+      trust,
+      window: 1,
+      clockToleranceMs: 120_000,
+      passageHorizonMs: options.timedWindowMs,
+      clock,
+      logger: createLogger({ level: "silent" }),
+    },
+  );
   share.start();
   const signer = (member: typeof a) => testSiteTrust({ members: [], signer: member.signer, clock });
   return {
@@ -106,9 +111,12 @@ describe("SiteShare and the site roster", () => {
     g.deliver(topics.sharedReplay, g.signed(c, topics.sharedReplay, pair));
     g.deliver(topics.sharedReplay, g.signed(desk, topics.sharedReplay, pair));
     g.deliver(topics.sharedReplay, g.signed(a, topics.sharedPassage, pair));
+    // Gate A's own record, signed for gate C's topic (where a broker ACL would have let it).
+    const cTopic = gateTopics({ prefix: "passgate", site: "s", gate: "gate-c" }).sharedReplay;
+    g.deliver(cTopic, g.signed(a, cTopic, pair));
     expect(g.replay.seen("42", STEP)).toBe(false);
     expect(refusals(g.trust)).toEqual({
-      "shared-replay:not_authorized": 1,
+      "shared-replay:not_authorized": 2,
       "shared-replay:wrong_kind": 1,
       "shared-replay:bad_signature": 1,
     });

@@ -63,7 +63,7 @@ async function siteListening(
   const probe = { gate: "probe", credential: "1002", step: nowStep(), expiresAt: Date.now() + 60_000 };
   const heard = () => gates.every((g) => g.replay.seen(probe.credential, probe.step));
   const signer = testSiteTrust({ members: [], signer: PROBE.signer, clock: systemClock });
-  const topic = `passgate/${SITE}/shared/replay`;
+  const topic = `passgate/${SITE}/shared/probe/replay`;
   const deadline = Date.now() + 10_000;
   while (!heard()) {
     if (Date.now() > deadline) throw new Error("the gates never heard the site's shared topics");

@@ -10,6 +10,7 @@ import {
   type SharedReplay,
   sharedPassageSchema,
   sharedReplaySchema,
+  sharedTopicGate,
 } from "../mqtt/topics.js";
 import type { PresenceStore } from "../state/presence-store.js";
 import { type ReplayGuard, replayExpiry } from "../state/replay-guard.js";
@@ -76,14 +77,26 @@ export class SiteShare {
   start(): void {
     const c = this.connection;
     this.unsubscribes.push(
-      c.subscribeParsed(this.topics.sharedReplay, "json", jsonObject, "shared-replay", (topic, value) => {
-        const pair = this.accepted(topic, value, sharedReplaySchema, "shared-replay");
-        if (pair !== undefined) this.onReplay(pair);
-      }),
-      c.subscribeParsed(this.topics.sharedPassage, "json", jsonObject, "shared-passage", (topic, value) => {
-        const passage = this.accepted(topic, value, sharedPassageSchema, "shared-passage");
-        if (passage !== undefined) this.onPassage(passage);
-      }),
+      c.subscribeParsed(
+        this.topics.sharedReplayFilter,
+        "json",
+        jsonObject,
+        "shared-replay",
+        (topic, value) => {
+          const pair = this.accepted(topic, value, sharedReplaySchema, "shared-replay");
+          if (pair !== undefined) this.onReplay(pair);
+        },
+      ),
+      c.subscribeParsed(
+        this.topics.sharedPassageFilter,
+        "json",
+        jsonObject,
+        "shared-passage",
+        (topic, value) => {
+          const passage = this.accepted(topic, value, sharedPassageSchema, "shared-passage");
+          if (passage !== undefined) this.onPassage(passage);
+        },
+      ),
       c.onConnection((up) => {
         if (up) this.flush();
       }),
@@ -166,8 +179,12 @@ export class SiteShare {
       return undefined;
     }
     if (body.data.gate === this.deps.gate) return undefined;
-    if (verdict.signer !== undefined && verdict.signer.gate !== body.data.gate) {
-      this.deps.trust.refuse(kind, "not_authorized", verdict.signer.id);
+    // A gate speaks for itself, on its own topic (the signature binds the topic).
+    if (
+      sharedTopicGate(topic) !== body.data.gate ||
+      (verdict.signer !== undefined && verdict.signer.gate !== body.data.gate)
+    ) {
+      this.deps.trust.refuse(kind, "not_authorized", verdict.signer?.id);
       return undefined;
     }
     return body.data as z.infer<S>;

@@ -178,7 +178,7 @@ describe("two gates of one site, as child processes", () => {
     expect(atA).toMatchObject({ result: "granted", reason: "ok", credential: "42" });
     await waitUntil(
       () =>
-        watch.json("passgate/demo-campus/shared/replay").some((r) => {
+        watch.json("passgate/demo-campus/shared/gate-a/replay").some((r) => {
           // Signed by gate-a (site-roster.md): the record is the message's body.
           const body = r.body as Record<string, unknown> | undefined;
           return r.signer === "gate:gate-a" && body?.gate === "gate-a" && body.credential === "42";

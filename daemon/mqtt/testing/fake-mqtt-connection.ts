@@ -1,4 +1,4 @@
-import type { MqttConnection } from "../mqtt-connection.js";
+import { type MqttConnection, topicMatches } from "../mqtt-connection.js";
 
 /**
  * The part of MqttConnection that site sharing and requests use, in memory: a broker link
@@ -53,8 +53,8 @@ export class FakeMqttConnection {
     for (const l of this.listeners) l(value);
   }
 
-  /** Hands `value` (a parsed payload) to the subscriber of `topic`. */
+  /** Hands `value` (a parsed payload) to the subscribers whose filter matches `topic`. */
   deliver(topic: string, value: unknown): void {
-    this.handlers.get(topic)?.(topic, value);
+    for (const [filter, on] of this.handlers) if (topicMatches(filter, topic)) on(topic, value);
   }
 }
