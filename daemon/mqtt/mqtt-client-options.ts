@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import type { MqttConfig } from "../../config/mqtt-schema.js";
-import { STATUS_PAYLOADS } from "./topics.js";
+import { MAX_INBOUND_BYTES, STATUS_PAYLOADS } from "./topics.js";
 
 /** Reads a secret or certificate file; tests pass their own. */
 export type ReadFile = (path: string) => Buffer;
@@ -22,6 +22,14 @@ export type MqttClientRole =
       readonly statusTopic: string;
     }
   | { readonly kind: "readers"; readonly site: string; readonly gate: string };
+
+/**
+ * The largest packet passgate takes from the broker (MQTT 5 Maximum Packet Size): the
+ * largest payload it reads plus room for the topic and properties. The broker then drops
+ * anything larger before sending it (mosquitto does so silently), so an oversized publish
+ * is never buffered by the gate; MqttConnection still bounds payloads for MQTT 3.1.1.
+ */
+export const MAX_PACKET_BYTES = MAX_INBOUND_BYTES + 1024;
 
 /** The readers' own client reconnects this often, ms; the broker's return is noticed within it. */
 const READERS_RECONNECT_MS = 1_000;
@@ -49,6 +57,7 @@ export function mqttClientOptions(
     connectTimeout: 5_000,
     queueQoSZero: false,
   };
+  if (config.protocolVersion === 5) options.properties = { maximumPacketSize: MAX_PACKET_BYTES };
   if (role.kind === "readers") {
     // Each MqttScanSource subscribes again on every connect; mqtt.js only has to reconnect.
     options.reconnectPeriod = READERS_RECONNECT_MS;

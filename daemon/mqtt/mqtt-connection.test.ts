@@ -1,12 +1,12 @@
 import { once } from "node:events";
 import { type AddressInfo, createServer } from "node:net";
 import { Aedes } from "aedes";
-import { connect } from "mqtt";
+import { connect, connectAsync } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mqttSchema } from "../../config/mqtt-schema.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { gateMqttSetup } from "./gate-mqtt-setup.js";
-import { createMqttClient, mqttClientOptions } from "./mqtt-client-options.js";
+import { createMqttClient, MAX_PACKET_BYTES, mqttClientOptions } from "./mqtt-client-options.js";
 import { MqttConnection, topicMatches } from "./mqtt-connection.js";
 import { TestMosquitto, waitUntil } from "./testing/mosquitto.js";
 
@@ -40,6 +40,7 @@ describe("mqttClientOptions", () => {
       password: "s3cret",
       rejectUnauthorized: true,
       will: { topic: "passgate/s/g/status", qos: 1, retain: true },
+      properties: { maximumPacketSize: MAX_PACKET_BYTES },
     });
     expect(o.will?.payload.toString()).toBe("offline");
     expect(o.ca?.toString()).toBe("CA");
@@ -81,6 +82,32 @@ describe("MqttConnection against mosquitto", () => {
     await connection.stop();
     await watcher.endAsync();
   }, 30_000);
+
+  it("advertises its maximum packet size: the broker drops an oversized publish before sending it", async () => {
+    const config = mqttSchema.parse({ url: broker.url });
+    const setup = gateMqttSetup({ site: "s", gate: "conn-3" }, config);
+    const connection = new MqttConnection(createMqttClient(config, setup.options), { ...setup, logger });
+    await connection.start();
+    await waitUntil(() => connection.connected, "the connection");
+    const received: number[] = [];
+    connection.subscribe("s/big/+", (_topic, payload) => received.push(payload.length));
+    const sender = await connectAsync(broker.url, { protocolVersion: 5 });
+    // Subscriptions go out on connect; wait until a small one comes through.
+    for (let i = 0; received.length === 0; i++) {
+      if (i > 100) throw new Error("the subscription never came through");
+      await sender.publishAsync("s/big/probe", "x", { qos: 1 });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    received.length = 0;
+    await sender.publishAsync("s/big/1", Buffer.alloc(MAX_PACKET_BYTES + 100, 0x41), { qos: 1 });
+    await sender.publishAsync("s/big/2", Buffer.alloc(100, 0x42), { qos: 1 });
+    await waitUntil(() => received.length > 0, "the small publish after the big one");
+    // The big one never reached the gate: not dropped by it (no too_large count), not sent at all.
+    expect(received).toEqual([100]);
+    expect(connection.dropCounts().size).toBe(0);
+    await sender.endAsync();
+    await connection.stop();
+  });
 
   it("stops within its bound when the broker stops acknowledging, leaving offline to the will", async () => {
     // A broker that still holds the socket but acknowledges nothing more: mqtt.js would wait
