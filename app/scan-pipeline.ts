@@ -42,7 +42,11 @@ export interface ScanPipelineDeps {
 export function scanPipeline(deps: ScanPipelineDeps): (reader: ReaderConfig, scan: Scan) => FeedbackResult {
   const { gate, logger, metrics, feedback } = deps;
   return (reader, scan) => {
-    const outcome = gate.handleScan(scan.text, reader);
+    const outcome = gate.handleScan(
+      scan.text,
+      reader,
+      scan.bridge === undefined ? undefined : { ...scan.bridge, scannedAt: scan.at },
+    );
     const { decision } = outcome;
     metrics?.decision(decision.result, decision.reason, reader.id, outcome.micros);
     logger.info(

@@ -136,16 +136,28 @@ export const mqttSourceSchema = z
     path: ["field"],
   });
 
+/**
+ * A reader beside a turnstile, read by a reader bridge (`passgate bridge`) that signs each
+ * scan: the gate takes scans for this reader only from an active bridge of its roster whose
+ * `readers` name it, on `<prefix>/<site>/<gate>/reader/<id>/scan` (docs/trust.md).
+ */
+export const bridgeSourceSchema = z.strictObject({
+  type: z.literal("bridge"),
+  ...hygieneFields(true),
+});
+
 export const readerSourceSchema = z.discriminatedUnion("type", [
   stdinSourceSchema,
   serialSourceSchema,
   hidSourceSchema,
   mqttSourceSchema,
+  bridgeSourceSchema,
 ]);
 export type ReaderSourceConfig = z.infer<typeof readerSourceSchema>;
 export type SerialSourceConfig = z.infer<typeof serialSourceSchema>;
 export type HidSourceConfig = z.infer<typeof hidSourceSchema>;
 export type MqttSourceConfig = z.infer<typeof mqttSourceSchema>;
+export type BridgeSourceConfig = z.infer<typeof bridgeSourceSchema>;
 
 /** Cross-field checks of the readers that need the whole config; called from schema.ts. */
 export function checkReaderSources(
@@ -153,10 +165,10 @@ export function checkReaderSources(
   ctx: z.core.$RefinementCtx,
 ): void {
   config.readers.forEach((reader, i) => {
-    if (reader.source.type === "mqtt" && config.mqtt === undefined) {
+    if ((reader.source.type === "mqtt" || reader.source.type === "bridge") && config.mqtt === undefined) {
       ctx.addIssue({
         code: "custom",
-        message: "an mqtt reader needs the broker configured under `mqtt:`",
+        message: `${reader.source.type === "mqtt" ? "an mqtt" : "a bridge"} reader needs the broker configured under \`mqtt:\``,
         path: ["readers", i, "source", "type"],
       });
     }

@@ -26,6 +26,12 @@ export const trustSchema = z.strictObject({
    */
   clockTolerance: durationSchema.prefault("2m"),
   /**
+   * A scan from a reader bridge is acted on only within this long of the moment the scanner
+   * delivered it (and its message within this long of the gate's clock): nothing opens late.
+   * An older scan is journaled as denied `stale_scan`.
+   */
+  bridgeFreshness: durationSchema.prefault("2s"),
+  /**
    * Migration only: also act on unsigned site records as gates before signed messages sent
    * them (bounds still apply). Anyone on the broker can then send such records: `passgate
    * doctor` reports it as a failure.

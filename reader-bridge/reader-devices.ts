@@ -23,7 +23,9 @@ export interface ReaderDevices {
  */
 export function openReaderDevices(config: Config, logger: Logger, shared?: MqttClient): ReaderDevices {
   let client: MqttClient | undefined;
-  const needsMqtt = config.mqtt !== undefined && config.readers.some((r) => r.source.type === "mqtt");
+  const needsMqtt =
+    config.mqtt !== undefined &&
+    config.readers.some((r) => r.source.type === "mqtt" || r.source.type === "bridge");
   if (config.mqtt !== undefined && shared !== undefined) {
     return { serial: nodeSerialSystem(), hid: nodeHidSystem(), mqtt: shared, close: async () => {} };
   }

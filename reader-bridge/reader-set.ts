@@ -1,9 +1,11 @@
 import type { Readable } from "node:stream";
 import type { MqttClient } from "mqtt";
 import type { ReaderConfig } from "../config/schema.js";
+import type { SiteTrust } from "../daemon/trust/site-trust.js";
 import type { Clock } from "../platform/clock.js";
 import { describeError } from "../platform/log/describe-error.js";
 import type { Logger } from "../platform/log/logger.js";
+import { BridgeScanSource } from "./bridge-scan-source.js";
 import { HidScanSource } from "./hid-scan-source.js";
 import type { HidSystem } from "./hid-system.js";
 import { MqttScanSource } from "./mqtt-scan-source.js";
@@ -25,6 +27,8 @@ export interface ReaderBridgeDeps {
   readonly hid: HidSystem;
   /** The shared MQTT client; required only when a reader has `type: mqtt`. */
   readonly mqtt?: MqttClient | undefined;
+  /** What bridge readers need: the gate's trust, the scan topic of a reader, the freshness bound. */
+  readonly bridge?: BridgeReaderDeps | undefined;
   /** Builds a reader's source; default `createScanSource` (tests pass one that fails). */
   readonly createSource?: (reader: ReaderConfig, deps: ReaderBridgeDeps) => ScanSource;
 }
@@ -68,7 +72,25 @@ export function createScanSource(reader: ReaderConfig, deps: ReaderBridgeDeps): 
       if (deps.mqtt === undefined)
         throw new ReaderConfigError(reader.id, "an mqtt reader needs the `mqtt:` section");
       return new MqttScanSource(reader.id, mqttOptions(source), { ...adapterDeps, client: deps.mqtt });
+    case "bridge": {
+      if (deps.mqtt === undefined || deps.bridge === undefined)
+        throw new ReaderConfigError(reader.id, "a bridge reader needs the `mqtt:` section");
+      const { trust, topic, gate, freshnessMs } = deps.bridge;
+      return new BridgeScanSource(
+        reader.id,
+        { topic: topic(reader.id), gate, freshnessMs, maxBytes: source.maxLength },
+        { ...adapterDeps, client: deps.mqtt, trust },
+      );
+    }
   }
+}
+
+export interface BridgeReaderDeps {
+  readonly trust: Pick<SiteTrust, "check" | "refuse">;
+  /** The topic a reader's bridge publishes its scans on. */
+  topic(reader: string): string;
+  readonly gate: string;
+  readonly freshnessMs: number;
 }
 
 export class ReaderConfigError extends Error {

@@ -4,8 +4,10 @@ export interface Scan {
   readonly reader: string;
   /** The exact scan text. A live token: never log, store or publish it. */
   readonly text: string;
-  /** Epoch ms when the scan was received. */
+  /** Epoch ms when the scan was received (by a reader bridge: when its scanner delivered it). */
   readonly at: number;
+  /** A scan a reader bridge sent: who signed it, its sequence number, how old it may be when decided. */
+  readonly bridge?: { readonly member: string; readonly seq: number; readonly maxAgeMs: number } | undefined;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { GateMetrics } from "../http/gate-metrics.js";
 import type { ConfigDiff } from "../reload/diff-config.js";
 import type { GateComponent } from "./gate.js";
 import type { MqttSessionComponent } from "./mqtt-session.js";
+import type { TrustComponent } from "./trust.js";
 
 /**
  * Owns the readers: every configured scan source (reader-bridge/reader-set.ts), each
@@ -29,6 +30,7 @@ export class ReadersComponent implements Component {
     private readonly config: Config,
     private readonly deps: {
       readonly session: MqttSessionComponent;
+      readonly trust: TrustComponent;
       readonly gate: GateComponent;
       readonly stdin: Readable;
       readonly clock: Clock;
@@ -55,10 +57,21 @@ export class ReadersComponent implements Component {
     const rejectionLogs = new LogThrottle(() => clock.now());
     const devices = openReaderDevices(this.config, log, session.parts?.client);
     this.devices = devices;
+    const topics = session.parts?.topics;
+    // Bridge readers verify each scan against the gate's roster (reader-bridge/bridge-scan-source.ts).
+    const bridge =
+      topics === undefined
+        ? undefined
+        : {
+            trust: this.deps.trust.site,
+            topic: (reader: string) => topics.readerScan(reader),
+            gate: this.config.gate,
+            freshnessMs: this.config.trust.bridgeFreshness,
+          };
     try {
       this.readers = await startReaders(
         this.config.readers,
-        { clock, logger: log, stdin, ...devices },
+        { clock, logger: log, stdin, ...devices, bridge },
         {
           scan: (reader, scan) => gate.scan(reader, scan),
           rejected: (id, reason) => {

@@ -29,6 +29,8 @@ export function describeReaderSource(reader: ReaderConfig): string {
       return "stdin";
     case "mqtt":
       return `mqtt ${s.topic}`;
+    case "bridge":
+      return "reader bridge";
     case "serial":
     case "hid": {
       const kind = s.type === "hid" ? `hid ${s.mode}` : "serial";

@@ -235,6 +235,16 @@ const cases: [string, DecisionInput, Partial<Decision>][] = [
     { result: "granted", reason: "free_passage", flags: ["unverified"] },
   ],
   [
+    "a stale bridged scan is denied before anything, even free passage (it would open late)",
+    input({ state: { mode: "free", staleScan: true } }),
+    { result: "denied", reason: "stale_scan" },
+  ],
+  [
+    "a reader that used up its guesses refuses a valid token",
+    input({ state: { readerThrottledUntil: TUESDAY_NOON + 1 } }),
+    { result: "denied", reason: "reader_throttled" },
+  ],
+  [
     "hard anti-passback: entered, enters again",
     input({ state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 3_600_000 } } }),
     { result: "denied", reason: "anti_passback" },

@@ -28,6 +28,8 @@ export interface GateState {
   readonly replayed: boolean;
   /** Epoch ms until which the credential is locked out at this reader; absent when it is not. */
   readonly lockedUntil?: number | undefined;
+  /** A reader bridge's scan that waited too long since it was scanned: acting on it would open late. */
+  readonly staleScan?: boolean | undefined;
   /** Epoch ms until which this reader refuses every scan (its guesses used up); absent when it does not. */
   readonly readerThrottledUntil?: number | undefined;
   readonly lastPassage?: LastPassage | undefined;
@@ -52,7 +54,7 @@ export interface DecisionInput {
  * with one reason. No I/O and no clock. It fails closed: any exception inside turns
  * into `internal_error`.
  *
- * Order of checks: gate mode; reader throttle; lockout; token verification; replay; credential status;
+ * Order of checks: a stale bridged scan; gate mode; reader throttle; lockout; token verification; replay; credential status;
  * allowlist staleness (the credential's role budget); validity dates; rules (roles or zone grants, direction, assurance, schedule);
  * anti-passback; relay availability.
  */
@@ -65,6 +67,8 @@ export function decide(input: DecisionInput): Decision {
 }
 
 function decideUnsafe({ verification, credential, gate, state, now }: DecisionInput): Decision {
+  // First, even before free passage: the person who made a late scan has long moved on.
+  if (state.staleScan === true) return deny("stale_scan");
   if (state.mode === "lockdown") return deny("lockdown");
   if (state.mode === "free") {
     return { result: "granted", reason: "free_passage", flags: verification.ok ? [] : ["unverified"] };

@@ -23,6 +23,10 @@ export const REASON_TEXTS: Readonly<Record<DenyReason | GrantReason, ReasonText>
   replayed: { en: "Code already used: show a new one", ru: "Код уже использован: покажите новый" },
   lockdown: { en: "Gate closed", ru: "Проход закрыт" },
   locked_out: { en: "Pass blocked: see the guard", ru: "Пропуск заблокирован: обратитесь к охране" },
+  stale_scan: {
+    en: "Too slow: scan again",
+    ru: "Задержка связи: приложите код ещё раз",
+  },
   reader_throttled: {
     en: "Reader paused: see the guard",
     ru: "Считыватель приостановлен: обратитесь к охране",

@@ -7,6 +7,8 @@ import { VERIFICATION_FAILURES } from "../verify/verify-token.js";
  */
 export const DENY_REASONS = [
   ...VERIFICATION_FAILURES,
+  /** A reader bridge's scan that reached the gate later than `trust.bridgeFreshness` after it was scanned. */
+  "stale_scan",
   /** The (credential, step) pair already opened a gate of this site. */
   "replayed",
   /** The gate is in lockdown mode: nobody passes. */

@@ -208,6 +208,28 @@ describe("Gate.handleScan", () => {
     );
   });
 
+  it("a bridged scan: journaled with its bridge and number; one that waited too long is denied stale_scan unread", () => {
+    const { gate, clock } = rig();
+    const token = encodeEd25519Token("1001", STEP, phone.privateKey);
+    const bridged = (ageMs: number, seq: number) => ({
+      member: "bridge:lane-1",
+      seq,
+      scannedAt: clock.now() - ageMs,
+      maxAgeMs: 2_000,
+    });
+    const late = gate.handleScan(token, IN, bridged(2_001, 7));
+    expect(late.decision).toMatchObject({ result: "denied", reason: "stale_scan" });
+    expect(late.entry).toMatchObject({
+      reason: "stale_scan",
+      credential: null,
+      data: { bridge: "bridge:lane-1", seq: 7, scannedAt: clock.now() - 2_001 },
+    });
+    // Not spent: the same token, in time, is granted.
+    const inTime = gate.handleScan(token, IN, bridged(1_999, 8));
+    expect(inTime.decision).toMatchObject({ result: "granted", reason: "ok" });
+    expect(inTime.entry?.data).toMatchObject({ bridge: "bridge:lane-1", seq: 8 });
+  });
+
   it("journals every kind of scan, including garbage, and the chain verifies", () => {
     const { gate, db } = rig();
     const scans = [

@@ -59,6 +59,14 @@ export interface ScanOutcome {
   readonly micros: number;
 }
 
+/** A scan a reader bridge sent: who signed it, its number, when it was scanned, how old it may be. */
+export interface BridgedScan {
+  readonly member: string;
+  readonly seq: number;
+  readonly scannedAt: number;
+  readonly maxAgeMs: number;
+}
+
 /** Failures that count toward a credential's lockout and a reader's guesses: attempts at forging codes. */
 const LOCKOUT_FAILURES = new Set(["bad_signature", "scheme_mismatch"]);
 
@@ -92,10 +100,20 @@ export class Gate {
     this.parts = { ...this.parts, ...parts };
   }
 
-  /** Decides on one scan from a reader facing `direction`. Never throws. */
-  handleScan(text: string, reader: { readonly id: string; readonly direction: Direction }): ScanOutcome {
+  /**
+   * Decides on one scan from a reader facing `direction`. Never throws. `bridged`: the scan
+   * came from a reader bridge (its signature already checked); one that waited longer than
+   * `maxAgeMs` since the scanner delivered it is denied `stale_scan` unread, so nothing
+   * opens late and the token is not spent.
+   */
+  handleScan(
+    text: string,
+    reader: { readonly id: string; readonly direction: Direction },
+    bridged?: BridgedScan,
+  ): ScanOutcome {
     const started = process.hrtime.bigint();
     const now = this.parts.clock.now();
+    const stale = bridged !== undefined && now - bridged.scannedAt > bridged.maxAgeMs;
     let token: ParsedToken | null = null;
     let credential: Credential | undefined;
     let verification: VerificationResult = { ok: false, reason: "malformed" };
@@ -104,7 +122,7 @@ export class Gate {
       // A reader that used up its guesses refuses every scan without looking at it (free
       // passage still opens: decide() puts the mode first).
       const throttledUntil = this.parts.guesses.throttledUntil(reader.id, now);
-      token = throttledUntil === undefined ? parseToken(text) : null;
+      token = throttledUntil === undefined && !stale ? parseToken(text) : null;
       if (token !== null) {
         credential = this.parts.allowlist.get(token.credentialId);
         verification = this.parts.verifier.verify(token, credential, now);
@@ -121,6 +139,7 @@ export class Gate {
         state: {
           ...this.stateFor(token, credential, verification, reader.id, now),
           readerThrottledUntil: throttledUntil,
+          staleScan: stale,
           relayAvailable: this.parts.relayAvailable?.(reader.id),
         },
         now,
@@ -134,7 +153,7 @@ export class Gate {
     const person = credential?.person ?? null;
     let entry: JournalEntry | undefined;
     try {
-      entry = this.record(decision, token, credential, verification, reader, now);
+      entry = this.record(decision, token, credential, verification, reader, now, bridged);
     } catch (err) {
       this.log.error({ err: describeError(err), reader: reader.id }, "journal write failed; denying");
       decision = deny("internal_error");
@@ -180,6 +199,7 @@ export class Gate {
     verification: VerificationResult,
     reader: { readonly id: string; readonly direction: Direction },
     now: number,
+    bridged: BridgedScan | undefined,
   ): JournalEntry {
     const { journal, replay, presence, lockout, db } = this.parts;
     return db.transaction(() => {
@@ -224,6 +244,11 @@ export class Gate {
       if (decision.flags.length > 0) data.flags = [...decision.flags];
       if (decision.result === "granted" && decision.rule !== undefined) data.rule = decision.rule;
       if (token !== null) data.scheme = token.scheme;
+      if (bridged !== undefined) {
+        data.bridge = bridged.member;
+        data.seq = bridged.seq;
+        data.scannedAt = bridged.scannedAt;
+      }
       return journal.append({
         kind: "decision",
         at: now,

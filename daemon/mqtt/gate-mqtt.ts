@@ -20,8 +20,8 @@ import {
 
 /**
  * What the gate does for each request; the result becomes the response's `data`. `by` is
- * the roster member who signed the request (undefined only for an unsigned one taken under
- * `trust.acceptUnsigned`), for the journal.
+ * the roster member who signed the request, for the journal (requests are never taken
+ * unsigned: `trust.acceptUnsigned` is for site records only).
  */
 export interface GateRequestHandlers {
   mode(mode: GateMode, by: string | undefined): Record<string, unknown>;
@@ -148,7 +148,7 @@ export class GateMqtt {
     }
     // A request that is not signed by a member of the roster is not answered: it is counted
     // and logged, and nothing that could help a forger goes back on the broker.
-    const verdict = this.deps.trust.check(topic, value.ok, ["operator"], kind);
+    const verdict = this.deps.trust.check(topic, value.ok, ["operator"], kind, undefined, "never");
     if (!verdict.ok) return;
     const by = verdict.signer?.id;
     const body = requestSchemas[command].safeParse(verdict.body);

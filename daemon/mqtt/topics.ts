@@ -52,8 +52,8 @@ export function gateTopics(ids: GateTopicIds) {
     /** Every gate's shared records of the site. */
     sharedReplayFilter: sharedTopic(site, "+", "replay"),
     sharedPassageFilter: sharedTopic(site, "+", "passage"),
-    /** Scans from this gate's reader bridges: signed by a bridge of the roster (docs/trust.md). */
-    bridgeScan: `${gate}/bridge/scan`,
+    /** Scans of a reader beside a turnstile, signed by its reader bridge (docs/trust.md). */
+    readerScan: (reader: string) => `${gate}/reader/${reader}/scan`,
   } as const;
 }
 
@@ -172,6 +172,18 @@ export const sharedPassageSchema = z.strictObject({
   at: z.number().int(),
 });
 export type SharedPassage = z.infer<typeof sharedPassageSchema>;
+
+/** A scan as a reader bridge sends it (the body of its signed message). */
+export const bridgeScanSchema = z.strictObject({
+  reader: z.string().min(1).max(64),
+  /** The exact scan text. A live token: never logged, stored or published again. */
+  text: z.string().max(4096),
+  /** Epoch ms when the scanner delivered it to the bridge. */
+  scannedAt: z.number().int().min(0),
+  /** The bridge's own count of the scans it sent; echoed in the journal. */
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+export type BridgeScan = z.infer<typeof bridgeScanSchema>;
 
 const transaction = z.union([z.string().max(64), z.number()]).optional();
 

@@ -160,7 +160,8 @@ export class SiteShare {
     schema: S,
     kind: string,
   ): z.infer<S> | undefined {
-    if (value.signer === this.deps.trust.ownId || (!("sig" in value) && value.gate === this.deps.gate))
+    const own = this.deps.trust.ownId;
+    if ((own !== undefined && value.signer === own) || (!("sig" in value) && value.gate === this.deps.gate))
       return undefined;
     // A record is fresh within the clock tolerance, not the 30 s of a request: a gate whose
     // clock is off within it must still hear which codes were used (and replaying an old

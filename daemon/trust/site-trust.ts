@@ -96,7 +96,8 @@ export class SiteTrust {
    * Checks a parsed payload received on `topic` from a member of one of `kinds`. A payload
    * with no `sig` is an unsigned message: passed on as it is (no signer) only when
    * unsigned messages are accepted. Refusals are counted under `kind` and logged.
-   * `freshnessMs`: the topic's own bound, if not `trust.freshness`.
+   * `freshnessMs`: the topic's own bound, if not `trust.freshness`. `unsigned: "never"`
+   * for topics no unsigned message ever spoke on (bridged scans), whatever the switch says.
    */
   check(
     topic: string,
@@ -104,9 +105,10 @@ export class SiteTrust {
     kinds: readonly MemberKind[],
     kind: string,
     freshnessMs = this.options.freshnessMs,
+    unsigned: "by-config" | "never" = "by-config",
   ): TrustVerdict {
     if (typeof payload === "object" && payload !== null && !Array.isArray(payload) && !("sig" in payload)) {
-      if (this.options.acceptUnsigned)
+      if (this.options.acceptUnsigned && unsigned === "by-config")
         return { ok: true, signer: undefined, body: payload as Record<string, unknown> };
       this.refuse(kind, "unsigned");
       return { ok: false };
