@@ -116,6 +116,48 @@ describe("doctor checks (fake disk and clock, real files)", () => {
     });
   });
 
+  it("a bridge reader: fails until an active bridge of the roster feeds it", async () => {
+    await gate.seed();
+    const mqtt = "mqtt:\n  url: mqtt://127.0.0.1:9\n";
+    const file = gate.writeConfig(mqtt, "{ type: bridge }");
+    const unfed = await doctor(loadConfig(file), ports());
+    expect(byId(unfed, "reader-bridge-in")).toMatchObject({
+      status: "fail",
+      fix: expect.stringContaining("passgate trust add"),
+    });
+    const db = openGateDatabase(loadConfig(file).storage, "write");
+    const key = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+    const roster = RosterStore.open(db);
+    // A bridge of another reader, and one of this reader at another gate, do not count.
+    roster.addLocal(
+      { id: "bridge:x", kind: "bridge", gate: "main-1", readers: ["out"], publicKey: key, status: "active" },
+      Date.now(),
+    );
+    roster.addLocal(
+      { id: "bridge:y", kind: "bridge", gate: "main-2", readers: ["in"], publicKey: key, status: "active" },
+      Date.now(),
+    );
+    expect(byId(await doctor(loadConfig(file), ports()), "reader-bridge-in")).toMatchObject({
+      status: "fail",
+    });
+    roster.addLocal(
+      {
+        id: "bridge:lane-1",
+        kind: "bridge",
+        gate: "main-1",
+        readers: ["in"],
+        publicKey: key,
+        status: "active",
+      },
+      Date.now(),
+    );
+    db.close();
+    expect(byId(await doctor(loadConfig(file), ports()), "reader-bridge-in")).toMatchObject({
+      status: "ok",
+      finding: "reader in is fed by bridge:lane-1",
+    });
+  });
+
   it("disk: warn below 1 GB, fail below 100 MB", async () => {
     await gate.seed();
     const config = loadConfig(gate.writeConfig());

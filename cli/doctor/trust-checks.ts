@@ -14,7 +14,7 @@ export function checkTrust(config: Config, ports: DoctorPorts): CheckResult[] {
   if (config.mqtt === undefined) return [];
   const results = [checkKey(config, ports)];
   const roster = checkRoster(config);
-  if (roster !== undefined) results.push(roster);
+  if (roster !== undefined) results.push(...roster);
   if (config.trust.acceptUnsigned)
     results.push(
       fail(
@@ -55,25 +55,52 @@ function checkKey(config: Config, ports: DoctorPorts): CheckResult {
   }
 }
 
-function checkRoster(config: Config): CheckResult | undefined {
+function checkRoster(config: Config): CheckResult[] | undefined {
   let members: ReturnType<RosterStore["list"]>;
   try {
     members = withGateDatabase(config.storage, "read", (db) => RosterStore.open(db).list());
   } catch (err) {
     // The database checks already say what is wrong with the database and how to fix it.
     if (err instanceof NoDatabaseError || err instanceof DatabaseNeedsUpgradeError) return undefined;
-    return fail("trust-roster", `cannot read the roster: ${errorText(err)}`, "passgate db check");
+    return [fail("trust-roster", `cannot read the roster: ${errorText(err)}`, "passgate db check")];
   }
   const active = members.filter((m) => m.member.status === "active");
+  const results: CheckResult[] = [];
   if (active.length === 0)
-    return warn(
-      "trust-roster",
-      "the site roster is empty: this gate acts on no signed request and no site record",
-      "passgate trust add <member> (the site's other gates, bridges, operators), or the registry's roster",
+    results.push(
+      warn(
+        "trust-roster",
+        "the site roster is empty: this gate acts on no signed request and no site record",
+        "passgate trust add <member> (the site's other gates, bridges, operators), or the registry's roster",
+      ),
     );
-  const count = (kind: string) => active.filter((m) => m.member.kind === kind).length;
-  return ok(
-    "trust-roster",
-    `${active.length} active members: ${count("gate")} gates, ${count("bridge")} bridges, ${count("operator")} operators`,
-  );
+  else {
+    const count = (kind: string) => active.filter((m) => m.member.kind === kind).length;
+    results.push(
+      ok(
+        "trust-roster",
+        `${active.length} active members: ${count("gate")} gates, ${count("bridge")} bridges, ${count("operator")} operators`,
+      ),
+    );
+  }
+  // A bridge reader whose bridge is not in the roster reads nothing: every scan is refused.
+  for (const reader of config.readers.filter((r) => r.source.type === "bridge")) {
+    const bridges = active.filter(
+      (m) =>
+        m.member.kind === "bridge" && m.member.gate === config.gate && m.member.readers?.includes(reader.id),
+    );
+    results.push(
+      bridges.length === 0
+        ? fail(
+            `reader-bridge-${reader.id}`,
+            `reader ${reader.id} comes through a reader bridge, but no active bridge of the roster feeds it: its scans are refused`,
+            `on the bridge: passgate bridge pair; here: passgate trust add --record '<its record>' (with gate ${config.gate} and reader ${reader.id})`,
+          )
+        : ok(
+            `reader-bridge-${reader.id}`,
+            `reader ${reader.id} is fed by ${bridges.map((b) => b.member.id).join(", ")}`,
+          ),
+    );
+  }
+  return results;
 }
