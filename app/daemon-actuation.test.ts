@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import { createReadStream, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -303,6 +304,71 @@ describe("passgate run with MQTT relays", () => {
     expect(modes.map((e) => [e.reason, e.data.source])).toEqual([
       ["free", "cli"],
       ["normal", "cli"],
+    ]);
+  }, 60_000);
+
+  it("passgate mode set --operator: asks the running gate, signed; a guard is refused, a stranger gets no answer", async () => {
+    const { config, gate, file } = await gateSetup();
+    const { messages } = await watch(gate);
+    const stopped = await runCliInProcess(["--config", file, "mode", "set", "lockdown", "--operator", "x"]);
+    expect(stopped.code).toBe(1);
+    const keys = mkdtempSync(join(tmpdir(), "passgate-operator-"));
+    const keyOf = (who: { signer: { privateKey: KeyObject } }, name: string) => {
+      const path = join(keys, `${name}.key`);
+      writeFileSync(path, who.signer.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
+      return path;
+    };
+    const { daemon } = await runGate(config);
+    await waitUntil(() => lastState(messages, gate)?.mode === "normal", "the retained state");
+    const asAdmin = await runCliInProcess([
+      "--config",
+      file,
+      "mode",
+      "set",
+      "lockdown",
+      "--operator",
+      "admin",
+      "--key",
+      keyOf(ADMIN, "admin"),
+    ]);
+    expect(asAdmin.code, asAdmin.stderr).toBe(0);
+    expect(asAdmin.stdout).toBe(`mode set: lockdown (asked of the running gate ${gate} as operator:admin)\n`);
+    expect(daemon.gate.currentMode()).toBe("lockdown");
+    const asGuard = await runCliInProcess([
+      "--config",
+      file,
+      "mode",
+      "set",
+      "free",
+      "--operator",
+      "guard",
+      "--key",
+      keyOf(GUARD, "guard"),
+    ]);
+    expect(asGuard.code).toBe(1);
+    expect(asGuard.stderr).toContain("operator:guard may not mode");
+    const stranger = testOperatorMember("stranger", ["admin"]);
+    const asStranger = await runCliInProcess([
+      "--config",
+      file,
+      "mode",
+      "set",
+      "free",
+      "--operator",
+      "stranger",
+      "--key",
+      keyOf(stranger, "stranger"),
+    ]);
+    expect(asStranger.code).toBe(1);
+    expect(asStranger.stderr).toContain("did not answer");
+    expect(daemon.gate.currentMode()).toBe("lockdown");
+    const db = openDatabase(config.storage.path);
+    const modes = Journal.open(db)
+      .tail(100)
+      .filter((e) => e.kind === "mode");
+    db.close();
+    expect(modes.map((e) => [e.reason, e.data.source, e.data.by])).toEqual([
+      ["lockdown", "mqtt", "operator:admin"],
     ]);
   }, 60_000);
 });

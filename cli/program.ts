@@ -70,7 +70,7 @@ ${examples(
   // Daily operation: the allowlist, sync, mode, status, lookups, journal and events, checks.
   registerAllowlistCommand(program, configuredAllowlistStore(ctx));
   registerSyncCommand(program, ctx);
-  registerModeCommand(program, configuredModeGate(ctx));
+  registerModeCommand(program, configuredModeGate(ctx), undefined, () => ctx.config());
   registerStatusCommand(program, ctx);
   registerIdentityCommand(program, ctx);
   registerJournalCommand(program, configuredJournalDb(ctx));

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { Config } from "../../config/schema.js";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import type { CliContext } from "../cli-context.js";
 import type { OpenModeGate } from "../handlers/mode-gate.js";
@@ -10,7 +11,12 @@ import { helpAfter, usageError } from "../output.js";
  * second (cli/handlers/mode-get.ts, mode-set.ts). `open` is called once per command with
  * the access it needs (get reads, set writes).
  */
-export function registerModeCommand(program: Command, open: OpenModeGate, clock: Clock = systemClock): void {
+export function registerModeCommand(
+  program: Command,
+  open: OpenModeGate,
+  clock: Clock = systemClock,
+  config?: () => Promise<Config>,
+): void {
   const print = async (json: boolean | undefined) => {
     const { modeGet } = await import("../handlers/mode-get.js");
     await modeGet(open, { json }, clock.now());
@@ -50,17 +56,38 @@ export function registerModeCommand(program: Command, open: OpenModeGate, clock:
       "change the gate mode; journaled, kept across restarts, adopted by a running gate within 1 s",
     )
     .argument("<mode>", "normal | lockdown | free")
-    .action(async (wanted: string, _options: unknown, command: Command) => {
+    .option(
+      "--operator <name>",
+      "ask the running gate over MQTT, signed with this operator's key (an admin of its roster)",
+    )
+    .option("--key <file>", "the operator's key (default ~/.config/passgate/operator-<name>.key)")
+    .action(async (wanted: string, options: { operator?: string; key?: string }, command: Command) => {
       const { modeSet, isGateMode, GATE_MODES } = await import("../handlers/mode-set.js");
       if (!isGateMode(wanted))
         usageError(command, `unknown mode "${wanted}": expected ${GATE_MODES.join(", ")}`);
+      if (options.operator !== undefined) {
+        if (config === undefined) usageError(command, "--operator needs the gate's config");
+        const { modeRequest } = await import("../handlers/mode-request.js");
+        await modeRequest(
+          await config(),
+          wanted,
+          { operator: options.operator, keyFile: options.key },
+          clock,
+        );
+        return;
+      }
       await modeSet(open, wanted, clock);
     });
   helpAfter(set, {
     notes:
       "lockdown: nobody passes. free: the turnstile is held open for everybody (fire alarm, evacuation). normal: the policy decides.",
     exitCodes: "0 set (or already so); 1 the config or database cannot be read; 2 not a mode.",
-    examples: ["passgate mode set lockdown", "passgate mode set free", "passgate mode set normal"],
+    examples: [
+      "passgate mode set lockdown",
+      "passgate mode set free",
+      "passgate mode set normal",
+      "passgate mode set lockdown --operator desk-1",
+    ],
   });
 }
 

@@ -1,19 +1,14 @@
-import { randomUUID } from "node:crypto";
 import { withGateDatabase } from "../../app/gate-database.js";
 import type { Config, RelayConfig } from "../../config/schema.js";
 import { testPulseRecord } from "../../daemon/actuate/test-pulse-record.js";
 import { Journal } from "../../daemon/journal/journal.js";
-import { createMqttClient, mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
-import { MqttConnection } from "../../daemon/mqtt/mqtt-connection.js";
-import { gateTopics } from "../../daemon/mqtt/topics.js";
-import { readKeyFile } from "../../daemon/trust/key-file.js";
 import type { OwnSigner } from "../../daemon/trust/site-trust.js";
 import type { Clock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { stderrDestination } from "../cli-logger.js";
 import { withoutUserInfo } from "../ops/status-text.js";
 import { printJson } from "../output.js";
-import { operatorKeyFile } from "../setup/operator-key.js";
+import { cliConnection, operatorSigner } from "../setup/gate-request.js";
 import { daemonStatus, pulseDirect, pulseViaDaemon, type RelayTestResult } from "../setup/relay-test.js";
 
 /** How long this command waits for the broker. */
@@ -45,12 +40,7 @@ export async function relayTest(
     throw new Error(`no relay "${id}" in the config (relays: ${known})`);
   }
   const operator =
-    options.operator === undefined
-      ? undefined
-      : {
-          id: `operator:${options.operator}`,
-          privateKey: readKeyFile(options.keyFile ?? operatorKeyFile(options.operator)),
-        };
+    options.operator === undefined ? undefined : operatorSigner(options.operator, options.keyFile);
   const result = await testRelay(config, relay, options.pulseMs ?? relay.pulse, clock, operator);
   if (options.json) printJson(result);
   else process.stdout.write(`${result.message}\n`);
@@ -76,20 +66,7 @@ async function testRelay(
     );
   }
   const mqtt = config.mqtt;
-  const topics = gateTopics({ prefix: mqtt.topicPrefix, site: config.site, gate: config.gate });
-  // Its own client id: the gate's would disconnect the running gate; no will: this is not the gate.
-  const clientId = `passgate-cli-${config.site}-${config.gate}-${randomUUID().slice(0, 8)}`;
-  const options = mqttClientOptions(mqtt, {
-    site: config.site,
-    gate: config.gate,
-    statusTopic: topics.status,
-  });
-  delete options.will;
-  options.clientId = clientId;
-  const connection = new MqttConnection(createMqttClient(mqtt, options), {
-    backoff: { minMs: mqtt.reconnectMin, maxMs: mqtt.reconnectMax },
-    logger,
-  });
+  const { connection, topics, clientId } = cliConnection({ ...config, mqtt }, logger);
   try {
     await connection.start(BROKER_WAIT_MS);
     if (!connection.connected) {

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { MqttConfig, RelayDriverConfig } from "../../config/mqtt-schema.js";
 import type { RelayConfig } from "../../config/schema.js";
 import { createRelayDrivers } from "../../daemon/actuate/create-relay-drivers.js";
@@ -11,10 +10,10 @@ import {
   shellyGen2Topics,
   tasmotaTopics,
 } from "../../daemon/mqtt/topics.js";
-import { signMessage } from "../../daemon/trust/signed-message.js";
 import type { OwnSigner } from "../../daemon/trust/site-trust.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
+import { signedRequest } from "./gate-request.js";
 
 /** What a test pulse came to, as `relay test --json` prints it. */
 export interface RelayTestResult {
@@ -67,38 +66,23 @@ export async function pulseViaDaemon(
   pulseMs: number,
   operator: OwnSigner,
 ): Promise<RelayTestResult> {
-  const transaction = `cli-${randomUUID()}`;
   const timeoutMs = mqtt.confirmTimeout + 2_000;
-  let answer: { status?: unknown; error?: unknown } | undefined;
-  const unsubscribe = connection.subscribe(topics.response("pulse"), (_t, payload) => {
-    try {
-      const parsed = JSON.parse(payload.toString("utf8")) as { transaction?: unknown };
-      if (parsed.transaction === transaction) answer = parsed as typeof answer;
-    } catch {
-      // Not JSON: another client's response on the shared topic, not the answer to ours.
-      return;
-    }
-  });
-  const sent = clock.now();
-  const topic = topics.request("pulse");
-  const request = signMessage({
-    topic,
-    signer: operator.id,
-    privateKey: operator.privateKey,
-    body: { relay: relay.id, ms: pulseMs, transaction },
-    at: clock.now(),
-  });
-  connection.publish(topic, JSON.stringify(request), { qos: 1 });
-  while (answer === undefined && clock.now() - sent < timeoutMs) await sleep(10);
-  unsubscribe();
-  const ms = clock.now() - sent;
+  const { answer, ms } = await signedRequest(
+    connection,
+    topics,
+    "pulse",
+    { relay: relay.id, ms: pulseMs },
+    operator,
+    clock,
+    timeoutMs,
+  );
   if (answer === undefined) {
     return failed(
       relay,
       "daemon",
       ms,
       "no_answer",
-      `the running gate did not answer within ${seconds(timeoutMs)}`,
+      `the running gate did not answer within ${seconds(timeoutMs)} (is ${operator.id} in its roster? passgate trust list)`,
     );
   }
   if (answer.status === "ok") return opened(relay, "daemon", ms);
