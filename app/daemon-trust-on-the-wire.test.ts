@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { createReadStream, mkdtempSync } from "node:fs";
+import { createReadStream, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -11,9 +11,11 @@ import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store
 import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../daemon/journal/journal.js";
 import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { NonceWindow } from "../daemon/trust/nonce-window.js";
+import { Roster } from "../daemon/trust/roster.js";
 import type { RosterMember } from "../daemon/trust/roster-member.js";
 import { RosterStore } from "../daemon/trust/roster-store.js";
-import { signMessage } from "../daemon/trust/signed-message.js";
+import { signMessage, verifyMessage } from "../daemon/trust/signed-message.js";
 import { encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
@@ -45,10 +47,15 @@ async function gateSetup(options: {
   members?: (gate: string) => readonly RosterMember[];
   reader?: "stdin" | "bridge";
   acceptUnsigned?: boolean;
+  /** Gives the gate a signing key (trust.keyFile), as `passgate init` does. */
+  withKey?: boolean;
 }) {
   gates++;
   const gate = `wire-${gates}`;
   const dir = mkdtempSync(join(tmpdir(), "passgate-wire-"));
+  const gateKey = generateKeyPairSync("ed25519");
+  const keyFile = join(dir, "gate.key");
+  writeFileSync(keyFile, gateKey.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
   const config = configSchema.parse({
     site: EXAMPLE_SITE,
     gate,
@@ -60,7 +67,10 @@ async function gateSetup(options: {
       { id: "turnstile", reader: "in", driver: { type: "tasmota", topic: `ts-${gate}` }, pulse: "1s" },
     ],
     policy: { rules: [{ name: "staff", roles: ["staff"] }], antiPassback: { mode: "hard" } },
-    ...(options.acceptUnsigned === true ? { trust: { acceptUnsigned: true } } : {}),
+    trust: {
+      ...(options.acceptUnsigned === true ? { acceptUnsigned: true } : {}),
+      ...(options.withKey === true ? { keyFile } : {}),
+    },
   });
   const db = openGateDatabase(config.storage, "write");
   const imported = await applyAllowlistBody(SqliteAllowlistStore.open(db), createReadStream(EXAMPLE_PATH), {
@@ -82,7 +92,14 @@ async function gateSetup(options: {
     await daemon.stop();
   });
   const base = `passgate/${EXAMPLE_SITE}/${gate}`;
-  return { config, gate, base, device, stdin, daemon };
+  const member: RosterMember = {
+    id: `gate:${gate}`,
+    kind: "gate",
+    gate,
+    publicKey: gateKey.publicKey.export({ format: "jwk" }).x as string,
+    status: "active",
+  };
+  return { config, gate, base, device, stdin, daemon, member };
 }
 
 /** A client of the site's broker, with no account and no key: anyone in the corridor. */
@@ -241,7 +258,11 @@ describe("scans from a reader bridge", () => {
     );
 
   it("are decided like local ones when the gate's bridge signed them; a late one is journaled stale_scan and opens nothing", async () => {
-    const { config, base, device } = await gateSetup({ members: (gate) => [bridge(gate)], reader: "bridge" });
+    const { config, base, device, member } = await gateSetup({
+      members: (gate) => [bridge(gate)],
+      reader: "bridge",
+      withKey: true,
+    });
     const { client, seen } = await anonymous(base);
     const topic = `${base}/reader/in/scan`;
     const step = nowStep();
@@ -276,5 +297,25 @@ describe("scans from a reader bridge", () => {
       .map((m) => JSON.parse(m.text));
     expect(feedback.map((f) => f.reason).slice(-1)).toEqual(["ok"]);
     expect(feedback.map((f) => f.reason)).toContain("stale_scan");
+    // The bridge is answered each scan, signed by the gate, with the scan's number.
+    const answers = seen
+      .filter((m) => m.topic === `${base}/reader/in/answer`)
+      .map((m) =>
+        verifyMessage(m.topic, m.text, {
+          roster: new Roster([member]),
+          kinds: ["gate"],
+          now: Date.now(),
+          nonces: new NonceWindow(60_000),
+        }),
+      );
+    expect(answers.every((a) => a.ok)).toBe(true);
+    const last = answers.at(-1);
+    expect(last?.ok === true ? last.body : undefined).toMatchObject({
+      reader: "in",
+      seq,
+      result: "granted",
+      reason: "ok",
+      text: { en: expect.any(String), ru: expect.any(String) },
+    });
   });
 });

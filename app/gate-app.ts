@@ -67,6 +67,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     relays,
     gateMqtt,
     inputs,
+    trust,
     metrics,
     onDecision,
     ...base,

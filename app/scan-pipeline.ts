@@ -4,7 +4,7 @@ import { REASON_TEXTS } from "../daemon/decide/reason-texts.js";
 import type { Gate, ScanOutcome } from "../daemon/gate/gate.js";
 import type { GateMqtt } from "../daemon/mqtt/gate-mqtt.js";
 import type { MqttConnection } from "../daemon/mqtt/mqtt-connection.js";
-import type { GateTopics, ReaderFeedbackPayload } from "../daemon/mqtt/topics.js";
+import type { BridgeAnswer, GateTopics, ReaderFeedbackPayload } from "../daemon/mqtt/topics.js";
 import type { Clock } from "../platform/clock.js";
 import type { Logger } from "../platform/log/logger.js";
 import type { FeedbackResult, Scan } from "../reader-bridge/scan-source.js";
@@ -28,8 +28,18 @@ export interface ScanPipelineDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics?: GateMetrics | undefined;
-  /** The gate's MQTT session and topics, for the reader's display feedback. */
-  readonly feedback?: { readonly connection: MqttConnection; readonly topics: GateTopics } | undefined;
+  /**
+   * The gate's MQTT session and topics, for the reader's display feedback; `sign` makes the
+   * signed answer to a reader bridge's scan (undefined without a key: the bridge then times
+   * out and plays "try again").
+   */
+  readonly feedback?:
+    | {
+        readonly connection: MqttConnection;
+        readonly topics: GateTopics;
+        readonly sign?: (topic: string, body: Record<string, unknown>) => string | undefined;
+      }
+    | undefined;
   readonly onDecision?: ((outcome: ScanOutcome, scan: Scan) => void) | undefined;
 }
 
@@ -75,6 +85,20 @@ export function scanPipeline(deps: ScanPipelineDeps): (reader: ReaderConfig, sca
       feedback.connection.publish(feedback.topics.readerFeedback(reader.id), JSON.stringify(payload), {
         properties: { messageExpiryInterval: 5 },
       });
+      if (scan.bridge !== undefined) {
+        // The bridge plays only answers this gate signed, matched by its scan's number.
+        const topic = feedback.topics.readerAnswer(reader.id);
+        const answer: BridgeAnswer = {
+          reader: reader.id,
+          seq: scan.bridge.seq,
+          result: decision.result,
+          reason: decision.reason,
+          text: REASON_TEXTS[decision.reason],
+        };
+        const signed = feedback.sign?.(topic, { ...answer });
+        if (signed !== undefined)
+          feedback.connection.publish(topic, signed, { properties: { messageExpiryInterval: 5 } });
+      }
     }
     deps.onDecision?.(outcome, scan);
     return decision.result;

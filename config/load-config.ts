@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { z } from "zod";
+import { type BridgeConfig, bridgeConfigSchema, resolveBridgePaths } from "./bridge-schema.js";
 import { ConfigError, type ConfigIssue, formatDotPath } from "./config-error.js";
 import { readableMessage, splitIssue } from "./issue-messages.js";
 import { type Config, configSchema } from "./schema.js";
@@ -73,6 +74,20 @@ export type ConfigCheck = { ok: true; config: Config } | { ok: false; error: Con
 
 /** Like `parseConfigText`, but returns the `ConfigError` (CONFIG_YAML or CONFIG_INVALID) instead of throwing it. */
 export function checkConfigText(text: string, file: string): ConfigCheck {
+  return checkYamlConfig(text, file, configSchema, resolveConfigFilePaths);
+}
+
+/**
+ * Parses and validates YAML `text` against `schema`, reporting every problem with its line
+ * (and "did you mean" for unknown keys); `resolvePaths` anchors the file paths in it at the
+ * file's directory. One loader for the gate's config and the reader bridge's.
+ */
+export function checkYamlConfig<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  resolvePaths: (config: z.output<S>, configDir: string) => z.output<S>,
+): { ok: true; config: z.output<S> } | { ok: false; error: ConfigError } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -92,26 +107,32 @@ export function checkConfigText(text: string, file: string): ConfigCheck {
       error: new ConfigError("CONFIG_YAML", file, [{ path: "", message }], "is not valid YAML"),
     };
   }
-  const validated = validate(data, doc, lineCounter);
-  if (validated.config === undefined) {
+  const validated = validate(schema, data, doc, lineCounter);
+  if (!validated.ok) {
     const { issues } = validated;
     const summary = `is invalid (${issues.length} problem${issues.length === 1 ? "" : "s"})`;
     return { ok: false, error: new ConfigError("CONFIG_INVALID", file, issues, summary) };
   }
-  return { ok: true, config: resolveConfigFilePaths(validated.config, dirname(resolve(file))) };
+  return { ok: true, config: resolvePaths(validated.config, dirname(resolve(file))) };
 }
 
-type Validated = { config: Config } | { config?: undefined; issues: ConfigIssue[] };
+type Validated<T> = { ok: true; config: T } | { ok: false; issues: ConfigIssue[] };
 
-function validate(data: unknown, doc: Document, lineCounter: LineCounter): Validated {
+function validate<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  doc: Document,
+  lineCounter: LineCounter,
+): Validated<z.output<S>> {
   if (data === null || data === undefined) {
     return {
+      ok: false,
       issues: [{ path: "", message: "the file is empty: expected the settings (see config/example.yaml)" }],
     };
   }
   // The error map sees the schema object behind an unknown key; its keys feed "did you mean".
   const knownKeys = new Map<string, string[]>();
-  const result = configSchema.safeParse(data, {
+  const result = schema.safeParse(data, {
     reportInput: true,
     error: (raw) => {
       if (raw.code === "unrecognized_keys" && raw.inst instanceof z.ZodObject) {
@@ -120,7 +141,7 @@ function validate(data: unknown, doc: Document, lineCounter: LineCounter): Valid
       return readableMessage(raw);
     },
   });
-  if (result.success) return { config: result.data };
+  if (result.success) return { ok: true, config: result.data };
   const issues = result.error.issues
     .flatMap((issue) => splitIssue(issue, knownKeys))
     .map(({ segments, message }) => ({
@@ -129,7 +150,7 @@ function validate(data: unknown, doc: Document, lineCounter: LineCounter): Valid
       line: lineOf(doc, lineCounter, segments),
     }))
     .sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
-  return { issues };
+  return { ok: false, issues };
 }
 
 /**
@@ -199,4 +220,11 @@ export function resolveConfigFilePaths(config: Config, configDir: string): Confi
       },
     }),
   };
+}
+
+/** Reads, parses and validates a reader bridge's config file, as `loadConfig` does a gate's. */
+export function loadBridgeConfig(path: string): BridgeConfig {
+  const checked = checkYamlConfig(readConfigFile(path), path, bridgeConfigSchema, resolveBridgePaths);
+  if (!checked.ok) throw checked.error;
+  return checked.config;
 }

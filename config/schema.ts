@@ -29,9 +29,11 @@ function whenFieldsValid(...fields: string[]): (payload: z.core.ParsePayload) =>
   return (payload) => !payload.issues.some((issue) => fields.includes(String(issue.path?.[0])));
 }
 
-const name = z
+export const nameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "expected a name of letters, digits, _ . - (max 64)");
+
+const name = nameSchema;
 
 const ianaTimeZone = z.string().refine((tz) => {
   try {

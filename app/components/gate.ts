@@ -16,6 +16,7 @@ import type { InputsComponent } from "./inputs.js";
 import type { MqttSessionComponent } from "./mqtt-session.js";
 import type { RelaysComponent } from "./relays.js";
 import type { StorageComponent } from "./storage.js";
+import type { TrustComponent } from "./trust.js";
 
 export interface GateDeps {
   readonly storage: StorageComponent;
@@ -23,6 +24,8 @@ export interface GateDeps {
   readonly relays: RelaysComponent;
   readonly gateMqtt: GateMqttComponent;
   readonly inputs: InputsComponent;
+  /** Signs the answers to a reader bridge's scans. */
+  readonly trust: TrustComponent;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: GateMetrics | undefined;
@@ -80,7 +83,14 @@ export class GateComponent implements Component {
       clock: deps.clock,
       logger: deps.logger,
       metrics: deps.metrics,
-      feedback: mqtt === undefined ? undefined : { connection: mqtt.connection, topics: mqtt.topics },
+      feedback:
+        mqtt === undefined
+          ? undefined
+          : {
+              connection: mqtt.connection,
+              topics: mqtt.topics,
+              sign: (topic, body) => deps.trust.site.sign(topic, body),
+            },
       onDecision: deps.onDecision,
     });
     this.core = gate;

@@ -54,6 +54,8 @@ export function gateTopics(ids: GateTopicIds) {
     sharedPassageFilter: sharedTopic(site, "+", "passage"),
     /** Scans of a reader beside a turnstile, signed by its reader bridge (docs/trust.md). */
     readerScan: (reader: string) => `${gate}/reader/${reader}/scan`,
+    /** The gate's signed answer to each of those scans: `BridgeAnswer`. */
+    readerAnswer: (reader: string) => `${gate}/reader/${reader}/answer`,
   } as const;
 }
 
@@ -184,6 +186,17 @@ export const bridgeScanSchema = z.strictObject({
   seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 });
 export type BridgeScan = z.infer<typeof bridgeScanSchema>;
+
+/** The gate's answer to a bridged scan (the body of its signed message): a few hundred bytes. */
+export const bridgeAnswerSchema = z.strictObject({
+  reader: z.string().min(1).max(64),
+  /** The `seq` of the scan it answers. */
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  result: z.enum(["granted", "denied"]),
+  reason: z.string().max(64),
+  text: z.strictObject({ en: z.string().max(120), ru: z.string().max(120) }),
+});
+export type BridgeAnswer = z.infer<typeof bridgeAnswerSchema>;
 
 const transaction = z.union([z.string().max(64), z.number()]).optional();
 
