@@ -52,6 +52,8 @@ export interface ReaderSet {
   scanCount(reader: string): number;
   /** Starts one more reader (a config reload added or changed it); isolated and retried like the others. */
   startReader(reader: ReaderConfig): Promise<void>;
+  /** Plays `result` on a running reader's beeper/LED (where it takes commands); never rejects. */
+  feedback(reader: string, result: FeedbackResult): Promise<void>;
   /** Stops one reader and cancels its retries; the others keep running. */
   stopReader(id: string): Promise<void>;
   stop(): Promise<void>;
@@ -216,6 +218,9 @@ export async function startReaders(
     states: () => Object.fromEntries(states),
     running: () => [...running.keys()],
     scanCount: (reader) => scans.get(reader) ?? 0,
+    feedback: async (reader, result) => {
+      await running.get(reader)?.feedback?.(result);
+    },
     startReader,
     stopReader: async (id) => {
       generations.set(id, (generations.get(id) ?? 0) + 1);

@@ -43,3 +43,9 @@ export const REASON_TEXTS: Readonly<Record<DenyReason | GrantReason, ReasonText>
   relay_offline: { en: "Gate out of order: see the guard", ru: "Турникет не работает: обратитесь к охране" },
   internal_error: { en: "Try again", ru: "Попробуйте ещё раз" },
 };
+
+/** What a reader bridge shows when its gate did not answer a scan in time (docs/bridge.md). */
+export const NO_ANSWER_TEXT: ReasonText = {
+  en: "No answer: scan again",
+  ru: "Нет ответа: приложите код ещё раз",
+};

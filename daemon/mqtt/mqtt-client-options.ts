@@ -3,6 +3,12 @@ import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import type { MqttConfig } from "../../config/mqtt-schema.js";
 import { MAX_INBOUND_BYTES, STATUS_PAYLOADS } from "./topics.js";
 
+/** What a session needs of the `mqtt:` settings (the gate's or a reader bridge's). */
+export type MqttSessionConfig = Pick<
+  MqttConfig,
+  "url" | "username" | "passwordFile" | "clientId" | "protocolVersion" | "tls" | "keepalive"
+>;
+
 /** Reads a secret or certificate file; tests pass their own. */
 export type ReadFile = (path: string) => Buffer;
 
@@ -44,7 +50,7 @@ const READERS_RECONNECT_MS = 1_000;
  * `role` says what differs between the gate's session and the readers' own client.
  */
 export function mqttClientOptions(
-  config: MqttConfig,
+  config: MqttSessionConfig,
   role: MqttClientRole,
   readFile: ReadFile = readFileSync,
 ): IClientOptions {
@@ -90,6 +96,6 @@ function readPassword(file: Buffer): string {
 }
 
 /** Creates the client; it starts connecting at once. Only the composition root calls this. */
-export function createMqttClient(config: MqttConfig, options: IClientOptions): MqttClient {
+export function createMqttClient(config: Pick<MqttConfig, "url">, options: IClientOptions): MqttClient {
   return connect(config.url, options);
 }
