@@ -36,6 +36,7 @@ export function gateTopics(ids: GateTopicIds) {
     request: (command: GateCommand) => `${gate}/request/${command}`,
     requestFilter: `${gate}/request/+`,
     response: (command: GateCommand) => `${gate}/response/${command}`,
+    responseFilter: `${gate}/response/+`,
     /** Guardian notices for the site's notifier service. */
     notify: `${site}/notify`,
     /** What a reader's display or LED ring shows after a scan: `ReaderFeedbackPayload`. */
@@ -54,6 +55,12 @@ export function gateTopics(ids: GateTopicIds) {
     sharedPassageFilter: sharedTopic(site, "+", "passage"),
     /** Scans from this gate's reader bridges: signed by a bridge of the roster (docs/trust.md). */
     bridgeScan: `${gate}/bridge/scan`,
+    /** The gate's answers to its reader bridges. */
+    bridgeAnswer: `${gate}/bridge/answer`,
+    /** A reader bridge's own retained `online` / `offline`, by its broker account. */
+    bridgeStatus: (account: string) => `${gate}/bridge/${account}/status`,
+    /** Everything on the gate's bridge topics. */
+    bridgeFilter: `${gate}/bridge/#`,
   } as const;
 }
 
