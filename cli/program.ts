@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { cliContext } from "./cli-context.js";
 import { configuredAllowlistStore, registerAllowlistCommand } from "./commands/allowlist-command.js";
+import { registerBrokerCommand } from "./commands/broker-command.js";
 import { registerConfigCommand } from "./commands/config-command.js";
 import { registerDbCommand } from "./commands/db-command.js";
 import { registerDemoCommand } from "./commands/demo-command.js";
@@ -62,6 +63,7 @@ ${examples(
   registerConfigCommand(program, ctx);
   registerKeysCommand(program, ctx);
   registerTrustCommand(program, ctx);
+  registerBrokerCommand(program, ctx);
   registerGateCommand(program, ctx);
   registerReadersCommand(program, ctx);
   registerRelayCommand(program, ctx);

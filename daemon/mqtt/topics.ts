@@ -36,6 +36,7 @@ export function gateTopics(ids: GateTopicIds) {
     request: (command: GateCommand) => `${gate}/request/${command}`,
     requestFilter: `${gate}/request/+`,
     response: (command: GateCommand) => `${gate}/response/${command}`,
+    responseFilter: `${gate}/response/+`,
     /** Guardian notices for the site's notifier service. */
     notify: `${site}/notify`,
     /** What a reader's display or LED ring shows after a scan: `ReaderFeedbackPayload`. */
@@ -56,6 +57,12 @@ export function gateTopics(ids: GateTopicIds) {
     readerScan: (reader: string) => `${gate}/reader/${reader}/scan`,
     /** The gate's signed answer to each of those scans: `BridgeAnswer`. */
     readerAnswer: (reader: string) => `${gate}/reader/${reader}/answer`,
+    /** A reader bridge's own retained `online` / `offline` (its will), by its name. */
+    bridgeStatus: (name: string) => `${gate}/bridge/${name}/status`,
+    /** A reader bridge's retained state: readers, counts, last scan (docs/bridge.md). */
+    bridgeState: (name: string) => `${gate}/bridge/${name}/state`,
+    /** Everything the gate's bridges publish about themselves. */
+    bridgeFilter: `${gate}/bridge/#`,
   } as const;
 }
 

@@ -47,10 +47,17 @@ export class TestMosquitto {
   private child: ChildProcess | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), "passgate-mosquitto-"));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly config: readonly string[],
+  ) {}
 
-  static async start(): Promise<TestMosquitto> {
-    const broker = new TestMosquitto(await freeLoopbackPort());
+  /**
+   * `config`: mosquitto.conf lines after the listener, instead of `allow_anonymous true`
+   * (e.g. `allow_anonymous false`, `password_file …`, `acl_file …`, `plugin …`).
+   */
+  static async start(options: { readonly config?: readonly string[] } = {}): Promise<TestMosquitto> {
+    const broker = new TestMosquitto(await freeLoopbackPort(), options.config ?? ["allow_anonymous true"]);
     await broker.up();
     return broker;
   }
@@ -61,7 +68,10 @@ export class TestMosquitto {
 
   async up(): Promise<void> {
     const conf = join(this.dir, "mosquitto.conf");
-    writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    writeFileSync(
+      conf,
+      [`listener ${this.port} 127.0.0.1`, ...this.config, "persistence false", ""].join("\n"),
+    );
     const child = spawn("mosquitto", ["-c", conf], { stdio: "ignore" });
     this.child = child;
     let ready = false;
