@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { cliContext } from "./cli-context.js";
 import { configuredAllowlistStore, registerAllowlistCommand } from "./commands/allowlist-command.js";
+import { registerBridgeCommand } from "./commands/bridge-command.js";
 import { registerBrokerCommand } from "./commands/broker-command.js";
 import { registerConfigCommand } from "./commands/config-command.js";
 import { registerDbCommand } from "./commands/db-command.js";
@@ -64,6 +65,7 @@ ${examples(
   registerKeysCommand(program, ctx);
   registerTrustCommand(program, ctx);
   registerBrokerCommand(program, ctx);
+  registerBridgeCommand(program);
   registerGateCommand(program, ctx);
   registerReadersCommand(program, ctx);
   registerRelayCommand(program, ctx);

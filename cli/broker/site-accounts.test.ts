@@ -93,6 +93,7 @@ describe("siteAccounts: least privilege per account", () => {
     const { accounts, skipped } = siteAccounts([gate("g1"), gate("g2")], members);
     expect(find(accounts, "bridge-b1")).toMatchObject({
       publish: [
+        "passgate/north/g2/bridge/b1/display",
         "passgate/north/g2/bridge/b1/state",
         "passgate/north/g2/bridge/b1/status",
         "passgate/north/g2/reader/in/scan",

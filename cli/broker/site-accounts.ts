@@ -188,7 +188,7 @@ export function siteAccounts(
       const readers = (member.readers ?? []).map((r) => checkLevel(r, "reader"));
       const level = checkLevel(local, `roster member ${member.id}`);
       set.grant(name, "bridge", `reader bridge ${member.id} of gate ${gate}`, {
-        owns: [t.bridgeStatus(level), t.bridgeState(level)],
+        owns: [t.bridgeStatus(level), t.bridgeState(level), t.bridgeDisplay(level)],
         publish: readers.map((r) => t.readerScan(r)),
         subscribe: [...readers.map((r) => t.readerAnswer(r)), ...readers.map((r) => t.readerFeedback(r))],
       });

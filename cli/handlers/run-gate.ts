@@ -50,7 +50,12 @@ export async function runGate(path: string): Promise<void> {
   process.on("SIGINT", onStop);
   process.on("SIGTERM", onStop);
   process.on("SIGHUP", onReload);
+  // A gate runs until it is told to stop. Its handles (the broker's socket, a serial port)
+  // can all be gone at once — a gate whose readers are all bridged, while the broker is
+  // down — and its retry timers do not hold the process, so this one does.
+  const alive = setInterval(() => {}, 2 ** 30);
   await daemon.done;
+  clearInterval(alive);
   stopping = true;
   notifier.stopWatchdog();
   await daemon.stop();

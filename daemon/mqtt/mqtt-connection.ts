@@ -58,10 +58,13 @@ export class MqttConnection {
     // An open must not wait behind Nagle for the ACK of the event published just before it:
     // with Nagle on, a delayed ACK stalled one open in ten by 40 ms (bench/mqtt-bench.ts).
     (this.client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    // Subscriptions first, then the birth: the broker handles a session's packets in order,
+    // so whoever acts on seeing `online` (a reader bridge sending its waiting scans) finds
+    // this session already listening.
+    for (const s of this.subscriptions) this.subscribeOnBroker(s.filter);
     if (this.options.statusTopic !== undefined) {
       this.client.publish(this.options.statusTopic, STATUS_PAYLOADS.online, { qos: 1, retain: true });
     }
-    for (const s of this.subscriptions) this.subscribeOnBroker(s.filter);
     this.log.info("mqtt connected");
     for (const l of this.connectionListeners) l(true);
   };

@@ -61,6 +61,8 @@ export function gateTopics(ids: GateTopicIds) {
     bridgeStatus: (name: string) => `${gate}/bridge/${name}/status`,
     /** A reader bridge's retained state: readers, counts, last scan (docs/bridge.md). */
     bridgeState: (name: string) => `${gate}/bridge/${name}/state`,
+    /** What a reader bridge played at its turnstile, for a display: the gate's answer or "try again". */
+    bridgeDisplay: (name: string) => `${gate}/bridge/${name}/display`,
     /** Everything the gate's bridges publish about themselves. */
     bridgeFilter: `${gate}/bridge/#`,
   } as const;

@@ -15,6 +15,8 @@ export type SendDrop = "stale" | "queue_full";
 /** Why an answer on the broker was not played. */
 export type AnswerRefusal = "unsigned" | "bad_answer" | "unknown_scan";
 
+/** How often waiting scans are checked for staleness. */
+const SWEEP_MS = 200;
 /** Scans held while the broker is away; they go stale within seconds anyway. */
 const QUEUE_LIMIT = 256;
 /** Answers are fresh within this much of the bridge's clock (the gate's clock may differ a little). */
@@ -48,8 +50,8 @@ export interface ScanSenderOptions {
 /**
  * The bridge's link to its gate (docs/bridge.md): each scan goes out as a message signed by
  * the bridge's key on `<gate>/reader/<reader>/scan`, numbered, with the time the scanner
- * delivered it. While the broker is away scans wait, and on reconnect the ones still fresh
- * are sent (signed anew, so the message is fresh; the scan time stays); older ones are
+ * delivered it. While the broker or the gate is away (the gate's retained status) scans
+ * wait, and once both are back the ones still fresh are sent (signed anew, so the message is fresh; the scan time stays); older ones are
  * dropped and counted, never sent, so nothing opens late. Each scan then waits for the
  * gate's signed answer, matched by number, and plays it; with no answer within the bound it
  * plays "denied, try again".
@@ -70,6 +72,9 @@ export class ScanSender {
     refusedAnswers: new Map<AnswerRefusal | string, number>(),
   };
   lastScanAt: number | undefined;
+  /** Whether the gate's retained status says it runs. */
+  private gateOnline = false;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly connection: MqttConnection,
@@ -101,18 +106,29 @@ export class ScanSender {
   }
 
   start(): void {
+    // The gate's retained status: scans wait while it is away (and go stale), as while the broker is.
+    this.unsubscribes.push(
+      this.connection.subscribe(this.options.topics.status, (_t, payload) => {
+        this.gateOnline = payload.toString("utf8") === "online";
+        if (this.gateOnline) this.flush();
+      }),
+    );
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
     for (const reader of this.options.readers) {
       const topic = this.options.topics.readerAnswer(reader);
       this.unsubscribes.push(this.connection.subscribe(topic, (t, payload) => this.onAnswer(t, payload)));
     }
     this.unsubscribes.push(
       this.connection.onConnection((up) => {
-        if (up) this.flush();
+        // Whether the gate is there is known again from its retained status, after the reconnect.
+        if (!up) this.gateOnline = false;
       }),
     );
   }
 
   stop(): void {
+    clearInterval(this.sweeper);
     for (const u of this.unsubscribes.splice(0)) u();
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
@@ -121,7 +137,7 @@ export class ScanSender {
   /** Sends one scan now, or keeps it while the broker is away. */
   send(scan: Scan): void {
     this.lastScanAt = scan.at;
-    if (!this.connection.connected) {
+    if (!this.connection.connected || !this.gateOnline) {
       this.queue.push(scan);
       if (this.queue.length > QUEUE_LIMIT) {
         this.queue.shift();
@@ -138,8 +154,21 @@ export class ScanSender {
   }
 
   private flush(): void {
+    if (!this.connection.connected || !this.gateOnline) return;
     const waiting = this.queue.splice(0);
     for (const scan of waiting) this.publish(scan);
+  }
+
+  /** Waiting scans that went stale are dropped now, and the person told at once to try again. */
+  private sweep(): void {
+    const now = this.deps.clock.now();
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const scan = this.queue[i];
+      if (scan === undefined || now - scan.at <= this.options.freshnessMs) continue;
+      this.queue.splice(i, 1);
+      this.drop("stale");
+      this.deps.play(this.notAnswered(scan, now));
+    }
   }
 
   private publish(scan: Scan): void {

@@ -16,22 +16,39 @@ export type LogLine = Record<string, unknown> & { readonly msg?: string; readonl
  */
 export class GateProcess {
   readonly dir = mkdtempSync(join(tmpdir(), "passgate-e2e-"));
-  readonly configPath = join(this.dir, "passgate.yaml");
+  readonly configPath: string;
   /** Every line the process wrote, stdout and stderr, unparsed. */
   readonly raw: string[] = [];
   readonly logs: LogLine[] = [];
   private child: ChildProcess | undefined;
   private exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
 
-  constructor(readonly name: string) {}
+  /**
+   * `command`: what runs on the config (default `run`: a gate; `bridge run`: a reader
+   * bridge), `ready`: the log line that says it started.
+   */
+  constructor(
+    readonly name: string,
+    private readonly role: {
+      readonly command: readonly string[];
+      readonly ready: string;
+      readonly file: string;
+    } = {
+      command: ["run"],
+      ready: "gate starting",
+      file: "passgate.yaml",
+    },
+  ) {
+    this.configPath = join(this.dir, role.file);
+  }
 
   /**
    * Writes `config` (as JSON, which is YAML; relative paths resolve against `dir`), spawns
    * the gate and waits for its "gate starting" line.
    */
-  async start(config: Record<string, unknown>): Promise<void> {
-    writeFileSync(this.configPath, JSON.stringify(config, null, 2));
-    const child = spawn(process.execPath, cliArgv(["-c", this.configPath, "run"]), {
+  async start(config?: Record<string, unknown>): Promise<void> {
+    if (config !== undefined) writeFileSync(this.configPath, JSON.stringify(config, null, 2));
+    const child = spawn(process.execPath, cliArgv(["-c", this.configPath, ...this.role.command]), {
       cwd: repoRoot,
       env: { ...process.env, PASSGATE_CONFIG: "" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -44,7 +61,7 @@ export class GateProcess {
       () => {
         if (child.exitCode !== null)
           throw new Error(`${this.name} exited with ${child.exitCode}: ${this.raw.join("\n")}`);
-        return this.logs.some((l) => l.msg === "gate starting");
+        return this.logs.some((l) => l.msg === this.role.ready);
       },
       `${this.name} to start`,
       20_000,
