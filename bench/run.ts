@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { BenchResult } from "./bench-result.js";
 import { benchMqttScanToRelay } from "./mqtt-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
+import { benchSignedMessageVerify } from "./signed-message-bench.js";
 import { benchSync } from "./sync-bench.js";
 
 /**
@@ -28,6 +29,9 @@ for (const scheme of ["ed25519", "totp"] as const) {
     }),
   );
 }
+
+progress("bench: signed message verify…");
+results.push(await benchSignedMessageVerify(quick ? 5_000 : 30_000));
 
 results.push(...(await benchSync(cacheDir, count, quick ? 1000 : 10_000, progress)));
 results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));
