@@ -3,6 +3,7 @@ import type { BenchResult } from "./bench-result.js";
 import { benchMqttScanToRelay } from "./mqtt-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
 import { benchSignedMessageVerify } from "./signed-message-bench.js";
+import { benchScanUnderSiteShare } from "./site-share-bench.js";
 import { benchSync } from "./sync-bench.js";
 
 /**
@@ -29,6 +30,16 @@ for (const scheme of ["ed25519", "totp"] as const) {
     }),
   );
 }
+
+progress("bench: scan → journal under signed site records at 200/s…");
+results.push(
+  await benchScanUnderSiteShare(storePath, {
+    people: quick ? 2000 : 5000,
+    steps: quick ? 2 : 4,
+    credentials: count,
+    recordsPerSecond: 200,
+  }),
+);
 
 progress("bench: signed message verify…");
 results.push(await benchSignedMessageVerify(quick ? 5_000 : 30_000));
