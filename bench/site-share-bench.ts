@@ -194,10 +194,11 @@ export async function benchScanUnderSiteShare(
         if (withRecords) {
           // Signed now, outside the timing: enough for the block at several times its pace.
           while (queue.length < 400) sign();
-          let due = 0;
+          // Owed over all the time with records so far, so the rate holds across blocks.
           ticker = setInterval(() => {
-            const owed = Math.floor(((performance.now() - started) * options.recordsPerSecond) / 1000);
-            for (; due < owed; due++) deliverOne();
+            const elapsed = withRecordsMs + performance.now() - started;
+            const owed = Math.floor((elapsed * options.recordsPerSecond) / 1000);
+            while (sent - sentBefore < owed) deliverOne();
           }, 1);
           timers.add(ticker);
         }
