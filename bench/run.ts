@@ -2,6 +2,8 @@ import { join } from "node:path";
 import type { BenchResult } from "./bench-result.js";
 import { benchMqttScanToRelay } from "./mqtt-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
+import { benchSignedMessageVerify } from "./signed-message-bench.js";
+import { benchScanUnderSiteShare } from "./site-share-bench.js";
 import { benchSync } from "./sync-bench.js";
 
 /**
@@ -28,6 +30,19 @@ for (const scheme of ["ed25519", "totp"] as const) {
     }),
   );
 }
+
+progress("bench: scan → journal under signed site records at 200/s…");
+results.push(
+  await benchScanUnderSiteShare(storePath, {
+    people: quick ? 2000 : 5000,
+    steps: quick ? 2 : 4,
+    credentials: count,
+    recordsPerSecond: 200,
+  }),
+);
+
+progress("bench: signed message verify…");
+results.push(await benchSignedMessageVerify(quick ? 5_000 : 30_000));
 
 results.push(...(await benchSync(cacheDir, count, quick ? 1000 : 10_000, progress)));
 results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));

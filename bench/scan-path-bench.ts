@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { ScureBase32Plugin } from "@otplib/plugin-base32-scure";
-import { configSchema } from "../config/schema.js";
+import { type Config, configSchema } from "../config/schema.js";
 import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { Gate } from "../daemon/gate/gate.js";
@@ -33,9 +33,9 @@ import {
 } from "./bench-population.js";
 import { type BenchResult, percentile } from "./bench-result.js";
 
-const SITE = "bench-campus";
+export const SITE = "bench-campus";
 /** Tuesday 2026-11-24 12:00:15 in Moscow: inside the students' schedule below. */
-const BASE_MS = Date.parse("2026-11-24T09:00:15Z");
+export const BASE_MS = Date.parse("2026-11-24T09:00:15Z");
 
 /** Builds (or reuses) the cached store of `count` credentials through the real apply path. */
 export async function cachedStore(
@@ -81,7 +81,7 @@ export async function cachedStore(
 }
 
 /** A deterministic pseudo-random sequence (mulberry32), so runs pick the same credentials. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
@@ -91,7 +91,17 @@ function random(seed: number): () => number {
   };
 }
 
-function gateOver(db: Db, clock: FakeClock): Gate {
+/** The bench gate over `db`, with the stores it decides on (a site share writes into the same ones). */
+export function gateOver(
+  db: Db,
+  clock: FakeClock,
+): {
+  gate: Gate;
+  config: Config;
+  allowlist: SqliteAllowlistStore;
+  replay: ReplayGuard;
+  presence: PresenceStore;
+} {
   const config = configSchema.parse({
     site: SITE,
     gate: "bench-1",
@@ -107,15 +117,18 @@ function gateOver(db: Db, clock: FakeClock): Gate {
     },
   });
   migrateGateState(db);
-  return new Gate(
+  const allowlist = SqliteAllowlistStore.open(db);
+  const replay = new ReplayGuard(db);
+  const presence = new PresenceStore(db);
+  const gate = new Gate(
     { gate: config.gate, timezone: config.timezone, policy: config.policy, window: config.token.window },
     {
       db,
-      allowlist: SqliteAllowlistStore.open(db),
+      allowlist,
       verifier: new TokenVerifier(config.token.window),
       journal: Journal.open(db),
-      replay: new ReplayGuard(db),
-      presence: new PresenceStore(db),
+      replay,
+      presence,
       lockout: new LockoutTracker(db, config.policy.lockout),
       guesses: new ReaderGuesses(db, config.policy.guessLimit),
       mode: ModeStore.load(db, { mode: "normal", since: BASE_MS, source: "config" }),
@@ -123,6 +136,7 @@ function gateOver(db: Db, clock: FakeClock): Gate {
       logger: createLogger({ level: "silent" }),
     },
   );
+  return { gate, config, allowlist, replay, presence };
 }
 
 /**
@@ -149,7 +163,7 @@ export async function benchScanPath(
   checkpointer.start();
   try {
     const clock = new FakeClock(BASE_MS);
-    const gate = gateOver(db, clock);
+    const { gate } = gateOver(db, clock);
     const next = random(scheme === "totp" ? 1 : 2);
     const ids = new Set<number>();
     while (ids.size < options.people) {
