@@ -45,7 +45,7 @@ export function registerDemoCommand(program: Command): void {
       "(keys: q quit, r revoke someone, v add a visitor); piped, it prints one plain line\n" +
       "per event. Ctrl-C stops the campus and prints the summary; a second Ctrl-C leaves at once.",
     exitCodes:
-      "0 stopped (duration over or Ctrl-C); 1 a gate granted someone it should not have, or the demo failed; 2 usage error; 130 a second Ctrl-C",
+      "0 stopped (duration over or Ctrl-C); 1 a gate granted someone it should not have or acted on an unsigned request, or the demo failed; 2 usage error; 130 a second Ctrl-C",
     examples: [
       "passgate demo                                   # until Ctrl-C, site in var/demo",
       "passgate demo --duration 30 | tee demo.txt      # plain lines, stops after 30 s",

@@ -16,8 +16,9 @@ export interface CampusCommandOptions {
 
 /**
  * `passgate sim campus`: a whole campus run headless for CI — the same engine as the
- * demo, no live view — printing the summary and failing on a false accept, a late open
- * or a broken journal.
+ * demo, no live view — printing the summary and failing on a false accept, a late open,
+ * a broken journal, a guard desk's request not answered as expected, or a request of the
+ * intruder acted on.
  */
 export function registerSimCampusCommand(sim: Command): void {
   const campus = sim
@@ -39,7 +40,7 @@ export function registerSimCampusCommand(sim: Command): void {
       "Every scan carries what a correct gate must answer; docs/simulator.md lists the\n" +
       "scenarios, the faults and the rules for false accepts and false rejects.",
     exitCodes:
-      "0 no false accept, no late open, every journal verified; 1 any of those failed, or the run failed; 2 usage error",
+      "0 no false accept, no late open, every journal verified, the guard desk answered, nothing done for the intruder; 1 any of those failed, or the run failed; 2 usage error",
     examples: [
       "passgate sim campus --duration 60",
       "passgate sim campus --duration 30 --gates 3 --rate 60 --seed 7 --json",

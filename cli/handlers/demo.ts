@@ -14,7 +14,8 @@ const EXIT_INTERRUPTED = 130;
 /**
  * `passgate demo` (wired in cli/commands/demo-command.ts): runs the simulated campus with
  * its live view until the duration is over, Ctrl-C or a closed pipe, then prints the
- * summary; exit code 1 when a gate granted someone it should not have.
+ * summary; exit code 1 when a gate granted someone it should not have, or acted on a
+ * request no operator signed.
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
   const dir = resolve(options.dir);
@@ -66,7 +67,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         }),
       );
     }
-    if (result.summary.falseAccepts > 0) process.exitCode = 1;
+    if (result.summary.falseAccepts > 0 || result.summary.operators.intruderActedOn > 0) process.exitCode = 1;
   } finally {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);

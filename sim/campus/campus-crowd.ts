@@ -5,7 +5,7 @@ import type { CampusGate, CampusLane } from "./campus-gate.js";
 import type { CampusRegistry } from "./campus-registry.js";
 import { crowdArrivals } from "./crowd.js";
 import type { FaultRunner } from "./fault-runner.js";
-import { changeSchedule, FAULT_CYCLE_MS, faultSchedule } from "./faults.js";
+import { changeSchedule, DESK_AT, FAULT_CYCLE_MS, faultSchedule, INTRUDER_AT } from "./faults.js";
 import type { SeededRandom } from "./rng.js";
 import type { ScanLedger } from "./scan-ledger.js";
 import {
@@ -41,6 +41,9 @@ export interface CrowdDeps {
   readonly injectFaults: boolean;
   /** Run length, for the cycle of faults (a shorter run gets the whole schedule squeezed in). */
   readonly durationMs: number | undefined;
+  /** The guard desk's and the intruder's round of cycle `n` (0-based), once a cycle, faults or not. */
+  readonly desk: (cycle: number) => void;
+  readonly intruder: (cycle: number) => void;
 }
 
 /**
@@ -58,6 +61,7 @@ export class CampusCrowd {
   private readonly timers = new Set<NodeJS.Timeout>();
   private queue: { at: number; run: () => void }[] = [];
   private plannedUntil = 0;
+  private cycles = 0;
   private startedAt = 0;
   private tick: NodeJS.Timeout | undefined;
   private readonly cycleMs: number;
@@ -124,6 +128,9 @@ export class CampusCrowd {
     for (let t = rng.exponential(FORCED_EVERY_MS); t < cycle; t += rng.exponential(FORCED_EVERY_MS)) {
       items.push({ at: base + t, run: () => this.forcePassage() });
     }
+    const n = this.cycles++;
+    items.push({ at: base + Math.round(cycle * DESK_AT), run: () => this.deps.desk(n) });
+    items.push({ at: base + Math.round(cycle * INTRUDER_AT), run: () => this.deps.intruder(n) });
     for (const name of SCENARIOS) this.owed.add(name);
     this.plannedUntil = base + cycle;
     this.queue = [...this.queue, ...items].sort((a, b) => a.at - b.at);

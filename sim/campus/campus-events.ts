@@ -61,6 +61,19 @@ export type CampusEvent =
       readonly person: string;
       readonly version: number;
     }
+  /**
+   * A request to a gate on the broker and what came of it: the guard desk's signed ones,
+   * or the intruder's unsigned and forged ones; `ok` when the gate did what a correct gate does.
+   */
+  | {
+      readonly kind: "operator";
+      readonly at: number;
+      readonly gate: string;
+      readonly actor: "desk" | "intruder";
+      readonly request: string;
+      readonly outcome: string;
+      readonly ok: boolean;
+    }
   /** An injected fault started or ended. */
   | {
       readonly kind: "fault";

@@ -153,6 +153,11 @@ export class CampusGate {
     this.daemon?.requestSync();
   }
 
+  /** The gate's mode as the running gate holds it; undefined while it is not running. */
+  mode(): string | undefined {
+    return this.daemon?.gate.currentMode();
+  }
+
   /** Readers first (no new scans), then the daemon, then the devices. */
   async stop(): Promise<void> {
     for (const lane of this.lanes) await lane.scanner.stop();

@@ -55,6 +55,31 @@ describe("startCampus", () => {
     expect(summary.passages).toBeGreaterThan(0);
     expect(summary.eventsUploaded).toBeGreaterThanOrEqual(summary.scans);
 
+    // The guard desk's signed pulse opened a turnstile; its mode request was refused (a guard
+    // may not change the mode); the intruder's unsigned and forged requests were not acted on,
+    // only counted by the gates they reached.
+    expect(summary.operators).toMatchObject({
+      signedRequests: 2,
+      answeredOk: 1,
+      refusedAsExpected: 1,
+      explainedByFault: 0,
+      failed: 0,
+      intruderRequests: 3,
+      intruderActedOn: 0,
+    });
+    expect(summary.operators.gateRefusals).toEqual({
+      "request-pulse:unsigned": 1,
+      "request-mode:unsigned": 1,
+      "request-pulse:bad_signature": 1,
+      "request-mode:not_authorized": 1,
+    });
+    const operatorEvents = events.filter((e) => e.kind === "operator");
+    expect(operatorEvents.map((e) => [e.actor, e.gate, e.request, e.ok])).toEqual([
+      ["desk", "gate-1", "pulse", true],
+      ["desk", "gate-1", "mode", true],
+      ["intruder", "gate-2", "requests", true],
+    ]);
+
     // The event stream tells the same story, and carries no scan text.
     const decisions = events.filter((e) => e.kind === "decision");
     expect(decisions.length).toBe(summary.scans);

@@ -12,13 +12,16 @@ import { EmbeddedBroker } from "../broker/embedded-broker.js";
 import { RegistryServer } from "../registry/registry-server.js";
 import { CAMPUS_TOKEN_WINDOW, nightWindow, planGate, writeGateConfig } from "./campus-config.js";
 import { CampusCrowd } from "./campus-crowd.js";
+import { DESK_ID, GuardDesk, makeDeskOperator } from "./campus-desk.js";
 import type { CampusEvent, CampusEventListener } from "./campus-events.js";
 import { CampusGate, type CampusLane } from "./campus-gate.js";
+import { CampusIntruder } from "./campus-intruder.js";
 import { CampusRegistry } from "./campus-registry.js";
 import { makeCampusKeys, seedCampusRoster } from "./campus-trust.js";
 import { CampusWatch, type WatchedMessage } from "./campus-watch.js";
 import { FaultRunner } from "./fault-runner.js";
 import { explainingFault } from "./faults.js";
+import { OperatorClient } from "./operator-client.js";
 import { SeededRandom } from "./rng.js";
 import { ScanLedger } from "./scan-ledger.js";
 import { expectedAnswer } from "./scenarios.js";
@@ -104,7 +107,9 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   const registryUrl = await registry.start();
   const night = nightWindow(clock.now());
   for (const plan of plans) mkdirSync(dirname(plan.configPath), { recursive: true });
-  const members = makeCampusKeys(plans);
+  // The site's members: the gates, and the guard desk (an operator with the guard role).
+  const desk = makeDeskOperator();
+  const members = [...makeCampusKeys(plans), desk.member];
   const gates = plans.map((plan) => {
     const config = writeGateConfig(plan, {
       brokerUrl,
@@ -146,6 +151,26 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
       });
   });
   await watch.start(brokerUrl, protocolVersion);
+  const deskClient = new OperatorClient("desk");
+  const intruderClient = new OperatorClient("intruder");
+  const operatorDeps = { gates, now: () => clock.now(), emit };
+  const guardDesk = new GuardDesk({
+    ...operatorDeps,
+    key: desk,
+    client: deskClient,
+    windows: faults.windows,
+  });
+  const intruder = new CampusIntruder({ ...operatorDeps, client: intruderClient });
+  const rounds = new Set<Promise<void>>();
+  const round = (what: string, run: () => Promise<void>) => {
+    const p = run().catch((err: unknown) => {
+      // A round that throws is a bug of the simulator: it fails the run rather than hide.
+      options.logger.error({ err, what }, "campus operator round failed");
+      guardDesk.tally.failed++;
+    });
+    rounds.add(p);
+    void p.finally(() => rounds.delete(p));
+  };
   registry.attachPush((to) => {
     // Without the broker the push is lost: ask each gate to pull (they also poll every 5 s).
     if (!watch.pushChanged(to)) for (const g of gates) g.requestSync();
@@ -204,8 +229,12 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
     perMinute,
     injectFaults: options.faults !== false,
     durationMs: options.durationMs,
+    desk: (cycle) => round("desk", () => guardDesk.visit(cycle)),
+    intruder: (cycle) => round("intruder", () => intruder.visit(cycle)),
   });
   try {
+    await deskClient.start(brokerUrl, protocolVersion);
+    await intruderClient.start(brokerUrl, protocolVersion);
     for (const g of gates) await g.start(options.logger, onDecision(g));
     await waitFor(
       () => gates.every((g) => g.allowlistVersion() >= registry.version()),
@@ -215,6 +244,8 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   } catch (err) {
     // A campus that cannot start leaves nothing running behind it.
     for (const g of [...gates].reverse()) await g.stop();
+    await intruderClient.stop();
+    await deskClient.stop();
     await watch.stop();
     await registry.stop();
     await broker?.stop();
@@ -252,18 +283,31 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
       await faults.settle();
       await sleep(DRAIN_MS);
       crowd.stop(true);
+      await Promise.all([...rounds]);
+      const gateRefusals = await guardDesk.gateRefusals();
       // Let every gate hand its journal to the registry before it stops.
       await waitFor(() => registry.server.events.size >= ledger.decisions.length, 5_000, "").catch(
         () => undefined,
       );
       await waitForStable(() => registry.server.events.size, 600, 5_000);
       for (const g of [...gates].reverse()) await g.stop();
+      await intruderClient.stop();
+      await deskClient.stop();
       await watch.stop();
       await registry.stop();
       await broker?.stop();
-      const journalsVerified = gates.every((g) => verifyJournal(g.config.storage.path));
+      const journals = gates.map((g) => checkJournal(g.config.storage.path));
+      const journalsVerified = journals.every((j) => j.verified);
+      // The desk's pulses open boards with no scan before them: not late opens.
       const lateOpens = lanes.reduce(
-        (sum, l) => sum + ledger.lateOpens(l.plan.gate, l.plan.reader, l.board.opens, OPEN_DEADLINE_MS),
+        (sum, l) =>
+          sum +
+          ledger.lateOpens(
+            l.plan.gate,
+            l.plan.reader,
+            guardDesk.withoutDeskOpens(l.plan.gate, l.plan.reader, l.board.opens),
+            OPEN_DEADLINE_MS,
+          ),
         0,
       );
       const extra: { fault: string; at: number; detail?: string }[] = [];
@@ -282,11 +326,21 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
         decisions: ledger.decisions,
         forced: { rotations: crowd.forcedRotations, alarms: forced.alarms },
         faults: [...faults.record, ...extra],
-        relayOpens: lanes.reduce((sum, l) => sum + l.board.opens.length, 0),
+        // For grants: the desk's opens are its own count (operators.answeredOk).
+        relayOpens: lanes.reduce(
+          (sum, l) => sum + guardDesk.withoutDeskOpens(l.plan.gate, l.plan.reader, l.board.opens).length,
+          0,
+        ),
         passages,
         lateOpens,
         eventsUploaded: registry.server.events.size,
         journalsVerified,
+        operators: {
+          ...guardDesk.tally,
+          intruderRequests: intruder.requests,
+          intruderActedOn: intruder.actedOn + journals.reduce((sum, j) => sum + j.unsignedActs, 0),
+          gateRefusals,
+        },
       });
     })();
     return stopping;
@@ -316,10 +370,24 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   };
 }
 
-function verifyJournal(path: string): boolean {
+/**
+ * A gate's journal after the run: whether its hash chain verifies, and the mode changes and
+ * test pulses in it that the guard desk did not sign (nobody else may make them: each is
+ * something the gate did for the intruder). The desk's mode requests are refused, so every
+ * mode change counts.
+ */
+function checkJournal(path: string): { verified: boolean; unsignedActs: number } {
   const db = openGateDatabase({ path, synchronous: "normal" }, "read");
   try {
-    return Journal.open(db).verify().ok;
+    const journal = Journal.open(db);
+    let unsignedActs = 0;
+    for (let seq = 0, batch = journal.since(0, 1_000); batch.length > 0; batch = journal.since(seq, 1_000)) {
+      for (const e of batch) {
+        seq = e.seq;
+        if (e.kind === "mode" || (e.reason === "test_pulse" && e.data.by !== DESK_ID)) unsignedActs++;
+      }
+    }
+    return { verified: journal.verify().ok, unsignedActs };
   } finally {
     db.close();
   }

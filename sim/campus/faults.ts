@@ -59,16 +59,30 @@ export function changeSchedule(cycleMs: number): ScheduledChange[] {
   ];
 }
 
-/** Denial reasons a fault may cause for a code that should open (then not a false reject). */
+/**
+ * Denial reasons a fault may cause for a code that should open (then not a false reject),
+ * and the outcomes it may cause for a request of the guard desk (`no_response`, `relay_<code>`;
+ * see campus-desk.ts).
+ */
 const EXPLAINS: Readonly<Record<FaultKind, readonly string[]>> = {
-  // The gate's session and the relay board reconnect: until the board is back, its relay is offline.
-  broker_restart: ["relay_offline"],
+  // The gate's session and the relay board reconnect: until the board is back, its relay is
+  // offline; a request sent around the restart is lost with the broker's sessions.
+  broker_restart: ["relay_offline", "no_response", "relay_unconfirmed"],
   // A budget of allowlist age may run out while the registry is away.
   registry_down: ["allowlist_stale"],
   reader_unplug: [],
-  clock_skew_within: [],
-  clock_skew_beyond: [],
+  // A signed request is fresh within ±30 s of the gate's clock: a gate 40 s or 100 s ahead
+  // refuses it as stale, unanswered.
+  clock_skew_within: ["no_response"],
+  clock_skew_beyond: ["no_response"],
 };
+
+/**
+ * Where in each cycle the guard desk and then the intruder send their requests: before the
+ * broker restart (0.2) and clear of the clock skews of the cycle before (0.6–0.85 and their grace).
+ */
+export const DESK_AT = 0.05;
+export const INTRUDER_AT = 0.1;
 
 /** How long after a fault ends its effects may still show (reconnect back-off, retained state). */
 export const FAULT_GRACE_MS = 3_000;

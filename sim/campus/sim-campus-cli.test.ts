@@ -28,6 +28,7 @@ describe("passgate sim campus", () => {
         "lateOpens",
         "eventsUploaded",
         "journalsVerified",
+        "operators",
       ].sort(),
     );
     expect(summary).toMatchObject({
@@ -38,6 +39,15 @@ describe("passgate sim campus", () => {
       journalsVerified: true,
     });
     expect(summary.scans).toEqual(expect.any(Number));
+    // The desk's round comes before the broker restart even in 5 s: answered, and the intruder refused.
+    expect(summary.operators).toMatchObject({
+      signedRequests: 2,
+      answeredOk: 1,
+      refusedAsExpected: 1,
+      failed: 0,
+      intruderRequests: 3,
+      intruderActedOn: 0,
+    });
     expect(summary.latencyMicros).toEqual({
       p50: expect.any(Number),
       p99: expect.any(Number),

@@ -1,12 +1,14 @@
 import type { CampusSummary } from "./summary.js";
 
 /**
- * The summary as plain text for a terminal or a CI log: totals, then one row per
- * scenario, the denials by reason, the faults, and the verdict on the last line.
+ * The summary as plain text for a terminal or a CI log: totals, the guard desk and the
+ * intruder, then one row per scenario, the denials by reason, the requests the gates
+ * refused, the faults, and the verdict on the last line.
  */
 export function formatCampusSummary(s: CampusSummary): string {
   const minutes = s.durationMs / 60_000;
   const perLane = s.lanes === 0 || minutes === 0 ? 0 : s.scans / s.lanes / minutes;
+  const o = s.operators;
   const lines = [
     `campus: ${s.gates} gates, ${s.lanes} lanes, ${(s.durationMs / 1000).toFixed(1)} s`,
     `scans ${s.scans} (${perLane.toFixed(1)}/min per lane), granted ${s.granted}, denied ${s.scans - s.granted}`,
@@ -14,6 +16,9 @@ export function formatCampusSummary(s: CampusSummary): string {
     `decision latency µs: p50 ${s.latencyMicros.p50}, p99 ${s.latencyMicros.p99}, max ${s.latencyMicros.max}`,
     `relay opens ${s.relayOpens}, passages ${s.passages}, late opens ${s.lateOpens}`,
     `events uploaded ${s.eventsUploaded}, journals ${s.journalsVerified ? "verified" : "BROKEN"}`,
+    `guard desk: ${o.signedRequests} signed requests, ${o.answeredOk} opens answered ok, ` +
+      `${o.refusedAsExpected} mode changes refused as expected, ${o.explainedByFault} explained by faults, ${o.failed} failed`,
+    `intruder: ${o.intruderRequests} unsigned or forged requests, ${o.intruderActedOn} acted on`,
     "",
     table(
       ["scenario", "scans", "granted", "denied"],
@@ -29,6 +34,16 @@ export function formatCampusSummary(s: CampusSummary): string {
         .map(([reason, n]) => [reason, String(n)]),
     ),
   ];
+  const refusals = Object.entries(o.gateRefusals).sort(([a], [b]) => a.localeCompare(b));
+  if (refusals.length > 0) {
+    lines.push(
+      "",
+      table(
+        ["requests refused by the gates", "count"],
+        refusals.map(([k, n]) => [k, String(n)]),
+      ),
+    );
+  }
   if (s.faults.length > 0) {
     lines.push("", "faults:");
     for (const f of s.faults) lines.push(`  ${f.fault}: ${f.detail ?? ""}`);
@@ -37,11 +52,13 @@ export function formatCampusSummary(s: CampusSummary): string {
     s.falseAccepts > 0 ? `${s.falseAccepts} false accepts` : "",
     s.lateOpens > 0 ? `${s.lateOpens} late opens` : "",
     s.journalsVerified ? "" : "a journal failed verification",
+    o.failed > 0 ? `${o.failed} desk requests not answered as expected` : "",
+    o.intruderActedOn > 0 ? `${o.intruderActedOn} intruder requests acted on` : "",
   ].filter((p) => p !== "");
   lines.push(
     "",
     problems.length === 0
-      ? "ok: no false accept, no late open, journals verified"
+      ? "ok: no false accept, no late open, journals verified, operators answered, intruder refused"
       : `FAILED: ${problems.join(", ")}`,
   );
   return `${lines.join("\n")}\n`;

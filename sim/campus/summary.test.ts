@@ -1,5 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { type CampusRecord, type DecidedScan, percentile, summarize } from "./summary.js";
+import {
+  type CampusRecord,
+  type CampusSummary,
+  campusPassed,
+  type DecidedScan,
+  type OperatorSummary,
+  percentile,
+  summarize,
+} from "./summary.js";
+import { formatCampusSummary } from "./summary-table.js";
+
+const operators: OperatorSummary = {
+  signedRequests: 2,
+  answeredOk: 1,
+  refusedAsExpected: 1,
+  explainedByFault: 0,
+  failed: 0,
+  intruderRequests: 3,
+  intruderActedOn: 0,
+  gateRefusals: { "request-pulse:unsigned": 1, "request-mode:unsigned": 1, "request-pulse:bad_signature": 1 },
+};
 
 const record = (decisions: DecidedScan[], extra: Partial<CampusRecord> = {}): CampusRecord => ({
   durationMs: 20_000,
@@ -13,6 +33,7 @@ const record = (decisions: DecidedScan[], extra: Partial<CampusRecord> = {}): Ca
   lateOpens: 0,
   eventsUploaded: 0,
   journalsVerified: true,
+  operators,
   ...extra,
 });
 const d = (
@@ -127,6 +148,7 @@ describe("summarize", () => {
         journalsVerified: false,
       }),
     );
+    expect(s.operators).toEqual(operators);
     expect(s).toMatchObject({
       faults,
       relayOpens: 7,
@@ -136,6 +158,44 @@ describe("summarize", () => {
       journalsVerified: false,
     });
     expect(s).toMatchObject({ durationMs: 20_000, gates: 2, lanes: 4 });
+  });
+});
+
+describe("campusPassed and the table", () => {
+  const passing = summarize(record([d("valid", "grant", "grant")]));
+  const withOperators = (o: Partial<OperatorSummary>): CampusSummary => ({
+    ...passing,
+    operators: { ...operators, ...o },
+  });
+
+  it("passes a run whose desk was answered and whose intruder got nothing, and says so in the table", () => {
+    expect(campusPassed(passing)).toBe(true);
+    const text = formatCampusSummary(passing);
+    expect(text).toContain(
+      "guard desk: 2 signed requests, 1 opens answered ok, 1 mode changes refused as expected, 0 explained by faults, 0 failed",
+    );
+    expect(text).toContain("intruder: 3 unsigned or forged requests, 0 acted on");
+    expect(text).toMatch(/request-pulse:bad_signature\s+1/);
+    expect(text.trimEnd().split("\n").at(-1)).toBe(
+      "ok: no false accept, no late open, journals verified, operators answered, intruder refused",
+    );
+  });
+
+  it.each([
+    { name: "the intruder was acted on", o: { intruderActedOn: 1 }, problem: "1 intruder requests acted on" },
+    {
+      name: "a desk request went wrong",
+      o: { failed: 1 },
+      problem: "1 desk requests not answered as expected",
+    },
+  ])("fails a run where $name", ({ o, problem }) => {
+    const s = withOperators(o);
+    expect(campusPassed(s)).toBe(false);
+    expect(formatCampusSummary(s).trimEnd().split("\n").at(-1)).toBe(`FAILED: ${problem}`);
+  });
+
+  it("passes a run where a fault explains the desk's missing answer", () => {
+    expect(campusPassed(withOperators({ answeredOk: 0, explainedByFault: 1 }))).toBe(true);
   });
 });
 

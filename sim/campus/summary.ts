@@ -16,6 +16,30 @@ export interface CampusSummary {
   readonly lateOpens: number;
   readonly eventsUploaded: number;
   readonly journalsVerified: boolean;
+  readonly operators: OperatorSummary;
+}
+
+/** The guard desk's signed requests and the intruder's unsigned or forged ones (docs/simulator.md). */
+export interface OperatorSummary {
+  /** Requests the desk signed: a pulse and a mode change per cycle. */
+  readonly signedRequests: number;
+  /** The desk's pulses answered `ok` with `result: "opened"`. */
+  readonly answeredOk: number;
+  /** The desk's mode requests answered `error` (a guard may not change the mode), the mode kept. */
+  readonly refusedAsExpected: number;
+  /** The desk's requests not answered as expected that an injected fault explains. */
+  readonly explainedByFault: number;
+  /** The desk's requests not answered as expected that no fault explains. Must be 0. */
+  readonly failed: number;
+  /** Unsigned and forged requests the intruder got onto the broker. */
+  readonly intruderRequests: number;
+  /**
+   * What the gates did for the intruder: answers to its requests, a mode it changed, and
+   * journal entries of a mode change or a test pulse that the desk did not sign. Must be 0.
+   */
+  readonly intruderActedOn: number;
+  /** The gates' `trustRefusals` of requests (`request-<cmd>:<reason>`), summed, asked for at the end. */
+  readonly gateRefusals: Readonly<Record<string, number>>;
 }
 
 /** One decided scan as the run saw it. */
@@ -43,6 +67,7 @@ export interface CampusRecord {
   readonly lateOpens: number;
   readonly eventsUploaded: number;
   readonly journalsVerified: boolean;
+  readonly operators: OperatorSummary;
 }
 
 /** The forced-passage "scenario" in `byScenario`: scans = rotations, denied = alarms raised. */
@@ -102,6 +127,7 @@ export function summarize(record: CampusRecord): CampusSummary {
     lateOpens: record.lateOpens,
     eventsUploaded: record.eventsUploaded,
     journalsVerified: record.journalsVerified,
+    operators: record.operators,
   };
 }
 
@@ -112,7 +138,17 @@ export function percentile(sorted: readonly number[], p: number): number {
   return Math.round(sorted[rank - 1] as number);
 }
 
-/** Whether a run passes: no false accept, no late open, every journal verified. */
+/**
+ * Whether a run passes: no false accept, no late open, every journal verified, every
+ * request of the guard desk answered as expected (but where a fault explains it), and
+ * nothing done for the intruder.
+ */
 export function campusPassed(summary: CampusSummary): boolean {
-  return summary.falseAccepts === 0 && summary.lateOpens === 0 && summary.journalsVerified;
+  return (
+    summary.falseAccepts === 0 &&
+    summary.lateOpens === 0 &&
+    summary.journalsVerified &&
+    summary.operators.failed === 0 &&
+    summary.operators.intruderActedOn === 0
+  );
 }

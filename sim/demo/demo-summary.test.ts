@@ -14,6 +14,20 @@ const summary: CampusSummary = {
   lateOpens: 0,
   eventsUploaded: 240,
   journalsVerified: true,
+  operators: {
+    signedRequests: 6,
+    answeredOk: 3,
+    refusedAsExpected: 3,
+    explainedByFault: 0,
+    failed: 0,
+    intruderRequests: 9,
+    intruderActedOn: 0,
+    gateRefusals: {
+      "request-pulse:unsigned": 3,
+      "request-mode:unsigned": 3,
+      "request-pulse:bad_signature": 3,
+    },
+  },
   byScenario: {
     valid: { scans: 180, granted: 180, denied: 0 },
     replay_other_gate: { scans: 20, granted: 0, denied: 20 },
@@ -51,6 +65,7 @@ describe("formatDemoSummary", () => {
       "  relay opens 180   passages 170   late opens 0   events uploaded 240   journals verified",
       "  scenarios: valid 180 (180 granted), replay_other_gate 20 (0 granted)",
       "  faults injected: registry_down ×2, broker_restart ×1",
+      "  guard desk: 6 signed requests, 3 opens answered ok, 3 mode changes refused as expected; intruder: 9 requests, 0 acted on",
       "",
       "The demo site is in var/demo: each gate's config and SQLite database, and gates.log (the gates' logs).",
       "  gate-1: var/demo/gate-1.yaml",
@@ -73,6 +88,15 @@ describe("formatDemoSummary", () => {
     expect(text).toContain("The demo site is in /work/var/demo:");
     expect(text).toContain("A GATE GRANTED SOMEONE IT SHOULD HAVE REFUSED");
     expect(text).not.toContain("\x1b");
+  });
+
+  it("shouts about a request a gate took from the intruder", () => {
+    const text = formatDemoSummary(
+      { ...summary, operators: { ...summary.operators, intruderActedOn: 1 } },
+      { dir: "/work/var/demo", gates, brokerUrl: "mqtt://x", interrupted: false, cwd: "/work" },
+    );
+    expect(text).toContain("intruder: 9 requests, 1 acted on");
+    expect(text).toContain("A GATE ACTED ON A REQUEST NO OPERATOR SIGNED");
   });
 });
 

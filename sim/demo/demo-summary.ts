@@ -33,6 +33,7 @@ export function formatDemoSummary(summary: CampusSummary, context: SummaryContex
     .map(([name, s]) => `${name} ${s.scans} (${s.granted} granted)`);
   const faults = new Map<string, number>();
   for (const f of summary.faults) faults.set(f.fault, (faults.get(f.fault) ?? 0) + 1);
+  const ops = summary.operators;
   const first = context.gates[0];
   const last = context.gates[context.gates.length - 1];
   const lines = [
@@ -48,8 +49,15 @@ export function formatDemoSummary(summary: CampusSummary, context: SummaryContex
       `events uploaded ${summary.eventsUploaded}   journals ${summary.journalsVerified ? "verified" : "NOT verified"}`,
     `  scenarios: ${scenarios.length === 0 ? "none" : scenarios.join(", ")}`,
     `  faults injected: ${faults.size === 0 ? "none" : [...faults].map(([f, n]) => `${f} ×${n}`).join(", ")}`,
+    `  guard desk: ${ops.signedRequests} signed requests, ${ops.answeredOk} opens answered ok, ` +
+      `${ops.refusedAsExpected} mode changes refused as expected` +
+      `${ops.failed > 0 ? `, ${ops.failed} NOT answered as expected` : ""}; ` +
+      `intruder: ${ops.intruderRequests} requests, ${ops.intruderActedOn} acted on`,
     summary.falseAccepts > 0
       ? "  A GATE GRANTED SOMEONE IT SHOULD HAVE REFUSED: see gates.log and the journals."
+      : "",
+    ops.intruderActedOn > 0
+      ? "  A GATE ACTED ON A REQUEST NO OPERATOR SIGNED: see gates.log and the journals."
       : "",
     "",
     `The demo site is in ${show(context.dir)}: each gate's config and SQLite database, and gates.log (the gates' logs).`,

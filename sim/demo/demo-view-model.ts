@@ -134,6 +134,14 @@ export class DemoViewModel {
           ok: true,
         });
         break;
+      case "operator":
+        // The desk's and the intruder's requests come once a cycle, beside the faults: one log.
+        pushBounded(this.faultLog, {
+          at: event.at,
+          text: `${event.actor} → ${event.gate} ${event.request}: ${event.outcome}`,
+          ok: event.ok,
+        });
+        break;
       case "fault": {
         const detail = event.detail === undefined ? "" : `: ${event.detail}`;
         if (event.phase === "start") {

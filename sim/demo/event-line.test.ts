@@ -87,6 +87,19 @@ describe("formatEventLine", () => {
       "09:00:01.234 fault        start       broker_restart: down for 2 s",
     ],
     [
+      "the guard desk",
+      {
+        kind: "operator",
+        at,
+        gate: "gate-1",
+        actor: "desk",
+        request: "pulse",
+        outcome: "opened for a visitor",
+        ok: true,
+      },
+      "09:00:01.234 gate-1       desk        pulse: opened for a visitor",
+    ],
+    [
       "control characters from the network",
       { kind: "sync", at, gate: "gate-1", version: 1, ok: false, error: "bad\x1b[31m\nthing" },
       "09:00:01.234 gate-1       sync        failed: bad [31m thing (still on v1)",

@@ -65,6 +65,8 @@ function eventColumns(event: CampusEvent): [string, string, string] {
       ];
     case "registry":
       return ["registry", event.change, `${event.person} → allowlist v${event.version}`];
+    case "operator":
+      return [event.gate, event.actor, `${event.request}: ${clip(event.outcome)}`];
     case "fault":
       return [
         "fault",

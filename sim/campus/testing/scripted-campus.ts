@@ -91,6 +91,16 @@ export class ScriptedCampus implements RunningCampus {
       lateOpens: 0,
       eventsUploaded: 4,
       journalsVerified: true,
+      operators: {
+        signedRequests: 2,
+        answeredOk: 1,
+        refusedAsExpected: 1,
+        explainedByFault: 0,
+        failed: 0,
+        intruderRequests: 3,
+        intruderActedOn: 0,
+        gateRefusals: { "request-pulse:unsigned": 1, "request-mode:unsigned": 1 },
+      },
       byScenario: {
         valid: { scans: 2, granted: 2, denied: 0 },
         replay_other_gate: { scans: 1, granted: 0, denied: 1 },
