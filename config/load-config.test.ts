@@ -166,7 +166,7 @@ describe("bad configs", () => {
       `${MINIMAL}readers:\n  - id: in\n    direction: in\n    source: { type: usb }\n`,
       "readers.0.source.type",
       7,
-      /^expected one of stdin, serial, hid, mqtt \(got "usb"\)$/,
+      /^expected one of stdin, serial, hid, mqtt, bridge \(got "usb"\)$/,
     ],
     [
       "bad time zone",

@@ -37,7 +37,7 @@ export function registerBridgeCommand(program: Command): void {
     ],
   });
 
-  bridge
+  const init = bridge
     .command("init")
     .description("write a bridge config and the bridge's own Ed25519 key (0600)")
     .requiredOption("--site <site>", "the site id")
@@ -57,8 +57,15 @@ export function registerBridgeCommand(program: Command): void {
       const { bridgeInit } = await import("../bridge/bridge-init.js");
       bridgeInit(bridgeConfigFile(program), options);
     });
+  helpAfter(init, {
+    exitCodes: "0 written; 1 a bad value or the config exists (use --force).",
+    examples: [
+      "passgate bridge init --site north --gate main-1 --name lane-1 --broker mqtt://10.0.0.2:1883 --reader in:in:serial:/dev/ttyACM0",
+      "passgate -c /etc/passgate/bridge.yaml bridge init --site north --gate main-1 --name lane-2 --broker mqtts://broker:8883 --reader out:out:hid-pos:0c2e --gate-key <key>",
+    ],
+  });
 
-  bridge
+  const pair = bridge
     .command("pair")
     .description(
       "print this bridge's roster record as JSON and a QR code, for passgate trust add at the gate",
@@ -68,16 +75,24 @@ export function registerBridgeCommand(program: Command): void {
       const { bridgePair } = await import("../bridge/bridge-pair.js");
       await bridgePair(await loadBridge(program), options);
     });
+  helpAfter(pair, {
+    exitCodes: "0 printed; 1 the config or key cannot be read.",
+    examples: ["passgate bridge pair", "passgate bridge pair --json | jq -c .member"],
+  });
 
-  bridge
+  const run = bridge
     .command("run")
     .description("run the bridge: read the readers, send signed scans, play the gate's answers")
     .action(async () => {
       const { bridgeRun } = await import("../bridge/bridge-run.js");
       await bridgeRun(await loadBridge(program));
     });
+  helpAfter(run, {
+    exitCodes: "0 stopped by a signal or the end of stdin; 1 the config or key cannot be read.",
+    examples: ["passgate bridge run", "passgate -c /etc/passgate/bridge.yaml bridge run"],
+  });
 
-  bridge
+  const status = bridge
     .command("status")
     .description("the bridge's status and state as the broker holds them")
     .option("--json", "print {status, state}")
@@ -85,4 +100,8 @@ export function registerBridgeCommand(program: Command): void {
       const { bridgeStatus } = await import("../bridge/bridge-status.js");
       await bridgeStatus(await loadBridge(program), options);
     });
+  helpAfter(status, {
+    exitCodes: "0 online; 1 offline, never seen, or the broker unreachable.",
+    examples: ["passgate bridge status", "passgate bridge status --json | jq .state.scans"],
+  });
 }
