@@ -78,6 +78,12 @@ export const serialSourceSchema = z
     /** A pause this long after the last byte ends a scan; for scanners that send no terminator. */
     interByteTimeout: durationSchema.optional(),
     ...framingFields,
+    /**
+     * Commands written to the scanner each time it connects, in order: e.g. set its suffix
+     * to CR, turn off configuration by barcode (a printed barcode must not reconfigure it).
+     * docs/bridge.md has examples per scanner family.
+     */
+    setup: z.array(byteStringSchema).max(16).optional(),
     /** Beep/LED commands written to the reader after a decision. */
     feedback: z
       .strictObject({ granted: byteStringSchema.optional(), denied: byteStringSchema.optional() })

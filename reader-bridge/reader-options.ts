@@ -61,6 +61,7 @@ export function serialOptions(config: SerialSourceConfig): SerialReaderOptions {
     ...(config.interByteTimeout === undefined ? {} : { interByteTimeoutMs: config.interByteTimeout }),
     maxBytes: frameBytes(config),
     feedback,
+    ...(config.setup === undefined ? {} : { setup: config.setup.map(bytesOf) }),
     ...affixes(config),
   };
 }

@@ -151,6 +151,44 @@ describe("SerialScanSource framing on a socat pty", () => {
     expect(rec.texts).toEqual(["PG1:AB CD", "PG1:NEXT"]);
   });
 
+  it("sends the set-up commands each time the scanner connects, also after a replug", async () => {
+    const pty = newPty();
+    await pty.plugIn();
+    const setup = [Buffer.from("\x16MSUFBK2990D\r"), Buffer.from("\x16MMENENA0.")];
+    const source = serialSource(pty, { setup });
+    const rec = new ScanRecorder();
+    const readSetup = async () => {
+      const { open } = await import("node:fs/promises");
+      const fh = await open(pty.devicePath, "r");
+      const got: Buffer[] = [];
+      const buf = Buffer.alloc(64);
+      let total = 0;
+      const want = setup.reduce((n, b) => n + b.length, 0);
+      while (total < want) {
+        const { bytesRead } = await fh.read(buf, 0, 64);
+        got.push(Buffer.from(buf.subarray(0, bytesRead)));
+        total += bytesRead;
+      }
+      await fh.close();
+      return Buffer.concat(got);
+    };
+    try {
+      const first = readSetup();
+      await source.start(rec);
+      expect(await first).toEqual(Buffer.concat(setup));
+      await waitFor(() => rec.lastState === "connected", "connected");
+      await pty.unplug();
+      await waitFor(() => rec.lastState === "disconnected", "disconnected");
+      await pty.plugIn();
+      const again = readSetup();
+      await waitFor(() => rec.lastState === "connected", "connected again", 5_000);
+      expect(await again).toEqual(Buffer.concat(setup));
+    } finally {
+      await source.stop();
+      await pty.unplug();
+    }
+  });
+
   it("writes the configured feedback bytes to the reader", async () => {
     const pty = newPty();
     await pty.plugIn();

@@ -26,6 +26,11 @@ export interface SerialReaderOptions extends FrameAffixes {
   readonly maxBytes: number;
   /** Bytes written to the reader after a decision (beep/LED commands), per result. */
   readonly feedback?: Partial<Record<FeedbackResult, Buffer>>;
+  /**
+   * Commands written to the scanner each time it is opened, in order (set its suffix, turn
+   * off configuration by barcode): a scanner replugged or reset gets them again.
+   */
+  readonly setup?: readonly Buffer[];
   /** How often (ms) the device node is checked while open; default 250. */
   readonly watchMs?: number;
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
@@ -102,7 +107,11 @@ export class SerialScanSource implements ScanSource {
     const bytes = this.options.feedback?.[result];
     const port = this.port;
     if (bytes === undefined || bytes.length === 0 || port === undefined) return;
-    await new Promise<void>((resolve) => {
+    await this.write(port, bytes);
+  }
+
+  private write(port: OpenSerialPort, bytes: Buffer): Promise<void> {
+    return new Promise<void>((resolve) => {
       port.write(bytes, (err) => {
         // A failed write is one more sign the device is gone.
         if (err) this.lost(err);
@@ -131,6 +140,7 @@ export class SerialScanSource implements ScanSource {
       port.on("error", (err) => this.lost(err ?? new Error("port error")));
       this.backoff.reset();
       this.watchTimer = setInterval(() => this.watch(), this.options.watchMs ?? 250);
+      for (const command of this.options.setup ?? []) await this.write(port, command);
       this.setState("connected");
     } catch (err) {
       // Once per absence: a reader that stays away is retried quietly.

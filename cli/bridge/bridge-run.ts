@@ -1,4 +1,5 @@
 import { startBridge } from "../../app/bridge/bridge-app.js";
+import { createServiceNotifier } from "../../app/service/sd-notify.js";
 import type { BridgeConfig } from "../../config/bridge-schema.js";
 import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
@@ -14,7 +15,16 @@ export async function bridgeRun(config: BridgeConfig): Promise<void> {
     stdin: process.stdin,
     version: packageVersion(),
   });
-  const stop = () => void bridge.stop();
+  // Under systemd (Type=notify): ready once the readers started; the watchdog is fed while
+  // the event loop runs.
+  const notifier = createServiceNotifier(process.env, logger.child({ component: "service" }));
+  await notifier.ready();
+  notifier.startWatchdog(() => true);
+  const stop = () => {
+    notifier.stopWatchdog();
+    void notifier.stopping();
+    void bridge.stop();
+  };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   // Runs until told to stop, also while the broker and every reader are away (their retry
@@ -22,6 +32,7 @@ export async function bridgeRun(config: BridgeConfig): Promise<void> {
   const alive = setInterval(() => {}, 2 ** 30);
   await bridge.done;
   clearInterval(alive);
+  notifier.stopWatchdog();
   await bridge.stop();
   process.off("SIGTERM", stop);
   process.off("SIGINT", stop);
