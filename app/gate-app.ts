@@ -1,10 +1,12 @@
 import type { Readable } from "node:stream";
 import type { Config } from "../config/schema.js";
+import type { BridgeView } from "../daemon/bridge/bridge-watch.js";
 import type { ScanOutcome } from "../daemon/gate/gate.js";
 import type { Clock } from "../platform/clock.js";
 import type { Logger } from "../platform/log/logger.js";
 import type { Scan } from "../reader-bridge/scan-source.js";
 import { ComponentList } from "./component-list.js";
+import { BridgesComponent } from "./components/bridges.js";
 import { GateComponent } from "./components/gate.js";
 import { GateMqttComponent } from "./components/gate-mqtt.js";
 import { HttpEndpointComponent } from "./components/http-endpoint.js";
@@ -57,7 +59,10 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const session = new MqttSessionComponent(config, logger);
   const modes = new ModeControlComponent(config, { storage, ...base });
   const relays = new RelaysComponent(config, { storage, session, modes, metrics, ...base });
-  const gateMqtt = new GateMqttComponent(config, { session, trust, relays, modes, ...base });
+  // The status answer shows the bridges, which publish their alarms through gate-mqtt.
+  const bridgeViews = (): BridgeView[] => bridges.views();
+  const gateMqtt = new GateMqttComponent(config, { session, trust, relays, modes, bridgeViews, ...base });
+  const bridges = new BridgesComponent(config, { storage, session, trust, gateMqtt, ...base });
   const site = new SiteShareComponent(config, { storage, trust, session, ...base });
   const inputs = new InputsComponent(config, { storage, session, gateMqtt, modes, site, ...base });
   const onDecision = io.onDecision;
@@ -88,6 +93,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     modes,
     relays,
     gateMqtt,
+    bridges,
     site,
     inputs,
     gate,

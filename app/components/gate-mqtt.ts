@@ -1,4 +1,5 @@
 import type { Config } from "../../config/schema.js";
+import type { BridgeView } from "../../daemon/bridge/bridge-watch.js";
 import { GateMqtt } from "../../daemon/mqtt/gate-mqtt.js";
 import type { GateStatePayload } from "../../daemon/mqtt/topics.js";
 import type { Clock } from "../../platform/clock.js";
@@ -29,6 +30,8 @@ export class GateMqttComponent implements Component {
       readonly trust: TrustComponent;
       readonly relays: RelaysComponent;
       readonly modes: ModeControlComponent;
+      /** The reader bridges as the gate sees them (components/bridges.ts). */
+      readonly bridgeViews?: () => readonly BridgeView[];
       readonly clock: Clock;
       readonly logger: Logger;
     },
@@ -57,6 +60,7 @@ export class GateMqttComponent implements Component {
           ...this.state(),
           mqttDrops: Object.fromEntries(mqtt.connection.dropCounts()),
           trustRefusals: Object.fromEntries(this.deps.trust.site.refusals()),
+          bridges: this.deps.bridgeViews?.() ?? [],
         }),
       },
     });

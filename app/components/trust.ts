@@ -22,7 +22,7 @@ const ROSTER_REFRESH_MS = 2_000;
 export class TrustComponent implements Component {
   readonly name = "trust";
   private trust: SiteTrust | undefined;
-  private roster = new Roster([]);
+  private inForce = new Roster([]);
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -33,6 +33,11 @@ export class TrustComponent implements Component {
       readonly logger: Logger;
     },
   ) {}
+
+  /** The roster in force now (empty before the start). */
+  get roster(): Roster {
+    return this.inForce;
+  }
 
   /** From `start()` on. */
   get site(): SiteTrust {
@@ -45,7 +50,7 @@ export class TrustComponent implements Component {
     const store = RosterStore.open(this.deps.storage.stores.db);
     const refresh = () => {
       try {
-        this.roster = store.roster();
+        this.inForce = store.roster();
       } catch (err) {
         log.error({ err: describeError(err) }, "could not read the roster; the one in force stays");
       }
@@ -55,14 +60,14 @@ export class TrustComponent implements Component {
     this.timer.unref();
     const { trust, gate } = this.config;
     const signer = this.signer(log);
-    if (this.roster.size === 0)
+    if (this.inForce.size === 0)
       log.warn(
         "the site roster is empty: this gate acts on no request and no site record until members are added (passgate trust add, or the registry's roster)",
       );
     if (trust.acceptUnsigned)
       log.warn("trust.acceptUnsigned is on: unsigned site records are taken from anyone on the broker");
     this.trust = new SiteTrust({
-      roster: () => this.roster,
+      roster: () => this.inForce,
       signer,
       freshnessMs: trust.freshness,
       widestFreshnessMs: trust.clockTolerance,
@@ -71,7 +76,7 @@ export class TrustComponent implements Component {
       logger: log,
     });
     log.info(
-      { member: signer?.id ?? `gate:${gate}`, signs: signer !== undefined, members: this.roster.size },
+      { member: signer?.id ?? `gate:${gate}`, signs: signer !== undefined, members: this.inForce.size },
       "trust ready",
     );
   }

@@ -141,6 +141,28 @@ afterAll(async () => {
 const playedText = () => played.map((p) => p.text).join("");
 const decisions = () => gate.decisions();
 
+/** The gate's `status` answer over MQTT (anyone may ask; it changes nothing). */
+async function gateStatus(): Promise<{ bridges: { id: string; paired: boolean; status: string }[] }> {
+  const base = `passgate/${EXAMPLE_SITE}/${GATE}`;
+  const transaction = `t-${Date.now()}-${Math.random()}`;
+  await watcher.subscribeAsync(`${base}/response/status`);
+  const answer = new Promise<Record<string, unknown>>((resolve) => {
+    const on = (topic: string, payload: Buffer) => {
+      const parsed = JSON.parse(payload.toString()) as {
+        transaction?: string;
+        data: Record<string, unknown>;
+      };
+      if (topic === `${base}/response/status` && parsed.transaction === transaction) {
+        watcher.off("message", on);
+        resolve(parsed.data);
+      }
+    };
+    watcher.on("message", on);
+  });
+  await watcher.publishAsync(`${base}/request/status`, JSON.stringify({ transaction }));
+  return (await answer) as { bridges: { id: string; paired: boolean; status: string }[] };
+}
+
 describe("a reader bridge and its gate, as processes", () => {
   it("unpaired, its scans do nothing and the scanner plays 'try again'; paired, a grant opens and the scanner plays it", async () => {
     const code = token42(nowStep());
@@ -152,6 +174,11 @@ describe("a reader bridge and its gate, as processes", () => {
       (l) => l.msg === "site message refused" && l.kind === "bridge-scan" && l.reason === "unknown_signer",
       "the gate to refuse the unpaired bridge",
     );
+
+    // The gate sees the bridge, online but unpaired.
+    expect((await gateStatus()).bridges).toMatchObject([
+      { id: "bridge:lane-1", paired: false, status: "online" },
+    ]);
 
     const pair = runCli(["-c", bridge.configPath, "bridge", "pair", "--json"]);
     expect(pair.code, pair.stderr).toBe(0);
@@ -172,6 +199,9 @@ describe("a reader bridge and its gate, as processes", () => {
       () => played.slice(before).some((p) => p.text.includes(GRANTED)),
       "the scanner to play the grant",
     );
+    expect((await gateStatus()).bridges).toMatchObject([
+      { id: "bridge:lane-1", paired: true, status: "online" },
+    ]);
     // Never the code in either process's output.
     for (const line of [...gate.raw, ...bridge.raw]) expect(line).not.toContain(code.slice(4, 24));
   }, 30_000);
@@ -230,4 +260,16 @@ describe("a reader bridge and its gate, as processes", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     for (const o of board.opens.slice(opens)) expect(o.at - scannedAt).toBeLessThanOrEqual(2_000);
   }, 30_000);
+
+  it("a paired bridge that stops raises an alarm at the gate, and shows offline", async () => {
+    expect(await bridge.stop()).toMatchObject({ code: 0 });
+    await gate.waitForLog(
+      (l) => l.msg === "reader bridge offline: its lane reads no scans",
+      "the alarm",
+      5_000,
+    );
+    expect((await gateStatus()).bridges).toMatchObject([
+      { id: "bridge:lane-1", paired: true, status: "offline" },
+    ]);
+  }, 20_000);
 });
