@@ -92,6 +92,22 @@ export function registerBridgeCommand(program: Command): void {
     examples: ["passgate bridge run", "passgate -c /etc/passgate/bridge.yaml bridge run"],
   });
 
+  const doctor = bridge
+    .command("doctor")
+    .description("check the bridge: key, gate key, readers, udev, clock, broker, paired at its gate")
+    .option("--json", "print {ok, checks: [{id, status, finding, fix}]}")
+    .action(async (options: { json?: boolean }) => {
+      const { bridgeDoctor } = await import("../bridge/bridge-doctor.js");
+      await bridgeDoctor(bridgeConfigFile(program), options);
+    });
+  helpAfter(doctor, {
+    exitCodes: "0 every check ok (warnings allowed); 1 a check failed.",
+    examples: [
+      "passgate bridge doctor",
+      "passgate bridge doctor --json | jq '.checks[] | select(.status != \"ok\")'",
+    ],
+  });
+
   const status = bridge
     .command("status")
     .description("the bridge's status and state as the broker holds them")

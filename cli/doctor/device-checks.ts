@@ -1,4 +1,4 @@
-import type { Config, ReaderConfig } from "../../config/schema.js";
+import type { ReaderConfig } from "../../config/schema.js";
 import type { ListedReader } from "../../reader-bridge/reader-listing.js";
 import { configuredReaderFor, describeReaderSource } from "../setup/reader-match.js";
 import { type CheckResult, errorText, fail, ok, warn } from "./doctor-check.js";
@@ -8,7 +8,10 @@ import type { DoctorPorts } from "./doctor-ports.js";
 export const UDEV_RULES_PATH = "/etc/udev/rules.d/99-passgate-readers.rules";
 
 /** Each serial or HID reader is present and this user may open it; stdin and MQTT readers need no device. */
-export async function checkReaders(config: Config, ports: DoctorPorts): Promise<CheckResult[]> {
+export async function checkReaders(
+  config: { readonly readers: readonly ReaderConfig[] },
+  ports: DoctorPorts,
+): Promise<CheckResult[]> {
   const devices = config.readers.filter((r) => r.source.type === "serial" || r.source.type === "hid");
   let listed: ListedReader[] | string | undefined;
   const results: CheckResult[] = [];
@@ -78,7 +81,11 @@ function checkListed(
 }
 
 /** The udev rules for readers are installed and the same as the shipped ones (only needed with serial/HID readers). */
-export function checkUdevRule(config: Config, shipped: string | undefined, ports: DoctorPorts): CheckResult {
+export function checkUdevRule(
+  config: { readonly readers: readonly ReaderConfig[] },
+  shipped: string | undefined,
+  ports: DoctorPorts,
+): CheckResult {
   const needed = config.readers.some((r) => r.source.type === "serial" || r.source.type === "hid");
   const installed = ports.readText(UDEV_RULES_PATH);
   const install = `sudo install -m 0644 scripts/99-passgate-readers.rules /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger`;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Config } from "../../config/schema.js";
 import { allowlistAge, stalenessBudgets } from "../../daemon/decide/staleness.js";
-import { mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
+import { type MqttSessionConfig, mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
 import { exhaustedRoles } from "../../sync/staleness-watch.js";
 import { withoutUserInfo } from "../ops/status-text.js";
 import { formatAgeSeconds } from "../ops/sync-status-report.js";
@@ -34,7 +34,10 @@ export async function checkClock(ports: DoctorPorts): Promise<CheckResult> {
  * id and without the gate's last will: a doctor run must neither take over the running
  * daemon's session nor mark the gate offline when it hangs up.
  */
-export async function checkBroker(config: Config, ports: DoctorPorts): Promise<CheckResult> {
+export async function checkBroker(
+  config: { readonly site: string; readonly gate: string; readonly mqtt?: MqttSessionConfig | undefined },
+  ports: DoctorPorts,
+): Promise<CheckResult> {
   const mqtt = config.mqtt;
   if (mqtt === undefined) return ok("broker", "no mqtt: section, nothing to reach");
   const url = withoutUserInfo(mqtt.url);

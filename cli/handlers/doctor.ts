@@ -34,8 +34,13 @@ export async function doctor(
     const finding = formatConfigError(err).split("\n").join("; ");
     checks = [{ id: "config", status: "fail", finding, fix: `passgate --config ${configFile} config check` }];
   }
+  reportChecks(checks, options.json === true);
+}
+
+/** Prints `checks` as a list (or JSON `{ok, checks}`); exit code 1 when one failed. */
+export function reportChecks(checks: readonly CheckResult[], json: boolean): void {
   const failed = checks.some((c) => c.status === "fail");
-  if (options.json === true) printJson({ ok: !failed, checks });
+  if (json) printJson({ ok: !failed, checks });
   else process.stdout.write(formatChecks(checks, palette(process.stdout)));
   if (failed) process.exitCode = 1;
 }

@@ -179,6 +179,16 @@ describe("a reader bridge and its gate, as processes", () => {
     expect((await gateStatus()).bridges).toMatchObject([
       { id: "bridge:lane-1", paired: false, status: "online" },
     ]);
+    // The bridge's own doctor says so too, with the fix.
+    const pairedCheck = () => {
+      const run = runCli(["-c", bridge.configPath, "bridge", "doctor", "--json"]);
+      const { checks } = JSON.parse(run.stdout) as { checks: { id: string; status: string; fix?: string }[] };
+      return checks.find((c) => c.id === "paired");
+    };
+    expect(pairedCheck()).toMatchObject({
+      status: "fail",
+      fix: expect.stringContaining("passgate bridge pair"),
+    });
 
     const pair = runCli(["-c", bridge.configPath, "bridge", "pair", "--json"]);
     expect(pair.code, pair.stderr).toBe(0);
@@ -202,6 +212,7 @@ describe("a reader bridge and its gate, as processes", () => {
     expect((await gateStatus()).bridges).toMatchObject([
       { id: "bridge:lane-1", paired: true, status: "online" },
     ]);
+    expect(pairedCheck()).toMatchObject({ status: "ok" });
     // Never the code in either process's output.
     for (const line of [...gate.raw, ...bridge.raw]) expect(line).not.toContain(code.slice(4, 24));
   }, 30_000);
