@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { BenchResult } from "./bench-result.js";
+import { benchBridge } from "./bridge-bench.js";
 import { benchMqttScanToRelay } from "./mqtt-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
 import { benchSignedMessageVerify } from "./signed-message-bench.js";
@@ -46,6 +47,7 @@ results.push(await benchSignedMessageVerify(quick ? 5_000 : 30_000));
 
 results.push(...(await benchSync(cacheDir, count, quick ? 1000 : 10_000, progress)));
 results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));
+results.push(...(await benchBridge(quick ? 300 : 10_000, progress)));
 
 for (const r of results) {
   if (json) process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -59,7 +59,11 @@ export interface ScanSenderOptions {
 export class ScanSender {
   private seq: number;
   private readonly queue: Scan[] = [];
-  private readonly pending = new Map<number, { scan: Scan; timer: NodeJS.Timeout }>();
+  /** Scans sent and not yet answered, by number; `sent`: performance.now() when sent, `lag`: ms it waited before. */
+  private readonly pending = new Map<
+    number,
+    { scan: Scan; timer: NodeJS.Timeout; sent: number; lag: number }
+  >();
   private readonly unsubscribes: (() => void)[] = [];
   private readonly nonces = new NonceWindow(2 * ANSWER_FRESHNESS_MS, 10_000);
   private readonly roster: Roster;
@@ -198,7 +202,7 @@ export class ScanSender {
       this.deps.play(this.notAnswered(scan, this.deps.clock.now()));
     }, this.options.answerTimeoutMs);
     timer.unref();
-    this.pending.set(seq, { scan, timer });
+    this.pending.set(seq, { scan, timer, sent: performance.now(), lag: now - scan.at });
   }
 
   private onAnswer(topic: string, payload: Buffer): void {
@@ -238,7 +242,8 @@ export class ScanSender {
       reason: answer.reason,
       text: answer.text,
       answered: true,
-      ms: this.deps.clock.now() - waiting.scan.at,
+      // Sub-millisecond from the send (the monotonic clock), plus whole ms it waited before.
+      ms: Math.round((waiting.lag + performance.now() - waiting.sent) * 100) / 100,
     });
   }
 

@@ -1,0 +1,183 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { connectAsync } from "mqtt";
+import { startDaemon } from "../app/gate-app.js";
+import { exampleGate, staffToken, trustMembers } from "../app/testing/mqtt-gate-fixture.js";
+import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
+import type { RosterMember } from "../daemon/trust/roster-member.js";
+import { systemClock } from "../platform/clock.js";
+import { createLogger } from "../platform/log/logger.js";
+import { type BenchResult, percentile } from "./bench-result.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const cli = join(root, "bin", "passgate.js");
+/** What scripts/passgate-bridge.service gives node on a 512 MB board: small young and old generations. */
+const BRIDGE_NODE_OPTIONS = ["--max-semi-space-size=1", "--max-old-space-size=64"];
+
+/**
+ * A reader bridge and its gate through a real mosquitto: from a scan entering the bridge
+ * (`passgate bridge run`, a process of its own, reading stdin) to the gate's signed answer
+ * being played there, as the bridge itself times it (its log's `ms`). The gate runs in this
+ * process. The floor, in the same run on the same broker: two bare publish hops there and
+ * back (client A → B → A), which is what a scan and its answer cross. Also: the bridge's
+ * start to ready, and its resident memory after the run (VmRSS, /proc).
+ */
+export async function benchBridge(n: number, progress: (m: string) => void): Promise<BenchResult[]> {
+  // As docs/mqtt.md asks of a site's broker: without it mosquitto holds the answer behind
+  // the PUBACK of the scan until the bridge's delayed ACK (40 ms).
+  const broker = await TestMosquitto.start({ config: ["allow_anonymous true", "set_tcp_nodelay true"] });
+  const dir = mkdtempSync(join(tmpdir(), "passgate-bench-bridge-"));
+  let child: ChildProcess | undefined;
+  try {
+    progress("bench: bridge floor (two bare publish hops)…");
+    const floor = await pingPong(broker.url, Math.min(n, 2_000));
+
+    const { config, member } = await exampleGate({
+      gate: "bench-br",
+      mqtt: { url: broker.url, siteShare: false },
+      readers: [
+        {
+          id: "in",
+          direction: "in",
+          source: { type: "bridge", rateLimit: { scans: 0 }, duplicateWindow: "0ms" },
+        },
+      ],
+    });
+    const configFile = join(dir, "passgate-bridge.yaml");
+    const init = spawnSync(
+      process.execPath,
+      [
+        cli,
+        "-c",
+        configFile,
+        "bridge",
+        "init",
+        "--site",
+        config.site,
+        "--gate",
+        config.gate,
+        "--name",
+        "bench",
+        "--broker",
+        broker.url,
+        "--reader",
+        "in:in:stdin",
+        "--gate-key",
+        member.publicKey,
+      ],
+      { encoding: "utf8" },
+    );
+    if (init.status !== 0) throw new Error(`bridge init failed: ${init.stderr}`);
+    const pair = spawnSync(process.execPath, [cli, "-c", configFile, "bridge", "pair", "--json"], {
+      encoding: "utf8",
+    });
+    trustMembers(config, [(JSON.parse(pair.stdout) as { member: RosterMember }).member]);
+    const stdin = new PassThrough();
+    const daemon = await startDaemon(config, {
+      stdin,
+      logger: createLogger({ level: "silent" }),
+      clock: systemClock,
+    });
+    try {
+      progress("bench: bridge scan → gate → answer…");
+      const answers: number[] = [];
+      let ready: number | undefined;
+      const spawned = performance.now();
+      // With the V8 limits scripts/passgate-bridge.service sets for a small board.
+      child = spawn(process.execPath, [...BRIDGE_NODE_OPTIONS, cli, "-c", configFile, "bridge", "run"], {
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let pending = "";
+      let waiting: (() => void) | undefined;
+      child.stderr?.setEncoding("utf8");
+      child.stderr?.on("data", (chunk: string) => {
+        pending += chunk;
+        const lines = pending.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) {
+          if (!line.startsWith("{")) continue;
+          const log = JSON.parse(line) as { msg?: string; ms?: number; component?: string; reason?: string };
+          if (log.msg === "bridge ready") ready = performance.now() - spawned;
+          if (log.component === "bridge" && typeof log.ms === "number" && log.reason !== undefined) {
+            answers.push(log.ms);
+            waiting?.();
+          }
+        }
+      });
+      const deadline = Date.now() + 10_000;
+      while (ready === undefined) {
+        if (Date.now() > deadline) throw new Error("the bridge never got ready");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // Let its session and the gate's retained status arrive.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (let i = 0; i < n; i++) {
+        const answered = new Promise<void>((resolve) => {
+          waiting = resolve;
+          setTimeout(resolve, 3_000);
+        });
+        child.stdin?.write(`${staffToken(Math.floor(Date.now() / 30_000))}\n`);
+        await answered;
+      }
+      const rssKb = Number(
+        /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? Number.NaN,
+      );
+      const samples = answers.slice(Math.min(20, answers.length - 1)).map((ms) => ms * 1000);
+      const p99 = percentile(samples, 0.99);
+      const floorP99 = percentile(floor, 0.99);
+      return [
+        {
+          name: "bridge scan→answer",
+          n: samples.length,
+          p50_us: percentile(samples, 0.5),
+          p99_us: p99,
+          floor_p50_us: percentile(floor, 0.5),
+          floor_p99_us: floorP99,
+          ratio: p99 / floorP99,
+          target: "p99 ≤ floor p99 + 2000 µs",
+          over_floor_p99_us: Math.round(p99 - floorP99),
+          scans: n,
+          answered: answers.length,
+          bridge_rss_mb: Math.round(rssKb / 102.4) / 10,
+          bridge_ready_ms: Math.round(ready),
+        },
+      ];
+    } finally {
+      child?.stdin?.end();
+      stdin.end();
+      await daemon.stop();
+    }
+  } finally {
+    child?.kill("SIGTERM");
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A → B → A through the broker, QoS 0, n times; µs. */
+async function pingPong(url: string, n: number): Promise<number[]> {
+  const a = await connectAsync(url, { protocolVersion: 5 });
+  const b = await connectAsync(url, { protocolVersion: 5 });
+  try {
+    await a.subscribeAsync("bench/pong");
+    await b.subscribeAsync("bench/ping");
+    b.on("message", (_t, payload) => b.publish("bench/pong", payload));
+    const samples: number[] = [];
+    for (let i = 0; i < n + 20; i++) {
+      const started = performance.now();
+      await new Promise<void>((resolve) => {
+        a.once("message", () => resolve());
+        a.publish("bench/ping", "x".repeat(300));
+      });
+      if (i >= 20) samples.push((performance.now() - started) * 1000);
+    }
+    return samples;
+  } finally {
+    await a.endAsync();
+    await b.endAsync();
+  }
+}
