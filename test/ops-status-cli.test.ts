@@ -28,6 +28,10 @@ const LIVE: GateStatus = {
   allowlist: { version: 7, count: 4, ageSeconds: 40 },
   sync: { configured: false, lastSuccessAt: null, lastError: null, backlog: 0 },
   decisions: { granted: 5, denied: 2 },
+  bridges: [
+    { id: "bridge:lane-1", paired: true, status: "online", lastScanAt: "2026-11-24T10:00:00.000Z" },
+    { id: "bridge:lane-\u001b[2J", paired: false, status: "offline", lastScanAt: null },
+  ],
 };
 
 describe("passgate status", { timeout: 60_000 }, () => {
@@ -80,6 +84,12 @@ describe("passgate status", { timeout: 60_000 }, () => {
       expect(text.stdout).not.toContain("secret");
       expect(text.stdout).toMatch(/^readers {3}in \(in, stdin\): DISCONNECTED, 10 scans, 1 rejected$/m);
       expect(text.stdout).toMatch(/^relays {4}turnstile \(log, reader in\): available$/m);
+      // The gate's reader bridges, a name from the broker printed with its control characters escaped.
+      expect(text.stdout).toMatch(
+        /^bridges {3}bridge:lane-1: online, paired, last scan 2026-11-24T10:00:00.000Z$/m,
+      );
+      expect(text.stdout).toContain("bridge:lane-\\x1b[2J: OFFLINE, NOT PAIRED");
+      expect(text.stdout).not.toContain("\u001b[2J");
       expect(text.stdout).toMatch(/^decisions 5 granted, 2 denied since start$/m);
 
       const json = await runCliInProcess(["-c", config, "status", "--json"]);

@@ -7,6 +7,7 @@ import type { HealthReport } from "../http/health.js";
 import { HttpEndpoint } from "../http/http-endpoint.js";
 import { buildStatus, metricSources, type ObservedGate } from "../http/observed-gate.js";
 import type { ConfigDiff } from "../reload/diff-config.js";
+import type { BridgesComponent } from "./bridges.js";
 import type { GateComponent } from "./gate.js";
 import type { MqttSessionComponent } from "./mqtt-session.js";
 import type { ReadersComponent } from "./readers.js";
@@ -22,6 +23,7 @@ export interface ObservedParts {
   readonly gate: GateComponent;
   readonly sync: RegistrySyncComponent;
   readonly readers: ReadersComponent;
+  readonly bridges: BridgesComponent;
 }
 
 /**
@@ -88,6 +90,7 @@ export class HttpEndpointComponent implements Component {
       sync: () => parts.sync.status(),
       mode: () => storage.stores.mode.get().mode,
       decisionCounts: () => parts.gate.decisionCounts(),
+      bridges: () => parts.bridges.views(),
       health,
       now: () => clock.now(),
       startedAt: clock.now(),

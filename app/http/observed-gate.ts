@@ -1,5 +1,6 @@
 import type { Config, GateMode } from "../../config/schema.js";
 import type { AllowlistStats } from "../../daemon/allowlist/allowlist-store.js";
+import type { BridgeView } from "../../daemon/bridge/bridge-watch.js";
 import type { ReaderSet } from "../../reader-bridge/reader-set.js";
 import type { SyncStatus } from "../../sync/sync-state.js";
 import type { MetricSources } from "./gate-metrics.js";
@@ -23,6 +24,8 @@ export interface ObservedGate {
   /** Undefined without `registry:`. */
   sync(): { readonly state: SyncStatus; readonly backlog: number } | undefined;
   mode(): GateMode;
+  /** The reader bridges as the gate sees them (components/bridges.ts). */
+  bridges(): readonly BridgeView[];
   /** Decisions by `result:reason` since start. */
   decisionCounts(): ReadonlyMap<string, number>;
   health(): HealthReport;
@@ -94,6 +97,12 @@ export function buildStatus(gate: ObservedGate): GateStatus {
       backlog: sync?.backlog ?? 0,
     },
     decisions: { granted, denied },
+    bridges: gate.bridges().map((b) => ({
+      id: b.id,
+      paired: b.paired,
+      status: b.status,
+      lastScanAt: b.lastScanAt === null ? null : iso(b.lastScanAt),
+    })),
   };
 }
 

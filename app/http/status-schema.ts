@@ -34,5 +34,16 @@ export const gateStatusSchema = z.strictObject({
     backlog: z.number().int().min(0),
   }),
   decisions: z.strictObject({ granted: z.number().int().min(0), denied: z.number().int().min(0) }),
+  /** The reader bridges of this gate (docs/bridge.md): paired or not, and what they last said. */
+  bridges: z
+    .array(
+      z.strictObject({
+        id: z.string(),
+        paired: z.boolean(),
+        status: z.enum(["online", "offline", "unknown"]),
+        lastScanAt: z.iso.datetime().nullable(),
+      }),
+    )
+    .default([]),
 });
 export type GateStatus = z.infer<typeof gateStatusSchema>;

@@ -2,6 +2,7 @@ import type { GateStatus } from "../../app/http/status-schema.js";
 import type { Config } from "../../config/schema.js";
 import { formatEntryLine } from "../../daemon/journal/journal-format.js";
 import type { Palette } from "../output.js";
+import { escapeControl } from "./escape-control.js";
 import type { StatusReport } from "./status-report.js";
 import { formatAgeSeconds } from "./sync-status-report.js";
 
@@ -20,6 +21,7 @@ export function formatStatusText(report: StatusReport, config: Config, p: Palett
     ["broker", brokerLine(config, live, p)],
     ...readerLines(config, live, p),
     ...relayLines(config, live, p),
+    ...bridgeLines(live, p),
     [
       "allowlist",
       s.version === null
@@ -80,6 +82,15 @@ function relayLines(config: Config, live: GateStatus | undefined, p: Palette): [
     const word =
       state === undefined ? "unknown" : state.available ? p.ok("available") : p.fail("UNAVAILABLE");
     return [i === 0 ? "relays" : "", `${r.id} (${r.driver.type}, reader ${r.reader}): ${word}`];
+  });
+}
+
+function bridgeLines(live: GateStatus | undefined, p: Palette): [string, string][] {
+  return (live?.bridges ?? []).map((b, i) => {
+    const state = b.status === "online" ? p.ok("online") : p.fail(b.status.toUpperCase());
+    const paired = b.paired ? "paired" : p.warn("NOT PAIRED: its scans are refused (passgate trust add)");
+    const last = b.lastScanAt === null ? "" : `, last scan ${b.lastScanAt}`;
+    return [i === 0 ? "bridges" : "", `${escapeControl(b.id)}: ${state}, ${paired}${last}`];
   });
 }
 
