@@ -66,8 +66,7 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
         broker.url,
         "--reader",
         "in:in:stdin",
-        "--gate-key",
-        member.publicKey,
+        `--gate-key=${member.publicKey}`,
       ],
       { encoding: "utf8" },
     );

@@ -43,8 +43,7 @@ describe("passgate trust", () => {
       "gate",
       "--gate",
       "main-2",
-      "--public-key",
-      gateKey,
+      `--public-key=${gateKey}`,
     );
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toBe(`added gate:main-2 (gate, key ${keyFingerprint(gateKey)})\n`);
@@ -61,8 +60,7 @@ describe("passgate trust", () => {
           "main-1",
           "--readers",
           "in,out",
-          "--public-key",
-          bridgeKey,
+          `--public-key=${bridgeKey}`,
         )
       ).code,
     ).toBe(0);
@@ -75,23 +73,19 @@ describe("passgate trust", () => {
       status: "active",
     });
     expect((await cli(file, "add", "--record", record)).code).toBe(0);
-    expect(
-      (
-        await cli(
-          file,
-          "add",
-          "operator:evil",
-          "--kind",
-          "operator",
-          "--roles",
-          "guard",
-          "--name",
-          "x\u001b[2Jy",
-          "--public-key",
-          keyOf(),
-        )
-      ).code,
-    ).toBe(0);
+    const evil = await cli(
+      file,
+      "add",
+      "operator:evil",
+      "--kind",
+      "operator",
+      "--roles",
+      "guard",
+      "--name",
+      "x\u001b[2Jy",
+      `--public-key=${keyOf()}`,
+    );
+    expect(evil.code, evil.stderr).toBe(0);
 
     const list = await cli(file, "list");
     expect(list.code).toBe(0);
@@ -134,13 +128,25 @@ describe("passgate trust", () => {
       "bridge",
       "--gate",
       "main-1",
-      "--public-key",
-      keyOf(),
+      `--public-key=${keyOf()}`,
     );
     expect(noReaders.code).toBe(2);
     expect(noReaders.stderr).toMatch(/^passgate: not a valid member: readers: a bridge member needs readers/);
     expect(noReaders.stderr.trim().split("\n")).toHaveLength(1);
-    const badKey = await cli(file, "add", "gate:g", "--kind", "gate", "--gate", "g", "--public-key", "short");
+    // A key may begin with "-" (even "-c", an option of its own): the = form always takes it.
+    const dashKey = "-cRY3_heUoBz-5qhTe-JAkoUA40EJbhGPJktMz_c_Ys";
+    const dashed = await cli(
+      file,
+      "add",
+      "gate:dash",
+      "--kind",
+      "gate",
+      "--gate",
+      "dash",
+      `--public-key=${dashKey}`,
+    );
+    expect(dashed.code, dashed.stderr).toBe(0);
+    const badKey = await cli(file, "add", "gate:g", "--kind", "gate", "--gate", "g", "--public-key=short");
     expect(badKey.code).toBe(2);
     expect((await cli(file, "add", "--record", "{nope")).code).toBe(2);
   });
@@ -148,7 +154,7 @@ describe("passgate trust", () => {
   it("imports a signed roster whole, newer only; it replaces local members, which cannot then be changed locally", async () => {
     const file = gate();
     expect(
-      (await cli(file, "add", "gate:local", "--kind", "gate", "--gate", "local", "--public-key", keyOf()))
+      (await cli(file, "add", "gate:local", "--kind", "gate", "--gate", "local", `--public-key=${keyOf()}`))
         .code,
     ).toBe(0);
     const desk = {

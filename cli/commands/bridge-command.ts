@@ -49,7 +49,10 @@ export function registerBridgeCommand(program: Command): void {
       "ID:DIRECTION:SOURCE, SOURCE stdin | serial:PATH | serial-usb:VID[:PID] | hid-pos:VID[:PID] | hid-keyboard:VID[:PID]; repeat for more",
       collect,
     )
-    .option("--gate-key <key>", "the gate's public key (passgate keys show on the gate)")
+    .option(
+      "--gate-key <key>",
+      "the gate's public key (passgate keys show on the gate); write --gate-key=KEY, since a key may begin with '-'",
+    )
     .option("--username <name>", "the bridge's broker account")
     .option("--password-file <file>", "a file holding that account's password")
     .option("--force", "replace an existing config (the key is kept)")
@@ -61,7 +64,7 @@ export function registerBridgeCommand(program: Command): void {
     exitCodes: "0 written; 1 a bad value or the config exists (use --force).",
     examples: [
       "passgate bridge init --site north --gate main-1 --name lane-1 --broker mqtt://10.0.0.2:1883 --reader in:in:serial:/dev/ttyACM0",
-      "passgate -c /etc/passgate/bridge.yaml bridge init --site north --gate main-1 --name lane-2 --broker mqtts://broker:8883 --reader out:out:hid-pos:0c2e --gate-key <key>",
+      "passgate -c /etc/passgate/bridge.yaml bridge init --site north --gate main-1 --name lane-2 --broker mqtts://broker:8883 --reader out:out:hid-pos:0c2e --gate-key=<key>",
     ],
   });
 

@@ -61,7 +61,10 @@ export function registerTrustCommand(program: Command, ctx: CliContext): void {
     .description("add or replace a local member (a site without a registry)")
     .argument("[id]", "member id, e.g. gate:main-2, bridge:turnstile-3, operator:desk-1")
     .option("--kind <kind>", "gate, bridge or operator")
-    .option("--public-key <key>", "the member's Ed25519 public key, base64url (passgate keys show prints it)")
+    .option(
+      "--public-key <key>",
+      "the member's Ed25519 public key, base64url (passgate keys show prints it); write --public-key=KEY, since a key may begin with '-'",
+    )
     .option("--gate <gate>", "gate: its own id; bridge: the gate it feeds")
     .option("--readers <ids>", "bridge: the readers it may deliver scans for, comma-separated", list)
     .option("--roles <roles>", "operator: guard and/or admin, comma-separated", list)

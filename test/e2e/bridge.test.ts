@@ -95,8 +95,7 @@ beforeAll(async () => {
     broker.url,
     "--reader",
     `in:in:serial:${pty.readerPath}`,
-    "--gate-key",
-    siteGateMember(GATE).publicKey,
+    `--gate-key=${siteGateMember(GATE).publicKey}`,
   ]);
   expect(init.code, init.stderr).toBe(0);
   const config = parse(readFileSync(bridge.configPath, "utf8")) as {
