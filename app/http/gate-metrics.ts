@@ -16,6 +16,8 @@ export interface MetricSources {
   /** Journal entries not yet acknowledged by the registry; undefined without `registry:`. */
   uploadBacklog(): number | undefined;
   gateMode(): string;
+  /** The gate's reader bridges: id → online now, and whether the roster has it (paired). */
+  bridges(): readonly { readonly id: string; readonly online: boolean; readonly paired: boolean }[];
   /** Epoch ms now (the daemon's clock), for the allowlist's age. */
   now(): number;
 }
@@ -107,6 +109,17 @@ export class GateMetrics {
       collect() {
         this.reset();
         for (const [relay, up] of Object.entries(sources.relays())) this.set({ relay }, up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "passgate_bridge_online",
+      help: "1 when the reader bridge's retained status says online, 0 otherwise.",
+      labelNames: ["bridge", "paired"],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of sources.bridges())
+          this.set({ bridge: b.id, paired: String(b.paired) }, b.online ? 1 : 0);
       },
     });
     new Gauge({

@@ -118,6 +118,7 @@ export function metricSources(gate: ObservedGate): MetricSources {
     allowlist: () => gate.allowlist(),
     uploadBacklog: () => gate.sync()?.backlog,
     gateMode: () => gate.mode(),
+    bridges: () => gate.bridges().map((b) => ({ id: b.id, online: b.status === "online", paired: b.paired })),
     now: () => gate.now(),
   };
 }

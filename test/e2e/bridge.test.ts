@@ -15,7 +15,7 @@ import { openGateDatabase } from "../../app/gate-database.js";
 import { applyAllowlistBody } from "../../daemon/allowlist/apply-body.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
 import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../../daemon/allowlist/testing/test-bodies.js";
-import { TestMosquitto, waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
+import { freeLoopbackPort, TestMosquitto, waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
 import { readKeyFile } from "../../daemon/trust/key-file.js";
 import { signMessage } from "../../daemon/trust/signed-message.js";
 import { encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
@@ -41,6 +41,7 @@ let watcher: MqttClient;
 /** Bytes the bridge wrote back to the scanner (its beeper), as they arrived. */
 const played: { text: string; at: number }[] = [];
 let reading = true;
+let httpPort: number;
 
 beforeAll(async () => {
   broker = await TestMosquitto.start();
@@ -49,6 +50,7 @@ beforeAll(async () => {
   watcher = await connectAsync(broker.url, { protocolVersion: 5 });
 
   gate = new GateProcess(GATE);
+  httpPort = await freeLoopbackPort();
   writeFileSync(join(gate.dir, "gate.key"), siteGateKey(GATE).export({ format: "pem", type: "pkcs8" }), {
     mode: 0o600,
   });
@@ -69,6 +71,7 @@ beforeAll(async () => {
     relays: [{ id: "turnstile", reader: "in", driver: { type: "tasmota", topic: "ts-br" }, pulse: "1s" }],
     mqtt: { url: broker.url, reconnectMin: "100ms", reconnectMax: "200ms" },
     trust: { keyFile: "./gate.key" },
+    http: { listen: `127.0.0.1:${httpPort}` },
     policy: { rules: [{ name: "staff", roles: ["staff"] }] },
   });
   await gate.waitForLog((l) => l.msg === "relay board online", "the relay board online", 10_000);
@@ -212,6 +215,13 @@ describe("a reader bridge and its gate, as processes", () => {
       { id: "bridge:lane-1", paired: true, status: "online" },
     ]);
     expect(pairedCheck()).toMatchObject({ status: "ok" });
+    // The gate's own endpoint says so too: /status and the gauge an alert would watch.
+    const status = (await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json()) as {
+      bridges: unknown[];
+    };
+    expect(status.bridges).toMatchObject([{ id: "bridge:lane-1", paired: true, status: "online" }]);
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    expect(metrics).toContain('passgate_bridge_online{bridge="bridge:lane-1",paired="true"} 1');
     // Never the code in either process's output.
     for (const line of [...gate.raw, ...bridge.raw]) expect(line).not.toContain(code.slice(4, 24));
   }, 30_000);
