@@ -4,7 +4,9 @@ import { dirname, join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { bridgeConfigSchema } from "../../config/bridge-schema.js";
 import { keyFingerprint, publicKeyText, readKeyFile } from "../../daemon/trust/key-file.js";
+import { findDevices } from "../setup/find-devices.js";
 import { writeNewFile } from "../setup/write-new-file.js";
+import { askBridgeAnswers, missingBridgeAnswers } from "./ask-bridge-answers.js";
 import { parseReaderSpec } from "./reader-spec.js";
 
 export interface BridgeInitOptions {
@@ -62,4 +64,43 @@ export function bridgeInit(file: string, options: BridgeInitOptions): void {
       `bridge:${options.name}  fingerprint ${keyFingerprint(publicKey)}\n` +
       "next: passgate bridge pair, then at the gate: passgate trust add --record '<the printed record>'\n",
   );
+}
+
+/**
+ * `bridge init` as the command runs it: the flags, and on a terminal the questions for what
+ * they leave out; without a terminal every required flag must be given.
+ */
+export async function bridgeInitAsking(
+  file: string,
+  options: Partial<Omit<BridgeInitOptions, "reader">> & { readonly reader?: readonly string[] | undefined },
+  io: {
+    readonly input: NodeJS.ReadableStream;
+    readonly output: NodeJS.WritableStream;
+    readonly terminal: boolean;
+  },
+): Promise<void> {
+  const given = {
+    site: options.site,
+    gate: options.gate,
+    name: options.name,
+    broker: options.broker,
+    gateKey: options.gateKey,
+    reader: [...(options.reader ?? [])],
+  };
+  const missing = missingBridgeAnswers(given);
+  const answers =
+    missing.length === 0
+      ? {
+          ...given,
+          site: given.site ?? "",
+          gate: given.gate ?? "",
+          name: given.name ?? "",
+          broker: given.broker ?? "",
+        }
+      : io.terminal
+        ? await askBridgeAnswers(io, given, await findDevices())
+        : undefined;
+  if (answers === undefined)
+    throw new Error(`missing ${missing.join(", ")} (no terminal to ask on; see passgate bridge init --help)`);
+  bridgeInit(file, { ...options, ...answers });
 }

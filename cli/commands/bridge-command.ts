@@ -39,12 +39,14 @@ export function registerBridgeCommand(program: Command): void {
 
   const init = bridge
     .command("init")
-    .description("write a bridge config and the bridge's own Ed25519 key (0600)")
-    .requiredOption("--site <site>", "the site id")
-    .requiredOption("--gate <gate>", "the gate this bridge feeds")
-    .requiredOption("--name <name>", "this bridge's name (its roster id is bridge:<name>)")
-    .requiredOption("--broker <url>", "the site's broker, e.g. mqtts://broker.campus:8883")
-    .requiredOption(
+    .description(
+      "write a bridge config and the bridge's own Ed25519 key (0600); on a terminal, asks for what the flags do not give",
+    )
+    .option("--site <site>", "the site id")
+    .option("--gate <gate>", "the gate this bridge feeds")
+    .option("--name <name>", "this bridge's name (its roster id is bridge:<name>)")
+    .option("--broker <url>", "the site's broker, e.g. mqtts://broker.campus:8883")
+    .option(
       "--reader <spec>",
       "ID:DIRECTION:SOURCE, SOURCE stdin | serial:PATH | serial-usb:VID[:PID] | hid-pos:VID[:PID] | hid-keyboard:VID[:PID]; repeat for more",
       collect,
@@ -56,9 +58,13 @@ export function registerBridgeCommand(program: Command): void {
     .option("--username <name>", "the bridge's broker account")
     .option("--password-file <file>", "a file holding that account's password")
     .option("--force", "replace an existing config (the key is kept)")
-    .action(async (options: Parameters<typeof import("../bridge/bridge-init.js").bridgeInit>[1]) => {
-      const { bridgeInit } = await import("../bridge/bridge-init.js");
-      bridgeInit(bridgeConfigFile(program), options);
+    .action(async (options: Parameters<typeof import("../bridge/bridge-init.js").bridgeInitAsking>[1]) => {
+      const { bridgeInitAsking } = await import("../bridge/bridge-init.js");
+      await bridgeInitAsking(bridgeConfigFile(program), options, {
+        input: process.stdin,
+        output: process.stdout,
+        terminal: process.stdin.isTTY === true,
+      });
     });
   helpAfter(init, {
     exitCodes: "0 written; 1 a bad value or the config exists (use --force).",
