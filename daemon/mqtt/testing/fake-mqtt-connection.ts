@@ -7,6 +7,7 @@ import { type MqttConnection, topicMatches } from "../mqtt-connection.js";
  */
 export class FakeMqttConnection {
   private readonly handlers = new Map<string, (topic: string, value: unknown) => void>();
+  private readonly rawHandlers = new Map<string, (topic: string, payload: Buffer) => void>();
   private readonly listeners: ((up: boolean) => void)[] = [];
   /** What was published while up, payloads parsed as JSON. */
   readonly sent: { topic: string; payload: Record<string, unknown> }[] = [];
@@ -30,6 +31,10 @@ export class FakeMqttConnection {
         self.handlers.set(topic, on);
         return () => self.handlers.delete(topic);
       },
+      subscribe: (filter: string, on: (t: string, p: Buffer) => void) => {
+        self.rawHandlers.set(filter, on);
+        return () => self.rawHandlers.delete(filter);
+      },
       onConnection: (l: (up: boolean) => void) => {
         self.listeners.push(l);
         return () => undefined;
@@ -51,6 +56,12 @@ export class FakeMqttConnection {
   setUp(value: boolean): void {
     this.up = value;
     for (const l of this.listeners) l(value);
+  }
+
+  /** Hands raw `payload` bytes to the raw subscribers (`subscribe`) whose filter matches `topic`. */
+  deliverRaw(topic: string, payload: Buffer | string): void {
+    const bytes = typeof payload === "string" ? Buffer.from(payload) : payload;
+    for (const [filter, on] of this.rawHandlers) if (topicMatches(filter, topic)) on(topic, bytes);
   }
 
   /** Hands `value` (a parsed payload) to the subscribers whose filter matches `topic`. */
