@@ -109,7 +109,9 @@ export class FaultRunner {
         return;
       }
       case "reader_unplug": {
-        const lanes: CampusLane[] = t.gates.flatMap((g) => g.lanes).filter((l) => !l.unplugged);
+        const lanes: CampusLane[] = t.gates
+          .flatMap((g) => g.lanes)
+          .filter((l) => !l.unplugged && l.bridge === undefined);
         if (lanes.length === 0) return;
         const lane = t.rng.pick(lanes);
         const w = open(lane.plan.gate, `${lane.id} reader`);
@@ -120,6 +122,26 @@ export class FaultRunner {
         close(
           w,
           `${lane.id} reader off the network ${f.lastsMs} ms; ${this.unread - unreadBefore} codes shown to it were not read`,
+        );
+        return;
+      }
+      case "bridge_unplug": {
+        const lanes: CampusLane[] = t.gates
+          .flatMap((g) => g.lanes)
+          .filter((l) => !l.unplugged && l.bridge !== undefined);
+        if (lanes.length === 0) {
+          this.record.push({ fault: f.fault, at, detail: "skipped: no bridged lane" });
+          return;
+        }
+        const lane = t.rng.pick(lanes);
+        const w = open(lane.plan.gate, `${lane.id} bridge`);
+        const unreadBefore = this.unread;
+        await lane.unplug();
+        await sleep(f.lastsMs);
+        await lane.plugIn();
+        close(
+          w,
+          `${lane.id} bridge stopped ${f.lastsMs} ms, started again with the same config and key; ${this.unread - unreadBefore} codes shown to it were not read`,
         );
         return;
       }

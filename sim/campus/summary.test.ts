@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  type BridgeSummary,
   type CampusRecord,
   type CampusSummary,
   campusPassed,
@@ -21,6 +22,15 @@ const operators: OperatorSummary = {
   gateRefusals: { "request-pulse:unsigned": 1, "request-mode:unsigned": 1, "request-pulse:bad_signature": 1 },
 };
 
+const bridges: BridgeSummary = {
+  lanes: 1,
+  scansSent: 10,
+  answered: 9,
+  noAnswer: 1,
+  dropped: 0,
+  unexplained: 0,
+};
+
 const record = (decisions: DecidedScan[], extra: Partial<CampusRecord> = {}): CampusRecord => ({
   durationMs: 20_000,
   gates: 2,
@@ -34,6 +44,7 @@ const record = (decisions: DecidedScan[], extra: Partial<CampusRecord> = {}): Ca
   eventsUploaded: 0,
   journalsVerified: true,
   operators,
+  bridges,
   ...extra,
 });
 const d = (

@@ -14,6 +14,7 @@ const summary: CampusSummary = {
   lateOpens: 0,
   eventsUploaded: 240,
   journalsVerified: true,
+  bridges: { lanes: 1, scansSent: 60, answered: 59, noAnswer: 1, dropped: 0, unexplained: 0 },
   operators: {
     signedRequests: 6,
     answeredOk: 3,

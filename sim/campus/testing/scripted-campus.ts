@@ -91,6 +91,7 @@ export class ScriptedCampus implements RunningCampus {
       lateOpens: 0,
       eventsUploaded: 4,
       journalsVerified: true,
+      bridges: { lanes: 1, scansSent: 1, answered: 1, noAnswer: 0, dropped: 0, unexplained: 0 },
       operators: {
         signedRequests: 2,
         answeredOk: 1,
