@@ -67,7 +67,12 @@ export interface CampusOptions {
 export interface RunningCampus {
   readonly brokerUrl: string;
   readonly registryUrl: string;
-  readonly gates: readonly { readonly id: string; readonly configPath: string }[];
+  /** Each gate with its config, and the readers of its lanes that a reader bridge reads. */
+  readonly gates: readonly {
+    readonly id: string;
+    readonly configPath: string;
+    readonly bridgedReaders?: readonly string[];
+  }[];
   onEvent(listener: CampusEventListener): () => void;
   /** After durationMs (or stop()): everything stopped cleanly. */
   readonly done: Promise<CampusSummary>;
@@ -420,7 +425,11 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   return {
     brokerUrl,
     registryUrl,
-    gates: plans.map((p) => ({ id: p.gate, configPath: p.configPath })),
+    gates: plans.map((p) => ({
+      id: p.gate,
+      configPath: p.configPath,
+      bridgedReaders: p.lanes.filter((l) => l.bridged).map((l) => l.reader),
+    })),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

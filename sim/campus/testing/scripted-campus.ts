@@ -10,7 +10,7 @@ export class ScriptedCampus implements RunningCampus {
   readonly brokerUrl = "mqtt://127.0.0.1:41883";
   readonly registryUrl = "http://127.0.0.1:40080";
   readonly gates = [
-    { id: "gate-1", configPath: "/demo/gate-1.yaml" },
+    { id: "gate-1", configPath: "/demo/gate-1.yaml", bridgedReaders: ["in"] },
     { id: "gate-2", configPath: "/demo/gate-2.yaml" },
   ];
   readonly revoked: string[] = [];
