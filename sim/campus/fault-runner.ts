@@ -112,7 +112,10 @@ export class FaultRunner {
         const lanes: CampusLane[] = t.gates
           .flatMap((g) => g.lanes)
           .filter((l) => !l.unplugged && l.bridge === undefined);
-        if (lanes.length === 0) return;
+        if (lanes.length === 0) {
+          this.record.push({ fault: f.fault, at, detail: "skipped: every lane is bridged" });
+          return;
+        }
         const lane = t.rng.pick(lanes);
         const w = open(lane.plan.gate, `${lane.id} reader`);
         const unreadBefore = this.unread;
