@@ -40,6 +40,8 @@ export async function startBridge(
     readonly logger: Logger;
     readonly stdin: Readable;
     readonly version: string;
+    /** Each answer as the reader plays it (the simulator counts its "try again"s); never the scan text. */
+    readonly onPlayed?: (answer: PlayedAnswer) => void;
   },
 ): Promise<RunningBridge> {
   const { clock, logger } = deps;
@@ -72,6 +74,7 @@ export async function startBridge(
       { reader: answer.reader, seq: answer.seq, result: answer.result, reason: answer.reason, ms: answer.ms },
       answer.answered ? `${answer.result} ${answer.reason}` : "no answer from the gate: try again",
     );
+    deps.onPlayed?.(answer);
   };
   const sender = new ScanSender(
     connection,

@@ -32,7 +32,10 @@ export function registerDemoCommand(program: Command): void {
       "use this MQTT broker (mqtt://host:1883) instead of the embedded one",
       brokerUrl,
     )
-    .option("--no-faults", "no injected faults (broker restart, registry down, reader unplugged, clock skew)")
+    .option(
+      "--no-faults",
+      "no injected faults (broker restart, registry down, reader or bridge unplugged, clock skew)",
+    )
     .option("--seed <n>", "seed of the crowd, for a repeatable run", wholeNumber(0, 2 ** 31 - 1))
     .addOption(
       new Option("--log-level <level>", "level of the gates' log in <dir>/gates.log")

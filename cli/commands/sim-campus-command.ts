@@ -8,6 +8,7 @@ export interface CampusCommandOptions {
   readonly gates: number;
   readonly rate: number;
   readonly seed?: number;
+  readonly bridged?: number;
   readonly broker?: string;
   readonly faults: boolean;
   readonly dir?: string;
@@ -28,8 +29,16 @@ export function registerSimCampusCommand(sim: Command): void {
     .option("--gates <n>", "how many gates, each with an in and an out lane (1–16)", wholeNumber(1, 16), 2)
     .option("--rate <n>", "people per minute per lane (1–600)", wholeNumber(1, 600), 30)
     .option("--seed <n>", "seed of the crowd, for a repeatable run", wholeNumber(0, 2 ** 31 - 1))
+    .option(
+      "--bridged <n>",
+      "lanes read through a reader bridge (default: one lane of every second gate; at most every lane)",
+      wholeNumber(0, 32),
+    )
     .option("--broker <url>", "a real MQTT 5 broker instead of the embedded one", brokerUrl)
-    .option("--no-faults", "no injected faults (broker restart, registry down, reader unplugged, clock skew)")
+    .option(
+      "--no-faults",
+      "no injected faults (broker restart, registry down, reader or bridge unplugged, clock skew)",
+    )
     .option(
       "--dir <dir>",
       "keep the gates' configs and databases here (default: a temporary directory, removed)",
@@ -44,6 +53,7 @@ export function registerSimCampusCommand(sim: Command): void {
     examples: [
       "passgate sim campus --duration 60",
       "passgate sim campus --duration 30 --gates 3 --rate 60 --seed 7 --json",
+      "passgate sim campus --duration 60 --bridged 4   # every lane of 2 gates through a bridge",
       "passgate sim campus --duration 60 --no-faults --dir var/campus   # keep the gates' databases",
       "passgate sim campus --duration 60 --broker mqtt://127.0.0.1:1883",
     ],

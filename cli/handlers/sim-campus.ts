@@ -19,6 +19,7 @@ export async function simCampus(options: CampusCommandOptions): Promise<void> {
   const running = await startCampus({
     dir,
     gates: options.gates,
+    ...(options.bridged !== undefined && { bridgedLanes: options.bridged }),
     peoplePerMinutePerLane: options.rate,
     brokerUrl: options.broker,
     faults: options.faults,

@@ -16,6 +16,11 @@ export interface LanePlan {
   /** Where the board publishes the turnstile's rotation input, and the payload of one rotation. */
   readonly rotationTopic: string;
   readonly rotationPayload: string;
+  /**
+   * Read by a reader bridge (a serial scanner on a socat pty → `startBridge` → the broker)
+   * instead of a firmware reader: the gate's reader is `source: {type: bridge}`.
+   */
+  readonly bridged: boolean;
 }
 
 export interface GatePlan {
@@ -31,46 +36,76 @@ export const CAMPUS_TOKEN_WINDOW = 2;
 /** How long a grant waits for its rotation before it is `not_passed`. */
 const PASSAGE_TIMEOUT = "2s";
 
+/** Default number of bridged lanes: one lane of every second gate (gate-1, gate-3, …). */
+export function defaultBridgedLanes(gates: number): number {
+  return Math.ceil(gates / 2);
+}
+
+/**
+ * Which lanes are read through a bridge when `count` of them are: the `in` lane of gate-1,
+ * gate-3, …, then of gate-2, gate-4, …, then the `out` lanes in the same order. Keys are
+ * `<gate>/<reader>`.
+ */
+export function bridgedLaneIds(gates: number, count: number): Set<string> {
+  const order = [
+    ...Array.from({ length: gates }, (_, i) => i).filter((i) => i % 2 === 0),
+    ...Array.from({ length: gates }, (_, i) => i).filter((i) => i % 2 === 1),
+  ];
+  const ids = [...order.map((i) => `gate-${i + 1}/in`), ...order.map((i) => `gate-${i + 1}/out`)];
+  return new Set(ids.slice(0, Math.max(0, Math.min(count, ids.length))));
+}
+
 /**
  * The lanes of gate `index` (0-based). The boards take turns by gate: Tasmota, Shelly
  * Gen1, Shelly Gen2, each with its turnstile's rotation sensor on the board's input.
+ * `bridged`: lane ids (`<gate>/<reader>`) read through a reader bridge.
  */
-export function planGate(dir: string, index: number): GatePlan {
+export function planGate(dir: string, index: number, bridged: ReadonlySet<string> = new Set()): GatePlan {
   const gate = `gate-${index + 1}`;
   const lanes = (["in", "out"] as const).map((reader): LanePlan => {
     const name = `${gate}-${reader}`;
     const readerTopic = `${name}-reader`;
-    switch (index % 3) {
-      case 0:
-        return {
-          gate,
-          reader,
-          readerTopic,
-          board: { type: "tasmota", topic: `${name}-relay` },
-          rotationTopic: `stat/${name}-relay/SWITCH1`,
-          rotationPayload: "ON",
-        };
-      case 1:
-        return {
-          gate,
-          reader,
-          readerTopic,
-          board: { type: "shelly-gen1", id: `shelly1-${name}` },
-          rotationTopic: `shellies/shelly1-${name}/input/0`,
-          rotationPayload: "1",
-        };
-      default:
-        return {
-          gate,
-          reader,
-          readerTopic,
-          board: { type: "shelly-gen2", id: `shellyplus1-${name}` },
-          rotationTopic: `shellyplus1-${name}/status/input:0`,
-          rotationPayload: '{"id":0,"state":true}',
-        };
-    }
+    return { ...boardOf(index, gate, reader, name, readerTopic), bridged: bridged.has(`${gate}/${reader}`) };
   });
   return { gate, configPath: join(dir, gate, "passgate.yaml"), lanes };
+}
+
+function boardOf(
+  index: number,
+  gate: string,
+  reader: "in" | "out",
+  name: string,
+  readerTopic: string,
+): Omit<LanePlan, "bridged"> {
+  switch (index % 3) {
+    case 0:
+      return {
+        gate,
+        reader,
+        readerTopic,
+        board: { type: "tasmota", topic: `${name}-relay` },
+        rotationTopic: `stat/${name}-relay/SWITCH1`,
+        rotationPayload: "ON",
+      };
+    case 1:
+      return {
+        gate,
+        reader,
+        readerTopic,
+        board: { type: "shelly-gen1", id: `shelly1-${name}` },
+        rotationTopic: `shellies/shelly1-${name}/input/0`,
+        rotationPayload: "1",
+      };
+    default:
+      return {
+        gate,
+        reader,
+        readerTopic,
+        board: { type: "shelly-gen2", id: `shellyplus1-${name}` },
+        rotationTopic: `shellyplus1-${name}/status/input:0`,
+        rotationPayload: '{"id":0,"state":true}',
+      };
+  }
 }
 
 /**
@@ -120,7 +155,9 @@ export function writeGateConfig(
     readers: plan.lanes.map((l) => ({
       id: l.reader,
       direction: l.reader,
-      source: { type: "mqtt" as const, topic: `tele/${l.readerTopic}/RESULT`, format: "tasmota" as const },
+      source: l.bridged
+        ? { type: "bridge" as const }
+        : { type: "mqtt" as const, topic: `tele/${l.readerTopic}/RESULT`, format: "tasmota" as const },
     })),
     relays: plan.lanes.map((l) => ({
       id: `${l.reader}-turnstile`,

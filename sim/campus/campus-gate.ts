@@ -16,6 +16,7 @@ import { ShellyGen2Emulator } from "../devices/shelly-gen2-emulator.js";
 import { TasmotaEmulator } from "../devices/tasmota-emulator.js";
 import { TurnstileEmulator } from "../devices/turnstile-emulator.js";
 import { MqttScannerEmulator } from "../scanners/mqtt-scanner-emulator.js";
+import type { CampusBridge } from "./campus-bridge.js";
 import type { GatePlan, LanePlan } from "./campus-config.js";
 
 /** A gate's clock: the campus clock plus an offset the clock-skew fault sets. */
@@ -27,20 +28,26 @@ export class SkewedClock implements Clock {
   }
 }
 
-/** A lane's devices: the firmware reader, the relay board and the turnstile's rotation sensor. */
+/**
+ * A lane's devices: the reader (a firmware reader on MQTT, or a serial scanner read by a
+ * reader bridge), the relay board and the turnstile's rotation sensor.
+ */
 export class CampusLane {
-  scanner: MqttScannerEmulator;
+  /** The firmware reader; absent on a bridged lane. */
+  private scanner: MqttScannerEmulator | undefined;
   readonly board: DeviceEmulator;
   readonly turnstile: TurnstileEmulator;
-  /** Set while the reader is unplugged (its board is off the network). */
+  /** Set while the reader is unplugged (its board, or the bridge's, is off the network). */
   unplugged = false;
 
   constructor(
     readonly plan: LanePlan,
     private readonly brokerUrl: string,
     protocolVersion: 4 | 5,
+    /** The lane's reader bridge, when the lane is bridged. */
+    readonly bridge?: CampusBridge,
   ) {
-    this.scanner = this.newScanner();
+    this.scanner = bridge === undefined ? this.newScanner() : undefined;
     const board = plan.board;
     this.board =
       board.type === "tasmota"
@@ -58,29 +65,56 @@ export class CampusLane {
   async start(): Promise<void> {
     await this.board.start(this.brokerUrl);
     await this.turnstile.start(this.brokerUrl);
-    await this.scanner.start(this.brokerUrl);
+    await this.scanner?.start(this.brokerUrl);
+    await this.bridge?.start();
   }
 
-  /** Whether a code shown now reaches the gate: the reader's board is plugged in and online. */
+  /**
+   * Whether a code shown now is read: the reader's board is plugged in and online; for a
+   * bridged lane, the bridge runs with its scanner open (the broker may be away: the bridge
+   * keeps the scan until it is back, or drops it as stale).
+   */
   get readable(): boolean {
-    return !this.unplugged && this.scanner.connected;
+    if (this.unplugged) return false;
+    return this.bridge === undefined ? (this.scanner?.connected ?? false) : this.bridge.reading;
   }
 
-  /** The reader's board loses power: it leaves the broker (LWT Offline); codes shown are not read. */
+  /** Shows a code to the reader: published by the firmware reader, or typed into the bridge's scanner. */
+  scan(text: string): Promise<void> {
+    if (this.bridge !== undefined) return this.bridge.scan(text);
+    if (this.scanner === undefined) return Promise.reject(new Error(`${this.id}: no reader`));
+    return this.scanner.scan(text);
+  }
+
+  /**
+   * The reader's board loses power: the firmware reader leaves the broker (LWT Offline), or
+   * the bridge stops; codes shown are not read.
+   */
   async unplug(): Promise<void> {
     this.unplugged = true;
-    await this.scanner.stop();
+    if (this.bridge !== undefined) await this.bridge.unplug();
+    else await this.scanner?.stop();
   }
 
-  /** Power back: a new session, as a rebooted board makes. */
+  /** Power back: a new session, as a rebooted board makes; a bridge with the same config and key. */
   async plugIn(): Promise<void> {
-    this.scanner = this.newScanner();
-    await this.scanner.start(this.brokerUrl);
+    if (this.bridge !== undefined) await this.bridge.plugIn();
+    else {
+      this.scanner = this.newScanner();
+      await this.scanner.start(this.brokerUrl);
+    }
     this.unplugged = false;
   }
 
+  /** No more codes read: the firmware reader leaves, or the bridge stops. */
+  async stopReading(): Promise<void> {
+    if (this.bridge !== undefined) await this.bridge.unplug();
+    else await this.scanner?.stop();
+  }
+
   async stop(): Promise<void> {
-    await this.scanner.stop();
+    await this.scanner?.stop();
+    await this.bridge?.stop();
     await this.turnstile.stop();
     await this.board.stop();
   }
@@ -103,9 +137,16 @@ export class CampusGate {
     brokerUrl: string,
     protocolVersion: 4 | 5,
     campusClock: Clock,
+    /**
+     * Makes the bridge of a bridged lane, given the gate's clock: a bridge keeps its gate's
+     * time (as both would from the site's NTP), so a skewed gate clock skews its bridge too.
+     */
+    makeBridge: (lane: LanePlan, clock: Clock) => CampusBridge | undefined = () => undefined,
   ) {
     this.clock = new SkewedClock(campusClock);
-    this.lanes = plan.lanes.map((l) => new CampusLane(l, brokerUrl, protocolVersion));
+    this.lanes = plan.lanes.map(
+      (l) => new CampusLane(l, brokerUrl, protocolVersion, l.bridged ? makeBridge(l, this.clock) : undefined),
+    );
   }
 
   get id(): string {
@@ -160,7 +201,7 @@ export class CampusGate {
 
   /** Readers first (no new scans), then the daemon, then the devices. */
   async stop(): Promise<void> {
-    for (const lane of this.lanes) await lane.scanner.stop();
+    for (const lane of this.lanes) await lane.stopReading();
     this.view?.close();
     this.view = undefined;
     await this.daemon?.stop();

@@ -45,8 +45,15 @@ describe("startCampus", () => {
         "reader_unplug",
         "clock_skew_within",
         "clock_skew_beyond",
+        "bridge_unplug",
       ]),
     );
+    // By default one lane of every second gate is bridged: gate-1's in lane, through a serial
+    // scanner, its reader bridge and the broker. The crowd's scans there were decided, with
+    // the same expectations (the false accepts and late opens above include them).
+    expect(summary.bridges.lanes).toBe(1);
+    expect(summary.bridges.answered).toBeGreaterThan(0);
+    expect(summary.bridges.scansSent).toBeGreaterThanOrEqual(summary.bridges.answered);
     // A screenshot of a code granted at one gate is refused at the other (site share over MQTT).
     expect(summary.byScenario.replay_other_gate?.granted).toBe(0);
     // A grant opens its relay at most once (a grant during the broker restart may not open at all).
@@ -83,6 +90,9 @@ describe("startCampus", () => {
     // The event stream tells the same story, and carries no scan text.
     const decisions = events.filter((e) => e.kind === "decision");
     expect(decisions.length).toBe(summary.scans);
+    const bridged = decisions.filter((e) => e.gate === "gate-1" && e.reader === "in");
+    expect(bridged.length).toBeGreaterThan(0);
+    expect(bridged.some((e) => e.result === "grant")).toBe(true);
     expect(events.some((e) => e.kind === "registry" && e.change === "revoke" && e.person === "p-10001")).toBe(
       true,
     );

@@ -10,7 +10,17 @@ import type { Logger } from "../../platform/log/logger.js";
 import type { Scan } from "../../reader-bridge/scan-source.js";
 import { EmbeddedBroker } from "../broker/embedded-broker.js";
 import { RegistryServer } from "../registry/registry-server.js";
-import { CAMPUS_TOKEN_WINDOW, nightWindow, planGate, writeGateConfig } from "./campus-config.js";
+import { CampusBridge, campusBridgeConfig, makeBridgeKey, scannerPaths } from "./campus-bridge.js";
+import type { GatePlan, LanePlan } from "./campus-config.js";
+import {
+  bridgedLaneIds,
+  CAMPUS_SITE,
+  CAMPUS_TOKEN_WINDOW,
+  defaultBridgedLanes,
+  nightWindow,
+  planGate,
+  writeGateConfig,
+} from "./campus-config.js";
 import { CampusCrowd } from "./campus-crowd.js";
 import { DESK_ID, GuardDesk, makeDeskOperator } from "./campus-desk.js";
 import type { CampusEvent, CampusEventListener } from "./campus-events.js";
@@ -38,6 +48,11 @@ export interface CampusOptions {
   readonly peoplePerMinutePerLane?: number;
   /** A real broker (MQTT 5); absent = embedded aedes on a free loopback port (gates use protocolVersion 4). */
   readonly brokerUrl?: string;
+  /**
+   * Lanes read through a reader bridge (a serial scanner → `startBridge` → the broker → the
+   * gate); default one lane of every second gate (`defaultBridgedLanes`), at most all lanes.
+   */
+  readonly bridgedLanes?: number;
   /** Default true: inject the fault schedule. */
   readonly faults?: boolean;
   /** Absent = run until stop(). */
@@ -52,7 +67,12 @@ export interface CampusOptions {
 export interface RunningCampus {
   readonly brokerUrl: string;
   readonly registryUrl: string;
-  readonly gates: readonly { readonly id: string; readonly configPath: string }[];
+  /** Each gate with its config, and the readers of its lanes that a reader bridge reads. */
+  readonly gates: readonly {
+    readonly id: string;
+    readonly configPath: string;
+    readonly bridgedReaders?: readonly string[];
+  }[];
   onEvent(listener: CampusEventListener): () => void;
   /** After durationMs (or stop()): everything stopped cleanly. */
   readonly done: Promise<CampusSummary>;
@@ -93,7 +113,8 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   const brokerUrl = options.brokerUrl ?? (await (broker as EmbeddedBroker).start(0));
   const protocolVersion = broker === undefined ? 5 : 4;
   const registryKey = generateKeyPairSync("ed25519");
-  const plans = Array.from({ length: gateCount }, (_, i) => planGate(dir, i));
+  const bridged = bridgedLaneIds(gateCount, options.bridgedLanes ?? defaultBridgedLanes(gateCount));
+  const plans = Array.from({ length: gateCount }, (_, i) => planGate(dir, i, bridged));
   const registry = new CampusRegistry(
     new RegistryServer({
       site: "sim-campus",
@@ -107,9 +128,42 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   const registryUrl = await registry.start();
   const night = nightWindow(clock.now());
   for (const plan of plans) mkdirSync(dirname(plan.configPath), { recursive: true });
-  // The site's members: the gates, and the guard desk (an operator with the guard role).
+  // The site's members: the gates, the guard desk (an operator with the guard role) and
+  // the bridges of the bridged lanes (each paired with its gate).
   const desk = makeDeskOperator();
-  const members = [...makeCampusKeys(plans), desk.member];
+  const gateMembers = makeCampusKeys(plans);
+  const bridgeKeys = new Map(
+    plans.flatMap((plan) =>
+      plan.lanes
+        .filter((l) => l.bridged)
+        .map((l) => [`${l.gate}/${l.reader}`, makeBridgeKey(plan, l)] as const),
+    ),
+  );
+  const members = [...gateMembers, desk.member, ...[...bridgeKeys.values()].map((k) => k.member)];
+  const tryAgain = { total: 0, unexplained: 0 };
+  const makeBridge = (plan: GatePlan, gateKey: string) => (lane: LanePlan, gateClock: Clock) => {
+    const key = bridgeKeys.get(`${lane.gate}/${lane.reader}`);
+    if (key === undefined) return undefined;
+    const config = campusBridgeConfig(plan, lane, {
+      brokerUrl,
+      protocolVersion,
+      site: CAMPUS_SITE,
+      gateKey,
+      keyFile: key.keyFile,
+    });
+    return new CampusBridge(config, scannerPaths(plan, lane), {
+      clock: gateClock,
+      logger: options.logger.child({ gate: lane.gate, bridge: key.member.id }),
+      onPlayed: (answer) => {
+        if (answer.answered) return;
+        // "Try again": the person shows the phone again, as after an unread code; a fault
+        // (the broker away, the bridge restarted, the gate's clock stepping) explains it.
+        tryAgain.total++;
+        if (explainingFault("no_answer", lane.gate, clock.now(), faults.windows) === undefined)
+          tryAgain.unexplained++;
+      },
+    });
+  };
   const gates = plans.map((plan) => {
     const config = writeGateConfig(plan, {
       brokerUrl,
@@ -120,7 +174,8 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
       night,
     });
     seedCampusRoster(config, members, clock.now());
-    return new CampusGate(plan, config, brokerUrl, protocolVersion, clock);
+    const gateKey = gateMembers.find((m) => m.gate === plan.gate)?.publicKey ?? "";
+    return new CampusGate(plan, config, brokerUrl, protocolVersion, clock, makeBridge(plan, gateKey));
   });
   const ledger = new ScanLedger();
   const faults = new FaultRunner({
@@ -313,12 +368,26 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
       const extra: { fault: string; at: number; detail?: string }[] = [];
       const neverDecided = ledger.lost + ledger.unanswered();
       if (neverDecided > 0 || ledger.unmatched > 0 || faults.unread > 0) {
+        const bridgeNote =
+          tryAgain.total > 0
+            ? ` (bridges played "try again" ${tryAgain.total} times, ${tryAgain.unexplained} outside a fault)`
+            : "";
         extra.push({
           fault: "unread",
           at: clock.now(),
-          detail: `${faults.unread} codes shown to readers that were offline, ${neverDecided} scans never decided, ${ledger.unmatched} decisions matched no scan`,
+          detail: `${faults.unread} codes shown to readers that were offline, ${neverDecided} scans never decided${bridgeNote}, ${ledger.unmatched} decisions matched no scan`,
         });
       }
+      const bridgeLanes = lanes.filter((l) => l.bridge !== undefined);
+      const bridgeCounts = bridgeLanes.map((l) => (l.bridge as CampusBridge).counts());
+      const bridges = {
+        lanes: bridgeLanes.length,
+        scansSent: bridgeCounts.reduce((sum, c) => sum + c.scansSent, 0),
+        answered: bridgeCounts.reduce((sum, c) => sum + c.answered, 0),
+        noAnswer: bridgeCounts.reduce((sum, c) => sum + c.noAnswer, 0),
+        dropped: bridgeCounts.reduce((sum, c) => sum + c.dropped, 0),
+        unexplained: tryAgain.unexplained,
+      };
       return summarize({
         durationMs,
         gates: gates.length,
@@ -335,6 +404,7 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
         lateOpens,
         eventsUploaded: registry.server.events.size,
         journalsVerified,
+        bridges,
         operators: {
           ...guardDesk.tally,
           intruderRequests: intruder.requests,
@@ -355,7 +425,11 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   return {
     brokerUrl,
     registryUrl,
-    gates: plans.map((p) => ({ id: p.gate, configPath: p.configPath })),
+    gates: plans.map((p) => ({
+      id: p.gate,
+      configPath: p.configPath,
+      bridgedReaders: p.lanes.filter((l) => l.bridged).map((l) => l.reader),
+    })),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

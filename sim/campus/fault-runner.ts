@@ -109,8 +109,13 @@ export class FaultRunner {
         return;
       }
       case "reader_unplug": {
-        const lanes: CampusLane[] = t.gates.flatMap((g) => g.lanes).filter((l) => !l.unplugged);
-        if (lanes.length === 0) return;
+        const lanes: CampusLane[] = t.gates
+          .flatMap((g) => g.lanes)
+          .filter((l) => !l.unplugged && l.bridge === undefined);
+        if (lanes.length === 0) {
+          this.record.push({ fault: f.fault, at, detail: "skipped: every lane is bridged" });
+          return;
+        }
         const lane = t.rng.pick(lanes);
         const w = open(lane.plan.gate, `${lane.id} reader`);
         const unreadBefore = this.unread;
@@ -120,6 +125,26 @@ export class FaultRunner {
         close(
           w,
           `${lane.id} reader off the network ${f.lastsMs} ms; ${this.unread - unreadBefore} codes shown to it were not read`,
+        );
+        return;
+      }
+      case "bridge_unplug": {
+        const lanes: CampusLane[] = t.gates
+          .flatMap((g) => g.lanes)
+          .filter((l) => !l.unplugged && l.bridge !== undefined);
+        if (lanes.length === 0) {
+          this.record.push({ fault: f.fault, at, detail: "skipped: no bridged lane" });
+          return;
+        }
+        const lane = t.rng.pick(lanes);
+        const w = open(lane.plan.gate, `${lane.id} bridge`);
+        const unreadBefore = this.unread;
+        await lane.unplug();
+        await sleep(f.lastsMs);
+        await lane.plugIn();
+        close(
+          w,
+          `${lane.id} bridge stopped ${f.lastsMs} ms, started again with the same config and key; ${this.unread - unreadBefore} codes shown to it were not read`,
         );
         return;
       }

@@ -3,6 +3,7 @@ export type FaultKind =
   | "broker_restart"
   | "registry_down"
   | "reader_unplug"
+  | "bridge_unplug"
   | "clock_skew_within"
   | "clock_skew_beyond";
 
@@ -44,6 +45,7 @@ export function faultSchedule(cycleMs: number): ScheduledFault[] {
     { at: at(0.5), fault: "reader_unplug", lastsMs: Math.max(2_000, at(0.1)) },
     { at: at(0.6), fault: "clock_skew_within", lastsMs: at(0.1), skewMs: SKEW_WITHIN_MS },
     { at: at(0.75), fault: "clock_skew_beyond", lastsMs: at(0.1), skewMs: SKEW_BEYOND_MS },
+    { at: at(0.9), fault: "bridge_unplug", lastsMs: Math.max(2_000, at(0.05)) },
   ];
 }
 
@@ -61,20 +63,26 @@ export function changeSchedule(cycleMs: number): ScheduledChange[] {
 
 /**
  * Denial reasons a fault may cause for a code that should open (then not a false reject),
- * and the outcomes it may cause for a request of the guard desk (`no_response`, `relay_<code>`;
- * see campus-desk.ts).
+ * the outcomes it may cause for a request of the guard desk (`no_response`, `relay_<code>`;
+ * see campus-desk.ts), and `no_answer`: a reader bridge that played "try again" for a scan
+ * (no answer from the gate in time, or the scan dropped as stale before it was sent).
  */
 const EXPLAINS: Readonly<Record<FaultKind, readonly string[]>> = {
   // The gate's session and the relay board reconnect: until the board is back, its relay is
-  // offline; a request sent around the restart is lost with the broker's sessions.
-  broker_restart: ["relay_offline", "no_response", "relay_unconfirmed"],
+  // offline; a request sent around the restart is lost with the broker's sessions. A bridge
+  // keeps its scans while the broker is away: one sent on its return may reach the gate too
+  // old (`stale_scan`), or be dropped by the bridge, or its answer lost ("try again").
+  broker_restart: ["relay_offline", "no_response", "relay_unconfirmed", "stale_scan", "no_answer"],
   // A budget of allowlist age may run out while the registry is away.
   registry_down: ["allowlist_stale"],
   reader_unplug: [],
+  // A scan in flight when the bridge stops is never answered.
+  bridge_unplug: ["no_answer"],
   // A signed request is fresh within ±30 s of the gate's clock: a gate 40 s or 100 s ahead
-  // refuses it as stale, unanswered.
-  clock_skew_within: ["no_response"],
-  clock_skew_beyond: ["no_response"],
+  // refuses it as stale, unanswered. A bridged scan in flight while the clock steps is
+  // stale at the gate (a step ahead) or refused from the future (a step back, unanswered).
+  clock_skew_within: ["no_response", "stale_scan", "no_answer"],
+  clock_skew_beyond: ["no_response", "stale_scan", "no_answer"],
 };
 
 /**

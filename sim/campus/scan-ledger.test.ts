@@ -82,6 +82,7 @@ describe("explainingFault", () => {
   const windows = [
     { fault: "broker_restart" as const, from: 10_000, to: 11_500 },
     { fault: "clock_skew_beyond" as const, gate: "gate-2", from: 20_000, to: 22_000 },
+    { fault: "bridge_unplug" as const, gate: "gate-1", from: 30_000, to: 32_000 },
   ];
   it.each([
     { reason: "relay_offline", gate: "gate-1", at: 10_500, want: "broker_restart" },
@@ -90,6 +91,14 @@ describe("explainingFault", () => {
     { reason: "relay_offline", gate: "gate-1", at: 9_000, want: undefined },
     { reason: "expired", gate: "gate-1", at: 10_500, want: undefined },
     { reason: "expired", gate: "gate-2", at: 21_000, want: undefined },
+    // A bridged scan held while the broker was away: too old at the gate, or "try again".
+    { reason: "stale_scan", gate: "gate-2", at: 12_000, want: "broker_restart" },
+    { reason: "no_answer", gate: "gate-1", at: 13_000, want: "broker_restart" },
+    { reason: "stale_scan", gate: "gate-1", at: 16_000, want: undefined },
+    { reason: "no_answer", gate: "gate-1", at: 31_000, want: "bridge_unplug" },
+    { reason: "no_answer", gate: "gate-2", at: 31_000, want: undefined },
+    // The desk's requests are not the bridge's: a stopped bridge explains no missing response.
+    { reason: "no_response", gate: "gate-1", at: 31_000, want: undefined },
   ])("$reason at $gate, $at ms → $want", ({ reason, gate, at, want }) => {
     expect(explainingFault(reason, gate, at, windows)).toBe(want);
   });

@@ -4,7 +4,19 @@ import { runCli } from "../../test/run-cli.js";
 describe("passgate sim campus", () => {
   // The command's plumbing: a short, busy run with every fault (sim/campus/campus.test.ts runs the engine longer).
   it("runs headless for its duration and prints one JSON summary, exit 0", () => {
-    const result = runCli(["sim", "campus", "--duration", "5", "--rate", "120", "--json", "--seed", "3"]);
+    const result = runCli([
+      "sim",
+      "campus",
+      "--duration",
+      "5",
+      "--rate",
+      "120",
+      "--json",
+      "--seed",
+      "3",
+      "--bridged",
+      "2",
+    ]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split("\n");
@@ -29,6 +41,7 @@ describe("passgate sim campus", () => {
         "eventsUploaded",
         "journalsVerified",
         "operators",
+        "bridges",
       ].sort(),
     );
     expect(summary).toMatchObject({
@@ -48,6 +61,11 @@ describe("passgate sim campus", () => {
       intruderRequests: 3,
       intruderActedOn: 0,
     });
+    // --bridged 2: the in lanes of both gates read through reader bridges, whose scans the gates answered.
+    const bridges = summary.bridges as Record<string, number>;
+    expect(bridges).toMatchObject({ lanes: 2 });
+    expect(bridges.answered).toBeGreaterThan(0);
+    expect(bridges.scansSent).toBeGreaterThanOrEqual(bridges.answered as number);
     expect(summary.latencyMicros).toEqual({
       p50: expect.any(Number),
       p99: expect.any(Number),

@@ -9,6 +9,7 @@ export function formatCampusSummary(s: CampusSummary): string {
   const minutes = s.durationMs / 60_000;
   const perLane = s.lanes === 0 || minutes === 0 ? 0 : s.scans / s.lanes / minutes;
   const o = s.operators;
+  const b = s.bridges;
   const lines = [
     `campus: ${s.gates} gates, ${s.lanes} lanes, ${(s.durationMs / 1000).toFixed(1)} s`,
     `scans ${s.scans} (${perLane.toFixed(1)}/min per lane), granted ${s.granted}, denied ${s.scans - s.granted}`,
@@ -19,6 +20,8 @@ export function formatCampusSummary(s: CampusSummary): string {
     `guard desk: ${o.signedRequests} signed requests, ${o.answeredOk} opens answered ok, ` +
       `${o.refusedAsExpected} mode changes refused as expected, ${o.explainedByFault} explained by faults, ${o.failed} failed`,
     `intruder: ${o.intruderRequests} unsigned or forged requests, ${o.intruderActedOn} acted on`,
+    `bridges: ${b.lanes} bridged lanes, ${b.scansSent} scans sent, ${b.answered} answered, ` +
+      `${b.noAnswer} no answer, ${b.dropped} dropped as stale (${b.unexplained} "try again" outside a fault)`,
     "",
     table(
       ["scenario", "scans", "granted", "denied"],

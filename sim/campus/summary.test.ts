@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  type BridgeSummary,
   type CampusRecord,
   type CampusSummary,
   campusPassed,
@@ -21,6 +22,15 @@ const operators: OperatorSummary = {
   gateRefusals: { "request-pulse:unsigned": 1, "request-mode:unsigned": 1, "request-pulse:bad_signature": 1 },
 };
 
+const bridges: BridgeSummary = {
+  lanes: 1,
+  scansSent: 10,
+  answered: 9,
+  noAnswer: 1,
+  dropped: 0,
+  unexplained: 0,
+};
+
 const record = (decisions: DecidedScan[], extra: Partial<CampusRecord> = {}): CampusRecord => ({
   durationMs: 20_000,
   gates: 2,
@@ -34,6 +44,7 @@ const record = (decisions: DecidedScan[], extra: Partial<CampusRecord> = {}): Ca
   eventsUploaded: 0,
   journalsVerified: true,
   operators,
+  bridges,
   ...extra,
 });
 const d = (
@@ -149,6 +160,7 @@ describe("summarize", () => {
       }),
     );
     expect(s.operators).toEqual(operators);
+    expect(s.bridges).toEqual(bridges);
     expect(s).toMatchObject({
       faults,
       relayOpens: 7,
@@ -175,6 +187,9 @@ describe("campusPassed and the table", () => {
       "guard desk: 2 signed requests, 1 opens answered ok, 1 mode changes refused as expected, 0 explained by faults, 0 failed",
     );
     expect(text).toContain("intruder: 3 unsigned or forged requests, 0 acted on");
+    expect(text).toContain(
+      'bridges: 1 bridged lanes, 10 scans sent, 9 answered, 1 no answer, 0 dropped as stale (0 "try again" outside a fault)',
+    );
     expect(text).toMatch(/request-pulse:bad_signature\s+1/);
     expect(text.trimEnd().split("\n").at(-1)).toBe(
       "ok: no false accept, no late open, journals verified, operators answered, intruder refused",
@@ -192,6 +207,12 @@ describe("campusPassed and the table", () => {
     const s = withOperators(o);
     expect(campusPassed(s)).toBe(false);
     expect(formatCampusSummary(s).trimEnd().split("\n").at(-1)).toBe(`FAILED: ${problem}`);
+  });
+
+  it("keeps its verdict when bridges played 'try again': those scans were never decided, so neither accepted nor rejected", () => {
+    const s = { ...passing, bridges: { ...bridges, noAnswer: 3, dropped: 2, unexplained: 1 } };
+    expect(campusPassed(s)).toBe(true);
+    expect(formatCampusSummary(s).trimEnd().split("\n").at(-1)).toMatch(/^ok: /);
   });
 
   it("passes a run where a fault explains the desk's missing answer", () => {

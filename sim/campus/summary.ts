@@ -17,6 +17,23 @@ export interface CampusSummary {
   readonly eventsUploaded: number;
   readonly journalsVerified: boolean;
   readonly operators: OperatorSummary;
+  readonly bridges: BridgeSummary;
+}
+
+/** The bridged lanes' scans, from each reader bridge's own counts (`state().scans`). */
+export interface BridgeSummary {
+  /** Lanes read through a reader bridge. */
+  readonly lanes: number;
+  /** Scans the bridges sent to their gates. */
+  readonly scansSent: number;
+  /** Scans the gates answered (each played on the reader). */
+  readonly answered: number;
+  /** Scans sent with no answer in time: the reader played "try again". */
+  readonly noAnswer: number;
+  /** Scans never sent: too old when the broker or the gate was back ("try again" too). */
+  readonly dropped: number;
+  /** "Try again"s (no answer or dropped) that no injected fault explains; not in the verdict. */
+  readonly unexplained: number;
 }
 
 /** The guard desk's signed requests and the intruder's unsigned or forged ones (docs/simulator.md). */
@@ -68,6 +85,7 @@ export interface CampusRecord {
   readonly eventsUploaded: number;
   readonly journalsVerified: boolean;
   readonly operators: OperatorSummary;
+  readonly bridges: BridgeSummary;
 }
 
 /** The forced-passage "scenario" in `byScenario`: scans = rotations, denied = alarms raised. */
@@ -128,6 +146,7 @@ export function summarize(record: CampusRecord): CampusSummary {
     eventsUploaded: record.eventsUploaded,
     journalsVerified: record.journalsVerified,
     operators: record.operators,
+    bridges: record.bridges,
   };
 }
 

@@ -123,6 +123,7 @@ export class DemoRun {
       embeddedBroker: options.brokerUrl === undefined,
       registryUrl: campus.registryUrl,
       gateIds: campus.gates.map((g) => g.id),
+      bridgedLanes: campus.gates.flatMap((g) => (g.bridgedReaders ?? []).map((r) => `${g.id}/${r}`)),
       keys: options.keys !== undefined,
     });
     this.view = view;

@@ -14,6 +14,7 @@ const summary: CampusSummary = {
   lateOpens: 0,
   eventsUploaded: 240,
   journalsVerified: true,
+  bridges: { lanes: 1, scansSent: 60, answered: 59, noAnswer: 1, dropped: 0, unexplained: 0 },
   operators: {
     signedRequests: 6,
     answeredOk: 3,
@@ -66,6 +67,7 @@ describe("formatDemoSummary", () => {
       "  scenarios: valid 180 (180 granted), replay_other_gate 20 (0 granted)",
       "  faults injected: registry_down ×2, broker_restart ×1",
       "  guard desk: 6 signed requests, 3 opens answered ok, 3 mode changes refused as expected; intruder: 9 requests, 0 acted on",
+      "  reader bridges: 1 bridged lanes, 60 scans sent, 59 answered, 1 no answer, 0 dropped as stale",
       "",
       "The demo site is in var/demo: each gate's config and SQLite database, and gates.log (the gates' logs).",
       "  gate-1: var/demo/gate-1.yaml",

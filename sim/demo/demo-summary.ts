@@ -53,6 +53,8 @@ export function formatDemoSummary(summary: CampusSummary, context: SummaryContex
       `${ops.refusedAsExpected} mode changes refused as expected` +
       `${ops.failed > 0 ? `, ${ops.failed} NOT answered as expected` : ""}; ` +
       `intruder: ${ops.intruderRequests} requests, ${ops.intruderActedOn} acted on`,
+    `  reader bridges: ${summary.bridges.lanes} bridged lanes, ${summary.bridges.scansSent} scans sent, ` +
+      `${summary.bridges.answered} answered, ${summary.bridges.noAnswer} no answer, ${summary.bridges.dropped} dropped as stale`,
     summary.falseAccepts > 0
       ? "  A GATE GRANTED SOMEONE IT SHOULD HAVE REFUSED: see gates.log and the journals."
       : "",

@@ -14,6 +14,8 @@ export interface DecisionRow {
 
 export interface LaneView {
   readonly reader: string;
+  /** Read through a reader bridge (serial scanner → bridge → broker → gate). */
+  readonly bridged: boolean;
   /** Newest first, at most `ROWS_KEPT`. */
   readonly recent: DecisionRow[];
   lastPassage?: { readonly at: number; readonly passed: boolean };
@@ -83,8 +85,14 @@ export class DemoViewModel {
   /** People seen with a valid pass, for the "revoke someone" key. */
   readonly validPeople = new Set<string>();
 
-  /** `gateIds` fixes the order in which gates are shown, before any of them reports. */
-  constructor(gateIds: readonly string[] = []) {
+  /**
+   * `gateIds` fixes the order in which gates are shown, before any of them reports;
+   * `bridgedLanes` (`<gate>/<reader>`) are marked as read through a reader bridge.
+   */
+  constructor(
+    gateIds: readonly string[] = [],
+    private readonly bridgedLanes: ReadonlySet<string> = new Set(),
+  ) {
     for (const id of gateIds) this.gate(id);
   }
 
@@ -199,7 +207,7 @@ export class DemoViewModel {
     const lanes = this.gate(gateId).lanes;
     let lane = lanes.get(reader);
     if (lane === undefined) {
-      lane = { reader, recent: [] };
+      lane = { reader, bridged: this.bridgedLanes.has(`${gateId}/${reader}`), recent: [] };
       lanes.set(reader, lane);
     }
     return lane;

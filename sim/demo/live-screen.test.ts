@@ -7,7 +7,7 @@ import { formatUptime, renderScreen, type ScreenFrame } from "./live-screen.js";
 import { fitText, renderCells, stripAnsi, visibleLength } from "./text-cells.js";
 
 function scriptedModel(): DemoViewModel {
-  const model = new DemoViewModel(["gate-1", "gate-2"]);
+  const model = new DemoViewModel(["gate-1", "gate-2"], new Set(["gate-1/in"]));
   for (const event of scriptedEvents()) model.apply(event);
   return model;
 }
@@ -58,6 +58,9 @@ describe("renderScreen", () => {
     expect(text).toContain("broker mqtt://127.0.0.1:41883 (embedded)   registry http://127.0.0.1:40080");
     expect(text).toContain("allowlist  gate-1 v2 · gate-2 v1 (sync failing)");
     expect(text).toMatch(/gate-1 {3}relays {2}in □ shut ×1 {2}out ■ open ×1/);
+    // gate-1's in lane is read through a reader bridge; no other lane says so.
+    expect(text).toMatch(/^ {2}in +via bridge/m);
+    expect(text.match(/via bridge/g)).toHaveLength(1);
     expect(text).toMatch(/ {4}09:00:01\.001 {2}GRANTED ok +412 µs {2}p-1001 +valid/);
     expect(text).toMatch(/ {4}09:00:02\.501 {2}denied {2}replayed +1 204 µs {2}p-1001 +replay_other_gate/);
     expect(text).toContain("out    last passage 09:00:05.400 turned back");

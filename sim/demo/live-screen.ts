@@ -131,6 +131,7 @@ function laneHeader(lane: LaneView, frame: ScreenFrame): Cell[] {
   const passage = lane.lastPassage;
   return [
     { text: `  ${fitText(lane.reader, 6)}`, style: "bold" },
+    ...(lane.bridged ? [{ text: " via bridge", style: "dim" } as Cell] : []),
     ...(passage === undefined
       ? []
       : [

@@ -20,6 +20,8 @@ export interface LiveViewOptions {
   readonly embeddedBroker: boolean;
   readonly registryUrl: string;
   readonly gateIds: readonly string[];
+  /** Lanes read through a reader bridge, `<gate>/<reader>`: marked on the screen. */
+  readonly bridgedLanes?: readonly string[];
   /** Show the r/v/q key help. */
   readonly keys: boolean;
   /** Screen redraw interval, ms (default 250: four times a second). */
@@ -43,7 +45,7 @@ export class LiveView {
   private onScreen = false;
 
   constructor(private readonly options: LiveViewOptions) {
-    this.model = new DemoViewModel(options.gateIds);
+    this.model = new DemoViewModel(options.gateIds, new Set(options.bridgedLanes ?? []));
   }
 
   start(): void {

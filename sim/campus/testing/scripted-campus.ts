@@ -10,7 +10,7 @@ export class ScriptedCampus implements RunningCampus {
   readonly brokerUrl = "mqtt://127.0.0.1:41883";
   readonly registryUrl = "http://127.0.0.1:40080";
   readonly gates = [
-    { id: "gate-1", configPath: "/demo/gate-1.yaml" },
+    { id: "gate-1", configPath: "/demo/gate-1.yaml", bridgedReaders: ["in"] },
     { id: "gate-2", configPath: "/demo/gate-2.yaml" },
   ];
   readonly revoked: string[] = [];
@@ -91,6 +91,7 @@ export class ScriptedCampus implements RunningCampus {
       lateOpens: 0,
       eventsUploaded: 4,
       journalsVerified: true,
+      bridges: { lanes: 1, scansSent: 1, answered: 1, noAnswer: 0, dropped: 0, unexplained: 0 },
       operators: {
         signedRequests: 2,
         answeredOk: 1,
