@@ -258,7 +258,7 @@ export async function benchScanUnderSiteShare(
     };
   } finally {
     for (const t of timers) clearInterval(t);
-    share?.stop();
+    await share?.stop();
     await checkpointer.stop();
     db.close();
     rmSync(runDir, { recursive: true, force: true });

@@ -16,7 +16,9 @@ import { testGateMember, testOperatorMember, testSiteTrust } from "../trust/test
 import { SiteShare } from "./site-share.js";
 
 const dirs: string[] = [];
-afterEach(() => {
+const shares: SiteShare[] = [];
+afterEach(async () => {
+  for (const s of shares.splice(0)) await s.stop();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -65,6 +67,7 @@ function gateB(options: { acceptUnsigned?: boolean; timedWindowMs?: number; with
     },
   );
   share.start();
+  shares.push(share);
   const signer = (member: typeof a) => testSiteTrust({ members: [], signer: member.signer, clock });
   return {
     db,
@@ -73,7 +76,11 @@ function gateB(options: { acceptUnsigned?: boolean; timedWindowMs?: number; with
     trust,
     link,
     share,
-    deliver: (topic: string, value: unknown) => link.deliver(topic, value),
+    /** Delivers a record and waits until it is applied or refused (its signature is verified off-thread). */
+    deliver: async (topic: string, value: unknown) => {
+      link.deliver(topic, value);
+      await share.settled();
+    },
     signed: (member: typeof a, topic: string, body: Record<string, unknown>) =>
       JSON.parse(signer(member).sign(topic, body) ?? "null") as unknown,
   };
@@ -88,11 +95,11 @@ const expiresOf = (db: Db, id: string, step: number) =>
   )?.expires_at;
 
 describe("SiteShare and the site roster", () => {
-  it("acts on a record signed by the gate that made it, and on nothing unsigned by default", () => {
+  it("acts on a record signed by the gate that made it, and on nothing unsigned by default", async () => {
     const g = gateB();
-    g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP, expiresAt: NOW + 60_000 });
+    await g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP, expiresAt: NOW + 60_000 });
     expect(g.replay.seen("42", STEP)).toBe(false);
-    g.deliver(
+    await g.deliver(
       topics.sharedReplay,
       g.signed(a, topics.sharedReplay, {
         gate: "gate-a",
@@ -105,15 +112,15 @@ describe("SiteShare and the site roster", () => {
     expect(refusals(g.trust)).toEqual({ "shared-replay:unsigned": 1 });
   });
 
-  it("refuses a gate speaking for another gate, an operator's record, a record moved to another topic", () => {
+  it("refuses a gate speaking for another gate, an operator's record, a record moved to another topic", async () => {
     const g = gateB();
     const pair = { gate: "gate-a", credential: "42", step: STEP, expiresAt: NOW + 60_000 };
-    g.deliver(topics.sharedReplay, g.signed(c, topics.sharedReplay, pair));
-    g.deliver(topics.sharedReplay, g.signed(desk, topics.sharedReplay, pair));
-    g.deliver(topics.sharedReplay, g.signed(a, topics.sharedPassage, pair));
+    await g.deliver(topics.sharedReplay, g.signed(c, topics.sharedReplay, pair));
+    await g.deliver(topics.sharedReplay, g.signed(desk, topics.sharedReplay, pair));
+    await g.deliver(topics.sharedReplay, g.signed(a, topics.sharedPassage, pair));
     // Gate A's own record, signed for gate C's topic (where a broker ACL would have let it).
     const cTopic = gateTopics({ prefix: "passgate", site: "s", gate: "gate-c" }).sharedReplay;
-    g.deliver(cTopic, g.signed(a, cTopic, pair));
+    await g.deliver(cTopic, g.signed(a, cTopic, pair));
     expect(g.replay.seen("42", STEP)).toBe(false);
     expect(refusals(g.trust)).toEqual({
       "shared-replay:not_authorized": 2,
@@ -122,7 +129,7 @@ describe("SiteShare and the site roster", () => {
     });
   });
 
-  it("bounds a pair whoever signed it: a step near now only, an expiry no later than that step's own", () => {
+  it("bounds a pair whoever signed it: a step near now only, an expiry no later than that step's own", async () => {
     const g = gateB();
     // 2,880 steps ahead: a day of a person's codes denied as replayed.
     const future = {
@@ -131,21 +138,21 @@ describe("SiteShare and the site roster", () => {
       step: STEP + 2_880,
       expiresAt: Date.parse("3000-01-01"),
     };
-    g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, future));
+    await g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, future));
     expect(g.replay.seen("42", STEP + 2_880)).toBe(false);
     // A step within the window and the clock tolerance (1 + 4 steps) is kept, its expiry clamped.
     const near = { gate: "gate-a", credential: "42", step: STEP + 5, expiresAt: Date.parse("3000-01-01") };
-    g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, near));
+    await g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, near));
     expect(g.replay.seen("42", STEP + 5)).toBe(true);
     expect(expiresOf(g.db, "42", STEP + 5)).toBe((STEP + 5 + 1 + 1) * PERIOD_MS);
     const tooFar = { gate: "gate-a", credential: "42", step: STEP - 6, expiresAt: NOW };
-    g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, tooFar));
+    await g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, tooFar));
     const unknown = { gate: "gate-a", credential: "77", step: STEP, expiresAt: NOW };
-    g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, unknown));
+    await g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, unknown));
     expect(refusals(g.trust)).toEqual({ "shared-replay:out_of_bounds": 3 });
   });
 
-  it("bounds a passage: none dated after now plus the tolerance, none older than timed anti-passback uses", () => {
+  it("bounds a passage: none dated after now plus the tolerance, none older than timed anti-passback uses", async () => {
     const g = gateB({ timedWindowMs: 5 * 60_000 });
     const passage = (person: string, at: number) => ({
       gate: "gate-a",
@@ -154,13 +161,13 @@ describe("SiteShare and the site roster", () => {
       direction: "in",
       at,
     });
-    g.deliver(
+    await g.deliver(
       topics.sharedPassage,
       g.signed(a, topics.sharedPassage, passage("p-1", Date.parse("3000-01-01"))),
     );
-    g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-2", NOW - 60 * 60_000)));
-    g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-3", NOW + 60_000)));
-    g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-4", NOW - 60_000)));
+    await g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-2", NOW - 60 * 60_000)));
+    await g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-3", NOW + 60_000)));
+    await g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-4", NOW - 60_000)));
     expect(g.presence.last("p-1", "campus")).toBeUndefined();
     expect(g.presence.last("p-2", "campus")).toBeUndefined();
     expect(g.presence.last("p-3", "campus")?.at).toBe(NOW + 60_000);
@@ -168,15 +175,15 @@ describe("SiteShare and the site roster", () => {
     expect(refusals(g.trust)).toEqual({ "shared-passage:out_of_bounds": 2 });
   });
 
-  it("with acceptUnsigned (migration) takes unsigned records, still bounded", () => {
+  it("with acceptUnsigned (migration) takes unsigned records, still bounded", async () => {
     const g = gateB({ acceptUnsigned: true });
-    g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP, expiresAt: NOW + 60_000 });
-    g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP + 2_880, expiresAt: NOW });
+    await g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP, expiresAt: NOW + 60_000 });
+    await g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP + 2_880, expiresAt: NOW });
     expect(g.replay.seen("42", STEP)).toBe(true);
     expect(g.replay.seen("42", STEP + 2_880)).toBe(false);
   });
 
-  it("signs what it shares, and shares nothing without a key", () => {
+  it("signs what it shares, and shares nothing without a key", async () => {
     const g = gateB();
     g.share.shareReplay("42", STEP, NOW + 60_000);
     expect(g.link.sent).toHaveLength(1);
