@@ -165,6 +165,8 @@ export async function benchScanUnderSiteShare(
       });
     for (let i = 0; i < 200; i++) sign();
     while (queue.length > 0) deliverOne();
+    // Their signatures are verified on the share's worker thread: wait for them to be applied.
+    await share.settled();
 
     const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
     const path: number[] = [];
@@ -223,6 +225,7 @@ export async function benchScanUnderSiteShare(
         }
       }
     }
+    await share.settled();
     const scans = path.length + floor.length;
     if (granted !== scans) throw new Error(`bench expected every scan granted, got ${granted}/${scans}`);
     const recordsSent = sent - sentBefore;

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { gateTopics } from "../mqtt/topics.js";
 import { migrateGateState } from "../state/gate-state-schema.js";
 import { PresenceStore } from "../state/presence-store.js";
 import { ReplayGuard } from "../state/replay-guard.js";
+import { OffThreadVerifier } from "../trust/off-thread-verifier.js";
 import type { SiteTrust } from "../trust/site-trust.js";
 import { testGateMember, testOperatorMember, testSiteTrust } from "../trust/testing/test-members.js";
 import { SiteShare } from "./site-share.js";
@@ -34,7 +36,15 @@ const c = testGateMember("gate-c");
 const desk = testOperatorMember("desk", ["admin"]);
 
 /** Gate B receiving from the site; `sign` makes what a member would publish. */
-function gateB(options: { acceptUnsigned?: boolean; timedWindowMs?: number; withKey?: boolean } = {}) {
+function gateB(
+  options: {
+    acceptUnsigned?: boolean;
+    timedWindowMs?: number;
+    withKey?: boolean;
+    verifier?: OffThreadVerifier;
+    maxInFlight?: number;
+  } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "passgate-site-trust-"));
   dirs.push(dir);
   const db = openDatabase(join(dir, "gate.db"));
@@ -64,6 +74,8 @@ function gateB(options: { acceptUnsigned?: boolean; timedWindowMs?: number; with
       passageHorizonMs: options.timedWindowMs,
       clock,
       logger: createLogger({ level: "silent" }),
+      verifier: options.verifier,
+      maxInFlight: options.maxInFlight,
     },
   );
   share.start();
@@ -97,7 +109,12 @@ const expiresOf = (db: Db, id: string, step: number) =>
 describe("SiteShare and the site roster", () => {
   it("acts on a record signed by the gate that made it, and on nothing unsigned by default", async () => {
     const g = gateB();
-    await g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP, expiresAt: NOW + 60_000 });
+    await g.deliver(topics.sharedReplay, {
+      gate: "gate-a",
+      credential: "42",
+      step: STEP,
+      expiresAt: NOW + 60_000,
+    });
     expect(g.replay.seen("42", STEP)).toBe(false);
     await g.deliver(
       topics.sharedReplay,
@@ -165,7 +182,10 @@ describe("SiteShare and the site roster", () => {
       topics.sharedPassage,
       g.signed(a, topics.sharedPassage, passage("p-1", Date.parse("3000-01-01"))),
     );
-    await g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-2", NOW - 60 * 60_000)));
+    await g.deliver(
+      topics.sharedPassage,
+      g.signed(a, topics.sharedPassage, passage("p-2", NOW - 60 * 60_000)),
+    );
     await g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-3", NOW + 60_000)));
     await g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-4", NOW - 60_000)));
     expect(g.presence.last("p-1", "campus")).toBeUndefined();
@@ -177,8 +197,18 @@ describe("SiteShare and the site roster", () => {
 
   it("with acceptUnsigned (migration) takes unsigned records, still bounded", async () => {
     const g = gateB({ acceptUnsigned: true });
-    await g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP, expiresAt: NOW + 60_000 });
-    await g.deliver(topics.sharedReplay, { gate: "gate-a", credential: "42", step: STEP + 2_880, expiresAt: NOW });
+    await g.deliver(topics.sharedReplay, {
+      gate: "gate-a",
+      credential: "42",
+      step: STEP,
+      expiresAt: NOW + 60_000,
+    });
+    await g.deliver(topics.sharedReplay, {
+      gate: "gate-a",
+      credential: "42",
+      step: STEP + 2_880,
+      expiresAt: NOW,
+    });
     expect(g.replay.seen("42", STEP)).toBe(true);
     expect(g.replay.seen("42", STEP + 2_880)).toBe(false);
   });
@@ -196,5 +226,102 @@ describe("SiteShare and the site roster", () => {
     keyless.share.shareReplay("42", STEP, NOW + 60_000);
     keyless.share.sharePassage("p-1", "campus", "in", NOW);
     expect(keyless.link.sent).toEqual([]);
+  });
+});
+
+describe("SiteShare verifies records' signatures off the scan thread", () => {
+  const pair = (step = STEP) => ({ gate: "gate-a", credential: "42", step, expiresAt: NOW + 60_000 });
+  const passage = (person: string) => ({ gate: "gate-a", person, zone: "campus", direction: "in", at: NOW });
+  /** A copy of a signed record with its body changed: the signature no longer holds. */
+  const forged = (signed: unknown, body: Record<string, unknown>) => ({
+    ...(signed as Record<string, unknown>),
+    body,
+  });
+
+  it("refuses a forged record as bad_signature once the thread answered, and changes nothing", async () => {
+    const g = gateB();
+    const real = g.signed(a, topics.sharedReplay, pair());
+    g.link.deliver(topics.sharedReplay, forged(real, pair(STEP + 1)));
+    // Handed to the thread: neither applied nor refused yet.
+    expect(g.share.pending).toBe(1);
+    expect(refusals(g.trust)).toEqual({});
+    await g.share.settled();
+    expect(g.share.pending).toBe(0);
+    expect(refusals(g.trust)).toEqual({ "shared-replay:bad_signature": 1 });
+    expect(g.replay.seen("42", STEP + 1)).toBe(false);
+    expect(g.replay.seen("42", STEP)).toBe(false);
+    expect(g.share.receivedCounts()).toEqual({ replay: 0, passage: 0 });
+    // The real one is applied.
+    await g.deliver(topics.sharedReplay, real);
+    expect(g.replay.seen("42", STEP)).toBe(true);
+    expect(g.share.receivedCounts()).toEqual({ replay: 1, passage: 0 });
+  });
+
+  it("a forged copy does not use up the nonce of the real record arriving after it", async () => {
+    const g = gateB();
+    const real = g.signed(a, topics.sharedReplay, pair());
+    // Both in the same turn: the forged copy first, the real one right behind it.
+    g.link.deliver(topics.sharedReplay, forged(real, pair(STEP + 1)));
+    g.link.deliver(topics.sharedReplay, real);
+    await g.share.settled();
+    expect(g.replay.seen("42", STEP)).toBe(true);
+    expect(g.replay.seen("42", STEP + 1)).toBe(false);
+    expect(refusals(g.trust)).toEqual({ "shared-replay:bad_signature": 1 });
+    // The real record's nonce is remembered now: a replay of it is refused.
+    await g.deliver(topics.sharedReplay, real);
+    expect(refusals(g.trust)).toEqual({
+      "shared-replay:bad_signature": 1,
+      "shared-replay:repeated_nonce": 1,
+    });
+  });
+
+  it("refuses records beyond the bound of records in flight as overloaded", async () => {
+    const g = gateB({ maxInFlight: 2 });
+    for (const person of ["p-1", "p-2", "p-3", "p-4", "p-5"])
+      g.link.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage(person)));
+    expect(g.share.pending).toBe(5);
+    // The three beyond the bound are refused without waiting for the thread.
+    await Promise.resolve();
+    expect(refusals(g.trust)).toEqual({ "shared-passage:overloaded": 3 });
+    await g.share.settled();
+    expect(g.presence.last("p-1", "campus")?.at).toBe(NOW);
+    expect(g.presence.last("p-2", "campus")?.at).toBe(NOW);
+    for (const person of ["p-3", "p-4", "p-5"]) expect(g.presence.last(person, "campus")).toBeUndefined();
+    expect(refusals(g.trust)).toEqual({ "shared-passage:overloaded": 3 });
+    // Once the thread caught up, records are taken again.
+    await g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-6")));
+    expect(g.presence.last("p-6", "campus")?.at).toBe(NOW);
+  });
+
+  it("refuses the records a dying thread held, never applies them, and starts a new thread", async () => {
+    const verifier = new OffThreadVerifier({ restartBackoffMs: 0 });
+    verifier.start();
+    const first = verifier.thread!;
+    await once(first, "online");
+    const g = gateB({ verifier });
+    for (const person of ["p-1", "p-2", "p-3"])
+      g.link.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage(person)));
+    const killed = first.terminate();
+    await g.share.settled();
+    await killed;
+    expect(refusals(g.trust)).toEqual({ "shared-passage:verifier_failed": 3 });
+    for (const person of ["p-1", "p-2", "p-3"]) expect(g.presence.last(person, "campus")).toBeUndefined();
+    expect(g.share.receivedCounts()).toEqual({ replay: 0, passage: 0 });
+    expect(verifier.restarts).toBe(1);
+    expect(verifier.thread).toBeDefined();
+    expect(verifier.thread).not.toBe(first);
+    // The new thread verifies the next record (a repeat of a refused one is taken: its nonce was never remembered).
+    await g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-1")));
+    expect(g.presence.last("p-1", "campus")?.at).toBe(NOW);
+    await verifier.stop();
+  });
+
+  it("applies nothing still being verified when it stops", async () => {
+    const g = gateB();
+    g.link.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, pair()));
+    await g.share.stop();
+    expect(g.share.pending).toBe(0);
+    expect(g.replay.seen("42", STEP)).toBe(false);
+    expect(refusals(g.trust)).toEqual({});
   });
 });

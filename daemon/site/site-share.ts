@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Clock } from "../../platform/clock.js";
+import { describeError } from "../../platform/log/describe-error.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { AllowlistStore } from "../allowlist/allowlist-store.js";
 import { periodOf } from "../allowlist/credential.js";
@@ -14,7 +15,6 @@ import {
 } from "../mqtt/topics.js";
 import type { PresenceStore } from "../state/presence-store.js";
 import { type ReplayGuard, replayExpiry } from "../state/replay-guard.js";
-import { describeError } from "../../platform/log/describe-error.js";
 import { OffThreadVerifier, type SignatureVerifier } from "../trust/off-thread-verifier.js";
 import type { SiteTrust, TrustVerdict } from "../trust/site-trust.js";
 
@@ -103,19 +103,17 @@ export class SiteShare {
       this.ownVerifier = new OffThreadVerifier({
         maxInFlight: this.deps.maxInFlight,
         onFailure: ({ error, lost }) =>
-          logger.error({ error, lost }, "the record verifier thread died; its records were refused, it restarts"),
+          logger.error(
+            { error, lost },
+            "the record verifier thread died; its records were refused, it restarts",
+          ),
       });
       this.ownVerifier.start();
       this.verifier = this.ownVerifier;
     }
     this.unsubscribes.push(
-      c.subscribeParsed(
-        this.topics.sharedReplayFilter,
-        "json",
-        jsonObject,
-        "shared-replay",
-        (topic, value) =>
-          this.receive(topic, value, sharedReplaySchema, "shared-replay", (pair) => this.onReplay(pair)),
+      c.subscribeParsed(this.topics.sharedReplayFilter, "json", jsonObject, "shared-replay", (topic, value) =>
+        this.receive(topic, value, sharedReplaySchema, "shared-replay", (pair) => this.onReplay(pair)),
       ),
       c.subscribeParsed(
         this.topics.sharedPassageFilter,

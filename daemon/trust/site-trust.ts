@@ -3,9 +3,9 @@ import type { Clock } from "../../platform/clock.js";
 import { LogThrottle } from "../../platform/log/log-throttle.js";
 import type { Logger } from "../../platform/log/logger.js";
 import { NonceWindow } from "./nonce-window.js";
+import type { SignatureVerifier } from "./off-thread-verifier.js";
 import type { Roster } from "./roster.js";
 import type { MemberKind, RosterMember } from "./roster-member.js";
-import type { SignatureVerifier } from "./off-thread-verifier.js";
 import {
   admitVerified,
   checkEnvelope,
