@@ -27,9 +27,9 @@ const BLOCK = 100;
 /**
  * Scan → decision → committed journal entry (`Gate.handleScan`, Ed25519 credentials, the
  * cached store) while signed site records from another gate of the roster arrive at
- * `recordsPerSecond` into the same gate's `SiteShare`: real signature checks
- * (`SiteTrust`), real bounds, writes to the same SQLite connection's replay and presence
- * tables, on the same event loop. Records come through the in-process
+ * `recordsPerSecond` into the same gate's `SiteShare`: real checks (`SiteTrust`), the
+ * signature verified on the share's worker thread as in the daemon, real bounds, writes to
+ * the same SQLite connection's replay and presence tables on the same event loop. Records come through the in-process
  * `FakeMqttConnection` (each payload parsed from its bytes as the MQTT layer does), from a
  * 1 ms timer that delivers whatever is due at the rate; scans come back to back, each
  * after a turn of the event loop, so a scan that falls behind a record waits for it.
@@ -143,6 +143,8 @@ export async function benchScanUnderSiteShare(
     };
     let sent = 0;
     const recordTimes: number[] = [];
+    /** From a record's bytes to it being applied or refused, its signature verified on the share's thread. */
+    const settleTimes: number[] = [];
     const deliverOne = () => {
       const t0 = process.hrtime.bigint();
       const record = queue.shift();
@@ -153,6 +155,7 @@ export async function benchScanUnderSiteShare(
       link.deliver(record.topic, parsed.ok);
       recordTimes.push(Number(process.hrtime.bigint() - t0) / 1000);
       sent++;
+      void share!.settled().then(() => settleTimes.push(Number(process.hrtime.bigint() - t0) / 1000));
     };
 
     const baseStep = Math.floor(BASE_MS / 30_000);
@@ -165,6 +168,8 @@ export async function benchScanUnderSiteShare(
       });
     for (let i = 0; i < 200; i++) sign();
     while (queue.length > 0) deliverOne();
+    // Their signatures are verified on the share's worker thread: wait for them to be applied.
+    await share.settled();
 
     const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
     const path: number[] = [];
@@ -174,6 +179,7 @@ export async function benchScanUnderSiteShare(
     let withRecordsMs = 0;
     const sentBefore = sent;
     recordTimes.length = 0;
+    settleTimes.length = 0;
     const taken = () => share!.receivedCounts().replay + share!.receivedCounts().passage;
     const takenBefore = taken();
     if (takenBefore !== sentBefore)
@@ -223,6 +229,7 @@ export async function benchScanUnderSiteShare(
         }
       }
     }
+    await share.settled();
     const scans = path.length + floor.length;
     if (granted !== scans) throw new Error(`bench expected every scan granted, got ${granted}/${scans}`);
     const recordsSent = sent - sentBefore;
@@ -254,11 +261,13 @@ export async function benchScanUnderSiteShare(
       records_accepted: recordsAccepted,
       record_p50_us: percentile(recordTimes, 0.5),
       record_p99_us: percentile(recordTimes, 0.99),
+      record_settled_p50_us: percentile(settleTimes, 0.5),
+      record_settled_p99_us: percentile(settleTimes, 0.99),
       records_per_s: Math.round((recordsSent * 1000) / withRecordsMs),
     };
   } finally {
     for (const t of timers) clearInterval(t);
-    share?.stop();
+    await share?.stop();
     await checkpointer.stop();
     db.close();
     rmSync(runDir, { recursive: true, force: true });

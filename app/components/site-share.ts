@@ -10,8 +10,9 @@ import type { TrustComponent } from "./trust.js";
 
 /**
  * Owns the sharing of accepted tokens and passages with the site's other gates (SiteShare,
- * with `mqtt:` and `mqtt.siteShare`): what they share goes into the gate's one replay guard
- * and presence store. Starts after the MQTT session and before the inputs and the gate,
+ * with `mqtt:` and `mqtt.siteShare`), and with it the worker thread that verifies the
+ * records' signatures: what they share goes into the gate's one replay guard and presence
+ * store. Starts after the MQTT session and before the inputs and the gate,
  * which share through it, and stops after them. A reload that changes the live part of
  * `mqtt:` or the relays starts it anew, with the new `siteShare` setting.
  */
@@ -56,8 +57,10 @@ export class SiteShareComponent implements Component {
   }
 
   async stop(): Promise<void> {
-    this.share?.stop();
+    const share = this.share;
     this.share = undefined;
+    // Ends the thread that verifies records' signatures; records still in it are not applied.
+    await share?.stop();
   }
 
   async reload(diff: ConfigDiff): Promise<void> {

@@ -58,7 +58,7 @@ function gateA() {
 }
 
 describe("SiteShare after a broker outage", () => {
-  it("sends what it learned offline on reconnect, and again for gates that come back later", () => {
+  it("sends what it learned offline on reconnect, and again for gates that come back later", async () => {
     vi.useFakeTimers();
     const { db, topics, link, clock, share } = gateA();
 
@@ -97,19 +97,20 @@ describe("SiteShare after a broker outage", () => {
     // Nothing more after the last repeat, nor after the stop.
     vi.advanceTimersByTime(120_000);
     expect(credentials()).toHaveLength(7);
-    share.stop();
+    await share.stop();
     db.close();
   });
 
-  it("sends nothing again after a stop", () => {
+  it("sends nothing again after a stop", async () => {
     vi.useFakeTimers();
     const { db, link, clock, share } = gateA();
     share.shareReplay("42", 7, clock.now() + 60_000);
     link.setUp(true);
     expect(link.sent()).toHaveLength(1);
-    share.stop();
+    const stopped = share.stop();
     vi.advanceTimersByTime(60_000);
     expect(link.sent()).toHaveLength(1);
+    await stopped;
     db.close();
   });
 });

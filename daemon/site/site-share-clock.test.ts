@@ -22,7 +22,7 @@ afterEach(() => {
 const credential = { id: "42", scheme: "totp", totp: { period: 30 } } as unknown as Credential;
 
 describe("SiteShare and the gate's clock", () => {
-  it("keeps a pair from another gate that looks expired by a clock running ahead", () => {
+  it("keeps a pair from another gate that looks expired by a clock running ahead", async () => {
     const dir = mkdtempSync(join(tmpdir(), "passgate-site-clock-"));
     dirs.push(dir);
     const db = openDatabase(join(dir, "gate.db"));
@@ -57,11 +57,13 @@ describe("SiteShare and the gate's clock", () => {
     });
     const aTopic = gateTopics({ prefix: "passgate", site: "s", gate: "gate-a" }).sharedReplay;
     link.deliver(aTopic, JSON.parse(aTrust.sign(aTopic, record("gate-a", "42")) ?? "null"));
+    await share.settled();
     // Once the clock is stepped back, the screenshot of that code must still be refused.
     expect(replay.seen("42", step)).toBe(true);
     link.deliver(aTopic, JSON.parse(aTrust.sign(aTopic, record("gate-b", "43")) ?? "null"));
+    await share.settled();
     expect(replay.seen("43", step)).toBe(false);
-    share.stop();
+    await share.stop();
     db.close();
   });
 });

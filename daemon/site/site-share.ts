@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Clock } from "../../platform/clock.js";
+import { describeError } from "../../platform/log/describe-error.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { AllowlistStore } from "../allowlist/allowlist-store.js";
 import { periodOf } from "../allowlist/credential.js";
@@ -14,7 +15,8 @@ import {
 } from "../mqtt/topics.js";
 import type { PresenceStore } from "../state/presence-store.js";
 import { type ReplayGuard, replayExpiry } from "../state/replay-guard.js";
-import type { SiteTrust } from "../trust/site-trust.js";
+import { OffThreadVerifier, type SignatureVerifier } from "../trust/off-thread-verifier.js";
+import type { SiteTrust, TrustVerdict } from "../trust/site-trust.js";
 
 /** Any JSON object: what a signed or an unsigned record is before the trust checks. */
 const jsonObject = z.record(z.string(), z.unknown());
@@ -44,6 +46,12 @@ const CATCH_UP_REPEATS_MS = [2_000, 10_000, 30_000];
  * plus the tolerance (and, with timed anti-passback, not older than its window). So a
  * stolen gate key can deny a person for minutes at most, never for a day. Without a key
  * this gate shares nothing; unsigned records are taken only with `trust.acceptUnsigned`.
+ *
+ * A record's signature is verified on a worker thread (an `OffThreadVerifier` the share
+ * starts and stops, unless one is given), so scans do not wait behind it: the cheap checks
+ * are made as the record arrives, the nonce, body and bounds once the thread answered, and
+ * the record is applied then, a few milliseconds later. At most `maxInFlight` records wait
+ * for their signature; beyond that they are refused as `overloaded`.
  */
 export class SiteShare {
   private readonly replayOutbox: SharedReplay[] = [];
@@ -52,6 +60,12 @@ export class SiteShare {
   private readonly repeats = new Set<NodeJS.Timeout>();
   private received = { replay: 0, passage: 0 };
   private warnedNoKey = false;
+  /** Records whose signature is being verified, until they are applied or refused. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private verifier: SignatureVerifier | undefined;
+  /** The verifier this share started (and stops), when none was given. */
+  private ownVerifier: OffThreadVerifier | undefined;
+  private running = false;
 
   constructor(
     private readonly connection: MqttConnection,
@@ -71,31 +85,45 @@ export class SiteShare {
       readonly passageHorizonMs?: number | undefined;
       readonly clock: Clock;
       readonly logger: Logger;
+      /**
+       * Verifies records' signatures off the scan thread; by default an `OffThreadVerifier`
+       * of the share's own (`maxInFlight` records waiting at most).
+       */
+      readonly verifier?: SignatureVerifier;
+      readonly maxInFlight?: number;
     },
   ) {}
 
   start(): void {
     const c = this.connection;
+    this.running = true;
+    if (this.deps.verifier !== undefined) this.verifier = this.deps.verifier;
+    else {
+      const logger = this.deps.logger;
+      this.ownVerifier = new OffThreadVerifier({
+        maxInFlight: this.deps.maxInFlight,
+        onFailure: ({ error, lost }) =>
+          logger.error(
+            { error, lost },
+            "the record verifier thread died; its records were refused, it restarts",
+          ),
+      });
+      this.ownVerifier.start();
+      this.verifier = this.ownVerifier;
+    }
     this.unsubscribes.push(
-      c.subscribeParsed(
-        this.topics.sharedReplayFilter,
-        "json",
-        jsonObject,
-        "shared-replay",
-        (topic, value) => {
-          const pair = this.accepted(topic, value, sharedReplaySchema, "shared-replay");
-          if (pair !== undefined) this.onReplay(pair);
-        },
+      c.subscribeParsed(this.topics.sharedReplayFilter, "json", jsonObject, "shared-replay", (topic, value) =>
+        this.receive(topic, value, sharedReplaySchema, "shared-replay", (pair) => this.onReplay(pair)),
       ),
       c.subscribeParsed(
         this.topics.sharedPassageFilter,
         "json",
         jsonObject,
         "shared-passage",
-        (topic, value) => {
-          const passage = this.accepted(topic, value, sharedPassageSchema, "shared-passage");
-          if (passage !== undefined) this.onPassage(passage);
-        },
+        (topic, value) =>
+          this.receive(topic, value, sharedPassageSchema, "shared-passage", (passage) =>
+            this.onPassage(passage),
+          ),
       ),
       c.onConnection((up) => {
         if (up) this.flush();
@@ -103,10 +131,27 @@ export class SiteShare {
     );
   }
 
-  stop(): void {
+  /** Unsubscribes and ends the verifier thread it started: records still being verified are dropped. */
+  async stop(): Promise<void> {
+    this.running = false;
     for (const u of this.unsubscribes.splice(0)) u();
     for (const t of this.repeats) clearTimeout(t);
     this.repeats.clear();
+    const own = this.ownVerifier;
+    this.ownVerifier = undefined;
+    this.verifier = undefined;
+    await own?.stop();
+    await this.settled();
+  }
+
+  /** Resolves once every record received so far is applied or refused. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /** Records received and not yet applied or refused (their signatures are being verified). */
+  get pending(): number {
+    return this.inFlight.size;
   }
 
   /** Pairs and passages taken from other gates since start. */
@@ -150,29 +195,50 @@ export class SiteShare {
   }
 
   /**
-   * A record from another gate, when its signature, signer and body hold (docs/trust.md):
-   * the signer must be a gate speaking for itself. This gate's own records, which the broker
-   * sends back, are passed over without a count.
+   * A record from another gate: checked up to its signature now, verified on the verifier's
+   * thread, then checked on (`accepted`) and applied. This gate's own records, which the
+   * broker sends back, are passed over without a count.
    */
-  private accepted<S extends typeof sharedReplaySchema | typeof sharedPassageSchema>(
+  private receive<S extends typeof sharedReplaySchema | typeof sharedPassageSchema>(
     topic: string,
     value: Record<string, unknown>,
     schema: S,
     kind: string,
-  ): z.infer<S> | undefined {
+    apply: (record: z.infer<S>) => void,
+  ): void {
+    const verifier = this.verifier;
+    if (!this.running || verifier === undefined) return;
     const own = this.deps.trust.ownId;
     if ((own !== undefined && value.signer === own) || (!("sig" in value) && value.gate === this.deps.gate))
-      return undefined;
+      return;
     // A record is fresh within the clock tolerance, not the 30 s of a request: a gate whose
     // clock is off within it must still hear which codes were used (and replaying an old
     // record changes nothing: the pair or passage is there already, and bounded).
-    const verdict = this.deps.trust.check(
-      topic,
-      value,
-      ["gate"],
-      kind,
-      Math.max(this.deps.clockToleranceMs, 30_000),
-    );
+    const done = this.deps.trust
+      .checkOffThread(topic, value, ["gate"], kind, Math.max(this.deps.clockToleranceMs, 30_000), verifier)
+      .then((verdict) => {
+        // A record verified after the stop is not applied: the gate's state is closing.
+        if (!this.running) return;
+        const record = this.accepted(topic, verdict, schema, kind);
+        if (record !== undefined) apply(record);
+      })
+      .catch((err: unknown) => {
+        this.deps.logger.error({ err: describeError(err), kind }, "a site record could not be applied");
+      })
+      .finally(() => this.inFlight.delete(done));
+    this.inFlight.add(done);
+  }
+
+  /**
+   * The record in `verdict`, when its signer and body hold (docs/trust.md): the signer must
+   * be a gate speaking for itself.
+   */
+  private accepted<S extends typeof sharedReplaySchema | typeof sharedPassageSchema>(
+    topic: string,
+    verdict: TrustVerdict,
+    schema: S,
+    kind: string,
+  ): z.infer<S> | undefined {
     if (!verdict.ok) return undefined;
     const body = schema.safeParse(verdict.body);
     if (!body.success) {

@@ -2,7 +2,7 @@ import { type KeyObject, randomBytes, sign, verify } from "node:crypto";
 import canonicalize from "canonicalize";
 import { z } from "zod";
 import type { NonceWindow } from "./nonce-window.js";
-import type { Roster } from "./roster.js";
+import type { KnownMember, Roster } from "./roster.js";
 import { type MemberKind, memberIdSchema, type RosterMember } from "./roster-member.js";
 
 /** Domain separation of a member's signature (site-roster.md). */
@@ -132,6 +132,38 @@ export function verifyMessage(topic: string, payload: Buffer | string, check: Me
 
 /** `verifyMessage` for a payload already parsed as JSON (bounded in size by the receiver). */
 export function verifyEnvelope(topic: string, parsed: unknown, check: MessageCheck): MessageVerdict {
+  const pending = checkEnvelope(topic, parsed, check);
+  if (!pending.ok) return pending;
+  const { message, known, signed, signature } = pending;
+  if (!verify(null, signed, known.key, signature))
+    return { ok: false, reason: "bad_signature", signer: message.signer };
+  return admitVerified(pending, check);
+}
+
+/**
+ * A message that passed every check but its signature: what a verifier needs (the signed
+ * bytes, the signature, the signer's key) and what `admitVerified` takes once it holds.
+ */
+export interface EnvelopeToVerify {
+  readonly ok: true;
+  readonly message: SignedMessage;
+  readonly known: KnownMember & { readonly key: KeyObject };
+  /** The bytes the signer signed (`signingInput`). */
+  readonly signed: Buffer;
+  /** The 64-byte signature. */
+  readonly signature: Buffer;
+}
+
+/**
+ * The checks of `verifyEnvelope` that come before the signature, in its order: the
+ * envelope, an active signer of an allowed kind with a usable key, freshness, a signature
+ * of the right length. Nothing is remembered: the nonce waits for the signature.
+ */
+export function checkEnvelope(
+  topic: string,
+  parsed: unknown,
+  check: Omit<MessageCheck, "nonces">,
+): EnvelopeToVerify | (MessageVerdict & { readonly ok: false }) {
   const envelope = signedMessageSchema.safeParse(parsed);
   if (!envelope.success) return { ok: false, reason: "malformed" };
   const message = envelope.data;
@@ -144,8 +176,26 @@ export function verifyEnvelope(topic: string, parsed: unknown, check: MessageChe
   if (message.at < check.now - bound) return { ok: false, reason: "stale", signer };
   if (message.at > check.now + bound) return { ok: false, reason: "future", signer };
   const signature = Buffer.from(message.sig, "base64url");
-  if (signature.length !== 64 || !verify(null, signingInput(topic, message), known.key, signature))
-    return { ok: false, reason: "bad_signature", signer };
+  if (signature.length !== 64) return { ok: false, reason: "bad_signature", signer };
+  return {
+    ok: true,
+    message,
+    known: { member: known.member, key: known.key },
+    signed: signingInput(topic, message),
+    signature,
+  };
+}
+
+/**
+ * The last check of a message whose signature held: its `(signer, nonce)` pair, remembered
+ * now and only now, so a forged copy cannot use up the nonce of the real message.
+ */
+export function admitVerified(
+  pending: EnvelopeToVerify,
+  check: Pick<MessageCheck, "now" | "nonces">,
+): MessageVerdict {
+  const { message, known } = pending;
+  const signer = message.signer;
   const nonce = check.nonces.admit(signer, message.nonce, message.at, check.now);
   if (nonce === "repeated") return { ok: false, reason: "repeated_nonce", signer };
   if (nonce === "full") return { ok: false, reason: "nonce_window_full", signer };

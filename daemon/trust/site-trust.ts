@@ -3,9 +3,16 @@ import type { Clock } from "../../platform/clock.js";
 import { LogThrottle } from "../../platform/log/log-throttle.js";
 import type { Logger } from "../../platform/log/logger.js";
 import { NonceWindow } from "./nonce-window.js";
+import type { SignatureVerifier } from "./off-thread-verifier.js";
 import type { Roster } from "./roster.js";
 import type { MemberKind, RosterMember } from "./roster-member.js";
-import { type MessageRefusal, signMessage, verifyEnvelope } from "./signed-message.js";
+import {
+  admitVerified,
+  checkEnvelope,
+  type MessageRefusal,
+  signMessage,
+  verifyEnvelope,
+} from "./signed-message.js";
 
 /** Why a message from the site was not acted on, beyond the envelope's own checks. */
 export type TrustRefusal =
@@ -17,7 +24,11 @@ export type TrustRefusal =
   /** The body is valid but outside the bounds this gate keeps whoever signs. */
   | "out_of_bounds"
   /** The body does not pass the topic's schema. */
-  | "invalid_body";
+  | "invalid_body"
+  /** Too many messages already wait for their signature to be verified (off the scan thread). */
+  | "overloaded"
+  /** The thread verifying its signature died before it answered; the message was not acted on. */
+  | "verifier_failed";
 
 /** This gate's own member identity, to sign what it sends. */
 export interface OwnSigner {
@@ -107,12 +118,8 @@ export class SiteTrust {
     freshnessMs = this.options.freshnessMs,
     unsigned: "by-config" | "never" = "by-config",
   ): TrustVerdict {
-    if (typeof payload === "object" && payload !== null && !Array.isArray(payload) && !("sig" in payload)) {
-      if (this.options.acceptUnsigned && unsigned === "by-config")
-        return { ok: true, signer: undefined, body: payload as Record<string, unknown> };
-      this.refuse(kind, "unsigned");
-      return { ok: false };
-    }
+    const plain = this.unsigned(payload, kind, unsigned);
+    if (plain !== undefined) return plain;
     const verdict = verifyEnvelope(topic, payload, {
       roster: this.options.roster(),
       kinds,
@@ -125,6 +132,66 @@ export class SiteTrust {
       return { ok: false };
     }
     return { ok: true, signer: verdict.signer, body: verdict.body };
+  }
+
+  /**
+   * `check` with the signature verified by `verifier` (another thread), for site records:
+   * every check before the signature is made here and now, in `check`'s order; the nonce is
+   * remembered only once the signature held, when the verifier answered. A message the
+   * verifier could not take (`overloaded`) or lost with its thread (`verifier_failed`) is
+   * refused and counted; one still held when the verifier stopped is dropped uncounted.
+   */
+  async checkOffThread(
+    topic: string,
+    payload: unknown,
+    kinds: readonly MemberKind[],
+    kind: string,
+    freshnessMs: number,
+    verifier: SignatureVerifier,
+  ): Promise<TrustVerdict> {
+    const plain = this.unsigned(payload, kind, "by-config");
+    if (plain !== undefined) return plain;
+    const pending = checkEnvelope(topic, payload, {
+      roster: this.options.roster(),
+      kinds,
+      now: this.options.clock.now(),
+      freshnessMs,
+    });
+    if (!pending.ok) {
+      this.refuse(kind, pending.reason, pending.signer);
+      return { ok: false };
+    }
+    const signer = pending.message.signer;
+    const answer = await verifier.verify(pending.signed, pending.signature, pending.known.member.publicKey);
+    if (answer !== "ok") {
+      if (answer !== "stopped")
+        this.refuse(
+          kind,
+          answer === "bad" ? "bad_signature" : answer === "overloaded" ? "overloaded" : "verifier_failed",
+          signer,
+        );
+      return { ok: false };
+    }
+    const verdict = admitVerified(pending, { now: this.options.clock.now(), nonces: this.nonces });
+    if (!verdict.ok) {
+      this.refuse(kind, verdict.reason, verdict.signer);
+      return { ok: false };
+    }
+    return { ok: true, signer: verdict.signer, body: verdict.body };
+  }
+
+  /** The verdict on an unsigned payload (no `sig`), or undefined for a signed one. */
+  private unsigned(
+    payload: unknown,
+    kind: string,
+    unsigned: "by-config" | "never",
+  ): TrustVerdict | undefined {
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload) || "sig" in payload)
+      return undefined;
+    if (this.options.acceptUnsigned && unsigned === "by-config")
+      return { ok: true, signer: undefined, body: payload as Record<string, unknown> };
+    this.refuse(kind, "unsigned");
+    return { ok: false };
   }
 
   /** Counts and logs a refusal found after the envelope (scope, bounds, body schema). */
