@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", "dist/**"],
+    exclude: ["node_modules/**", "dist/**", ".bench-cache/**"],
     testTimeout: 20_000,
     // Store and CLI tests open real SQLite files and child processes: one process per file.
     pool: "forks",
