@@ -51,6 +51,7 @@ describe("passgate bridge init", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(config.keyFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, "utf8")).toMatch(/^# The reader bridge beside a turnstile/);
+    expect(t.said()).toContain("next: passgate bridge pair");
   });
 
   it("offers the scanners found by number", async () => {

@@ -26,7 +26,11 @@ export interface BridgeInitOptions {
  * bridge's own Ed25519 key (0600; an existing key is kept, so a re-init does not unpair the
  * bridge). Every value is checked with the bridge's schema before anything is written.
  */
-export function bridgeInit(file: string, options: BridgeInitOptions): void {
+export function bridgeInit(
+  file: string,
+  options: BridgeInitOptions,
+  out: NodeJS.WritableStream = process.stdout,
+): void {
   const input = {
     site: options.site,
     gate: options.gate,
@@ -59,7 +63,7 @@ export function bridgeInit(file: string, options: BridgeInitOptions): void {
     writeNewFile(keyFile, privateKey.export({ format: "pem", type: "pkcs8" }).toString(), false, 0o600);
   }
   const publicKey = publicKeyText(readKeyFile(keyFile));
-  process.stdout.write(
+  out.write(
     `wrote ${file} and the bridge's key ${keyFile} (mode 600)\n` +
       `bridge:${options.name}  fingerprint ${keyFingerprint(publicKey)}\n` +
       "next: passgate bridge pair, then at the gate: passgate trust add --record '<the printed record>'\n",
@@ -102,5 +106,5 @@ export async function bridgeInitAsking(
         : undefined;
   if (answers === undefined)
     throw new Error(`missing ${missing.join(", ")} (no terminal to ask on; see passgate bridge init --help)`);
-  bridgeInit(file, { ...options, ...answers });
+  bridgeInit(file, { ...options, ...answers }, io.output);
 }
