@@ -122,9 +122,13 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
         child.stdin?.write(`${staffToken(Math.floor(Date.now() / 30_000))}\n`);
         await answered;
       }
-      const rssKb = Number(
-        /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? Number.NaN,
-      );
+      const procStatus = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      const kb = (field: "VmRSS" | "RssAnon") =>
+        Number(new RegExp(`${field}:\\s+(\\d+)`).exec(procStatus)?.[1] ?? Number.NaN);
+      const rssKb = kb("VmRSS");
+      // Anonymous memory is the bridge's own; the file-backed rest is mostly node's own
+      // executable, shared and reclaimable.
+      const anonKb = kb("RssAnon");
       const samples = answers.slice(Math.min(20, answers.length - 1)).map((ms) => ms * 1000);
       const p99 = percentile(samples, 0.99);
       const floorP99 = percentile(floor, 0.99);
@@ -142,6 +146,7 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
           scans: n,
           answered: answers.length,
           bridge_rss_mb: Math.round(rssKb / 102.4) / 10,
+          bridge_rss_anon_mb: Math.round(anonKb / 102.4) / 10,
           bridge_ready_ms: Math.round(ready),
         },
       ];
