@@ -8,6 +8,7 @@ import { readKeyFile } from "../../daemon/trust/key-file.js";
 import type { Clock } from "../../platform/clock.js";
 import { LogThrottle } from "../../platform/log/log-throttle.js";
 import type { Logger } from "../../platform/log/logger.js";
+import { PairingWatch } from "../../reader-bridge/bridge/pairing-watch.js";
 import { type PlayedAnswer, ScanSender } from "../../reader-bridge/bridge/scan-sender.js";
 import { nodeHidSystem } from "../../reader-bridge/hid-system.js";
 import { type ReaderSet, startReaders } from "../../reader-bridge/reader-set.js";
@@ -66,6 +67,8 @@ export async function startBridge(
   const log = logger.child({ component: "bridge" });
   const rejectionLogs = new LogThrottle(() => clock.now());
   const play = (answer: PlayedAnswer) => {
+    if (answer.answered) pairing.answered();
+    else pairing.recheck();
     void readers?.feedback(answer.reader, answer.result);
     connection.publish(topics.bridgeDisplay(config.name), JSON.stringify({ ...answer, at: clock.now() }), {
       properties: { messageExpiryInterval: 5 },
@@ -105,13 +108,24 @@ export async function startBridge(
       readers,
       rejected,
       connected: connection.connected,
+      paired: pairing.paired,
       now: clock.now(),
     });
   const publishState = () => {
     connection.publish(topics.bridgeState(config.name), JSON.stringify(state()), { qos: 1, retain: true });
   };
 
+  const pairing = new PairingWatch(connection, topics, id, (paired) => {
+    if (paired) log.info({ bridge: id, gate: config.gate }, "paired: the gate acts on this bridge's scans");
+    else
+      log.warn(
+        { bridge: id, gate: config.gate },
+        "unpaired: the gate acts on none of this bridge's scans (passgate bridge pair, then trust add at the gate)",
+      );
+    publishState();
+  });
   sender.start();
+  pairing.start();
   await connection.start(0);
   const stateTimer = setInterval(publishState, STATE_EVERY_MS);
   stateTimer.unref();
@@ -154,6 +168,7 @@ export async function startBridge(
         clearInterval(stateTimer);
         offState();
         sender.stop();
+        pairing.stop();
         await connection.stop();
         resolveDone();
       })();

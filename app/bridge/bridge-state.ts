@@ -8,6 +8,8 @@ export interface BridgeState {
   readonly gate: string;
   readonly version: string;
   readonly online: boolean;
+  /** Whether its gate has it in its roster (asked of the gate's status); null until the gate answered. */
+  readonly paired: boolean | null;
   /** Each reader's connection: connected, connecting, disconnected, failed, stopped. */
   readonly readers: Record<string, string>;
   /** Epoch ms of the last scan a reader delivered, if any. */
@@ -35,6 +37,7 @@ export function bridgeState(parts: {
   readonly readers: ReaderSet | undefined;
   readonly rejected: ReadonlyMap<string, number>;
   readonly connected: boolean;
+  readonly paired: boolean | undefined;
   readonly now: number;
 }): BridgeState {
   const { sender } = parts;
@@ -43,6 +46,7 @@ export function bridgeState(parts: {
     gate: parts.config.gate,
     version: parts.version,
     online: parts.connected,
+    paired: parts.paired ?? null,
     readers: Object.fromEntries(
       parts.config.readers.map((r) => [r.id, String(parts.readers?.states()[r.id] ?? "starting")]),
     ),

@@ -181,6 +181,11 @@ describe("a reader bridge and its gate, as processes", () => {
     expect((await gateStatus()).bridges).toMatchObject([
       { id: "bridge:lane-1", paired: false, status: "online" },
     ]);
+    // The bridge says it of itself, having asked its gate.
+    await bridge.waitForLog(
+      (l) => String(l.msg).startsWith("unpaired:"),
+      "the bridge to know it is unpaired",
+    );
     // The bridge's own doctor says so too, with the fix.
     const pairedCheck = () => {
       const run = runCli(["-c", bridge.configPath, "bridge", "doctor", "--json"]);
@@ -215,6 +220,9 @@ describe("a reader bridge and its gate, as processes", () => {
       { id: "bridge:lane-1", paired: true, status: "online" },
     ]);
     expect(pairedCheck()).toMatchObject({ status: "ok" });
+    await bridge.waitForLog((l) => String(l.msg).startsWith("paired:"), "the bridge to know it is paired");
+    const own = runCli(["-c", bridge.configPath, "bridge", "status", "--json"]);
+    expect(JSON.parse(own.stdout)).toMatchObject({ status: "online", state: { paired: true, online: true } });
     // The gate's own endpoint says so too: /status and the gauge an alert would watch.
     const status = (await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json()) as {
       bridges: unknown[];
