@@ -45,12 +45,13 @@ export interface ScanPipelineDeps {
 
 /**
  * What happens to each scan a reader delivers, in order: the gate decides and journals it
- * (synchronously), the decision is counted and logged (never the scan text), the relays
- * open on a grant, the decision is published, the grant is followed (passage, site), and
- * the reader's display is told the result.
+ * (synchronously), the relays open on a grant, a reader bridge is answered, the decision is
+ * counted and logged (never the scan text) and published, the grant is followed (passage,
+ * site), and the reader's display is told the result. The person waits at the arm (and, at
+ * a bridged lane, for the beep): what they wait for goes out before the rest.
  */
 export function scanPipeline(deps: ScanPipelineDeps): (reader: ReaderConfig, scan: Scan) => FeedbackResult {
-  const { gate, logger, metrics, feedback } = deps;
+  const { gate, logger, metrics, feedback, events } = deps;
   return (reader, scan) => {
     const outcome = gate.handleScan(
       scan.text,
@@ -58,6 +59,32 @@ export function scanPipeline(deps: ScanPipelineDeps): (reader: ReaderConfig, sca
       scan.bridge === undefined ? undefined : { ...scan.bridge, scannedAt: scan.at },
     );
     const { decision } = outcome;
+    const granted = decision.result === "granted";
+    if (granted && outcome.entry !== undefined) {
+      deps.relays.openForGrant(reader.id, outcome.entry.id, scan.at, (r) =>
+        events?.publishRelay({
+          at: deps.clock.now(),
+          relay: r.relay,
+          decisionId: r.decisionId,
+          result: r.result,
+          error: r.error,
+        }),
+      );
+    }
+    if (feedback !== undefined && scan.bridge !== undefined) {
+      // The bridge plays only answers this gate signed, matched by its scan's number.
+      const topic = feedback.topics.readerAnswer(reader.id);
+      const answer: BridgeAnswer = {
+        reader: reader.id,
+        seq: scan.bridge.seq,
+        result: decision.result,
+        reason: decision.reason,
+        text: REASON_TEXTS[decision.reason],
+      };
+      const signed = feedback.sign?.(topic, { ...answer });
+      if (signed !== undefined)
+        feedback.connection.publish(topic, signed, { properties: { messageExpiryInterval: 5 } });
+    }
     metrics?.decision(decision.result, decision.reason, reader.id, outcome.micros);
     logger.info(
       {
@@ -72,7 +99,8 @@ export function scanPipeline(deps: ScanPipelineDeps): (reader: ReaderConfig, sca
       },
       `${decision.result} ${decision.reason}`,
     );
-    afterDecision(deps, outcome, reader, scan.at);
+    events?.publishDecision(outcome, reader, scan.at);
+    if (granted) deps.inputs.granted(outcome, reader);
     if (feedback !== undefined) {
       const payload: ReaderFeedbackPayload = {
         reader: reader.id,
@@ -85,46 +113,8 @@ export function scanPipeline(deps: ScanPipelineDeps): (reader: ReaderConfig, sca
       feedback.connection.publish(feedback.topics.readerFeedback(reader.id), JSON.stringify(payload), {
         properties: { messageExpiryInterval: 5 },
       });
-      if (scan.bridge !== undefined) {
-        // The bridge plays only answers this gate signed, matched by its scan's number.
-        const topic = feedback.topics.readerAnswer(reader.id);
-        const answer: BridgeAnswer = {
-          reader: reader.id,
-          seq: scan.bridge.seq,
-          result: decision.result,
-          reason: decision.reason,
-          text: REASON_TEXTS[decision.reason],
-        };
-        const signed = feedback.sign?.(topic, { ...answer });
-        if (signed !== undefined)
-          feedback.connection.publish(topic, signed, { properties: { messageExpiryInterval: 5 } });
-      }
     }
     deps.onDecision?.(outcome, scan);
     return decision.result;
   };
-}
-
-function afterDecision(
-  deps: ScanPipelineDeps,
-  outcome: ScanOutcome,
-  reader: ReaderConfig,
-  scannedAt: number,
-): void {
-  const { events } = deps;
-  const granted = outcome.decision.result === "granted";
-  // The open goes out first: the person is waiting at the arm, the dashboard is not.
-  if (granted && outcome.entry !== undefined) {
-    deps.relays.openForGrant(reader.id, outcome.entry.id, scannedAt, (r) =>
-      events?.publishRelay({
-        at: deps.clock.now(),
-        relay: r.relay,
-        decisionId: r.decisionId,
-        result: r.result,
-        error: r.error,
-      }),
-    );
-  }
-  events?.publishDecision(outcome, reader, scannedAt);
-  if (granted) deps.inputs.granted(outcome, reader);
 }
