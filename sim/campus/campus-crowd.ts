@@ -91,6 +91,11 @@ export class CampusCrowd {
   }
 
   /** After a grant: the person goes through 300–900 ms later, unless they turn back. */
+  /** A gate decided a scan of `scenario`: it is no longer owed in this cycle. */
+  decided(scenario: ScenarioName): void {
+    this.owed.delete(scenario);
+  }
+
   granted(gate: CampusGate, reader: string, plan: PlannedScan): void {
     if (!plan.passes) return;
     const lane = gate.lanes.find((l) => l.plan.reader === reader);
@@ -162,7 +167,8 @@ export class CampusCrowd {
       this.owed,
     );
     if (plan === undefined) return;
-    this.owed.delete(plan.scenario);
+    // Still owed until a gate decides it (`decided`): a scan a bridge could not deliver (its
+    // "try again") leaves the scenario owed, so the next person shows it.
     if (plan.scenario === "replay_other_gate") ledger.useScreenshot(plan.text);
     if (plan.genuine) this.lastStep.set(plan.person.credential.id, phoneStep);
     // What the gate should answer as far as can be told now; the decision is judged again

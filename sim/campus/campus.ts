@@ -250,6 +250,7 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
         ? explainingFault(reason, gate.id, clock.now(), faults.windows)
         : undefined;
     ledger.decided({ scenario: plan.scenario, expect, result, reason, micros: outcome.micros, explainedBy });
+    crowd.decided(plan.scenario);
     if (faults.skewRefusals.has(gate.id) && expect === "deny") {
       const trueClock = expectedAnswer(plan, { ...knowledge, now: clock.now() }, history);
       if (trueClock === "grant")
