@@ -18,6 +18,9 @@ export class BridgesComponent implements Component {
   readonly name = "bridges";
   private watch: BridgeWatch | undefined;
   private unsubscribe: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** The bridges as the retained state last showed them. */
+  private shown = "[]";
 
   constructor(
     private readonly config: Config,
@@ -69,8 +72,13 @@ export class BridgesComponent implements Component {
           bridge: id,
         });
       },
+      () => this.republishIfChanged(),
     );
     this.watch = watch;
+    // The roster changes too (trust add, a registry roster): a bridge paired or dropped shows
+    // in the retained state within the roster's own refresh.
+    this.timer = setInterval(() => this.republishIfChanged(), 2_000);
+    this.timer.unref();
     const prefix = `${mqtt.topics.bridgeFilter.slice(0, -1)}`;
     this.unsubscribe = mqtt.connection.subscribe(mqtt.topics.bridgeFilter, (topic, payload) => {
       const [name, kind, ...rest] = topic.slice(prefix.length).split("/");
@@ -80,6 +88,14 @@ export class BridgesComponent implements Component {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.timer);
     this.unsubscribe?.();
+  }
+
+  private republishIfChanged(): void {
+    const shown = JSON.stringify(this.views().map((b) => [b.id, b.paired, b.status]));
+    if (shown === this.shown) return;
+    this.shown = shown;
+    this.deps.gateMqtt.republishState();
   }
 }

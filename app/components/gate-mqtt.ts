@@ -76,6 +76,11 @@ export class GateMqttComponent implements Component {
     this.gateMqtt?.stop();
   }
 
+  /** Publishes the retained state again (a bridge came or went). */
+  republishState(): void {
+    this.gateMqtt?.publishState(this.state());
+  }
+
   /** The relays may have changed (another set, other ids): the retained state shows the new ones. */
   async reload(diff: ConfigDiff): Promise<void> {
     if (diff.actuation) this.gateMqtt?.publishState(this.state());
@@ -89,6 +94,16 @@ export class GateMqttComponent implements Component {
       modeSince: m.since,
       modeSource: m.source,
       relays: this.deps.relays.availability(),
+      ...(this.config.readers.some((r) => r.source.type === "bridge") ||
+      (this.deps.bridgeViews?.().length ?? 0) > 0
+        ? {
+            bridges: (this.deps.bridgeViews?.() ?? []).map((b) => ({
+              id: b.id,
+              paired: b.paired,
+              status: b.status,
+            })),
+          }
+        : {}),
       at: this.deps.clock.now(),
     };
   }

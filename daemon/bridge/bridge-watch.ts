@@ -40,6 +40,8 @@ export class BridgeWatch {
     private readonly roster: () => Roster,
     /** Told when a paired bridge that was online goes offline (its will, or a clean stop). */
     private readonly onOffline: (id: string) => void,
+    /** Told when any bridge's status changes (for the gate's retained state). */
+    private readonly onStatusChange: () => void = () => {},
   ) {}
 
   /** A message on `<gate>/bridge/<name>/<kind>`. */
@@ -54,6 +56,7 @@ export class BridgeWatch {
       const was = this.seen.get(id)?.status;
       this.seen.set(id, { ...entry, status: text, at: now });
       if (was === "online" && text === "offline" && this.isPaired(id)) this.onOffline(id);
+      if (was !== text) this.onStatusChange();
     } else if (kind === "state") {
       let state: unknown;
       try {

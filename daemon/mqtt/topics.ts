@@ -110,6 +110,16 @@ export const gateStateSchema = z.strictObject({
   modeSource: z.string(),
   /** Relay id → whether its board is reachable. */
   relays: z.record(z.string(), z.boolean()),
+  /** The gate's reader bridges (docs/bridge.md): paired or not, and their retained status. */
+  bridges: z
+    .array(
+      z.strictObject({
+        id: z.string(),
+        paired: z.boolean(),
+        status: z.enum(["online", "offline", "unknown"]),
+      }),
+    )
+    .optional(),
   at: z.number(),
 });
 export type GateStatePayload = z.infer<typeof gateStateSchema>;

@@ -143,6 +143,25 @@ afterAll(async () => {
 const playedText = () => played.map((p) => p.text).join("");
 const decisions = () => gate.decisions();
 
+/** The gate's retained state, as a client that connects now gets it (waits up to 3 s for the bridge to show paired). */
+async function retainedState(): Promise<{ bridges?: { id: string; paired: boolean; status: string }[] }> {
+  const topic = `passgate/${EXAMPLE_SITE}/${GATE}/state`;
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    const client = await connectAsync(broker.url, { protocolVersion: 5 });
+    const state = await new Promise<Record<string, unknown>>((resolve) => {
+      client.on("message", (_t, payload) =>
+        resolve(JSON.parse(payload.toString()) as Record<string, unknown>),
+      );
+      void client.subscribeAsync(topic);
+    });
+    await client.endAsync();
+    const bridges = state.bridges as { id: string; paired: boolean; status: string }[] | undefined;
+    if (bridges?.[0]?.paired === true || Date.now() > deadline) return { bridges };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** The gate's `status` answer over MQTT (anyone may ask; it changes nothing). */
 async function gateStatus(): Promise<{ bridges: { id: string; paired: boolean; status: string }[] }> {
   const base = `passgate/${EXAMPLE_SITE}/${GATE}`;
@@ -221,6 +240,9 @@ describe("a reader bridge and its gate, as processes", () => {
     ]);
     expect(pairedCheck()).toMatchObject({ status: "ok" });
     await bridge.waitForLog((l) => String(l.msg).startsWith("paired:"), "the bridge to know it is paired");
+    // The gate's retained state, which a dashboard reads, shows it paired and online.
+    const retained = await retainedState();
+    expect(retained.bridges).toEqual([{ id: "bridge:lane-1", paired: true, status: "online" }]);
     const own = runCli(["-c", bridge.configPath, "bridge", "status", "--json"]);
     expect(JSON.parse(own.stdout)).toMatchObject({ status: "online", state: { paired: true, online: true } });
     // The gate's own endpoint says so too: /status and the gauge an alert would watch.
