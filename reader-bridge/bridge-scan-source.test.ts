@@ -8,6 +8,7 @@ import type { OwnSigner, SiteTrust } from "../daemon/trust/site-trust.js";
 import { testOperatorMember, testSiteTrust } from "../daemon/trust/testing/test-members.js";
 import { systemClock } from "../platform/clock.js";
 import { createLogger } from "../platform/log/logger.js";
+import { BridgeFloodLimit } from "./bridge/bridge-flood-limit.js";
 import { BridgeScanSource } from "./bridge-scan-source.js";
 import { ScanRecorder, settle, waitFor } from "./testing/scan-recorder.js";
 import { describeScanSourceContract } from "./testing/scan-source-contract.js";
@@ -66,11 +67,16 @@ function trustWith(members: readonly RosterMember[]): SiteTrust {
   return testSiteTrust({ members, clock: systemClock, acceptUnsigned: true });
 }
 
-function source(c: MqttClient, trust: SiteTrust, reader = "in"): BridgeScanSource {
+function source(
+  c: MqttClient,
+  trust: SiteTrust,
+  reader = "in",
+  admit?: (signer: string, now: number) => boolean,
+): BridgeScanSource {
   return new BridgeScanSource(
     reader,
     { topic: topicOf(reader), gate: GATE, freshnessMs: 2_000, maxBytes: 512 },
-    { client: c, trust, clock: systemClock, logger: silent },
+    { client: c, trust, clock: systemClock, logger: silent, ...(admit === undefined ? {} : { admit }) },
   );
 }
 
@@ -132,8 +138,12 @@ describe("BridgeScanSource: only its bridge's signed, fresh scans for this reade
     await broker.close();
   });
 
-  async function started(trust: SiteTrust, reader = "in"): Promise<ScanRecorder> {
-    const s = source(readerClient, trust, reader);
+  async function started(
+    trust: SiteTrust,
+    reader = "in",
+    admit?: (signer: string, now: number) => boolean,
+  ): Promise<ScanRecorder> {
+    const s = source(readerClient, trust, reader, admit);
     running.push(s);
     const rec = new ScanRecorder();
     await s.start(rec);
@@ -203,5 +213,28 @@ describe("BridgeScanSource: only its bridge's signed, fresh scans for this reade
       "bridge-scan:out_of_bounds": 1,
       "bridge-scan:malformed": 1,
     });
+  });
+
+  it("holds a flooding bridge to its share, counted, after its signature verified", async () => {
+    const trust = trustWith([BRIDGE.member]);
+    // Five at once, and (for this test) next to none after.
+    const limit = new BridgeFloodLimit(5, 0.001);
+    const rec = await started(trust, "in", limit.admit);
+    // A forger's scans do not use up the bridge's budget: they fail on the signature first.
+    const stranger = bridgeMember("lane-1-forged", ["in"]);
+    for (let i = 0; i < 10; i++)
+      await publisher.publishAsync(
+        topicOf("in"),
+        signedScan(`PG1:F${i}`, { who: { ...stranger.signer, id: "bridge:lane-1" } }),
+        {
+          qos: 1,
+        },
+      );
+    for (let i = 0; i < 12; i++)
+      await publisher.publishAsync(topicOf("in"), signedScan(`PG1:S${i}`), { qos: 1 });
+    await waitFor(() => (refusals(trust)["bridge-scan:rate_limited"] ?? 0) >= 7, "the flood refused");
+    await settle(100);
+    expect(rec.texts).toEqual(["PG1:S0", "PG1:S1", "PG1:S2", "PG1:S3", "PG1:S4"]);
+    expect(refusals(trust)).toEqual({ "bridge-scan:bad_signature": 10, "bridge-scan:rate_limited": 7 });
   });
 });

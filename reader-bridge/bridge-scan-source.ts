@@ -47,6 +47,8 @@ export class BridgeScanSource implements ScanSource {
     private readonly deps: {
       client: MqttClient;
       trust: Pick<SiteTrust, "check" | "refuse">;
+      /** Whether a signer may deliver one more scan now (shared by all its readers); default always. */
+      admit?: (signer: string, now: number) => boolean;
       clock: Clock;
       logger: Logger;
     },
@@ -129,6 +131,11 @@ export class BridgeScanSource implements ScanSource {
     // A bridge speaks only for the readers the roster gives it, at its own gate.
     if (scan.reader !== this.id || signer.gate !== this.options.gate || !signer.readers?.includes(this.id)) {
       trust.refuse(BRIDGE_SCAN_KIND, "not_authorized", signer.id);
+      return;
+    }
+    // A bridge that floods (a stolen key, a broken board) is held to its share, counted.
+    if (this.deps.admit !== undefined && !this.deps.admit(signer.id, now)) {
+      trust.refuse(BRIDGE_SCAN_KIND, "rate_limited", signer.id);
       return;
     }
     // A scan from the future cannot be judged for lateness: refused, whoever signed it.

@@ -77,11 +77,11 @@ export function createScanSource(reader: ReaderConfig, deps: ReaderBridgeDeps): 
     case "bridge": {
       if (deps.mqtt === undefined || deps.bridge === undefined)
         throw new ReaderConfigError(reader.id, "a bridge reader needs the `mqtt:` section");
-      const { trust, topic, gate, freshnessMs } = deps.bridge;
+      const { trust, topic, gate, freshnessMs, admit } = deps.bridge;
       return new BridgeScanSource(
         reader.id,
         { topic: topic(reader.id), gate, freshnessMs, maxBytes: source.maxLength },
-        { ...adapterDeps, client: deps.mqtt, trust },
+        { ...adapterDeps, client: deps.mqtt, trust, ...(admit === undefined ? {} : { admit }) },
       );
     }
   }
@@ -89,6 +89,8 @@ export function createScanSource(reader: ReaderConfig, deps: ReaderBridgeDeps): 
 
 export interface BridgeReaderDeps {
   readonly trust: Pick<SiteTrust, "check" | "refuse">;
+  /** Per-bridge flood limit, shared by the readers a bridge feeds. */
+  readonly admit?: (signer: string, now: number) => boolean;
   /** The topic a reader's bridge publishes its scans on. */
   topic(reader: string): string;
   readonly gate: string;

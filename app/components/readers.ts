@@ -3,6 +3,7 @@ import type { Config } from "../../config/schema.js";
 import type { Clock } from "../../platform/clock.js";
 import { LogThrottle } from "../../platform/log/log-throttle.js";
 import type { Logger } from "../../platform/log/logger.js";
+import { BridgeFloodLimit } from "../../reader-bridge/bridge/bridge-flood-limit.js";
 import { openReaderDevices, type ReaderDevices } from "../../reader-bridge/reader-devices.js";
 import { type ReaderSet, startReaders } from "../../reader-bridge/reader-set.js";
 import type { Component } from "../component.js";
@@ -25,6 +26,8 @@ export class ReadersComponent implements Component {
   readonly name = "readers";
   private devices: ReaderDevices | undefined;
   private readers: ReaderSet | undefined;
+  /** One budget per reader bridge across all the readers it feeds, kept across reader restarts. */
+  private readonly floodLimit = new BridgeFloodLimit();
 
   constructor(
     private readonly config: Config,
@@ -67,6 +70,7 @@ export class ReadersComponent implements Component {
             topic: (reader: string) => topics.readerScan(reader),
             gate: this.config.gate,
             freshnessMs: this.config.trust.bridgeFreshness,
+            admit: this.floodLimit.admit,
           };
     try {
       this.readers = await startReaders(

@@ -28,7 +28,9 @@ export type TrustRefusal =
   /** Too many messages already wait for their signature to be verified (off the scan thread). */
   | "overloaded"
   /** The thread verifying its signature died before it answered; the message was not acted on. */
-  | "verifier_failed";
+  | "verifier_failed"
+  /** A valid member sent more than its share (a reader bridge flooding scans). */
+  | "rate_limited";
 
 /** This gate's own member identity, to sign what it sends. */
 export interface OwnSigner {
