@@ -32,6 +32,16 @@ export const trustSchema = z.strictObject({
    */
   bridgeFreshness: durationSchema.prefault("2s"),
   /**
+   * How many scans one reader bridge may deliver, across all its readers: `burst` at once,
+   * then `perSecond`; more are refused and counted (`bridge-scan:rate_limited`).
+   */
+  bridgeLimit: z
+    .strictObject({
+      burst: z.number().int().min(1).max(10_000).default(20),
+      perSecond: z.number().min(0.01).max(10_000).default(5),
+    })
+    .prefault({}),
+  /**
    * Migration only: also act on unsigned site records as gates before signed messages sent
    * them (bounds still apply). Anyone on the broker can then send such records: `passgate
    * doctor` reports it as a failure.

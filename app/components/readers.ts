@@ -27,7 +27,7 @@ export class ReadersComponent implements Component {
   private devices: ReaderDevices | undefined;
   private readers: ReaderSet | undefined;
   /** One budget per reader bridge across all the readers it feeds, kept across reader restarts. */
-  private readonly floodLimit = new BridgeFloodLimit();
+  private readonly floodLimit: BridgeFloodLimit;
 
   constructor(
     private readonly config: Config,
@@ -41,7 +41,10 @@ export class ReadersComponent implements Component {
       /** Counts rejected input; absent without `http:`. */
       readonly metrics: GateMetrics | undefined;
     },
-  ) {}
+  ) {
+    const { burst, perSecond } = config.trust.bridgeLimit;
+    this.floodLimit = new BridgeFloodLimit(burst, perSecond);
+  }
 
   /** The reader set, from `start()` on (for `/status` and the gauges). */
   get set(): ReaderSet | undefined {
