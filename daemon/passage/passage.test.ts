@@ -123,6 +123,8 @@ describe("passage confirmation", () => {
       });
       await g.watched.client.publishAsync(`fire/p-2/alarm`, "OFF");
       await waitUntil(() => g.running.daemon.gate.currentMode() === "normal", "normal again");
+      // The retained state goes out over the broker: wait for it to arrive here too.
+      await waitUntil(() => g.watched.json(`${g.base}/state`).at(-1)?.mode === "normal", "the normal state");
       const states = g.watched.json(`${g.base}/state`);
       expect(states.map((s) => s.mode)).toContain("free");
       expect(states[states.length - 1]).toMatchObject({ mode: "normal", modeSource: "fire-alarm" });
