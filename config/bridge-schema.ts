@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { durationSchema } from "./duration-schema.js";
-import { mqttSchema } from "./mqtt-schema.js";
+import { mqttSchema, resolveMqttPaths } from "./mqtt-schema.js";
 import { hidSourceSchema, serialSourceSchema, stdinSourceSchema } from "./reader-schema.js";
 import { DIRECTIONS, nameSchema } from "./schema.js";
 
@@ -90,21 +90,5 @@ export function bridgeMemberId(config: Pick<BridgeConfig, "name">): string {
 /** The bridge config's file paths (key, password, TLS files) anchored at its directory. */
 export function resolveBridgePaths(config: BridgeConfig, dir: string): BridgeConfig {
   const at = (path: string) => resolve(dir, path);
-  const { mqtt } = config;
-  return {
-    ...config,
-    keyFile: at(config.keyFile),
-    mqtt: {
-      ...mqtt,
-      ...(mqtt.passwordFile !== undefined && { passwordFile: at(mqtt.passwordFile) }),
-      ...(mqtt.tls && {
-        tls: {
-          ...mqtt.tls,
-          ...(mqtt.tls.ca !== undefined && { ca: at(mqtt.tls.ca) }),
-          ...(mqtt.tls.cert !== undefined && { cert: at(mqtt.tls.cert) }),
-          ...(mqtt.tls.key !== undefined && { key: at(mqtt.tls.key) }),
-        },
-      }),
-    },
-  };
+  return { ...config, keyFile: at(config.keyFile), mqtt: resolveMqttPaths(config.mqtt, at) };
 }

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { type BridgeConfig, bridgeConfigSchema, resolveBridgePaths } from "./bridge-schema.js";
 import { ConfigError, type ConfigIssue, formatDotPath } from "./config-error.js";
 import { readableMessage, splitIssue } from "./issue-messages.js";
+import { resolveMqttPaths } from "./mqtt-schema.js";
 import { type Config, configSchema } from "./schema.js";
 
 export {
@@ -199,20 +200,7 @@ export function resolveConfigFilePaths(config: Config, configDir: string): Confi
     ...config,
     storage: { ...config.storage, path: at(config.storage.path) },
     trust: { ...trust, ...(trust.keyFile !== undefined && { keyFile: at(trust.keyFile) }) },
-    ...(mqtt && {
-      mqtt: {
-        ...mqtt,
-        ...(mqtt.passwordFile !== undefined && { passwordFile: at(mqtt.passwordFile) }),
-        ...(mqtt.tls && {
-          tls: {
-            ...mqtt.tls,
-            ...(mqtt.tls.ca !== undefined && { ca: at(mqtt.tls.ca) }),
-            ...(mqtt.tls.cert !== undefined && { cert: at(mqtt.tls.cert) }),
-            ...(mqtt.tls.key !== undefined && { key: at(mqtt.tls.key) }),
-          },
-        }),
-      },
-    }),
+    ...(mqtt && { mqtt: resolveMqttPaths(mqtt, at) }),
     ...(registry && {
       registry: {
         ...registry,

@@ -138,3 +138,25 @@ export function checkMqttRelays(
     }
   });
 }
+
+/**
+ * An `mqtt:` section (the gate's or a reader bridge's) with its password and TLS file
+ * paths passed through `at`, which anchors them at the config file's directory.
+ */
+export function resolveMqttPaths<M extends Pick<MqttConfig, "passwordFile" | "tls">>(
+  mqtt: M,
+  at: (path: string) => string,
+): M {
+  return {
+    ...mqtt,
+    ...(mqtt.passwordFile !== undefined && { passwordFile: at(mqtt.passwordFile) }),
+    ...(mqtt.tls && {
+      tls: {
+        ...mqtt.tls,
+        ...(mqtt.tls.ca !== undefined && { ca: at(mqtt.tls.ca) }),
+        ...(mqtt.tls.cert !== undefined && { cert: at(mqtt.tls.cert) }),
+        ...(mqtt.tls.key !== undefined && { key: at(mqtt.tls.key) }),
+      },
+    }),
+  };
+}
