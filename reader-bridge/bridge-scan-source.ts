@@ -2,9 +2,9 @@ import type { MqttClient } from "mqtt";
 import { bridgeScanSchema, MAX_INBOUND_BYTES } from "../daemon/mqtt/topics.js";
 import type { SiteTrust } from "../daemon/trust/site-trust.js";
 import type { Clock } from "../platform/clock.js";
-import { describeError } from "../platform/log/describe-error.js";
 import type { Logger } from "../platform/log/logger.js";
-import type { ReaderState, ScanSource, ScanSourceEvents } from "./scan-source.js";
+import { TopicSubscription } from "./mqtt-topic-subscription.js";
+import type { ScanSource, ScanSourceEvents } from "./scan-source.js";
 import { scanText } from "./scan-text.js";
 
 export interface BridgeReaderOptions {
@@ -34,12 +34,7 @@ export const BRIDGE_SCAN_KIND = "bridge-scan";
  */
 export class BridgeScanSource implements ScanSource {
   private events: ScanSourceEvents | undefined;
-  private state: ReaderState | undefined;
-  private readonly onMessage = (topic: string, payload: Buffer) => {
-    if (topic === this.options.topic) this.handle(payload);
-  };
-  private readonly onConnect = () => this.subscribe();
-  private readonly onOffline = () => this.setState("disconnected");
+  private readonly subscription: TopicSubscription;
 
   constructor(
     readonly id: string,
@@ -52,40 +47,21 @@ export class BridgeScanSource implements ScanSource {
       clock: Clock;
       logger: Logger;
     },
-  ) {}
+  ) {
+    this.subscription = new TopicSubscription(id, options.topic, deps.client, deps.logger);
+  }
 
   async start(events: ScanSourceEvents): Promise<void> {
     this.events = events;
-    const { client } = this.deps;
-    client.on("message", this.onMessage);
-    client.on("connect", this.onConnect);
-    client.on("offline", this.onOffline);
-    client.on("close", this.onOffline);
-    if (client.connected) this.subscribe();
-    else this.setState("connecting");
+    this.subscription.start(
+      (payload) => this.handle(payload),
+      (state) => this.events?.state?.(this.id, state),
+    );
   }
 
   async stop(): Promise<void> {
-    const { client } = this.deps;
     this.events = undefined;
-    client.off("message", this.onMessage);
-    client.off("connect", this.onConnect);
-    client.off("offline", this.onOffline);
-    client.off("close", this.onOffline);
-    if (client.connected) {
-      await client.unsubscribeAsync(this.options.topic).catch((err: unknown) => {
-        this.deps.logger.debug({ reader: this.id, err: describeError(err) }, "unsubscribe failed");
-      });
-    }
-  }
-
-  private subscribe(): void {
-    this.deps.client.subscribe(this.options.topic, { qos: 1 }, (err) => {
-      if (err) {
-        this.deps.logger.warn({ reader: this.id, err: describeError(err) }, "reader topic subscribe failed");
-        this.setState("disconnected");
-      } else this.setState("connected");
-    });
+    await this.subscription.stop();
   }
 
   private handle(payload: Buffer): void {
@@ -160,11 +136,5 @@ export class BridgeScanSource implements ScanSource {
       at: scan.scannedAt,
       bridge: { member: signer.id, seq: scan.seq, maxAgeMs: this.options.freshnessMs },
     });
-  }
-
-  private setState(state: ReaderState): void {
-    if (state === this.state) return;
-    this.state = state;
-    this.events?.state?.(this.id, state);
   }
 }

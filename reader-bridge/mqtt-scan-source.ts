@@ -1,10 +1,10 @@
 import type { MqttClient } from "mqtt";
 import type { Clock } from "../platform/clock.js";
-import { describeError } from "../platform/log/describe-error.js";
 import type { Logger } from "../platform/log/logger.js";
 import { type FirmwarePayloadForm, firmwareScanBytes } from "./firmware-payload.js";
 import { type FrameAffixes, frameText } from "./frame-text.js";
-import type { ReaderState, ScanSource, ScanSourceEvents } from "./scan-source.js";
+import { TopicSubscription } from "./mqtt-topic-subscription.js";
+import type { ScanSource, ScanSourceEvents } from "./scan-source.js";
 
 export interface MqttReaderOptions extends FrameAffixes {
   /** Exact topic, no wildcards, e.g. tele/reader-in/RESULT. */
@@ -22,51 +22,27 @@ export interface MqttReaderOptions extends FrameAffixes {
  */
 export class MqttScanSource implements ScanSource {
   private events: ScanSourceEvents | undefined;
-  private state: ReaderState | undefined;
-  private readonly onMessage = (topic: string, payload: Buffer) => {
-    if (topic === this.options.topic) this.handle(payload);
-  };
-  private readonly onConnect = () => this.subscribe();
-  private readonly onOffline = () => this.setState("disconnected");
+  private readonly subscription: TopicSubscription;
 
   constructor(
     readonly id: string,
     private readonly options: MqttReaderOptions,
     private readonly deps: { client: MqttClient; clock: Clock; logger: Logger },
-  ) {}
+  ) {
+    this.subscription = new TopicSubscription(id, options.topic, deps.client, deps.logger);
+  }
 
   async start(events: ScanSourceEvents): Promise<void> {
     this.events = events;
-    const { client } = this.deps;
-    client.on("message", this.onMessage);
-    client.on("connect", this.onConnect);
-    client.on("offline", this.onOffline);
-    client.on("close", this.onOffline);
-    if (client.connected) this.subscribe();
-    else this.setState("connecting");
+    this.subscription.start(
+      (payload) => this.handle(payload),
+      (state) => this.events?.state?.(this.id, state),
+    );
   }
 
   async stop(): Promise<void> {
-    const { client } = this.deps;
     this.events = undefined;
-    client.off("message", this.onMessage);
-    client.off("connect", this.onConnect);
-    client.off("offline", this.onOffline);
-    client.off("close", this.onOffline);
-    if (client.connected) {
-      await client.unsubscribeAsync(this.options.topic).catch((err: unknown) => {
-        this.deps.logger.debug({ reader: this.id, err: describeError(err) }, "unsubscribe failed");
-      });
-    }
-  }
-
-  private subscribe(): void {
-    this.deps.client.subscribe(this.options.topic, { qos: 1 }, (err) => {
-      if (err) {
-        this.deps.logger.warn({ reader: this.id, err: describeError(err) }, "reader topic subscribe failed");
-        this.setState("disconnected");
-      } else this.setState("connected");
-    });
+    await this.subscription.stop();
   }
 
   private handle(payload: Buffer): void {
@@ -83,11 +59,5 @@ export class MqttScanSource implements ScanSource {
     else if (Buffer.byteLength(result.text) > this.options.maxBytes) events.rejected(this.id, "too_long");
     else if (result.text.length > 0)
       events.scan({ reader: this.id, text: result.text, at: this.deps.clock.now() });
-  }
-
-  private setState(state: ReaderState): void {
-    if (state === this.state) return;
-    this.state = state;
-    this.events?.state?.(this.id, state);
   }
 }
