@@ -1,10 +1,8 @@
 import type { BridgeConfig } from "../../config/bridge-schema.js";
-import { createMqttClient, mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
-import { MqttConnection } from "../../daemon/mqtt/mqtt-connection.js";
-import { gateTopics } from "../../daemon/mqtt/topics.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { escapeControl } from "../ops/escape-control.js";
 import { printJson } from "../output.js";
+import { cliConnection } from "../setup/gate-request.js";
 
 const WAIT_MS = 3_000;
 
@@ -16,18 +14,7 @@ export async function bridgeStatus(
   config: BridgeConfig,
   options: { readonly json?: boolean | undefined },
 ): Promise<void> {
-  const topics = gateTopics({ prefix: config.mqtt.topicPrefix, site: config.site, gate: config.gate });
-  const mqttOptions = mqttClientOptions(config.mqtt, {
-    kind: "readers",
-    site: config.site,
-    gate: config.gate,
-  });
-  mqttOptions.clientId = `passgate-bridge-status-${config.name}-${process.pid}`;
-  mqttOptions.reconnectPeriod = 0;
-  const connection = new MqttConnection(createMqttClient(config.mqtt, mqttOptions), {
-    backoff: { minMs: 500, maxMs: 500 },
-    logger: createLogger({ level: "silent" }),
-  });
+  const { connection, topics } = cliConnection(config, createLogger({ level: "silent" }));
   let status: string | undefined;
   let state: Record<string, unknown> | undefined;
   connection.subscribe(topics.bridgeStatus(config.name), (_t, p) => {

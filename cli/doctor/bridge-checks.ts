@@ -1,10 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type BridgeConfig, bridgeMemberId } from "../../config/bridge-schema.js";
-import { createMqttClient, mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
-import { MqttConnection } from "../../daemon/mqtt/mqtt-connection.js";
-import { gateTopics } from "../../daemon/mqtt/topics.js";
 import { KeyFileError, keyFingerprint, publicKeyText, readKeyFile } from "../../daemon/trust/key-file.js";
 import { createLogger } from "../../platform/log/logger.js";
+import { cliConnection } from "../setup/gate-request.js";
 import { checkReaders, checkUdevRule } from "./device-checks.js";
 import { type CheckResult, errorText, fail, ok, warn } from "./doctor-check.js";
 import type { DoctorPorts } from "./doctor-ports.js";
@@ -67,14 +65,7 @@ function checkBridgeKey(config: BridgeConfig, ports: DoctorPorts): CheckResult {
 
 /** Asks the gate's `status` (open to anyone; it changes nothing) whether this bridge is paired. */
 async function checkPaired(config: BridgeConfig): Promise<CheckResult> {
-  const topics = gateTopics({ prefix: config.mqtt.topicPrefix, site: config.site, gate: config.gate });
-  const options = mqttClientOptions(config.mqtt, { kind: "readers", site: config.site, gate: config.gate });
-  options.clientId = `passgate-bridge-doctor-${config.name}-${randomUUID().slice(0, 8)}`;
-  options.reconnectPeriod = 0;
-  const connection = new MqttConnection(createMqttClient(config.mqtt, options), {
-    backoff: { minMs: 500, maxMs: 500 },
-    logger: createLogger({ level: "silent" }),
-  });
+  const { connection, topics } = cliConnection(config, createLogger({ level: "silent" }));
   const transaction = `doctor-${randomUUID()}`;
   let bridges: { id?: unknown; paired?: unknown }[] | undefined;
   connection.subscribe(topics.response("status"), (_t, payload) => {

@@ -1,6 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Config } from "../../config/schema.js";
-import { createMqttClient, mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
+import type { MqttConfig } from "../../config/mqtt-schema.js";
+import {
+  createMqttClient,
+  type MqttSessionConfig,
+  mqttClientOptions,
+} from "../../daemon/mqtt/mqtt-client-options.js";
 import { MqttConnection } from "../../daemon/mqtt/mqtt-connection.js";
 import { type GateCommand, type GateTopics, gateTopics } from "../../daemon/mqtt/topics.js";
 import { readKeyFile } from "../../daemon/trust/key-file.js";
@@ -21,7 +25,11 @@ export function operatorSigner(name: string, keyFile?: string): OwnSigner {
  * starts and stops it.
  */
 export function cliConnection(
-  config: Config & { mqtt: NonNullable<Config["mqtt"]> },
+  config: {
+    readonly site: string;
+    readonly gate: string;
+    readonly mqtt: MqttSessionConfig & Pick<MqttConfig, "topicPrefix" | "reconnectMin" | "reconnectMax">;
+  },
   logger: Logger,
 ): { connection: MqttConnection; topics: GateTopics; clientId: string } {
   const mqtt = config.mqtt;
