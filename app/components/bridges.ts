@@ -1,5 +1,6 @@
 import type { Config } from "../../config/schema.js";
 import { type BridgeView, BridgeWatch } from "../../daemon/bridge/bridge-watch.js";
+import { alarmRecord } from "../../daemon/journal/journal-entry.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { Component } from "../component.js";
@@ -51,19 +52,9 @@ export class BridgesComponent implements Component {
       (id) => {
         const at = clock.now();
         log.warn({ bridge: id }, "reader bridge offline: its lane reads no scans");
-        storage.stores.journal.append({
-          kind: "alarm",
-          at,
-          gate,
-          reader: null,
-          direction: null,
-          credential: null,
-          person: null,
-          step: null,
-          result: null,
-          reason: "bridge_offline",
-          data: { bridge: id },
-        });
+        storage.stores.journal.append(
+          alarmRecord({ at, gate, reason: "bridge_offline", data: { bridge: id } }),
+        );
         this.deps.gateMqtt.events?.publishEvent({
           type: "alarm",
           at,

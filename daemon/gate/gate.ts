@@ -9,7 +9,7 @@ import { decide, type GateState } from "../decide/decide.js";
 import { type Decision, deny } from "../decide/reasons.js";
 import type { StalenessBudgets } from "../decide/staleness.js";
 import type { Journal } from "../journal/journal.js";
-import type { JournalEntry } from "../journal/journal-entry.js";
+import { alarmRecord, type JournalEntry } from "../journal/journal-entry.js";
 import type { LockoutTracker } from "../state/lockout-tracker.js";
 import type { ModeStore } from "../state/mode-store.js";
 import type { PresenceStore } from "../state/presence-store.js";
@@ -214,19 +214,9 @@ export class Gate {
         if (this.parts.guesses.recordGuess(reader.id, now)) {
           // The reader's budget of guesses is used up: someone is trying codes here.
           this.log.warn({ reader: reader.id }, "reader throttled: too many bad codes; see who is at it");
-          journal.append({
-            kind: "alarm",
-            at: now,
-            gate: this.settings.gate,
-            reader: reader.id,
-            direction: reader.direction,
-            credential: null,
-            person: null,
-            step: null,
-            result: null,
-            reason: "reader_throttled",
-            data: {},
-          });
+          journal.append(
+            alarmRecord({ at: now, gate: this.settings.gate, reason: "reader_throttled", reader }),
+          );
         }
       }
       if (decision.result === "granted" && credential !== undefined && verification.ok) {

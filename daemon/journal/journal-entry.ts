@@ -29,6 +29,32 @@ export interface JournalRecord {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The record of an alarm (a forced passage, a reader throttled, a bridge gone): about no
+ * credential or person, at a reader when there is one.
+ */
+export function alarmRecord(alarm: {
+  readonly at: number;
+  readonly gate: string;
+  readonly reason: string;
+  readonly reader?: { readonly id: string; readonly direction: "in" | "out" } | undefined;
+  readonly data?: Readonly<Record<string, unknown>>;
+}): JournalRecord {
+  return {
+    kind: "alarm",
+    at: alarm.at,
+    gate: alarm.gate,
+    reader: alarm.reader?.id ?? null,
+    direction: alarm.reader?.direction ?? null,
+    credential: null,
+    person: null,
+    step: null,
+    result: null,
+    reason: alarm.reason,
+    data: alarm.data ?? {},
+  };
+}
+
 /** A committed record: its place in the chain and its identity. */
 export interface JournalEntry extends JournalRecord {
   /** 1, 2, 3…: no gaps, so a deleted entry shows. */

@@ -3,6 +3,7 @@ import type { Clock } from "../../platform/clock.js";
 import type { Db } from "../../platform/database/database.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { Journal } from "../journal/journal.js";
+import { alarmRecord } from "../journal/journal-entry.js";
 import type { PresenceStore } from "../state/presence-store.js";
 
 /** A grant waiting for its rotation. */
@@ -95,19 +96,14 @@ export class PassageTracker {
     try {
       db.transaction(() => {
         if (outcome.result === "forced_passage") {
-          journal.append({
-            kind: "alarm",
-            at: outcome.at,
-            gate: this.settings.gate,
-            reader: outcome.reader,
-            direction: outcome.direction,
-            credential: null,
-            person: null,
-            step: null,
-            result: null,
-            reason: "forced_passage",
-            data: {},
-          });
+          journal.append(
+            alarmRecord({
+              at: outcome.at,
+              gate: this.settings.gate,
+              reason: "forced_passage",
+              reader: { id: outcome.reader, direction: outcome.direction },
+            }),
+          );
           return;
         }
         const { grant } = outcome;
