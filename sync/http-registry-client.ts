@@ -39,17 +39,28 @@ export class HttpRegistryClient implements RegistryClient {
     this.timeoutMs = options.timeoutMs ?? 600_000;
   }
 
-  async fetchAllowlist(since: number | null, signal?: AbortSignal): Promise<AllowlistFetch> {
-    const url = since === null ? `${this.base}/allowlist` : `${this.base}/allowlist?since=${since}`;
-    let response: Response;
+  /** `GET {base}/{resource}[?since=V]` with the gate's token and the timeout; a network error is a failure to retry. */
+  private async getSince(
+    resource: "allowlist" | "roster",
+    since: number | null,
+    signal?: AbortSignal,
+  ): Promise<{ response: Response } | RegistryFailure> {
+    const url = since === null ? `${this.base}/${resource}` : `${this.base}/${resource}?since=${since}`;
     try {
-      response = await this.fetchFn(url, {
+      const response = await this.fetchFn(url, {
         headers: this.headers({ accept: "application/x-ndjson" }),
         signal: this.signal(signal),
       });
+      return { response };
     } catch (err) {
       return networkFailure(err);
     }
+  }
+
+  async fetchAllowlist(since: number | null, signal?: AbortSignal): Promise<AllowlistFetch> {
+    const got = await this.getSince("allowlist", since, signal);
+    if ("kind" in got) return got;
+    const { response } = got;
     if (response.status === 304) {
       await discard(response);
       return { kind: "not_modified" };
@@ -66,16 +77,9 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async fetchRoster(since: number | null, signal?: AbortSignal): Promise<RosterFetch> {
-    const url = since === null ? `${this.base}/roster` : `${this.base}/roster?since=${since}`;
-    let response: Response;
-    try {
-      response = await this.fetchFn(url, {
-        headers: this.headers({ accept: "application/x-ndjson" }),
-        signal: this.signal(signal),
-      });
-    } catch (err) {
-      return networkFailure(err);
-    }
+    const got = await this.getSince("roster", since, signal);
+    if ("kind" in got) return got;
+    const { response } = got;
     if (response.status === 304) {
       await discard(response);
       return { kind: "not_modified" };
