@@ -85,6 +85,9 @@ export function scanPipeline(deps: ScanPipelineDeps): (reader: ReaderConfig, sca
       if (signed !== undefined)
         feedback.connection.publish(topic, signed, { properties: { messageExpiryInterval: 5 } });
     }
+    // The open command and the answer go on the wire now, in one write, before the logging
+    // and events below: the person is waiting at the arm and for the beep.
+    feedback?.connection.flush();
     metrics?.decision(decision.result, decision.reason, reader.id, outcome.micros);
     logger.info(
       {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { connectAsync } from "mqtt";
+import { connectAsync, type MqttClient } from "mqtt";
 import { startDaemon } from "../app/gate-app.js";
 import { exampleGate, staffToken, trustMembers } from "../app/testing/mqtt-gate-fixture.js";
 import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
@@ -15,16 +15,32 @@ import { type BenchResult, percentile } from "./bench-result.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cli = join(root, "bin", "passgate.js");
-/** What scripts/passgate-bridge.service gives node on a 512 MB board: small young and old generations. */
-const BRIDGE_NODE_OPTIONS = ["--max-semi-space-size=1", "--max-old-space-size=64"];
+/** Scans (and floor samples) left out at the start, while code warms up. */
+const WARM_UP = 20;
+/**
+ * node's flags from the ExecStart line of scripts/passgate-bridge.service, so the bench
+ * measures the bridge as a board runs it; PASSGATE_BENCH_BRIDGE_NODE_FLAGS (space-separated)
+ * tries others.
+ */
+function bridgeNodeFlags(): string[] {
+  const override = process.env.PASSGATE_BENCH_BRIDGE_NODE_FLAGS;
+  if (override !== undefined) return override.split(" ").filter(Boolean);
+  const unit = readFileSync(join(root, "scripts", "passgate-bridge.service"), "utf8");
+  const exec = /^ExecStart=.*?\bnode((?: --[\w-]+(?:=\S+)?)*) \S+passgate\.js bridge run$/m.exec(unit);
+  if (exec === null)
+    throw new Error("scripts/passgate-bridge.service: no ExecStart=… node [flags] …/passgate.js bridge run");
+  return (exec[1] ?? "").split(" ").filter(Boolean);
+}
 
 /**
  * A reader bridge and its gate through a real mosquitto: from a scan entering the bridge
  * (`passgate bridge run`, a process of its own, reading stdin) to the gate's signed answer
  * being played there, as the bridge itself times it (its log's `ms`). The gate runs in this
  * process. The floor, in the same run on the same broker: two bare publish hops there and
- * back (client A → B → A), which is what a scan and its answer cross. Also: the bridge's
- * start to ready, and its resident memory after the run (VmRSS, /proc).
+ * back (client A → B → A), which is what a scan and its answer cross, measured once after
+ * each scan so that the floor and the scans share the machine's noise (on a shared 2-core
+ * machine, a floor measured alone before the run came out anywhere from 1.1 to 2.7 ms p99).
+ * Also: the bridge's start to ready, and its resident memory after the run (VmRSS, /proc).
  */
 export async function benchBridge(n: number, progress: (m: string) => void): Promise<BenchResult[]> {
   // As docs/mqtt.md asks of a site's broker: without it mosquitto holds the answer behind
@@ -32,9 +48,10 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
   const broker = await TestMosquitto.start({ config: ["allow_anonymous true", "set_tcp_nodelay true"] });
   const dir = mkdtempSync(join(tmpdir(), "passgate-bench-bridge-"));
   let child: ChildProcess | undefined;
+  let hops: PingPong | undefined;
   try {
-    progress("bench: bridge floor (two bare publish hops)…");
-    const floor = await pingPong(broker.url, Math.min(n, 2_000));
+    const floor: number[] = [];
+    hops = await PingPong.open(broker.url);
 
     const { config: example, member } = await exampleGate({
       gate: "bench-br",
@@ -92,7 +109,7 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
       let ready: number | undefined;
       const spawned = performance.now();
       // With the V8 limits scripts/passgate-bridge.service sets for a small board.
-      child = spawn(process.execPath, [...BRIDGE_NODE_OPTIONS, cli, "-c", configFile, "bridge", "run"], {
+      child = spawn(process.execPath, [...bridgeNodeFlags(), cli, "-c", configFile, "bridge", "run"], {
         stdio: ["pipe", "pipe", "pipe"],
       });
       let pending = "";
@@ -119,22 +136,24 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
       }
       // Let its session and the gate's retained status arrive.
       await new Promise((resolve) => setTimeout(resolve, 500));
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < n + WARM_UP; i++) {
         const answered = new Promise<void>((resolve) => {
           waiting = resolve;
           setTimeout(resolve, 3_000);
         });
         child.stdin?.write(`${staffToken(Math.floor(Date.now() / 30_000))}\n`);
         await answered;
+        const hop = await hops.once();
+        if (i >= WARM_UP) floor.push(hop);
       }
       const procStatus = readFileSync(`/proc/${child.pid}/status`, "utf8");
-      const kb = (field: "VmRSS" | "RssAnon") =>
+      const kb = (field: "VmRSS" | "VmHWM" | "RssAnon") =>
         Number(new RegExp(`${field}:\\s+(\\d+)`).exec(procStatus)?.[1] ?? Number.NaN);
       const rssKb = kb("VmRSS");
       // Anonymous memory is the bridge's own; the file-backed rest is mostly node's own
       // executable, shared and reclaimable.
       const anonKb = kb("RssAnon");
-      const samples = answers.slice(Math.min(20, answers.length - 1)).map((ms) => ms * 1000);
+      const samples = answers.slice(Math.min(WARM_UP, answers.length - 1)).map((ms) => ms * 1000);
       const p99 = percentile(samples, 0.99);
       const floorP99 = percentile(floor, 0.99);
       return [
@@ -148,10 +167,12 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
           ratio: p99 / floorP99,
           target: "p99 ≤ floor p99 + 2000 µs",
           over_floor_p99_us: Math.round(p99 - floorP99),
-          scans: n,
+          scans: n + WARM_UP,
           answered: answers.length,
           bridge_rss_mb: Math.round(rssKb / 102.4) / 10,
           bridge_rss_anon_mb: Math.round(anonKb / 102.4) / 10,
+          bridge_rss_peak_mb: Math.round(kb("VmHWM") / 102.4) / 10,
+          bridge_node_flags: bridgeNodeFlags().join(" "),
           bridge_ready_ms: Math.round(ready),
         },
       ];
@@ -162,31 +183,39 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
     }
   } finally {
     child?.kill("SIGTERM");
+    await hops?.close();
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** A → B → A through the broker, QoS 0, n times; µs. */
-async function pingPong(url: string, n: number): Promise<number[]> {
-  const a = await connectAsync(url, { protocolVersion: 5 });
-  const b = await connectAsync(url, { protocolVersion: 5 });
-  try {
+/** A → B → A through the broker, QoS 0: one sample at a time, µs. */
+class PingPong {
+  private constructor(
+    private readonly a: MqttClient,
+    private readonly b: MqttClient,
+  ) {}
+
+  static async open(url: string): Promise<PingPong> {
+    const a = await connectAsync(url, { protocolVersion: 5 });
+    const b = await connectAsync(url, { protocolVersion: 5 });
     await a.subscribeAsync("bench/pong");
     await b.subscribeAsync("bench/ping");
     b.on("message", (_t, payload) => b.publish("bench/pong", payload));
-    const samples: number[] = [];
-    for (let i = 0; i < n + 20; i++) {
-      const started = performance.now();
-      await new Promise<void>((resolve) => {
-        a.once("message", () => resolve());
-        a.publish("bench/ping", "x".repeat(300));
-      });
-      if (i >= 20) samples.push((performance.now() - started) * 1000);
-    }
-    return samples;
-  } finally {
-    await a.endAsync();
-    await b.endAsync();
+    return new PingPong(a, b);
+  }
+
+  once(): Promise<number> {
+    const started = performance.now();
+    return new Promise((resolve) => {
+      this.a.once("message", () => resolve((performance.now() - started) * 1000));
+      // About the size of a signed scan.
+      this.a.publish("bench/ping", "x".repeat(300));
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.a.endAsync();
+    await this.b.endAsync();
   }
 }

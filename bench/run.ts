@@ -15,13 +15,18 @@ import { benchSync } from "./sync-bench.js";
 const json = process.argv.includes("--json");
 const quick = process.argv.includes("--quick");
 const progress = (m: string) => process.stderr.write(`${m}\n`);
+/** `--only bridge` (a word of the benchmarks' names) runs just those: for work on one path. */
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+const wanted = (name: string) => only === undefined || name.includes(only);
 
 const cacheDir = process.env.PASSGATE_BENCH_CACHE ?? join(process.cwd(), ".bench-cache");
 const count = quick ? 100_000 : 1_000_000;
-const storePath = await cachedStore(cacheDir, count, progress);
-
 const results: BenchResult[] = [];
-for (const scheme of ["ed25519", "totp"] as const) {
+const needsStore = ["scan", "site", "sync"].some(wanted);
+const storePath = needsStore ? await cachedStore(cacheDir, count, progress) : "";
+
+for (const scheme of wanted("scan") ? (["ed25519", "totp"] as const) : []) {
   progress(`bench: scan → journal, ${scheme}…`);
   results.push(
     await benchScanPath(storePath, scheme, {
@@ -32,22 +37,24 @@ for (const scheme of ["ed25519", "totp"] as const) {
   );
 }
 
-progress("bench: scan → journal under signed site records at 200/s…");
-results.push(
-  await benchScanUnderSiteShare(storePath, {
-    people: quick ? 2000 : 5000,
-    steps: quick ? 2 : 4,
-    credentials: count,
-    recordsPerSecond: 200,
-  }),
-);
-
-progress("bench: signed message verify…");
-results.push(await benchSignedMessageVerify(quick ? 5_000 : 30_000));
-
-results.push(...(await benchSync(cacheDir, count, quick ? 1000 : 10_000, progress)));
-results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));
-results.push(...(await benchBridge(quick ? 300 : 10_000, progress)));
+if (wanted("site")) {
+  progress("bench: scan → journal under signed site records at 200/s…");
+  results.push(
+    await benchScanUnderSiteShare(storePath, {
+      people: quick ? 2000 : 5000,
+      steps: quick ? 2 : 4,
+      credentials: count,
+      recordsPerSecond: 200,
+    }),
+  );
+}
+if (wanted("signed")) {
+  progress("bench: signed message verify…");
+  results.push(await benchSignedMessageVerify(quick ? 5_000 : 30_000));
+}
+if (wanted("sync")) results.push(...(await benchSync(cacheDir, count, quick ? 1000 : 10_000, progress)));
+if (wanted("mqtt")) results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));
+if (wanted("bridge")) results.push(...(await benchBridge(quick ? 300 : 10_000, progress)));
 
 for (const r of results) {
   if (json) process.stdout.write(`${JSON.stringify(r)}\n`);

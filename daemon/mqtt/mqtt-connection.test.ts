@@ -109,6 +109,37 @@ describe("MqttConnection against mosquitto", () => {
     await connection.stop();
   });
 
+  it("flush puts what was published on the socket before the tick ends, and it arrives once", async () => {
+    const config = mqttSchema.parse({ url: broker.url });
+    const setup = gateMqttSetup({ site: "s", gate: "conn-flush" }, config);
+    const client = createMqttClient(config, setup.options);
+    const connection = new MqttConnection(client, { ...setup, logger });
+    await connection.start();
+    await waitUntil(() => connection.connected, "the connection");
+    const watcher = await connectAsync(broker.url, { protocolVersion: 5 });
+    const got: string[] = [];
+    watcher.on("message", (_t, p) => got.push(p.toString()));
+    await watcher.subscribeAsync("s/flush/+", { qos: 0 });
+    const socket = client.stream as unknown as { writableLength: number; writableCorked: number };
+
+    // mqtt-packet corks the socket until the end of the tick: the packet waits in node.
+    connection.publish("s/flush/later", "a");
+    expect(socket.writableCorked).toBeGreaterThan(0);
+    expect(socket.writableLength).toBeGreaterThan(0);
+    await new Promise((r) => setImmediate(r));
+
+    connection.publish("s/flush/now", "b");
+    connection.flush();
+    // Handed to the kernel at once, still inside this tick.
+    expect(socket.writableCorked).toBe(0);
+    expect(socket.writableLength).toBe(0);
+    await waitUntil(() => got.length === 2, "both messages");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toEqual(["a", "b"]);
+    await watcher.endAsync();
+    await connection.stop();
+  });
+
   it("stops within its bound when the broker stops acknowledging, leaving offline to the will", async () => {
     // A broker that still holds the socket but acknowledges nothing more: mqtt.js would wait
     // for the PUBACK of `offline`, and a graceful end for it, forever.

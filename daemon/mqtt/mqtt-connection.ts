@@ -155,6 +155,18 @@ export class MqttConnection {
     return true;
   }
 
+  /**
+   * Puts everything published so far on the wire now. mqtt-packet corks the socket for each
+   * packet until the end of the tick (so its pieces go out in one write); an open command or
+   * a bridge's answer would otherwise wait behind whatever the gate does next in the same
+   * tick (logging, events, the passage, site share): 0.3 ms at the median, a few ms at times.
+   */
+  flush(): void {
+    const stream = this.client.stream as { writableCorked?: number; uncork?: () => void } | undefined;
+    // mqtt-packet's own uncork at the end of the tick then finds nothing corked and does nothing.
+    for (let n = stream?.writableCorked ?? 0; n > 0; n--) stream?.uncork?.();
+  }
+
   /** Receives raw payloads on `filter` (bounded in size); prefer `subscribeParsed`. */
   subscribe(filter: string, handler: Handler): () => void {
     const sub: Subscription = {

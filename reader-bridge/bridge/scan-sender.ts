@@ -58,12 +58,10 @@ export interface ScanSenderOptions {
  */
 export class ScanSender {
   private seq: number;
-  private readonly queue: Scan[] = [];
-  /** Scans sent and not yet answered, by number; `sent`: performance.now() when sent, `lag`: ms it waited before. */
-  private readonly pending = new Map<
-    number,
-    { scan: Scan; timer: NodeJS.Timeout; sent: number; lag: number }
-  >();
+  /** Scans waiting for the broker, each with performance.now() when the sender took it. */
+  private readonly queue: { scan: Scan; took: number }[] = [];
+  /** Scans sent and not yet answered, by number; `took`: performance.now() when the sender took the scan. */
+  private readonly pending = new Map<number, { scan: Scan; timer: NodeJS.Timeout; took: number }>();
   private readonly unsubscribes: (() => void)[] = [];
   private readonly nonces = new NonceWindow(2 * ANSWER_FRESHNESS_MS, 10_000);
   private readonly roster: Roster;
@@ -141,15 +139,20 @@ export class ScanSender {
   /** Sends one scan now, or keeps it while the broker is away. */
   send(scan: Scan): void {
     this.lastScanAt = scan.at;
+    const took = performance.now();
     if (!this.connection.connected || !this.gateOnline) {
-      this.queue.push(scan);
-      if (this.queue.length > QUEUE_LIMIT) {
-        this.queue.shift();
-        this.drop("queue_full");
-      }
+      this.enqueue(scan, took);
       return;
     }
-    this.publish(scan);
+    this.publish(scan, took);
+  }
+
+  private enqueue(scan: Scan, took: number): void {
+    this.queue.push({ scan, took });
+    if (this.queue.length > QUEUE_LIMIT) {
+      this.queue.shift();
+      this.drop("queue_full");
+    }
   }
 
   /** Scans waiting for the broker. */
@@ -159,15 +162,14 @@ export class ScanSender {
 
   private flush(): void {
     if (!this.connection.connected || !this.gateOnline) return;
-    const waiting = this.queue.splice(0);
-    for (const scan of waiting) this.publish(scan);
+    for (const { scan, took } of this.queue.splice(0)) this.publish(scan, took);
   }
 
   /** Waiting scans that went stale are dropped now, and the person told at once to try again. */
   private sweep(): void {
     const now = this.deps.clock.now();
     for (let i = this.queue.length - 1; i >= 0; i--) {
-      const scan = this.queue[i];
+      const scan = this.queue[i]?.scan;
       if (scan === undefined || now - scan.at <= this.options.freshnessMs) continue;
       this.queue.splice(i, 1);
       this.drop("stale");
@@ -175,7 +177,7 @@ export class ScanSender {
     }
   }
 
-  private publish(scan: Scan): void {
+  private publish(scan: Scan, took: number): void {
     const now = this.deps.clock.now();
     if (now - scan.at > this.options.freshnessMs) {
       this.drop("stale");
@@ -192,9 +194,11 @@ export class ScanSender {
       at: now,
     });
     if (!this.connection.publish(topic, JSON.stringify(message), { qos: 1 })) {
-      this.queue.push(scan);
+      this.enqueue(scan, took);
       return;
     }
+    // On the wire now, not after whatever else this tick does (mqtt-packet corks until then).
+    this.connection.flush();
     this.counts.sent++;
     const timer = setTimeout(() => {
       this.pending.delete(seq);
@@ -202,7 +206,7 @@ export class ScanSender {
       this.deps.play(this.notAnswered(scan, this.deps.clock.now()));
     }, this.options.answerTimeoutMs);
     timer.unref();
-    this.pending.set(seq, { scan, timer, sent: performance.now(), lag: now - scan.at });
+    this.pending.set(seq, { scan, timer, took });
   }
 
   private onAnswer(topic: string, payload: Buffer): void {
@@ -242,8 +246,9 @@ export class ScanSender {
       reason: answer.reason,
       text: answer.text,
       answered: true,
-      // Sub-millisecond from the send (the monotonic clock), plus whole ms it waited before.
-      ms: Math.round((waiting.lag + performance.now() - waiting.sent) * 100) / 100,
+      // From the moment the sender took the scan, on the monotonic clock (the wall clock's
+      // whole milliseconds would add up to 1 ms of rounding to a time of about one).
+      ms: Math.round((performance.now() - waiting.took) * 100) / 100,
     });
   }
 

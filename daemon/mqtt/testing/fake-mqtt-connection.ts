@@ -43,6 +43,7 @@ export class FakeMqttConnection {
         if (self.up) self.sent.push({ topic, payload: JSON.parse(payload) as Record<string, unknown> });
         return self.up;
       },
+      flush: () => undefined,
       get connected() {
         return self.up;
       },
