@@ -179,5 +179,9 @@ describe("MqttConnection against mosquitto", () => {
     expect(topicMatches("a/+/c", "a/b/d")).toBe(false);
     expect(topicMatches("a/#", "a/b/c")).toBe(true);
     expect(topicMatches("a/b", "a/b/c")).toBe(false);
+    expect(topicMatches("a/b", "a/b")).toBe(true);
+    expect(topicMatches("a/b/c", "a/b")).toBe(false);
+    expect(topicMatches("a/#", "a")).toBe(true);
+    expect(topicMatches("+", "a/b")).toBe(false);
   });
 });
