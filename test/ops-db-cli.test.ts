@@ -1,5 +1,5 @@
 import { fork } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GATE_SCHEMAS } from "../app/gate-database.js";
@@ -60,6 +60,17 @@ describe("passgate db check", { timeout: 60_000 }, () => {
 });
 
 describe("passgate db backup", { timeout: 60_000 }, () => {
+  it("the copy holds every TOTP secret: 0600 under the usual umask 022", async () => {
+    const file = join(gate.dir, "private.db");
+    const before = process.umask(0o022);
+    try {
+      expect((await runCliInProcess(["-c", config, "db", "backup", file])).code).toBe(0);
+    } finally {
+      process.umask(before);
+    }
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it("writes a verified single-file copy; refuses to overwrite without --force", async () => {
     const file = join(gate.dir, "backup.db");
     const first = await runCliInProcess(["-c", config, "db", "backup", file]);

@@ -48,7 +48,7 @@ describe("passgate bridge init", () => {
       mqtt: { url: "mqtt://10.0.0.2:1883" },
       readers: [{ id: "in", direction: "in", source: { type: "stdin" } }],
     });
-    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(file).mode & 0o777).toBe(0o640);
     expect(statSync(config.keyFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, "utf8")).toMatch(/^# The reader bridge beside a turnstile/);
     expect(t.said()).toContain("next: passgate bridge pair");

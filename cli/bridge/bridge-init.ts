@@ -56,7 +56,7 @@ export function bridgeInit(
     "# freshness (default 2s): a scan older than this is never sent; answerTimeout (1500ms): no answer\n" +
     "# by then plays 'try again'. Readers take the gate's reader options (docs/readers.md).\n" +
     stringify(input);
-  writeNewFile(file, text, options.force === true, 0o600);
+  writeNewFile(file, text, options.force === true);
   const keyFile = join(dirname(resolve(file)), "bridge.key");
   if (!existsSync(keyFile)) {
     const { privateKey } = generateKeyPairSync("ed25519");

@@ -60,6 +60,7 @@ describe("doctor checks (fake disk and clock, real files)", () => {
       "db-dir",
       "db-integrity",
       "db-wal",
+      "db-permissions",
       "disk",
       "reader:in",
       "udev",
@@ -207,6 +208,21 @@ describe("doctor checks (fake disk and clock, real files)", () => {
     expect(byId(checks, "secret:mqtt.passwordFile")).toMatchObject({
       status: "fail",
       fix: `chmod 0640 ${secret}`,
+    });
+  });
+
+  it("permissions: a database others may read fails with the chmod (real files, umask 022)", async () => {
+    await gate.seed();
+    const config = loadConfig(gate.writeConfig());
+    const db = config.storage.path;
+    expect(byId(await doctor(config, ports()), "db-permissions")).toMatchObject({ status: "ok" });
+    // As an older passgate, or a copy made by hand, left it.
+    chmodSync(db, 0o644);
+    expect(byId(await doctor(config, ports()), "db-permissions")).toMatchObject({
+      status: "fail",
+      finding: expect.stringContaining(`${db} is 0644`),
+      // The -wal as well: SQLite gives it the database file's mode.
+      fix: expect.stringMatching(new RegExp(`^chmod 600 ${db}( ${db}-wal)?( ${db}-shm)?$`)),
     });
   });
 

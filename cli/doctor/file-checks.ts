@@ -1,4 +1,5 @@
 import type { Config } from "../../config/schema.js";
+import { databaseFiles } from "../../platform/database/private-files.js";
 import { type CheckResult, fail, ok, warn } from "./doctor-check.js";
 import type { DoctorPorts } from "./doctor-ports.js";
 
@@ -55,4 +56,23 @@ export function checkSecretFiles(config: Config, serviceUser: string, ports: Doc
       );
     return ok(id, `${key} ${octal(facts.mode)}, owned by ${serviceUser}`);
   });
+}
+
+/**
+ * The database and its -wal and -shm files hold every TOTP secret: 0600. The gate narrows
+ * its own files when it opens them; this finds the ones it could not (another owner's, or
+ * a gate that has not started since an older passgate left them readable).
+ */
+export function checkDatabaseFiles(config: Config, ports: DoctorPorts): CheckResult {
+  const loose = databaseFiles(config.storage.path).filter((file) => {
+    const facts = ports.stat(file);
+    return facts !== undefined && (facts.mode & 0o077) !== 0;
+  });
+  if (loose.length > 0)
+    return fail(
+      "db-permissions",
+      `${loose.map((f) => `${f} is ${octal(ports.stat(f)?.mode ?? 0)}`).join(", ")}: the database holds every TOTP secret and others may read it`,
+      `chmod 600 ${loose.join(" ")}`,
+    );
+  return ok("db-permissions", "the database's files are 0600");
 }

@@ -5,7 +5,7 @@ import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-st
 import { checkReaders, checkUdevRule } from "./device-checks.js";
 import { type CheckResult, errorText, ok } from "./doctor-check.js";
 import type { DoctorPorts } from "./doctor-ports.js";
-import { checkConfigFile, checkSecretFiles } from "./file-checks.js";
+import { checkConfigFile, checkDatabaseFiles, checkSecretFiles } from "./file-checks.js";
 import { checkAllowlistFresh, checkBroker, checkClock, checkRegistry } from "./network-checks.js";
 import { checkDatabase, checkDisk } from "./storage-checks.js";
 import { checkTrust } from "./trust-checks.js";
@@ -34,6 +34,7 @@ export async function runDoctor(input: DoctorInput, ports: DoctorPorts): Promise
   results.push(...checkSecretFiles(config, input.serviceUser, ports));
   results.push(...checkTrust(config, ports));
   results.push(...checkDatabase(config, ports));
+  results.push(checkDatabaseFiles(config, ports));
   results.push(checkDisk(config, ports));
   results.push(...(await checkReaders(config, ports)));
   results.push(checkUdevRule(config, ports.readText(SHIPPED_UDEV_RULES), ports));

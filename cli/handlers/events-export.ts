@@ -61,7 +61,7 @@ async function writeRecords(
 /** Writes `file.tmp`, then renames it over `file`: a reader never sees half an export. */
 async function writeFileAtomically(file: string, write: (out: Writable) => Promise<number>): Promise<number> {
   const tmp = `${file}.tmp`;
-  const out = createWriteStream(tmp, { mode: 0o640 });
+  const out = createWriteStream(tmp, { mode: 0o600 });
   try {
     const count = await write(out);
     out.end();

@@ -1,5 +1,6 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { type Db, openDatabase } from "../../platform/database/database.js";
+import { createPrivateFile } from "../../platform/database/private-files.js";
 import { type DbCheckReport, inspectDb } from "./db-inspect.js";
 
 /** The target exists and `--force` was not given. */
@@ -31,6 +32,8 @@ export async function backupDatabase(source: Db, file: string, force: boolean): 
   const tmp = `${file}.tmp`;
   rmSync(tmp, { force: true });
   try {
+    // A copy of every TOTP secret: private (0600) from its first byte, whatever the umask.
+    createPrivateFile(tmp);
     await source.backup(tmp, { progress: ({ totalPages }) => Math.max(totalPages, 100) });
     // The copy is a file being made, not the gate's database: it is opened directly, to
     // switch its journal mode and then to check it exactly as it was copied.

@@ -1,12 +1,15 @@
 import { randomBytes } from "node:crypto";
 import {
   closeSync,
+  fchmodSync,
+  fchownSync,
   fsyncSync,
   linkSync,
   mkdirSync,
   openSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -16,17 +19,28 @@ import { ConfigError } from "../../config/load-config.js";
 /**
  * Writes a new config file whole or not at all: a temp file beside it, fsynced, then
  * linked into place, which fails if the file exists (no window in which a config written
- * meanwhile is lost), or renamed over it when `replace`. `mode` is the file's permission
- * bits (a private key: 0o600; the umask can only narrow them). Throws ConfigError
+ * meanwhile is lost), or renamed over it when `replace`. Throws ConfigError
  * (CONFIG_WRITE_FAILED, also when the file exists).
+ *
+ * `mode` is exactly the file's permission bits, whatever the umask: 0640 by default (a
+ * config: its owner and the service's group read it, nobody else does), 0600 for a key or
+ * a password. Written by root into a folder of another owner, the file takes the folder's
+ * owner and group: a config in /etc/passgate (root:passgate) stays root's and the service
+ * can read it; a key in /var/lib/passgate (passgate:passgate) belongs to the service that
+ * signs with it.
  */
-export function writeNewFile(file: string, text: string, replace: boolean, mode = 0o644): void {
+export function writeNewFile(file: string, text: string, replace: boolean, mode = 0o640): void {
   const dir = dirname(file);
   const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     mkdirSync(dir, { recursive: true });
-    const fd = openSync(temp, "wx", mode);
+    const fd = openSync(temp, "wx", mode & 0o600);
     try {
+      fchmodSync(fd, mode);
+      if (process.getuid?.() === 0) {
+        const folder = statSync(dir);
+        fchownSync(fd, folder.uid, folder.gid);
+      }
       writeFileSync(fd, text);
       fsyncSync(fd);
     } finally {

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { keepDatabasePrivate } from "./private-files.js";
 
 export type Db = Database.Database;
 
@@ -11,8 +12,10 @@ export type SyncMode = "normal" | "full";
  * `synchronous`: `normal` (default) survives a crash of the process, and of the
  * machine up to the last checkpoint; `full` also fsyncs every commit, which survives
  * a power cut at the cost of one fsync per decision. See docs/storage.md.
+ * The database and its -wal and -shm files are private to their owner (0600).
  */
 export function openDatabase(path: string, options: { synchronous?: SyncMode; readonly?: boolean } = {}): Db {
+  if (!options.readonly) keepDatabasePrivate(path);
   const db = new Database(path, {
     readonly: options.readonly ?? false,
     fileMustExist: options.readonly ?? false,
