@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { putLine, registryCredential, signedBody } from "../daemon/allowlist/testing/test-bodies.js";
+import { SyncStateStore } from "../sync/sync-state.js";
 import { runCliInProcess } from "./cli-harness.js";
 import { parseCsv } from "./csv-parse.js";
 import { OpsGate } from "./ops-fixture.js";
@@ -90,6 +91,34 @@ describe("data from the registry cannot be turned against the reader", { timeout
       expect(result.stdout, args.join(" ")).not.toMatch(TERMINAL_CONTROL);
       expect(result.stdout, args.join(" ")).toContain("p-3001\\u001b[2J\\u001b[H");
     }
+  });
+
+  it("sync status and status print the registry's error message escaped, times in the gate's zone", async () => {
+    const db = gate.open();
+    const state = SyncStateStore.open(db);
+    const at = Date.parse("2026-11-24T09:00:00Z");
+    state.recordFailure("https://registry.example", at, {
+      code: "http_500",
+      message: `registry said: ${CLEAR}all is well\nlast success: now`,
+    });
+    state.recordUploadError(`upload: ${LINK}`);
+    db.close();
+    config = gate.writeConfig(
+      "registry:\n  url: https://registry.example\n  trustedKeys: { k: PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw }\n",
+    );
+    for (const args of [["sync", "status"], ["status"]]) {
+      const result = await cli(...args);
+      expect(result.stdout, args.join(" ")).not.toMatch(TERMINAL_CONTROL);
+      expect(result.stdout, args.join(" ")).toContain(
+        "registry said: \\x1b[2J\\x1b[Hall is well\\x0alast success: now",
+      );
+      expect(result.stdout, args.join(" ")).not.toMatch(/^last success: now/m);
+    }
+    const text = (await cli("sync", "status")).stdout;
+    expect(text).toContain("(last upload error: upload: \\x1b]8;;http://evil.example/\\x07click");
+    const json = await cli("sync", "status", "--json");
+    expect(json.stdout).not.toMatch(TERMINAL_CONTROL);
+    expect(JSON.parse(json.stdout).lastError).toBe(`registry said: ${CLEAR}all is well\nlast success: now`);
   });
 
   it("events export CSV: formulas neutralised with a leading ', control characters escaped", async () => {
