@@ -1,13 +1,17 @@
 import type { Command } from "commander";
+import { safeJson } from "./ops/escape-control.js";
 
 export { printJson, usageError } from "./usage.js";
+
+/** The help of `--utc`, the same on every command that prints times (cli/ops/gate-time.ts). */
+export const UTC_HELP = "print times in UTC (ISO 8601, ...Z) instead of the gate's time zone";
 
 /**
  * Prints one value as one line of JSON (JSON lines), for commands that stream records
  * (`journal tail --json`, `events tail --json`) so `jq` can read them as they come.
  */
 export function printJsonLine(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  process.stdout.write(`${safeJson(value)}\n`);
 }
 
 /** What `useColour` needs of a stream: `process.stdout`, `process.stderr`, or a fake in a test. */

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { safeJson } from "./ops/escape-control.js";
 
 /**
  * Stops with a one-line usage error and exit code 2: throws commander's CommanderError,
@@ -8,7 +9,7 @@ export function usageError(command: Command, message: string): never {
   command.error(`passgate: ${message}`, { exitCode: 2, code: "passgate.usage" });
 }
 
-/** Prints a value as one JSON document. */
+/** Prints a value as one JSON document (control characters escaped: see `safeJson`). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${safeJson(value, 2)}\n`);
 }

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Journal } from "../daemon/journal/journal.js";
 import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { runCliInProcess } from "./cli-harness.js";
+import { parseCsv } from "./csv-parse.js";
 import { decision, OpsGate } from "./ops-fixture.js";
 
 const HOUR = 3_600_000;
@@ -27,35 +28,6 @@ beforeEach(async () => {
 afterEach(() => gate.close());
 
 const events = (...args: string[]) => runCliInProcess(["-c", config, "events", ...args]);
-
-/** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF records). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 describe("passgate events", { timeout: 60_000 }, () => {
   it("tail: the newest entries as journal lines, or JSON lines", async () => {
@@ -124,8 +96,42 @@ describe("passgate events", { timeout: 60_000 }, () => {
     // Entries at -2.5 h, -1.5 h, -0.5 h and -10 min.
     expect(rows.slice(1).map((r) => r[0])).toEqual(["8", "9", "10", "11"]);
     expect(JSON.parse(rows[3]?.[12] ?? "")).toEqual({ note: 'said "hi", left' });
-    expect(rows[4]?.[8]).toBe("p-1001\r\nx");
+    // A line break inside a value is written escaped: every record stays one line.
+    expect(rows[4]?.[8]).toBe("p-1001\\x0d\\x0ax");
     expect(result.stdout.endsWith("\r\n")).toBe(true);
+  });
+
+  it("export CSV: times in the gate's zone, or UTC with --utc", async () => {
+    const local = parseCsv((await events("export", "--since", "3h")).stdout);
+    // The config's zone is Europe/Moscow.
+    expect(local[1]?.[2]).toBe(new Date(t0 + 7 * HOUR + 3 * HOUR).toISOString().replace("Z", "+03:00"));
+    const utc = parseCsv((await events("export", "--since", "3h", "--utc")).stdout);
+    expect(utc[1]?.[2]).toBe(new Date(t0 + 7 * HOUR).toISOString());
+  });
+
+  it("export CSV for a spreadsheet set to Russian: ';', a BOM, and the people's names", async () => {
+    gate.appendDecisions(1, Date.now() - 600_000, 0, { credential: "2001", person: "p-2001" });
+    const result = await events("export", "--since", "1h", "--delimiter", ";", "--bom", "--names");
+    expect(result.code).toBe(0);
+    expect(result.stdout.startsWith("\ufeffseq;id;at;")).toBe(true);
+    const rows = parseCsv(result.stdout.slice(1), ";");
+    expect(rows[0]?.slice(7, 11)).toEqual(["credential", "person", "name", "step"]);
+    // -0.5 h: 1001, named in the example allowlist; -10 min: 2001, who has no display name.
+    expect(rows.slice(1).map((r) => [r[7], r[9]])).toEqual([
+      ["1001", "Иванова А. С."],
+      ["2001", ""],
+    ]);
+    // A ';' inside a value is quoted; a ',' no longer needs to be.
+    expect(JSON.parse(rows[1]?.[13] ?? "")).toEqual({ note: 'said "hi", left' });
+    const json = await events("export", "--since", "1h", "--format", "json", "--names");
+    expect(
+      json.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).displayName),
+    ).toEqual(["Иванова А. С.", null]);
+    for (const bad of ["|", ";;", "\t"])
+      expect((await events("export", "--since", "1h", "--delimiter", bad)).code, bad).toBe(2);
   });
 
   it("export JSON lines between two ISO times, to a file", async () => {

@@ -1,6 +1,7 @@
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { openGateDatabase } from "../app/gate-database.js";
 import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
@@ -42,6 +43,21 @@ export class OpsGate {
         now: syncedAt,
       });
       if (!result.ok) throw new Error(`example allowlist refused: ${result.reason}`);
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Applies a signed allowlist body (daemon/allowlist/testing/test-bodies.ts) as a sync would; throws if refused. */
+  async applyBody(body: string, now = Date.now()): Promise<void> {
+    const db = openGateDatabase({ path: this.dbPath, synchronous: "normal" }, "write");
+    try {
+      const result = await applyAllowlistBody(SqliteAllowlistStore.open(db), Readable.from([body]), {
+        site: EXAMPLE_SITE,
+        trustedKeys: EXAMPLE_TRUST,
+        now,
+      });
+      if (!result.ok) throw new Error(`body refused: ${result.reason}`);
     } finally {
       db.close();
     }

@@ -85,8 +85,9 @@ describe("passgate status", { timeout: 60_000 }, () => {
       expect(text.stdout).toMatch(/^readers {3}in \(in, stdin\): DISCONNECTED, 10 scans, 1 rejected$/m);
       expect(text.stdout).toMatch(/^relays {4}turnstile \(log, reader in\): available$/m);
       // The gate's reader bridges, a name from the broker printed with its control characters escaped.
+      // Times in the gate's zone (Europe/Moscow), with its offset.
       expect(text.stdout).toMatch(
-        /^bridges {3}bridge:lane-1: online, paired, last scan 2026-11-24T10:00:00.000Z$/m,
+        /^bridges {3}bridge:lane-1: online, paired, last scan 2026-11-24T13:00:00.000\+03:00$/m,
       );
       expect(text.stdout).toContain("bridge:lane-\\x1b[2J: OFFLINE, NOT PAIRED");
       expect(text.stdout).not.toContain("\u001b[2J");

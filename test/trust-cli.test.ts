@@ -178,7 +178,7 @@ describe("passgate trust", () => {
     const v5 = await cli(file, "import", write("v5.ndjson", 5, [desk]));
     expect(v5).toMatchObject({ code: 0, stdout: "roster v5 applied: 1 member(s)\n" });
     const list = await cli(file, "list");
-    expect(list.stdout).toContain("roster v5 from the registry, issued 2026-12-01T00:00:00.000Z");
+    expect(list.stdout).toContain("roster v5 from the registry, issued 2026-12-01T00:00:00.000+00:00");
     expect(list.stdout).toMatch(
       /operator:desk-1 +operator +guard,admin on every gate +\S+ +active +registry/,
     );

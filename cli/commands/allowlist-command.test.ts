@@ -61,6 +61,7 @@ async function run(...args: string[]): Promise<number> {
         db,
         site: EXAMPLE_SITE,
         trustedKeys: EXAMPLE_TRUST,
+        timezone: "Europe/Moscow",
         close: () => {
           closed++;
           db.close();
@@ -89,8 +90,12 @@ describe("passgate allowlist", () => {
     expect(stdout).toContain("site     demo-campus\n");
     expect(stdout).toContain("version  v7\n");
     expect(stdout).toContain("count    4 credentials\n");
+    // Times in the gate's zone, with its offset.
+    expect(stdout).toContain("issued   2026-11-24T12:00:00.000+03:00 (age 2h 13m)\n");
+    expect(stdout).toContain("synced   2026-11-24T14:13:00.000+03:00 (0s ago)");
+    stdout = "";
+    expect(await run("stats", "--utc")).toBe(0);
     expect(stdout).toContain("issued   2026-11-24T09:00:00.000Z (age 2h 13m)\n");
-    expect(stdout).toContain("synced   2026-11-24T11:13:00.000Z (0s ago)");
 
     stdout = "";
     expect(await run("stats", "--json")).toBe(0);
@@ -102,7 +107,7 @@ describe("passgate allowlist", () => {
       syncedAt: "2026-11-24T11:13:00.000Z",
       ageSeconds: 2 * 3600 + 13 * 60,
     });
-    expect(closed).toBe(3);
+    expect(closed).toBe(4);
   });
 
   it("shows a credential without its key material", async () => {
@@ -116,6 +121,11 @@ describe("passgate allowlist", () => {
 
     stdout = "";
     await run("show", "1001");
+    expect(stdout).toContain(
+      "valid      from 2026-09-01T03:00:00.000+03:00 until 2027-07-01T03:00:00.000+03:00 (in its validity now)",
+    );
+    stdout = "";
+    await run("show", "1001", "--utc");
     expect(stdout).toContain(
       "valid      from 2026-09-01T00:00:00.000Z until 2027-07-01T00:00:00.000Z (in its validity now)",
     );

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import type { CliContext } from "../cli-context.js";
 import type { OpenAllowlistStore } from "../handlers/allowlist-store.js";
-import { helpAfter } from "../output.js";
+import { helpAfter, UTC_HELP } from "../output.js";
 
 /**
  * `passgate allowlist import <file> | show <credential-id> | stats [--json]`
@@ -51,7 +51,8 @@ export function registerAllowlistCommand(
     .description("print a credential as the gate sees it (never its TOTP secret or key)")
     .argument("<credential-id>", "the decimal id, e.g. 1001")
     .option("--json", "one JSON object (the credential without key material)")
-    .action(async (id: string, options: { json?: boolean }) => {
+    .option("--utc", UTC_HELP)
+    .action(async (id: string, options: { json?: boolean; utc?: boolean }) => {
       const { allowlistShow } = await import("../handlers/allowlist-show.js");
       await allowlistShow(openStore, id, options, clock.now());
     });
@@ -64,7 +65,8 @@ export function registerAllowlistCommand(
     .command("stats")
     .description("site, version, size and age of the allowlist in force")
     .option("--json", "one JSON object")
-    .action(async (options: { json?: boolean }) => {
+    .option("--utc", UTC_HELP)
+    .action(async (options: { json?: boolean; utc?: boolean }) => {
       const { allowlistStats } = await import("../handlers/allowlist-stats.js");
       await allowlistStats(openStore, options, clock.now());
     });

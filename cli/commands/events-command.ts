@@ -1,8 +1,8 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import type { CliContext } from "../cli-context.js";
 import { parseCount, parseExportFormat, parseTimeArg, type TimeArg } from "../option-parsers.js";
-import { helpAfter } from "../output.js";
+import { helpAfter, UTC_HELP } from "../output.js";
 
 /**
  * `passgate events tail` and `passgate events export`: the journal (daemon/journal) in the
@@ -23,7 +23,8 @@ export function registerEventsCommand(program: Command, ctx: CliContext, clock: 
     .option("-n, --lines <count>", "how many events", parseCount, 20)
     .option("-f, --follow", "keep printing new events until Ctrl-C")
     .option("--json", "one JSON object per line")
-    .action(async (options: { lines: number; follow?: boolean; json?: boolean }) => {
+    .option("--utc", UTC_HELP)
+    .action(async (options: { lines: number; follow?: boolean; json?: boolean; utc?: boolean }) => {
       const { eventsTail } = await import("../handlers/events-tail.js");
       await eventsTail(await ctx.config(), options);
     });
@@ -43,17 +44,46 @@ export function registerEventsCommand(program: Command, ctx: CliContext, clock: 
     .option("--until <time>", "ISO 8601 time, or an age such as 1h (default: now)", parseTimeArg)
     .option("--format <format>", "csv or json (JSON lines)", parseExportFormat, "csv")
     .option("--output <file>", "write to this file (replaced atomically) instead of standard output")
-    .action(async (options: { since: TimeArg; until?: TimeArg; format: "csv" | "json"; output?: string }) => {
+    .option(
+      "--delimiter <char>",
+      "CSV field separator: , or ; (for spreadsheets set to Russian)",
+      parseDelimiter,
+    )
+    .option("--bom", "start the CSV with a UTF-8 byte order mark (for spreadsheet programs)")
+    .option("--names", "add each credential's display name from the allowlist (CSV column name)")
+    .option("--utc", "CSV times in UTC (ISO 8601, ...Z) instead of the gate's time zone")
+    .action(async (options: ExportFlags) => {
       const { eventsExport } = await import("../handlers/events-export.js");
       await eventsExport(await ctx.config(), options, clock.now());
     });
   helpAfter(exporter, {
     notes:
-      "Columns (CSV): seq,id,at,kind,gate,reader,direction,credential,person,step,result,reason,data,prevHash,hash.\nThe export is streamed: it reads the journal in batches, whatever its length.",
+      "Columns (CSV): seq,id,at,kind,gate,reader,direction,credential,person,[name,]step,result,reason,data,prevHash,hash.\n" +
+      "Times are the gate's local time with its offset (--utc for UTC). A cell that a spreadsheet would run as a\n" +
+      "formula (starting with = + - @, tab or CR) starts with ' instead; control characters are written \\xNN.\n" +
+      "The export is streamed: it reads the journal in batches, whatever its length.",
     exitCodes: "0 written; 1 config, database or output file cannot be used; 2 bad flag or time",
     examples: [
       "passgate events export --since 24h --format csv --output /tmp/gate-events.csv",
+      "passgate events export --since 7d --delimiter ';' --bom --names --output week.csv   # for a spreadsheet set to Russian",
       "passgate events export --since 2026-11-01T00:00:00Z --until 2026-12-01T00:00:00Z --format json > nov.jsonl",
     ],
   });
+}
+
+interface ExportFlags {
+  since: TimeArg;
+  until?: TimeArg;
+  format: "csv" | "json";
+  output?: string;
+  delimiter?: string;
+  bom?: boolean;
+  names?: boolean;
+  utc?: boolean;
+}
+
+/** `,` or `;`: the separators spreadsheet programs read; anything else would need explaining to one. */
+function parseDelimiter(value: string): string {
+  if (value === "," || value === ";") return value;
+  throw new InvalidArgumentError(`expected , or ; (got ${JSON.stringify(value)})`);
 }

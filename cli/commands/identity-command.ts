@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import type { CliContext } from "../cli-context.js";
 import { parseIsoTime } from "../option-parsers.js";
-import { helpAfter } from "../output.js";
+import { helpAfter, UTC_HELP } from "../output.js";
 
 /**
  * `passgate identity lookup <credential|person> [--at ISO] [--json]`: what the gate knows
@@ -29,7 +29,8 @@ export function registerIdentityCommand(program: Command, ctx: CliContext, clock
       parseIsoTime,
     )
     .option("--json", "one JSON document: {query, at, assumption, credentials: [{…, verdicts}]}")
-    .action(async (what: string, options: { at?: number; json?: boolean }) => {
+    .option("--utc", UTC_HELP)
+    .action(async (what: string, options: { at?: number; json?: boolean; utc?: boolean }) => {
       const { identityLookup } = await import("../handlers/identity-lookup.js");
       await identityLookup(await ctx.config(), what, options, options.at ?? clock.now());
     });

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import type { OpenJournalDb } from "../handlers/journal-database.js";
 import { parseCount } from "../option-parsers.js";
-import { helpAfter } from "../output.js";
+import { helpAfter, UTC_HELP } from "../output.js";
 
 /**
  * `passgate journal verify` and `passgate journal tail` (cli/handlers/journal-verify.ts,
@@ -37,11 +37,14 @@ export function registerJournalCommand(program: Command, openDb: OpenJournalDb):
     .option("-n, --lines <count>", "how many entries", parseCount, 20)
     .option("--json", "one JSON object per line")
     .option("-f, --follow", "keep printing new entries until Ctrl-C")
-    .option("--tz <zone>", "print times in this IANA time zone (default: ISO 8601 UTC)")
-    .action(async (options: { lines: number; json?: boolean; follow?: boolean; tz?: string }) => {
-      const { journalTail } = await import("../handlers/journal-tail.js");
-      await journalTail(openDb, options);
-    });
+    .option("--tz <zone>", "print times in this IANA time zone (default: the gate's, from the config)")
+    .option("--utc", UTC_HELP)
+    .action(
+      async (options: { lines: number; json?: boolean; follow?: boolean; tz?: string; utc?: boolean }) => {
+        const { journalTail } = await import("../handlers/journal-tail.js");
+        await journalTail(openDb, options);
+      },
+    );
   helpAfter(tail, {
     exitCodes:
       "0 printed (also when stopped with Ctrl-C while following); 2 the database cannot be read or --tz is unknown.",

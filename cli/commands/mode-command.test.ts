@@ -37,6 +37,7 @@ async function mode(...args: string[]): Promise<{ out: string; err: string; code
     db: openGateDatabase(storage(), access),
     gate: "main-1",
     configMode: "normal",
+    timezone: "Europe/Moscow",
   }));
   withUsageConventions(program);
   let code = 0;
@@ -56,7 +57,10 @@ describe("passgate mode", () => {
   it("shows the mode from the config until it is set", async () => {
     const shown = await mode();
     expect(shown.code).toBe(0);
-    expect(shown.out).toMatch(/^normal \(since \S+Z, set by config\)\n$/);
+    // The time in the gate's zone, or in UTC with --utc.
+    expect(shown.out).toMatch(/^normal \(since \S+\+03:00, set by config\)\n$/);
+    expect((await mode("--utc")).out).toMatch(/^normal \(since \S+Z, set by config\)\n$/);
+    expect((await mode("get", "--utc")).out).toMatch(/^normal \(since \S+Z, set by config\)\n$/);
   });
 
   it("get --json and mode --json print {mode, since, source}", async () => {

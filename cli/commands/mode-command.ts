@@ -3,7 +3,7 @@ import type { Config } from "../../config/schema.js";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import type { CliContext } from "../cli-context.js";
 import type { OpenModeGate } from "../handlers/mode-gate.js";
-import { helpAfter, usageError } from "../output.js";
+import { helpAfter, UTC_HELP, usageError } from "../output.js";
 
 /**
  * `passgate mode [get] [--json]` prints the gate mode; `passgate mode set <mode>` changes it,
@@ -17,16 +17,17 @@ export function registerModeCommand(
   clock: Clock = systemClock,
   config?: () => Promise<Config>,
 ): void {
-  const print = async (json: boolean | undefined) => {
+  const print = async (options: { json?: boolean; utc?: boolean }) => {
     const { modeGet } = await import("../handlers/mode-get.js");
-    await modeGet(open, { json }, clock.now());
+    await modeGet(open, options, clock.now());
   };
 
   const mode = program
     .command("mode")
     .description("the gate mode: normal, lockdown (nobody passes) or free (everybody passes: fire alarm)")
     .option("--json", "print {mode, since, source}")
-    .action((options: { json?: boolean }) => print(options.json));
+    .option("--utc", UTC_HELP)
+    .action((options: { json?: boolean; utc?: boolean }) => print(options));
   helpAfter(mode, {
     notes: "`passgate mode` is short for `passgate mode get`.",
     examples: [
@@ -41,9 +42,10 @@ export function registerModeCommand(
     .command("get")
     .description("print the gate mode, since when and who set it (config, cli, mqtt, ...)")
     .option("--json", "print {mode, since, source}")
+    .option("--utc", UTC_HELP)
     // `mode --json get` and `mode get --json` are the same request; the parent may hold the flag.
     .action((_options: unknown, command: Command) =>
-      print(command.optsWithGlobals<{ json?: boolean }>().json),
+      print(command.optsWithGlobals<{ json?: boolean; utc?: boolean }>()),
     );
   helpAfter(get, {
     exitCodes: "0 shown; 1 the config or database cannot be read.",

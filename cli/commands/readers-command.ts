@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import type { CliContext } from "../cli-context.js";
-import { helpAfter } from "../output.js";
+import { helpAfter, UTC_HELP } from "../output.js";
 import { registerReaderConfigCommands } from "./reader-config-commands.js";
 import { registerReaderListCommand } from "./reader-list-command.js";
 
@@ -33,7 +33,8 @@ export function registerReadersCommand(program: Command, ctx: CliContext, clock:
     .description("show live scans from a configured reader (masked), deciding nothing")
     .argument("<reader-id>", "the id of a reader in the config")
     .option("--count <n>", "exit after this many scans", (v) => Number.parseInt(v, 10))
-    .action(async (readerId: string, options: { count?: number }) => {
+    .option("--utc", UTC_HELP)
+    .action(async (readerId: string, options: { count?: number; utc?: boolean }) => {
       const { readerTest } = await import("../handlers/reader-test.js");
       await readerTest(await ctx.config(), readerId, options, clock);
     });

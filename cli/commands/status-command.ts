@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import type { CliContext } from "../cli-context.js";
-import { helpAfter } from "../output.js";
+import { helpAfter, UTC_HELP } from "../output.js";
 
 /** Exit code when `--require-running` is given and the daemon does not answer. */
 export const EXIT_DAEMON_UNREACHABLE = 3;
@@ -18,7 +18,8 @@ export function registerStatusCommand(program: Command, ctx: CliContext, clock: 
     .description("mode, readers, relays, broker, allowlist version and age, upload backlog, last decisions")
     .option("--json", "one JSON document: {site, gate, mode, sync, lastDecisions, daemon}")
     .option("--require-running", `exit ${EXIT_DAEMON_UNREACHABLE} when the daemon does not answer`)
-    .action(async (options: { json?: boolean; requireRunning?: boolean }) => {
+    .option("--utc", UTC_HELP)
+    .action(async (options: { json?: boolean; requireRunning?: boolean; utc?: boolean }) => {
       const { showStatus } = await import("../handlers/status.js");
       const reachable = await showStatus(await ctx.config(), options, clock.now());
       if (!reachable && options.requireRunning === true) process.exitCode = EXIT_DAEMON_UNREACHABLE;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import type { CliContext } from "../cli-context.js";
-import { helpAfter } from "../output.js";
+import { helpAfter, UTC_HELP } from "../output.js";
 
 /**
  * `passgate sync now [--snapshot]` and `passgate sync status [--json]` (docs/sync.md;
@@ -35,7 +35,8 @@ export function registerSyncCommand(program: Command, ctx: CliContext, clock: Cl
     .command("status")
     .description("registry, allowlist version and age, last error, event backlog, next attempt")
     .option("--json", "one JSON object")
-    .action(async (options: { json?: boolean }) => {
+    .option("--utc", UTC_HELP)
+    .action(async (options: { json?: boolean; utc?: boolean }) => {
       const { syncStatus } = await import("../handlers/sync-status.js");
       syncStatus(await ctx.config(), options, clock.now());
     });

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { helpAfter } from "../output.js";
+import { helpAfter, UTC_HELP } from "../output.js";
 
 /** A comma-separated list option: `--readers in,out`. */
 function list(value: string): string[] {
@@ -44,7 +44,8 @@ export function registerTrustCommand(program: Command, ctx: CliContext): void {
     .command("list")
     .description("every member with kind, scope, fingerprint, status and origin (registry or local)")
     .option("--json", "one JSON document: {version, members: [{…member, fingerprint, origin, addedAt}]}")
-    .action(async (options: { json?: boolean }) => {
+    .option("--utc", UTC_HELP)
+    .action(async (options: { json?: boolean; utc?: boolean }) => {
       const { trustList } = await import("../handlers/trust-list.js");
       trustList(await ctx.config(), options);
     });

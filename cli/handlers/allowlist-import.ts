@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { applyAllowlistBody } from "../../daemon/allowlist/apply-body.js";
 import { describeImport, inForce } from "../ops/allowlist-text.js";
+import { escapeLine } from "../ops/escape-control.js";
 import { type OpenAllowlistStore, withAllowlistStore } from "./allowlist-store.js";
 
 /**
@@ -20,7 +21,7 @@ export async function allowlistImport(open: OpenAllowlistStore, file: string, no
       return;
     }
     process.stderr.write(
-      `allowlist import refused (${result.reason}): ${result.message}; the allowlist in force is unchanged (${inForce(store.stats())})\n`,
+      `allowlist import refused (${result.reason}): ${escapeLine(result.message)}; the allowlist in force is unchanged (${inForce(store.stats())})\n`,
     );
     // An unreadable file is bad input (2); a body that fails its checks is a refusal (1).
     process.exitCode = result.reason === "read_error" ? 2 : 1;

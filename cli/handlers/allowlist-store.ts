@@ -11,6 +11,8 @@ export interface AllowlistCommandStore {
   readonly site: string;
   /** Registry key id → base64url Ed25519 public key, from the config. */
   readonly trustedKeys: Record<string, string>;
+  /** The gate's IANA time zone (the config's `timezone`), for the times shown; default this machine's. */
+  readonly timezone?: string;
   close(): void;
 }
 
@@ -22,7 +24,13 @@ export type OpenAllowlistStore = (
 /** The store of the gate `config` names: its database opened for `access`, its site and trusted keys. */
 export function openAllowlistStore(config: Config, access: GateDbAccess): AllowlistCommandStore {
   const db = openGateDatabase(config.storage, access);
-  return { db, site: config.site, trustedKeys: config.registry?.trustedKeys ?? {}, close: () => db.close() };
+  return {
+    db,
+    site: config.site,
+    trustedKeys: config.registry?.trustedKeys ?? {},
+    timezone: config.timezone,
+    close: () => db.close(),
+  };
 }
 
 /**

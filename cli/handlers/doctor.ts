@@ -3,6 +3,7 @@ import type { Config } from "../../config/schema.js";
 import type { CheckResult } from "../doctor/doctor-check.js";
 import { type DoctorPorts, systemPorts } from "../doctor/doctor-ports.js";
 import { runDoctor } from "../doctor/run-doctor.js";
+import { escapeLine } from "../ops/escape-control.js";
 import { type Palette, palette, printJson } from "../output.js";
 import { findDevices } from "../setup/find-devices.js";
 
@@ -48,8 +49,10 @@ export function reportChecks(checks: readonly CheckResult[], json: boolean): voi
 function formatChecks(checks: readonly CheckResult[], p: Palette): string {
   const word = { ok: p.ok("ok  "), warn: p.warn("WARN"), fail: p.fail("FAIL") };
   const lines = checks.map((c) => {
-    const fix = c.fix === undefined || c.status === "ok" ? "" : `\n       ${p.dim(`fix: ${c.fix}`)}`;
-    return `${word[c.status]}  ${c.id.padEnd(22)} ${c.finding}${fix}`;
+    // A finding can quote the registry, the broker or a device: printed escaped.
+    const fix =
+      c.fix === undefined || c.status === "ok" ? "" : `\n       ${p.dim(`fix: ${escapeLine(c.fix)}`)}`;
+    return `${word[c.status]}  ${c.id.padEnd(22)} ${escapeLine(c.finding)}${fix}`;
   });
   const fails = checks.filter((c) => c.status === "fail").length;
   const warns = checks.filter((c) => c.status === "warn").length;

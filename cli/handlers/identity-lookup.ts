@@ -7,7 +7,9 @@ import { PresenceStore } from "../../daemon/state/presence-store.js";
 import { ReaderGuesses } from "../../daemon/state/reader-guesses.js";
 import { credentialJson, formatCredential } from "../ops/credential-text.js";
 import { type DaemonAnswer, fetchDaemonStatus } from "../ops/daemon-status.js";
+import { escapeLine } from "../ops/escape-control.js";
 import { findCredentials } from "../ops/find-credentials.js";
+import { gateTimeFormatter } from "../ops/gate-time.js";
 import { type ReaderVerdict, wouldPass } from "../ops/would-pass.js";
 import { palette, printJson } from "../output.js";
 
@@ -17,12 +19,13 @@ export const TOKEN_ASSUMPTION = "assumes a valid, unused token (the lookup has n
 /**
  * `passgate identity lookup`: the credentials of a person or id (never key material) and
  * what `decide()` would answer at each reader at `now`, read from the database read-only.
- * Sets exit code 1 when nothing is found.
+ * Times in the gate's time zone unless `utc`; what came from the registry is printed
+ * through `escapeLine`. Sets exit code 1 when nothing is found.
  */
 export async function identityLookup(
   config: Config,
   what: string,
-  options: { readonly json?: boolean },
+  options: { readonly json?: boolean; readonly utc?: boolean },
   now: number,
 ): Promise<void> {
   const daemon = await fetchDaemonStatus(config);
@@ -50,12 +53,13 @@ export async function identityLookup(
       credentials: found.map((f) => ({ ...credentialJson(f.credential, now), verdicts: f.verdicts })),
     });
   } else if (found.length === 0) {
-    process.stdout.write(`no credential or person ${JSON.stringify(what)} in the allowlist\n`);
+    process.stdout.write(`no credential or person "${escapeLine(what)}" in the allowlist\n`);
   } else {
     const p = palette(process.stdout);
+    const formatTime = gateTimeFormatter(config.timezone, options.utc);
     const blocks = found.map(
       (f) =>
-        `${formatCredential(f.credential, now)}\n  would pass (at ${new Date(now).toISOString()}, ${TOKEN_ASSUMPTION}):\n${formatVerdicts(f.verdicts, p)}`,
+        `${formatCredential(f.credential, now, formatTime)}\n  would pass (at ${formatTime(now)}, ${TOKEN_ASSUMPTION}):\n${formatVerdicts(f.verdicts, p)}`,
     );
     process.stdout.write(`${blocks.join("\n\n")}\n`);
   }
@@ -75,13 +79,13 @@ function formatVerdicts(verdicts: readonly ReaderVerdict[], p: ReturnType<typeof
   if (verdicts.length === 0) return "    (no readers configured: nobody passes)";
   return verdicts
     .map((v) => {
-      const head = `    ${v.reader.padEnd(8)} ${v.direction.padEnd(3)} `;
+      const head = `    ${escapeLine(v.reader).padEnd(8)} ${v.direction.padEnd(3)} `;
       if (v.result === "granted") {
-        const rule = v.rule === null ? "" : ` by rule ${v.rule}`;
+        const rule = v.rule === null ? "" : ` by rule ${escapeLine(v.rule)}`;
         const flags = v.flags.length === 0 ? "" : ` (${v.flags.join(", ")})`;
         return `${head}${p.ok("YES")} ${v.reason}${rule}${flags}`;
       }
-      return `${head}${p.fail("NO")}  ${v.reason}: "${v.says}"`;
+      return `${head}${p.fail("NO")}  ${v.reason}: "${escapeLine(v.says)}"`;
     })
     .join("\n");
 }

@@ -5,12 +5,15 @@ import { Journal } from "../../daemon/journal/journal.js";
 import type { Db } from "../../platform/database/database.js";
 import { describeCliError } from "../cli-errors.js";
 
-/** Opens the database the journal commands read; may throw (a ConfigError, no database…). */
-export type OpenJournalDb = () => Db | Promise<Db>;
+/** A database to read the journal from, with the gate's time zone when a config named it. */
+export type JournalDb = Db | { readonly db: Db; readonly timezone: string };
 
-/** The database of the gate `config` names, opened read-only: the journal commands never write. */
-export function openJournalDb(config: Config): Db {
-  return openGateDatabase(config.storage, "read");
+/** Opens the database the journal commands read; may throw (a ConfigError, no database…). */
+export type OpenJournalDb = () => JournalDb | Promise<JournalDb>;
+
+/** The database of the gate `config` names, opened read-only (the journal commands never write), and its time zone. */
+export function openJournalDb(config: Config): JournalDb {
+  return { db: openGateDatabase(config.storage, "read"), timezone: config.timezone };
 }
 
 /**
@@ -20,11 +23,14 @@ export function openJournalDb(config: Config): Db {
  */
 export async function withJournal(
   open: OpenJournalDb,
-  use: (journal: Journal) => Promise<void> | void,
+  use: (journal: Journal, timezone: string | undefined) => Promise<void> | void,
 ): Promise<void> {
   let db: Db;
+  let timezone: string | undefined;
   try {
-    db = await open();
+    const opened = await open();
+    if ("timezone" in opened) ({ db, timezone } = opened);
+    else db = opened;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${describeCliError(err)}\n`);
@@ -33,7 +39,7 @@ export async function withJournal(
     return;
   }
   try {
-    await use(Journal.open(db));
+    await use(Journal.open(db), timezone);
   } catch (err) {
     failJournal(errorMessage(err));
   } finally {

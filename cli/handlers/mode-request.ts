@@ -2,6 +2,7 @@ import type { Config, GateMode } from "../../config/schema.js";
 import type { Clock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { stderrDestination } from "../cli-logger.js";
+import { escapeLine } from "../ops/escape-control.js";
 import { withoutUserInfo } from "../ops/status-text.js";
 import { cliConnection, operatorSigner, signedRequest } from "../setup/gate-request.js";
 import { daemonStatus } from "../setup/relay-test.js";
@@ -58,7 +59,7 @@ export async function modeRequest(
       );
     if (answer.status !== "ok")
       return refuse(
-        `gate ${config.gate} refused: ${typeof answer.error === "string" ? answer.error : "error"}`,
+        `gate ${config.gate} refused: ${typeof answer.error === "string" ? escapeLine(answer.error) : "error"}`,
       );
     const changed = answer.data?.changed !== false;
     process.stdout.write(

@@ -4,6 +4,7 @@ import { openReaderDevices } from "../../reader-bridge/reader-devices.js";
 import { maskScan } from "../../reader-bridge/reader-listing.js";
 import { startReaders } from "../../reader-bridge/reader-set.js";
 import { createCliLogger } from "../cli-logger.js";
+import { gateTimeFormatter } from "../ops/gate-time.js";
 
 /** How often the reader's state is looked at, to print its changes, ms. */
 const STATE_POLL_MS = 100;
@@ -17,7 +18,7 @@ const STATE_POLL_MS = 100;
 export async function readerTest(
   config: Config,
   readerId: string,
-  options: { readonly count?: number | undefined },
+  options: { readonly count?: number | undefined; readonly utc?: boolean | undefined },
   clock: Clock,
 ): Promise<void> {
   const reader = config.readers.find((r) => r.id === readerId);
@@ -27,7 +28,8 @@ export async function readerTest(
   }
   const logger = createCliLogger("warn").child({ component: "reader" });
   const devices = openReaderDevices({ ...config, readers: [reader] }, logger);
-  const print = (line: string) => process.stdout.write(`${new Date(clock.now()).toISOString()} ${line}\n`);
+  const formatTime = gateTimeFormatter(config.timezone, options.utc);
+  const print = (line: string) => process.stdout.write(`${formatTime(clock.now())} ${line}\n`);
   let scans = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import type { OwnSigner } from "../../daemon/trust/site-trust.js";
 import type { Clock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { stderrDestination } from "../cli-logger.js";
+import { escapeLine } from "../ops/escape-control.js";
 import { withoutUserInfo } from "../ops/status-text.js";
 import { printJson } from "../output.js";
 import { cliConnection, operatorSigner } from "../setup/gate-request.js";
@@ -43,7 +44,7 @@ export async function relayTest(
     options.operator === undefined ? undefined : operatorSigner(options.operator, options.keyFile);
   const result = await testRelay(config, relay, options.pulseMs ?? relay.pulse, clock, operator);
   if (options.json) printJson(result);
-  else process.stdout.write(`${result.message}\n`);
+  else process.stdout.write(`${escapeLine(result.message)}\n`);
   if (result.result !== "opened") process.exitCode = 1;
 }
 

@@ -9,6 +9,7 @@ import type { PullOutcome, RosterPull } from "../../sync/registry-sync.js";
 import { createRegistrySync } from "../../sync/start-sync.js";
 import { SyncStateStore } from "../../sync/sync-state.js";
 import { createCliLogger } from "../cli-logger.js";
+import { escapeLine } from "../ops/escape-control.js";
 
 /** How often a pull's progress is logged when stderr is not a terminal, ms. */
 const PROGRESS_LOG_INTERVAL_MS = 5000;
@@ -52,7 +53,7 @@ export async function syncNow(
       process.stdout.write(`uploaded ${upload.sent} events; backlog ${backlog}\n`);
     else
       process.stdout.write(
-        `event upload failed after ${upload.sent} events (${upload.failure.message}); backlog ${backlog}\n`,
+        `event upload failed after ${upload.sent} events (${escapeLine(upload.failure.message)}); backlog ${backlog}\n`,
       );
     if (!pulled.ok || upload.failure !== undefined) process.exitCode = 1;
   });
@@ -70,9 +71,9 @@ function describeRoster(pulled: RosterPull | undefined): string | undefined {
     case "absent":
       return "the registry keeps no roster for this site (members from passgate trust add stay)";
     case "refused":
-      return `roster refused (${pulled.reason}): ${pulled.message}; the roster in force is unchanged`;
+      return `roster refused (${pulled.reason}): ${escapeLine(pulled.message)}; the roster in force is unchanged`;
     default:
-      return `roster not fetched (${pulled.kind}): ${pulled.message}`;
+      return `roster not fetched (${pulled.kind}): ${escapeLine(pulled.message)}`;
   }
 }
 
@@ -90,9 +91,10 @@ function describePull(outcome: PullOutcome): { ok: boolean; text: string } {
     case "refused":
       return {
         ok: false,
-        text: `registry body refused (${outcome.reason}): ${outcome.message}; the allowlist in force is unchanged`,
+        text: `registry body refused (${outcome.reason}): ${escapeLine(outcome.message)}; the allowlist in force is unchanged`,
       };
     default:
-      return { ok: false, text: `pull failed (${outcome.kind}): ${outcome.message}` };
+      // Messages can quote what the registry or the network said.
+      return { ok: false, text: `pull failed (${outcome.kind}): ${escapeLine(outcome.message)}` };
   }
 }

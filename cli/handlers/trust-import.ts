@@ -3,6 +3,7 @@ import { withGateDatabase } from "../../app/gate-database.js";
 import type { Config } from "../../config/schema.js";
 import { MAX_ROSTER_BYTES, readRosterBody } from "../../daemon/trust/roster-body.js";
 import { RosterStore } from "../../daemon/trust/roster-store.js";
+import { escapeLine } from "../ops/escape-control.js";
 
 /**
  * `passgate trust import <file>`: applies a roster body signed by a registry key the config
@@ -29,7 +30,7 @@ export async function trustImport(config: Config, file: string): Promise<void> {
   const read = readRosterBody(body, { site: config.site, trustedKeys: config.registry?.trustedKeys ?? {} });
   if (!read.ok) {
     process.stderr.write(
-      `passgate: roster import refused (${read.reason}): ${read.message}; the roster in force is unchanged\n`,
+      `passgate: roster import refused (${read.reason}): ${escapeLine(read.message)}; the roster in force is unchanged\n`,
     );
     process.exitCode = 1;
     return;

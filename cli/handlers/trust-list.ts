@@ -4,6 +4,7 @@ import { printable } from "../../daemon/journal/journal-format.js";
 import { keyFingerprint } from "../../daemon/trust/key-file.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { RosterStore } from "../../daemon/trust/roster-store.js";
+import { gateTimeFormatter } from "../ops/gate-time.js";
 import { printJson } from "../output.js";
 
 /** What a member may speak for, in words. */
@@ -13,8 +14,11 @@ export function memberScope(m: RosterMember): string {
   return `${(m.roles ?? []).join(",")} on ${m.gates === undefined ? "every gate" : m.gates.join(",")}`;
 }
 
-/** `passgate trust list`: the roster from the database, read-only. */
-export function trustList(config: Config, options: { readonly json?: boolean }): void {
+/** `passgate trust list`: the roster from the database, read-only; times in the gate's zone unless `utc`. */
+export function trustList(
+  config: Config,
+  options: { readonly json?: boolean; readonly utc?: boolean },
+): void {
   const { members, version } = withGateDatabase(config.storage, "read", (db) => {
     const store = RosterStore.open(db);
     return { members: store.list(), version: store.version() };
@@ -34,7 +38,7 @@ export function trustList(config: Config, options: { readonly json?: boolean }):
   const head =
     version === undefined
       ? "roster: local members only (no registry roster applied)"
-      : `roster v${version.version} from the registry, issued ${new Date(version.issuedAt).toISOString()}`;
+      : `roster v${version.version} from the registry, issued ${gateTimeFormatter(config.timezone, options.utc)(version.issuedAt)}`;
   if (members.length === 0) {
     process.stdout.write(
       `${head}\nno members: this gate trusts no other gate, bridge or operator (passgate trust add, or the registry's roster)\n`,

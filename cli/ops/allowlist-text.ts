@@ -1,5 +1,7 @@
 import type { AllowlistStats } from "../../daemon/allowlist/allowlist-store.js";
 import type { ApplyResult } from "../../daemon/allowlist/apply-body.js";
+import { escapeLine } from "./escape-control.js";
+import { type FormatTime, utcTime } from "./gate-time.js";
 
 /** `imported snapshot v7 for site demo-campus: 4 credentials (4 put, 0 del)` */
 export function describeImport(result: Extract<ApplyResult, { ok: true }>, site: string): string {
@@ -7,15 +9,15 @@ export function describeImport(result: Extract<ApplyResult, { ok: true }>, site:
   return `imported ${result.kind} ${versions} for site ${site}: ${plural(result.count, "credential")} (${result.puts} put, ${result.dels} del)`;
 }
 
-/** `allowlist stats`: site, version, size, issue and sync times with their ages. */
-export function formatStats(stats: AllowlistStats, now: number): string {
+/** `allowlist stats`: site, version, size, issue and sync times (in `formatTime`) with their ages. */
+export function formatStats(stats: AllowlistStats, now: number, formatTime: FormatTime = utcTime): string {
   if (stats.version === null) {
     return `no allowlist yet (${plural(stats.count, "credential")}): every scan is denied until the daemon syncs or \`passgate allowlist import <file>\` is run`;
   }
   const time = (ms: number | null, suffix: (age: string) => string) =>
-    ms === null ? "—" : `${new Date(ms).toISOString()} (${suffix(formatAge(now - ms))})`;
+    ms === null ? "—" : `${formatTime(ms)} (${suffix(formatAge(now - ms))})`;
   const rows: [string, string][] = [
-    ["site", stats.site ?? "—"],
+    ["site", stats.site === null ? "—" : escapeLine(stats.site)],
     ["version", `v${stats.version}`],
     ["count", plural(stats.count, "credential")],
     ["issued", time(stats.issuedAt, (age) => `age ${age}`)],

@@ -1,5 +1,7 @@
 import type { Journal } from "../../daemon/journal/journal.js";
 import type { JournalEntry } from "../../daemon/journal/journal-entry.js";
+import { escapeLine, safeJson } from "./escape-control.js";
+import { type FormatTime, utcTime } from "./gate-time.js";
 
 /** Entries read per query while exporting: memory stays flat however long the journal is. */
 export const EXPORT_BATCH = 1000;
@@ -39,39 +41,83 @@ export function* entriesBetween(journal: Journal, since: number, until: number):
   }
 }
 
-/** One field as RFC 4180 wants it: quoted (quotes doubled) when it holds a comma, quote, CR or LF. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+/** What a CSV export may vary: its field separator, how times read, the people's names. */
+export interface CsvOptions {
+  /** `,` (RFC 4180) or `;` (spreadsheets set to Russian and most of Europe, where `,` is the decimal mark). */
+  readonly delimiter: string;
+  /** How `at` is written (cli/ops/gate-time.ts). */
+  readonly formatTime: FormatTime;
+  /** The display name of a credential id, when `--names` asked for a `name` column. */
+  readonly nameOf?: ((credential: string) => string | undefined) | undefined;
+}
+
+/** Characters a spreadsheet reads as the start of a formula (OWASP "CSV injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One cell: a value a spreadsheet would take for a formula (`=HYPERLINK(…)`, `+cmd`,
+ * `-1+1`, `@SUM(1)`, or one starting with tab or CR) gets a leading `'` so it shows as
+ * text (OWASP's advice), control characters become `\xNN` (cli/ops/escape-control.ts),
+ * and the cell is quoted, quotes doubled, when it holds the delimiter or a quote (RFC 4180).
+ * Hand-written rather than a CSV library: the quoting is these three lines and the project
+ * has no CSV dependency to bring in for it.
+ */
+export function csvField(value: string, delimiter = ","): string {
+  const text = escapeLine(FORMULA_START.test(value) ? `'${value}` : value);
+  return text.includes(delimiter) || text.includes('"') ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** The columns of an export, with `name` after `person` when names are asked for. */
+export function csvColumns(names: boolean): readonly string[] {
+  if (!names) return CSV_COLUMNS;
+  const at = CSV_COLUMNS.indexOf("person") + 1;
+  return [...CSV_COLUMNS.slice(0, at), "name", ...CSV_COLUMNS.slice(at)];
 }
 
 /** The CSV header line, CRLF-terminated (RFC 4180). */
-export function csvHeader(): string {
-  return `${CSV_COLUMNS.join(",")}\r\n`;
+export function csvHeader(options: Pick<CsvOptions, "delimiter" | "nameOf"> = { delimiter: "," }): string {
+  return `${csvColumns(options.nameOf !== undefined).join(options.delimiter)}\r\n`;
 }
 
-/** One entry as a CSV record, CRLF-terminated; `at` in ISO 8601 UTC, `data` as JSON, nulls empty. */
-export function csvRecord(e: JournalEntry): string {
+/**
+ * One entry as a CSV record, CRLF-terminated: `at` in `formatTime`, `data` as JSON, nulls
+ * empty, every cell through `csvField`.
+ */
+export function csvRecord(
+  e: JournalEntry,
+  options: CsvOptions = { delimiter: ",", formatTime: utcTime },
+): string {
   const values: (string | number | null)[] = [
     e.seq,
     e.id,
-    new Date(e.at).toISOString(),
+    options.formatTime(e.at),
     e.kind,
     e.gate,
     e.reader,
     e.direction,
     e.credential,
     e.person,
+    ...(options.nameOf === undefined
+      ? []
+      : [e.credential === null ? null : (options.nameOf(e.credential) ?? null)]),
     e.step,
     e.result,
     e.reason,
-    JSON.stringify(e.data),
+    safeJson(e.data),
     e.prevHash,
     e.hash,
   ];
-  return `${values.map((v) => csvField(v === null ? "" : String(v))).join(",")}\r\n`;
+  return `${values.map((v) => csvField(v === null ? "" : String(v), options.delimiter)).join(options.delimiter)}\r\n`;
 }
 
-/** One entry as a JSON line: the entry as `journal tail --json` prints it. */
-export function jsonRecord(e: JournalEntry): string {
-  return `${JSON.stringify(e)}\n`;
+/**
+ * One entry as a JSON line: the entry as `journal tail --json` prints it, with the
+ * credential's `displayName` (or null) when names are asked for.
+ */
+export function jsonRecord(e: JournalEntry, nameOf?: (credential: string) => string | undefined): string {
+  const record =
+    nameOf === undefined
+      ? e
+      : { ...e, displayName: e.credential === null ? null : (nameOf(e.credential) ?? null) };
+  return `${safeJson(record)}\n`;
 }

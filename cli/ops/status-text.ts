@@ -2,7 +2,8 @@ import type { GateStatus } from "../../app/http/status-schema.js";
 import type { Config } from "../../config/schema.js";
 import { formatEntryLine } from "../../daemon/journal/journal-format.js";
 import type { Palette } from "../output.js";
-import { escapeControl } from "./escape-control.js";
+import { escapeControl, escapeLine } from "./escape-control.js";
+import type { FormatTime } from "./gate-time.js";
 import type { StatusReport } from "./status-report.js";
 import { formatAgeSeconds } from "./sync-status-report.js";
 
@@ -11,24 +12,33 @@ import { formatAgeSeconds } from "./sync-status-report.js";
  * say what is wrong (colour only adds to them). Parts only the daemon knows (reader and
  * relay state, broker connection) say "unknown" when it did not answer.
  */
-export function formatStatusText(report: StatusReport, config: Config, p: Palette): string {
+export function formatStatusText(
+  report: StatusReport,
+  config: Config,
+  p: Palette,
+  formatTime: FormatTime,
+): string {
   const live = report.daemon.reachable ? report.daemon.status : undefined;
   const s = report.sync;
+  const time = isoIn(formatTime);
   const lines: [string, string][] = [
     ["gate", `${report.site}/${report.gate}`],
-    ["mode", `${modeWord(report.mode.mode, p)} (since ${report.mode.since}, set by ${report.mode.source})`],
+    [
+      "mode",
+      `${modeWord(report.mode.mode, p)} (since ${time(report.mode.since)}, set by ${escapeLine(report.mode.source)})`,
+    ],
     ["daemon", daemonLine(report, p)],
     ["broker", brokerLine(config, live, p)],
     ...readerLines(config, live, p),
     ...relayLines(config, live, p),
-    ...bridgeLines(live, p),
+    ...bridgeLines(live, p, time),
     [
       "allowlist",
       s.version === null
         ? p.warn("none yet (never synced)")
         : `v${s.version}, ${s.credentials} credentials, ${s.ageSeconds === null ? "never synced" : `${formatAgeSeconds(s.ageSeconds)} old`}`,
     ],
-    ["sync", syncLine(report, p)],
+    ["sync", syncLine(report, p, time)],
     ["backlog", `${s.backlog} events to upload`],
   ];
   if (live !== undefined)
@@ -36,7 +46,7 @@ export function formatStatusText(report: StatusReport, config: Config, p: Palett
       "decisions",
       `${live.decisions.granted} granted, ${live.decisions.denied} denied since start`,
     ]);
-  const last = report.lastDecisions.map((e) => `  ${formatEntryLine(e, (ms) => new Date(ms).toISOString())}`);
+  const last = report.lastDecisions.map((e) => `  ${formatEntryLine(e, formatTime)}`);
   const head = lines.map(([k, v]) => `${k.padEnd(10)}${v}`).join("\n");
   return `${head}\nlast ${report.lastDecisions.length} journal entries:${last.length === 0 ? " none" : `\n${last.join("\n")}`}\n`;
 }
@@ -50,7 +60,7 @@ function daemonLine(report: StatusReport, p: Palette): string {
   const d = report.daemon;
   if (d.reachable) {
     const s = d.status;
-    return `${p.ok("running")} ${s.version}, up ${formatAgeSeconds(s.uptimeSeconds)} (${d.url})`;
+    return `${p.ok("running")} ${escapeLine(s.version)}, up ${formatAgeSeconds(s.uptimeSeconds)} (${d.url})`;
   }
   if (d.url === null) return p.warn("not running (or no http: section)");
   return p.warn(`not running (or no http: section): ${d.url}: ${d.reason}`);
@@ -85,20 +95,38 @@ function relayLines(config: Config, live: GateStatus | undefined, p: Palette): [
   });
 }
 
-function bridgeLines(live: GateStatus | undefined, p: Palette): [string, string][] {
+function bridgeLines(
+  live: GateStatus | undefined,
+  p: Palette,
+  time: (iso: string) => string,
+): [string, string][] {
   return (live?.bridges ?? []).map((b, i) => {
     const state = b.status === "online" ? p.ok("online") : p.fail(b.status.toUpperCase());
     const paired = b.paired ? "paired" : p.warn("NOT PAIRED: its scans are refused (passgate trust add)");
-    const last = b.lastScanAt === null ? "" : `, last scan ${b.lastScanAt}`;
+    const last = b.lastScanAt === null ? "" : `, last scan ${time(b.lastScanAt)}`;
     return [i === 0 ? "bridges" : "", `${escapeControl(b.id)}: ${state}, ${paired}${last}`];
   });
 }
 
-function syncLine(report: StatusReport, p: Palette): string {
+function syncLine(report: StatusReport, p: Palette, time: (iso: string) => string): string {
   const s = report.sync;
   if (s.registry === null) return "no registry configured";
-  const ok = `last success ${s.lastSuccessAt ?? "never"}`;
-  return s.lastError === null ? ok : `${ok}; ${p.fail(`last error ${s.lastErrorCode}: ${s.lastError}`)}`;
+  const ok = `last success ${s.lastSuccessAt === null ? "never" : time(s.lastSuccessAt)}`;
+  // The registry's error text comes from the network.
+  return s.lastError === null
+    ? ok
+    : `${ok}; ${p.fail(`last error ${escapeLine(s.lastErrorCode ?? "")}: ${escapeLine(s.lastError)}`)}`;
+}
+
+/**
+ * An ISO 8601 time from the report shown in `formatTime`; text that is not a time (the
+ * daemon's answer is another process's) is printed escaped as it came.
+ */
+export function isoIn(formatTime: FormatTime): (iso: string) => string {
+  return (iso) => {
+    const ms = Date.parse(iso);
+    return Number.isNaN(ms) ? escapeLine(iso) : formatTime(ms);
+  };
 }
 
 /** A broker URL as it may be shown: `mqtt://user:secret@host` loses its user part. */

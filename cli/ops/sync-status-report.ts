@@ -4,6 +4,8 @@ import { Journal } from "../../daemon/journal/journal.js";
 import type { Db } from "../../platform/database/database.js";
 import { backlogSize } from "../../sync/event-uploader.js";
 import { SyncStateStore } from "../../sync/sync-state.js";
+import { escapeLine } from "./escape-control.js";
+import { type FormatTime, utcTime } from "./gate-time.js";
 
 /** What `sync status --json` prints (and `status --json` under `sync`). Times are ISO 8601, ages in seconds. */
 export interface SyncStatusReport {
@@ -53,30 +55,38 @@ export function readSyncStatus(config: Config, db: Db, now: number): SyncStatusR
   };
 }
 
-/** `sync status` for a person: one labelled line per part. */
-export function formatSyncStatus(s: SyncStatusReport): string {
+/**
+ * `sync status` for a person: one labelled line per part. The registry URL, its error
+ * messages and the refusal reasons come from the network or the registry, so they are
+ * printed through `escapeLine`.
+ */
+export function formatSyncStatus(s: SyncStatusReport, formatTime: FormatTime = utcTime): string {
+  const time = (iso: string | null, none: string): string =>
+    iso === null ? none : formatTime(Date.parse(iso));
   const age = s.ageSeconds === null ? "never synced" : `${formatAgeSeconds(s.ageSeconds)} old`;
   const refused = Object.entries(s.refused)
-    .map(([reason, n]) => `${reason} ${n}`)
+    .map(([reason, n]) => `${escapeLine(reason)} ${n}`)
     .join(", ");
   const lines = [
-    ["registry", s.registry ?? "(none configured)"],
+    ["registry", s.registry === null ? "(none configured)" : escapeLine(s.registry)],
     ["allowlist", `${s.version === null ? "none" : `v${s.version}`}, ${s.credentials} credentials, ${age}`],
-    ["last success", s.lastSuccessAt ?? "never"],
+    ["last success", time(s.lastSuccessAt, "never")],
     [
       "last error",
-      s.lastError === null ? "none" : `${s.lastErrorCode}: ${s.lastError} (${s.failures} in a row)`,
+      s.lastError === null
+        ? "none"
+        : `${escapeLine(s.lastErrorCode ?? "")}: ${escapeLine(s.lastError)} (${s.failures} in a row)`,
     ],
     [
       "next attempt",
-      s.stopped ? "stopped: the registry refused the token (fix it and restart)" : (s.nextAttemptAt ?? "—"),
+      s.stopped ? "stopped: the registry refused the token (fix it and restart)" : time(s.nextAttemptAt, "—"),
     ],
     ["refused bodies", refused === "" ? "none" : refused],
     [
       "event backlog",
-      `${s.backlog}${s.uploadError === null ? "" : ` (last upload error: ${s.uploadError})`}`,
+      `${s.backlog}${s.uploadError === null ? "" : ` (last upload error: ${escapeLine(s.uploadError)})`}`,
     ],
-    ["last upload", s.uploadedAt ?? "never"],
+    ["last upload", time(s.uploadedAt, "never")],
   ];
   return `${lines.map(([k, v]) => `${`${k}:`.padEnd(16)}${v}`).join("\n")}\n`;
 }

@@ -111,9 +111,9 @@ describe("passgate journal verify", () => {
 });
 
 describe("passgate journal tail", () => {
-  it("prints the newest entries as lines", async () => {
+  it("prints the newest entries as lines (--utc: times in UTC)", async () => {
     const path = journalFile(5);
-    const { out, code } = await run(path, "tail", "-n", "2");
+    const { out, code } = await run(path, "tail", "-n", "2", "--utc");
     expect(out).toBe(
       "#4 2026-11-24T09:00:04.000Z main-1 in  granted ok        cred 1004 p-1004 step 58800004 reader in\n" +
         "#5 2026-11-24T09:00:05.000Z main-1 in  granted ok        cred 1005 p-1005 step 58800005 reader in\n",
@@ -133,6 +133,10 @@ describe("passgate journal tail", () => {
     const path = journalFile(1);
     const { out } = await run(path, "tail", "--tz", "Europe/Moscow");
     expect(out).toMatch(/^#1 2026-11-24T12:00:01\.000\+03:00 main-1/);
+    // --utc wins over --tz.
+    expect((await run(path, "tail", "--tz", "Europe/Moscow", "--utc")).out).toMatch(
+      /^#1 2026-11-24T09:00:01\.000Z main-1/,
+    );
   });
 
   it("follows new entries until SIGINT", async () => {

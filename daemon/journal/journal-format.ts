@@ -6,7 +6,7 @@ import type { JournalEntry } from "./journal-entry.js";
  * Other kinds print their kind and `data` as key=value. Never a token: the journal has none.
  */
 export function formatEntryLine(entry: JournalEntry, formatTime: (epochMs: number) => string): string {
-  const parts = [`#${entry.seq}`, formatTime(entry.at), entry.gate];
+  const parts = [`#${entry.seq}`, formatTime(entry.at), printable(entry.gate)];
   if (entry.kind === "decision") {
     parts.push(
       (entry.direction ?? "-").padEnd(3),
@@ -20,7 +20,7 @@ export function formatEntryLine(entry: JournalEntry, formatTime: (epochMs: numbe
     parts.push(entry.kind);
     if (entry.direction !== null) parts.push(entry.direction);
     if (entry.result !== null) parts.push(entry.result);
-    if (entry.reason !== null) parts.push(entry.reason);
+    if (entry.reason !== null) parts.push(printable(entry.reason));
     if (entry.credential !== null) parts.push(`cred ${printable(entry.credential)}`);
     if (entry.person !== null) parts.push(printable(entry.person));
     if (entry.step !== null) parts.push(`step ${entry.step}`);
