@@ -10,8 +10,8 @@ export type SyncMode = "normal" | "full";
  * reuses the WAL file from its start after a complete checkpoint and otherwise never
  * shrinks it: one big import or a run of crashes under load left a 159 MB WAL beside an
  * 18 MB database for good. With the limit, the first commit after the log restarts
- * truncates the file to this size. A decision's commit adds a few KB between the
- * one-second checkpoints, so the limit only ever cuts what an import or a snapshot left.
+ * truncates the file to this size; the daemon's checkpointer also empties a WAL that grows
+ * past it (wal-checkpointer.ts), as a busy gate's does (about 9 KB per decision).
  */
 export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 

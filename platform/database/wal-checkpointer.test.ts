@@ -58,4 +58,34 @@ describe("WalCheckpointer", () => {
     expect(db.prepare("SELECT count(*) FROM t").pluck().get()).toBeGreaterThan(10_000);
     db.close();
   });
+
+  it("empties the WAL of a gate that never stops writing, once it is over the bound", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
+    const db = openDatabase(path);
+    db.pragma("wal_autocheckpoint = 0");
+    db.exec("CREATE TABLE t (x BLOB)");
+    const bound = 1024 * 1024;
+    const checkpointer = new WalCheckpointer(path, () => undefined, 50, bound);
+    checkpointer.start();
+    const wal = () => statSync(`${path}-wal`).size;
+    const insert = db.prepare("INSERT INTO t VALUES (?)");
+    const row = Buffer.alloc(2000, 3);
+    // Commits with no pause long enough for SQLite to start the log over by itself: with
+    // PASSIVE checkpoints alone the WAL grows by every commit (here ~20 MB in 2 s).
+    let largest = 0;
+    let commits = 0;
+    const end = Date.now() + 2000;
+    while (Date.now() < end) {
+      for (let i = 0; i < 5; i++) insert.run(row);
+      commits += 5;
+      largest = Math.max(largest, wal());
+      // About a thousand commits a second, as scans come to a gate under a heavy bench.
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await checkpointer.stop();
+    expect(commits * row.length).toBeGreaterThan(4 * bound);
+    // Over the bound by at most what is committed between two checks (50 ms here).
+    expect(largest).toBeLessThan(4 * bound);
+    db.close();
+  });
 });
