@@ -31,7 +31,7 @@ export const syncSchema = z.strictObject({
       max: durationSchema.prefault("10m"),
     })
     .prefault({}),
-  /** One HTTP request (headers and body) may take this long before it is abandoned and retried. */
+  /** One HTTP request, from its start to the last byte of its body, may take this long before it is abandoned and retried. */
   requestTimeout: durationSchema.prefault("10m"),
 });
 export type SyncConfig = z.infer<typeof syncSchema>;

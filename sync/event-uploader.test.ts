@@ -153,6 +153,20 @@ describe("EventUploader over HTTP", () => {
     expect(gate.state.get().uploadSeq).toBe(3);
   });
 
+  it("passing over entries it does not send is no upload: the last upload stays never until the registry acknowledges one", async () => {
+    gate.journal.append({ ...decision(0), kind: "mode", result: null, reason: "lockdown" });
+    gate.journal.append({ ...decision(1), kind: "alarm", result: null, reason: "allowlist_stale" });
+    const up = uploader(gate);
+    expect(await up.uploadPending()).toEqual({ sent: 0 });
+    expect(server.eventPosts).toEqual([]);
+    expect(gate.state.get()).toMatchObject({ uploadSeq: 2, uploadedAt: null });
+
+    gate.journal.append(decision(2));
+    const before = Date.now();
+    expect(await up.uploadPending()).toEqual({ sent: 1 });
+    expect(gate.state.get().uploadedAt).toBeGreaterThanOrEqual(before);
+  });
+
   it("is run by the sync loop on its interval", async () => {
     for (let i = 0; i < 6; i++) gate.journal.append(decision(i));
     const { sync } = httpSync(gate, url, { settings: { uploadInterval: 50 } });

@@ -9,6 +9,7 @@ import type {
   RosterFetch,
   UploadEvent,
 } from "./registry-client.js";
+import { RequestDeadline } from "./request-deadline.js";
 
 export interface HttpRegistryOptions {
   /** The registry's base URL (`registry.url`), with or without a trailing slash. */
@@ -16,7 +17,7 @@ export interface HttpRegistryOptions {
   readonly site: string;
   /** The gate's bearer token; null sends no Authorization header (the registry then answers 401). */
   readonly token: string | null;
-  /** Abandon a request (headers and body) after this many ms. Default 10 minutes. */
+  /** Abandon a request after this many ms from its start, headers and body included. Default 10 minutes. */
   readonly timeoutMs?: number;
   /** Injected for tests; default the global fetch (undici). */
   readonly fetch?: typeof fetch;
@@ -39,17 +40,22 @@ export class HttpRegistryClient implements RegistryClient {
     this.timeoutMs = options.timeoutMs ?? 600_000;
   }
 
-  /** `GET {base}/{resource}[?since=V]` with the gate's token and the timeout; a network error is a failure to retry. */
+  /**
+   * `GET {base}/{resource}[?since=V]` with the gate's token, under `deadline`; a network
+   * error or a timeout is a failure to retry.
+   */
   private async getSince(
     resource: "allowlist" | "roster",
     since: number | null,
-    signal?: AbortSignal,
+    deadline: RequestDeadline,
   ): Promise<{ response: Response } | RegistryFailure> {
     const url = since === null ? `${this.base}/${resource}` : `${this.base}/${resource}?since=${since}`;
     try {
       const response = await this.fetchFn(url, {
         headers: this.headers({ accept: "application/x-ndjson" }),
-        signal: this.signal(signal),
+        signal: deadline.signal,
+        // Redirects are answered, never followed: see redirectFailure.
+        redirect: "manual",
       });
       return { response };
     } catch (err) {
@@ -58,26 +64,45 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async fetchAllowlist(since: number | null, signal?: AbortSignal): Promise<AllowlistFetch> {
-    const got = await this.getSince("allowlist", since, signal);
-    if ("kind" in got) return got;
-    const { response } = got;
-    if (response.status === 304) {
-      await discard(response);
-      return { kind: "not_modified" };
-    }
-    if (response.status !== 200) return failureOf(response);
-    if (response.body === null) return { kind: "failed", status: 200, message: "200 without a body" };
-    const length = Number(response.headers.get("content-length"));
-    return {
-      kind: "body",
+    const deadline = new RequestDeadline(this.timeoutMs, signal);
+    let handedOver = false;
+    try {
+      const got = await this.getSince("allowlist", since, deadline);
+      if ("kind" in got) return got;
+      const { response } = got;
+      if (response.status === 304) {
+        await discard(response);
+        return { kind: "not_modified" };
+      }
+      if (response.status !== 200) return await failureOf(response);
+      if (response.body === null) return { kind: "failed", status: 200, message: "200 without a body" };
+      const length = Number(response.headers.get("content-length"));
       // Node's Readable: iterating reads as the bytes arrive; returning early cancels the response.
-      body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
-      bytes: Number.isSafeInteger(length) && length > 0 ? length : null,
-    };
+      const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+      // The deadline runs on while the caller reads the body: a trickling body is abandoned
+      // with the rest of the request, and the stream errors with the timeout as its reason.
+      body.once("close", () => deadline.done());
+      // The reader meets a timeout through its iteration (an errored stream throws its error);
+      // this listener only keeps one that fires before the reading began from crashing the process.
+      body.on("error", () => undefined);
+      handedOver = true;
+      return { kind: "body", body, bytes: Number.isSafeInteger(length) && length > 0 ? length : null };
+    } finally {
+      if (!handedOver) deadline.done();
+    }
   }
 
   async fetchRoster(since: number | null, signal?: AbortSignal): Promise<RosterFetch> {
-    const got = await this.getSince("roster", since, signal);
+    const deadline = new RequestDeadline(this.timeoutMs, signal);
+    try {
+      return await this.fetchRosterWithin(since, deadline);
+    } finally {
+      deadline.done();
+    }
+  }
+
+  private async fetchRosterWithin(since: number | null, deadline: RequestDeadline): Promise<RosterFetch> {
+    const got = await this.getSince("roster", since, deadline);
     if ("kind" in got) return got;
     const { response } = got;
     if (response.status === 304) {
@@ -113,13 +138,26 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async postEvents(events: readonly UploadEvent[], signal?: AbortSignal): Promise<EventPost> {
+    const deadline = new RequestDeadline(this.timeoutMs, signal);
+    try {
+      return await this.postEventsWithin(events, deadline);
+    } finally {
+      deadline.done();
+    }
+  }
+
+  private async postEventsWithin(
+    events: readonly UploadEvent[],
+    deadline: RequestDeadline,
+  ): Promise<EventPost> {
     let response: Response;
     try {
       response = await this.fetchFn(`${this.base}/events`, {
         method: "POST",
         headers: this.headers({ "content-type": "application/x-ndjson" }),
         body: events.map((e) => `${JSON.stringify(e)}\n`).join(""),
-        signal: this.signal(signal),
+        signal: deadline.signal,
+        redirect: "manual",
       });
     } catch (err) {
       return networkFailure(err);
@@ -146,11 +184,6 @@ export class HttpRegistryClient implements RegistryClient {
   private headers(extra: Record<string, string>): Record<string, string> {
     return this.options.token === null ? extra : { ...extra, authorization: `Bearer ${this.options.token}` };
   }
-
-  private signal(outer: AbortSignal | undefined): AbortSignal {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    return outer === undefined ? timeout : AbortSignal.any([outer, timeout]);
-  }
 }
 
 function networkFailure(err: unknown): RegistryFailure {
@@ -161,6 +194,7 @@ function networkFailure(err: unknown): RegistryFailure {
 
 async function failureOf(response: Response): Promise<RegistryFailure> {
   const { status } = response;
+  if (status >= 300 && status < 400 && status !== 304) return redirectFailure(response);
   const detail = await errorText(response);
   const message = `HTTP ${status}${detail === "" ? "" : `: ${detail}`}`;
   if (status === 401 || status === 403) return { kind: "unauthorized", status, message };
@@ -171,6 +205,24 @@ async function failureOf(response: Response): Promise<RegistryFailure> {
       : { kind: "retry", status, message, retryAfterMs };
   }
   return { kind: "failed", status, message };
+}
+
+/**
+ * A redirect is refused, whatever its target: the registry API (registry-sync.md) has none,
+ * a redirect to another origin would hand the gate's token and its events to a server the
+ * operator never named, and even one on the same origin means `registry.url` is not the
+ * registry's address, which the operator fixes once instead of the gate following it on
+ * every request. Retried with backoff like any unexpected status.
+ */
+async function redirectFailure(response: Response): Promise<RegistryFailure> {
+  await discard(response);
+  const location = response.headers.get("location");
+  const target = location === null ? "" : ` to ${location.slice(0, MAX_ERROR_TEXT)}`;
+  return {
+    kind: "failed",
+    status: response.status,
+    message: `HTTP ${response.status}: the registry redirects${target}; redirects are not followed — set registry.url to the registry's own address`,
+  };
 }
 
 /** The start of an error body, on one line, for the operator; reads at most MAX_ERROR_TEXT × 4 bytes. */

@@ -10,6 +10,9 @@
  *   whole (a snapshot of 10⁶ credentials is ~400 MB); an error while reading it (the
  *   connection cut) surfaces as a rejected iteration, which the apply turns into a refusal;
  * - stop the request when `signal` aborts;
+ * - bound each request by its timeout from start to last byte, a body being read included
+ *   (a body that trickles past it errors like a cut connection);
+ * - follow no redirect: a 3xx is `failed`, naming where it pointed;
  * - never log or return the bearer token.
  */
 export interface RegistryClient {

@@ -55,6 +55,7 @@ export interface SyncStatus {
   readonly refused: Readonly<Record<string, number>>;
   /** Journal seq up to which the registry acknowledged the events. */
   readonly uploadSeq: number;
+  /** When the registry last acknowledged events; null when it never has. */
   readonly uploadedAt: number | null;
   readonly uploadError: string | null;
 }
@@ -163,6 +164,15 @@ export class SyncStateStore {
         "UPDATE sync_state SET upload_seq = max(upload_seq, ?), uploaded_at = ?, upload_error = NULL WHERE singleton = 1",
       )
       .run(seq, at);
+  }
+
+  /**
+   * Moves the upload cursor over entries the events API does not carry (alarms, mode
+   * changes) without anything being sent: `uploaded_at` stays the time of the last upload
+   * the registry acknowledged, null (`never`) when none ever was.
+   */
+  passOver(seq: number): void {
+    this.db.prepare("UPDATE sync_state SET upload_seq = max(upload_seq, ?) WHERE singleton = 1").run(seq);
   }
 
   recordUploadError(message: string): void {

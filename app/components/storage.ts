@@ -31,6 +31,7 @@ export interface GateStores {
  * same ones), with the WAL checkpointer thread beside it. First to start and last to stop:
  * every other part journals or reads state until it has stopped, and only then does the
  * final `wal_checkpoint(TRUNCATE)` fold the WAL into the database file before it closes.
+ * The start does the same to a WAL a crash left behind.
  */
 export class StorageComponent implements Component {
   readonly name = "storage";
@@ -63,6 +64,9 @@ export class StorageComponent implements Component {
       this.deps.logger.error({ component: "storage", err: { message } }, "WAL checkpoint failed"),
     );
     try {
+      // A WAL left by a crash (kill -9, power cut) is folded into the database file and
+      // emptied before the first scan, so crashes under load never pile up in it.
+      this.truncateWal(db, "start");
       // Checkpoints run on the checkpointer's thread, never in a decision's commit.
       db.pragma("wal_autocheckpoint = 0");
       checkpointer.start();
@@ -85,17 +89,30 @@ export class StorageComponent implements Component {
     }
   }
 
+  /**
+   * `wal_checkpoint(TRUNCATE)`: copies the whole WAL into the database file and cuts the WAL
+   * to 0 bytes. Only at start and stop, when no scan waits: it blocks writers while it
+   * runs. Another process reading (a CLI command) can keep it from finishing: then it is
+   * logged, and the one-second checkpoints and the WAL size limit see to it later.
+   */
+  private truncateWal(db: Db, when: "start" | "stop"): void {
+    const log = this.deps.logger;
+    try {
+      const [result] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number; log: number }[];
+      if (result !== undefined && result.busy !== 0)
+        log.warn(
+          { component: "storage", walFrames: result.log },
+          `WAL not emptied at ${when}: another process held the database; the periodic checkpoints will`,
+        );
+    } catch (err) {
+      log.error({ component: "storage", err: describeError(err) }, `WAL checkpoint at ${when} failed`);
+    }
+  }
+
   async stop(): Promise<void> {
     const db = this.opened?.db;
     if (db === undefined) return;
-    try {
-      db.pragma("wal_checkpoint(TRUNCATE)");
-    } catch (err) {
-      this.deps.logger.error(
-        { component: "storage", err: describeError(err) },
-        "final WAL checkpoint failed",
-      );
-    }
+    this.truncateWal(db, "stop");
     db.close();
     await this.checkpointer?.stop();
   }

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { openGateDatabase } from "../../app/gate-database.js";
+import { Journal } from "../../daemon/journal/journal.js";
+import { osUser } from "../handlers/mode-set.js";
 import { withUsageConventions } from "../usage-conventions.js";
 import { registerModeCommand } from "./mode-command.js";
 
@@ -77,6 +79,33 @@ describe("passgate mode", () => {
   it("set reports a change, and no change the second time", async () => {
     expect((await mode("set", "free")).out).toMatch(/^mode set: free \(since .*, set by cli\)\n$/);
     expect((await mode("set", "free")).out).toMatch(/^mode unchanged: free/);
+  });
+
+  it("set journals who ran it: the OS user", async () => {
+    vi.stubEnv("SUDO_USER", "");
+    try {
+      expect((await mode("set", "lockdown")).code).toBe(0);
+      expect((await mode("set", "normal")).code).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const db = openGateDatabase(storage(), "read");
+    const modes = Journal.open(db)
+      .tail(10)
+      .filter((e) => e.kind === "mode");
+    db.close();
+    const me = userInfo().username;
+    expect(modes.map((e) => [e.reason, e.data])).toEqual([
+      ["lockdown", { from: "normal", source: "cli", by: me }],
+      ["normal", { from: "lockdown", source: "cli", by: me }],
+    ]);
+  });
+
+  it("under sudo, the journal names the person sudo names and the account it ran as", () => {
+    const me = userInfo().username;
+    expect(osUser({ SUDO_USER: "a.petrova" })).toBe(`a.petrova (sudo as ${me})`);
+    expect(osUser({ SUDO_USER: me })).toBe(me);
+    expect(osUser({})).toBe(me);
   });
 
   it("set with something that is not a mode is a usage error: exit 2, one line", async () => {

@@ -1,4 +1,6 @@
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EXAMPLE_TRUST } from "../../daemon/allowlist/testing/test-bodies.js";
@@ -23,7 +25,7 @@ beforeEach(() => {
 });
 afterEach(() => tmp.close());
 
-function writeConfig(token: string): string {
+function writeConfig(token: string, registryUrl = url): string {
   const tokenFile = join(tmp.dir, "token");
   writeFileSync(tokenFile, token);
   const file = join(tmp.dir, "gate.yaml");
@@ -32,7 +34,7 @@ function writeConfig(token: string): string {
     .join("\n");
   writeFileSync(
     file,
-    `site: ${SITE}\ngate: main-1\ntimezone: Europe/Moscow\nstorage:\n  path: ${join(tmp.dir, "cli.db")}\nregistry:\n  url: ${url}\n  tokenFile: ${tokenFile}\n  trustedKeys:\n${keys}\n`,
+    `site: ${SITE}\ngate: main-1\ntimezone: Europe/Moscow\nstorage:\n  path: ${join(tmp.dir, "cli.db")}\nregistry:\n  url: ${registryUrl}\n  tokenFile: ${tokenFile}\n  trustedKeys:\n${keys}\n`,
   );
   return file;
 }
@@ -96,5 +98,50 @@ describe("passgate sync", () => {
     ) as Record<string, unknown>;
     expect(status).toMatchObject({ stopped: true, lastErrorCode: "unauthorized", version: null });
     expect(String(status.lastError)).toContain("sync is stopped until registry.url or the token");
+  }, 60_000);
+
+  it("`sync status` says the last upload was never while no upload ever succeeded", async () => {
+    // A registry address nothing answers on: a server that was there and is gone.
+    const gone = createServer();
+    await new Promise<void>((resolve) => gone.listen(0, "127.0.0.1", resolve));
+    const port = (gone.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => gone.close(() => resolve()));
+    const config = writeConfig(GOOD_TOKEN, `http://127.0.0.1:${port}`);
+    // The journal holds a mode change only (no decision to send) and then a decision.
+    expect((await runCliInProcess(["-c", config, "mode", "set", "lockdown"])).code).toBe(0);
+    const now = await runCliInProcess(["-c", config, "sync", "now"]);
+    expect(now.code).toBe(1);
+    expect(now.stdout).toContain("pull failed (retry)");
+    let status = await runCliInProcess(["-c", config, "sync", "status"]);
+    expect(status.stdout).toMatch(/last upload:\s+never\n/);
+    expect(
+      JSON.parse((await runCliInProcess(["-c", config, "sync", "status", "--json"])).stdout),
+    ).toMatchObject({ uploadedAt: null, backlog: 0 });
+
+    const db = openDatabase(join(tmp.dir, "cli.db"));
+    Journal.open(db).append({
+      kind: "decision",
+      at: Date.now(),
+      gate: "main-1",
+      reader: "in",
+      direction: "in",
+      credential: "1",
+      person: "p-1",
+      step: 1,
+      result: "granted",
+      reason: "ok",
+      data: {},
+    });
+    db.close();
+    expect((await runCliInProcess(["-c", config, "sync", "now"])).stdout).toContain("event upload failed");
+    status = await runCliInProcess(["-c", config, "sync", "status"]);
+    expect(status.stdout).toMatch(/last upload:\s+never\n/);
+    expect(status.stdout).toMatch(/event backlog:\s+1 \(last upload error: /);
+
+    // Once the registry acknowledges the event, the time of that upload shows.
+    const reachable = writeConfig(GOOD_TOKEN);
+    expect((await runCliInProcess(["-c", reachable, "sync", "now"])).stdout).toContain("uploaded 1 events");
+    status = await runCliInProcess(["-c", reachable, "sync", "status"]);
+    expect(status.stdout).toMatch(/last upload:\s+\d{4}-\d\d-\d\dT/);
   }, 60_000);
 });

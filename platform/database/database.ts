@@ -7,11 +7,22 @@ export type Db = Database.Database;
 export type SyncMode = "normal" | "full";
 
 /**
+ * What a writer's WAL is cut back to (SQLite's `journal_size_limit`), in bytes. SQLite
+ * reuses the WAL file from its start after a complete checkpoint and otherwise never
+ * shrinks it: one big import or a run of crashes under load left a 159 MB WAL beside an
+ * 18 MB database for good. With the limit, the first commit after the log restarts
+ * truncates the file to this size; the daemon's checkpointer also empties a WAL that grows
+ * past it (wal-checkpointer.ts), as a busy gate's does (about 9 KB per decision).
+ */
+export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/**
  * Opens (creating if needed) the gate's SQLite database in WAL mode.
  *
  * `synchronous`: `normal` (default) survives a crash of the process, and of the
  * machine up to the last checkpoint; `full` also fsyncs every commit, which survives
- * a power cut at the cost of one fsync per decision. See docs/storage.md.
+ * a power cut at the cost of one fsync per decision. See docs/storage.md. A connection
+ * opened for writing keeps its WAL to `WAL_SIZE_LIMIT_BYTES` once checkpointed.
  * The database and its -wal and -shm files are private to their owner (0600).
  */
 export function openDatabase(path: string, options: { synchronous?: SyncMode; readonly?: boolean } = {}): Db {
@@ -23,6 +34,7 @@ export function openDatabase(path: string, options: { synchronous?: SyncMode; re
   if (!options.readonly) {
     db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   }
   db.pragma("foreign_keys = ON");
   // A 10⁶-credential allowlist is ~230 MB: memory-mapped reads and a 32 MB page cache

@@ -2,7 +2,7 @@ import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openDatabase } from "./database.js";
+import { openDatabase, WAL_SIZE_LIMIT_BYTES } from "./database.js";
 import { WalCheckpointer } from "./wal-checkpointer.js";
 
 describe("WalCheckpointer", () => {
@@ -27,6 +27,65 @@ describe("WalCheckpointer", () => {
     expect(statSync(path).size).toBeGreaterThan(before + 2000 * 200);
     expect(errors).toEqual([]);
     expect(db.prepare("SELECT count(*) FROM t").pluck().get()).toBe(2000);
+    db.close();
+  });
+
+  it("keeps the daemon's WAL bounded: after a 40 MB import it is cut back to the limit once checkpointed", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
+    // As the daemon runs: automatic checkpoints off, the checkpointer thread beside it.
+    const db = openDatabase(path);
+    db.pragma("wal_autocheckpoint = 0");
+    db.exec("CREATE TABLE t (x BLOB)");
+    const checkpointer = new WalCheckpointer(path, () => undefined, 50);
+    checkpointer.start();
+    const wal = () => statSync(`${path}-wal`).size;
+    const insert = db.prepare("INSERT INTO t VALUES (?)");
+    const big = Buffer.alloc(4096, 7);
+    // One transaction as large as an import of ~150,000 credentials: the WAL must hold it whole.
+    db.transaction(() => {
+      for (let i = 0; i < 10_000; i++) insert.run(big);
+    })();
+    expect(wal()).toBeGreaterThan(2 * WAL_SIZE_LIMIT_BYTES);
+    // Decisions go on; once the checkpointer has copied the import, the next commit restarts
+    // the WAL and cuts it back. Without a limit it would stay at its 40 MB high-water mark.
+    const deadline = Date.now() + 10_000;
+    while (wal() > WAL_SIZE_LIMIT_BYTES && Date.now() < deadline) {
+      insert.run(Buffer.alloc(100));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(wal()).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+    await checkpointer.stop();
+    expect(db.prepare("SELECT count(*) FROM t").pluck().get()).toBeGreaterThan(10_000);
+    db.close();
+  });
+
+  it("empties the WAL of a gate that never stops writing, once it is over the bound", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
+    const db = openDatabase(path);
+    db.pragma("wal_autocheckpoint = 0");
+    db.exec("CREATE TABLE t (x BLOB)");
+    const bound = 1024 * 1024;
+    const checkpointer = new WalCheckpointer(path, () => undefined, 50, bound);
+    checkpointer.start();
+    const wal = () => statSync(`${path}-wal`).size;
+    const insert = db.prepare("INSERT INTO t VALUES (?)");
+    const row = Buffer.alloc(2000, 3);
+    // Commits with no pause long enough for SQLite to start the log over by itself: with
+    // PASSIVE checkpoints alone the WAL grows by every commit (here ~20 MB in 2 s).
+    let largest = 0;
+    let commits = 0;
+    const end = Date.now() + 2000;
+    while (Date.now() < end) {
+      for (let i = 0; i < 5; i++) insert.run(row);
+      commits += 5;
+      largest = Math.max(largest, wal());
+      // About a thousand commits a second, as scans come to a gate under a heavy bench.
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await checkpointer.stop();
+    expect(commits * row.length).toBeGreaterThan(4 * bound);
+    // Over the bound by at most what is committed between two checks (50 ms here).
+    expect(largest).toBeLessThan(4 * bound);
     db.close();
   });
 });
