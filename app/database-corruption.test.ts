@@ -15,6 +15,7 @@ import {
 import type { ScanOutcome } from "../daemon/gate/gate.js";
 import { freeLoopbackPort, TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { systemClock } from "../platform/clock.js";
+import { openDatabase } from "../platform/database/database.js";
 import { createLogger } from "../platform/log/logger.js";
 import { overwritePages } from "../platform/testing/overwrite-pages.js";
 import { type RunningDaemon, startDaemon } from "./gate-app.js";
@@ -122,6 +123,22 @@ describe("a damaged gate database", { timeout: 60_000 }, () => {
     expect((await get(port, "/metrics")).body).toMatch(
       /^passgate_decisions_total\{result="denied",reason="database_corrupt",reader="in"\} 2$/m,
     );
+
+    // Journaled too (for this seed the noise missed the journal's pages), with the scans' denials after it.
+    const journal = openDatabase(config.storage.path, { readonly: true });
+    try {
+      const rows = journal
+        .prepare("SELECT kind, reason, data FROM journal ORDER BY seq DESC LIMIT 3")
+        .all() as { kind: string; reason: string; data: string }[];
+      expect(rows.map((r) => `${r.kind}:${r.reason}`)).toEqual([
+        "decision:database_corrupt",
+        "decision:database_corrupt",
+        "alarm:database_corrupt",
+      ]);
+      expect(JSON.parse(rows[2]?.data ?? "{}")).toMatchObject({ where: "quick_check at start" });
+    } finally {
+      journal.close();
+    }
 
     // One error line for the damage, none per scan; it names the file.
     expect(damagedLines(gate.logs)).toHaveLength(1);

@@ -53,6 +53,14 @@ describe("passgate doctor (the CLI on this machine)", { timeout: 60_000 }, () =>
     expect(integrity.fix).toContain("restore the last backup: systemctl stop passgate");
     expect(integrity.fix).toContain(`mv ${gate.dbPath} ${gate.dbPath}.damaged`);
     expect(integrity.fix).toContain("passgate db check");
+    // A command that meets the damage says what it is and where the steps are, on one line.
+    const check = await runCliInProcess(["-c", gate.config, "db", "check"]);
+    expect(check.code).toBe(1);
+    expect(check.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /^passgate: the gate's database is damaged \(.+\) — passgate doctor says how to restore a backup$/,
+      ),
+    ]);
   });
 
   it("a broken config is a failed check, exit 1; a bad flag one line, exit 2", async () => {
