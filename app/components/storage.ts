@@ -69,11 +69,6 @@ export class StorageComponent implements Component, DatabaseCondition {
     return { ok: false, failing: [...base.failing, "database_corrupt"] };
   }
 
-  /** What was found wrong with the database file; undefined while none is known. */
-  corruption(): CorruptionFinding | undefined {
-    return this.finding;
-  }
-
   corrupt(): boolean {
     return this.finding !== undefined;
   }
