@@ -1,6 +1,7 @@
 // config-error.ts, not load-config.ts: the error types without the schema and YAML parser, which
 // every command would otherwise load at start (test/architecture/lazy-commands.test.ts).
 import { ConfigError, formatConfigError } from "../config/config-error.js";
+import { isCorruptionError } from "../platform/database/corruption.js";
 
 /**
  * How an error that stops a command is shown: one line saying what to do (a missing
@@ -16,7 +17,11 @@ export function describeCliError(
     return formatConfigError(err);
   }
   if (env.PASSGATE_DEBUG) return err instanceof Error ? (err.stack ?? err.message) : String(err);
-  return `passgate: ${oneLine(err instanceof Error ? err.message : String(err))}`;
+  const message = oneLine(err instanceof Error ? err.message : String(err));
+  // SQLite's "database disk image is malformed" alone does not say what to do.
+  if (isCorruptionError(err))
+    return `passgate: the gate's database is damaged (${message}) — passgate doctor says how to restore a backup`;
+  return `passgate: ${message}`;
 }
 
 /** `passgate: no config at ./passgate.yaml — pass --config FILE, set PASSGATE_CONFIG, or create one with passgate init` */

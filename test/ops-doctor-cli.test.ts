@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { overwritePages } from "../platform/testing/overwrite-pages.js";
 import { runCliInProcess } from "./cli-harness.js";
 import { OpsGate } from "./ops-fixture.js";
 
@@ -36,6 +37,30 @@ describe("passgate doctor (the CLI on this machine)", { timeout: 60_000 }, () =>
     expect(result.stdout).toMatch(
       /^FAIL {2}allowlist {14}no allowlist yet: every scan is denied\n {7}fix: passgate sync now/m,
     );
+  });
+
+  it("a database with pages overwritten: db-integrity fails, exit 1, and the fix says how to restore a backup", async () => {
+    await gate.seed();
+    gate.appendDecisions(400, Date.now() - 3_600_000);
+    const db = gate.open();
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    db.close();
+    overwritePages(gate.dbPath, 6, 14);
+    const result = await runCliInProcess(["-c", gate.writeConfig(), "doctor", "--json"]);
+    expect(result.code).toBe(1);
+    const integrity = JSON.parse(result.stdout).checks.find((c: { id: string }) => c.id === "db-integrity");
+    expect(integrity).toMatchObject({ status: "fail", finding: expect.stringMatching(/database .*damaged/) });
+    expect(integrity.fix).toContain("restore the last backup: systemctl stop passgate");
+    expect(integrity.fix).toContain(`mv ${gate.dbPath} ${gate.dbPath}.damaged`);
+    expect(integrity.fix).toContain("passgate db check");
+    // A command that meets the damage says what it is and where the steps are, on one line.
+    const check = await runCliInProcess(["-c", gate.config, "db", "check"]);
+    expect(check.code).toBe(1);
+    expect(check.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /^passgate: the gate's database is damaged \(.+\) — passgate doctor says how to restore a backup$/,
+      ),
+    ]);
   });
 
   it("a broken config is a failed check, exit 1; a bad flag one line, exit 2", async () => {

@@ -8,6 +8,7 @@ import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { FeedbackResult, Scan } from "../../reader-bridge/scan-source.js";
 import type { Component } from "../component.js";
+import { raiseDatabaseAlarm } from "../database-alarm.js";
 import type { GateMetrics } from "../http/gate-metrics.js";
 import type { ConfigDiff } from "../reload/diff-config.js";
 import { scanPipeline } from "../scan-pipeline.js";
@@ -45,6 +46,7 @@ export class GateComponent implements Component {
   readonly name = "gate";
   private core: Gate | undefined;
   private pipeline: ((reader: ReaderConfig, scan: Scan) => FeedbackResult) | undefined;
+  private unwatchDatabase: (() => void) | undefined;
 
   constructor(
     private readonly config: Config,
@@ -71,6 +73,7 @@ export class GateComponent implements Component {
       guesses: new ReaderGuesses(db, config.policy.guessLimit),
       mode,
       relayAvailable: (readerId) => deps.relays.availableFor(readerId),
+      database: deps.storage,
       clock: deps.clock,
       logger: deps.logger.child({ component: "gate" }),
     });
@@ -94,10 +97,22 @@ export class GateComponent implements Component {
       onDecision: deps.onDecision,
     });
     this.core = gate;
+    // Here, where both the journal and the events are at hand; at once if quick_check found it at start.
+    this.unwatchDatabase = deps.storage.onCorruption((finding) =>
+      raiseDatabaseAlarm(finding, {
+        gate: config.gate,
+        journal,
+        events: deps.gateMqtt.events,
+        connection: mqtt?.connection,
+        logger: deps.logger,
+      }),
+    );
     this.announce();
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    this.unwatchDatabase?.();
+  }
 
   async reload(diff: ConfigDiff): Promise<void> {
     if (!diff.gateSettings) return;

@@ -89,6 +89,7 @@ export class HttpEndpointComponent implements Component {
       allowlist: () => storage.stores.allowlist.stats(),
       sync: () => parts.sync.status(),
       mode: () => storage.stores.mode.get().mode,
+      databaseCorrupt: () => storage.corrupt(),
       decisionCounts: () => parts.gate.decisionCounts(),
       bridges: () => parts.bridges.views(),
       health,

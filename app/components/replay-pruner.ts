@@ -34,7 +34,9 @@ export class ReplayPrunerComponent implements Component {
         const pruned = replay.prune(clock.now() - REPLAY_PRUNE_MARGIN_MS);
         if (pruned > 0) logger.debug({ pruned }, "replay pairs pruned");
       } catch (err) {
-        logger.error({ err: describeError(err) }, "replay prune failed");
+        // A damaged file is logged once, by storage (which then denies every scan).
+        if (!this.storage.noteError(err, "replay prune"))
+          logger.error({ err: describeError(err) }, "replay prune failed");
       }
     }, REPLAY_PRUNE_MS);
     this.timer.unref();

@@ -5,6 +5,12 @@ import { ModeStore } from "../../daemon/state/mode-store.js";
 import { PresenceStore } from "../../daemon/state/presence-store.js";
 import { ReplayGuard } from "../../daemon/state/replay-guard.js";
 import type { Clock } from "../../platform/clock.js";
+import {
+  type CorruptionFinding,
+  type DatabaseCondition,
+  isCorruptionError,
+  quickCheck,
+} from "../../platform/database/corruption.js";
 import type { Db } from "../../platform/database/database.js";
 import { WalCheckpointer } from "../../platform/database/wal-checkpointer.js";
 import { describeError } from "../../platform/log/describe-error.js";
@@ -33,10 +39,12 @@ export interface GateStores {
  * final `wal_checkpoint(TRUNCATE)` fold the WAL into the database file before it closes.
  * The start does the same to a WAL a crash left behind.
  */
-export class StorageComponent implements Component {
+export class StorageComponent implements Component, DatabaseCondition {
   readonly name = "storage";
   private opened: GateStores | undefined;
   private checkpointer: WalCheckpointer | undefined;
+  private finding: CorruptionFinding | undefined;
+  private readonly corruptionListeners: ((finding: CorruptionFinding) => void)[] = [];
 
   constructor(
     private readonly config: Config,
@@ -49,17 +57,60 @@ export class StorageComponent implements Component {
     return this.opened;
   }
 
-  /** Healthy = not `stopping` and the database takes a write lock now (http/health.ts). */
+  /**
+   * Healthy = not `stopping`, the database takes a write lock now (http/health.ts) and is
+   * not known to be damaged (`database_corrupt`).
+   */
   health(stopping: boolean): HealthReport {
-    if (this.opened === undefined)
-      return { ok: false, failing: stopping ? ["stopping", "database"] : ["database"] };
-    return checkHealth(this.opened.db, stopping);
+    const base: HealthReport =
+      this.opened === undefined
+        ? { ok: false, failing: stopping ? ["stopping", "database"] : ["database"] }
+        : checkHealth(this.opened.db, stopping);
+    if (this.finding === undefined) return base;
+    return { ok: false, failing: [...base.failing, "database_corrupt"] };
+  }
+
+  corrupt(): boolean {
+    return this.finding !== undefined;
+  }
+
+  noteError(err: unknown, where: string): boolean {
+    if (!isCorruptionError(err)) return false;
+    this.found(where, err instanceof Error ? err.message : String(err));
+    return true;
+  }
+
+  /**
+   * Calls `listener` with the finding once the database is known to be damaged: now, if it
+   * already is (quick_check at start), else when it first shows. Returns the unsubscribe.
+   */
+  onCorruption(listener: (finding: CorruptionFinding) => void): () => void {
+    this.corruptionListeners.push(listener);
+    if (this.finding !== undefined) listener(this.finding);
+    return () => {
+      const i = this.corruptionListeners.indexOf(listener);
+      if (i >= 0) this.corruptionListeners.splice(i, 1);
+    };
   }
 
   async start(): Promise<void> {
     const { storage, policy } = this.config;
     // Every component's tables at this passgate's schema, as any writer opens the file.
     const db = openGateDatabase(storage, "write");
+    // A damaged file is found now rather than by the person it later denies. The gate still
+    // starts (denying, /health failing) instead of crash-looping under systemd: a restart
+    // cannot mend the file, and the alarm, /health and the fire input keep working.
+    const started = process.hrtime.bigint();
+    try {
+      const problem = quickCheck(db);
+      const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+      if (problem === undefined)
+        this.deps.logger.info({ component: "storage", ms }, "database quick_check ok");
+      else this.found("quick_check at start", problem);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     const checkpointer = new WalCheckpointer(storage.path, (message) =>
       this.deps.logger.error({ component: "storage", err: { message } }, "WAL checkpoint failed"),
     );
@@ -107,6 +158,18 @@ export class StorageComponent implements Component {
     } catch (err) {
       log.error({ component: "storage", err: describeError(err) }, `WAL checkpoint at ${when} failed`);
     }
+  }
+
+  private found(where: string, detail: string): void {
+    if (this.finding !== undefined) return;
+    const finding: CorruptionFinding = { at: this.deps.clock.now(), where, detail };
+    this.finding = finding;
+    // One line, not one per scan: every scan after this one is denied database_corrupt.
+    this.deps.logger.error(
+      { component: "storage", path: this.config.storage.path, where, detail },
+      "the gate's database is damaged: every scan is denied until it is restored from a backup (passgate doctor says how)",
+    );
+    for (const listener of [...this.corruptionListeners]) listener(finding);
   }
 
   async stop(): Promise<void> {

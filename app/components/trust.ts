@@ -52,7 +52,9 @@ export class TrustComponent implements Component {
       try {
         this.inForce = store.roster();
       } catch (err) {
-        log.error({ err: describeError(err) }, "could not read the roster; the one in force stays");
+        // A damaged file is logged once, by storage, not every 2 s here.
+        if (!this.deps.storage.noteError(err, "roster read"))
+          log.error({ err: describeError(err) }, "could not read the roster; the one in force stays");
       }
     };
     refresh();

@@ -16,6 +16,8 @@ export interface MetricSources {
   /** Journal entries not yet acknowledged by the registry; undefined without `registry:`. */
   uploadBacklog(): number | undefined;
   gateMode(): string;
+  /** The database file is known to be damaged (quick_check at start, or SQLITE_CORRUPT since). */
+  databaseCorrupt(): boolean;
   /** The gate's reader bridges: id → online now, and whether the roster has it (paired). */
   bridges(): readonly { readonly id: string; readonly online: boolean; readonly paired: boolean }[];
   /** Epoch ms now (the daemon's clock), for the allowlist's age. */
@@ -164,6 +166,14 @@ export class GateMetrics {
       registers,
       collect() {
         this.set(sources.uploadBacklog() ?? 0);
+      },
+    });
+    new Gauge({
+      name: "passgate_database_corrupt",
+      help: "1 when the gate's database file is damaged (every scan is denied until it is restored), 0 otherwise.",
+      registers,
+      collect() {
+        this.set(sources.databaseCorrupt() ? 1 : 0);
       },
     });
     new Gauge({

@@ -1,12 +1,24 @@
 import type { Db } from "../../platform/database/database.js";
 
-/** The checks `/health` and the systemd watchdog run. */
-export type HealthCheckName = "database" | "stopping";
+/**
+ * The checks `/health` and the systemd watchdog run. `database_corrupt`: the database file
+ * is damaged (quick_check at start, or SQLITE_CORRUPT since); only a restore mends it.
+ */
+export type HealthCheckName = "database" | "database_corrupt" | "stopping";
 
 export interface HealthReport {
   readonly ok: boolean;
   /** Names of the checks that failed; empty when healthy. */
   readonly failing: readonly HealthCheckName[];
+}
+
+/**
+ * Whether the systemd watchdog is fed: healthy, or failing only `database_corrupt`. A
+ * restart cannot mend a damaged file, so the watchdog does not turn it into a restart loop:
+ * the running gate keeps denying, alarming and answering /health until it is restored.
+ */
+export function watchdogHealthy(report: HealthReport): boolean {
+  return report.failing.every((name) => name === "database_corrupt");
 }
 
 /** How long the database check waits for a write lock held by another process, ms. */

@@ -24,6 +24,8 @@ export interface ObservedGate {
   /** Undefined without `registry:`. */
   sync(): { readonly state: SyncStatus; readonly backlog: number } | undefined;
   mode(): GateMode;
+  /** The database file is known to be damaged. */
+  databaseCorrupt(): boolean;
   /** The reader bridges as the gate sees them (components/bridges.ts). */
   bridges(): readonly BridgeView[];
   /** Decisions by `result:reason` since start. */
@@ -118,6 +120,7 @@ export function metricSources(gate: ObservedGate): MetricSources {
     allowlist: () => gate.allowlist(),
     uploadBacklog: () => gate.sync()?.backlog,
     gateMode: () => gate.mode(),
+    databaseCorrupt: () => gate.databaseCorrupt(),
     bridges: () => gate.bridges().map((b) => ({ id: b.id, online: b.status === "online", paired: b.paired })),
     now: () => gate.now(),
   };

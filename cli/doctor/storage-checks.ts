@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import { DatabaseNeedsUpgradeError, openGateDatabase } from "../../app/gate-database.js";
 import type { Config } from "../../config/schema.js";
+import { isCorruptionError, quickCheck } from "../../platform/database/corruption.js";
 import { type Db, SchemaTooNewError } from "../../platform/database/database.js";
 import { type CheckResult, errorText, fail, ok, warn } from "./doctor-check.js";
 import type { DoctorPorts } from "./doctor-ports.js";
@@ -43,15 +44,11 @@ export function checkDatabase(config: Config, ports: DoctorPorts): CheckResult[]
     return results;
   }
   try {
-    const quick = String(db.pragma("quick_check", { simple: true }));
+    const problem = quickCheck(db);
     results.push(
-      quick === "ok"
+      problem === undefined
         ? ok("db-integrity", "quick_check ok")
-        : fail(
-            "db-integrity",
-            `quick_check: ${quick}`,
-            "run passgate db check; restore a backup if it fails",
-          ),
+        : fail("db-integrity", `the database is damaged: quick_check: ${problem}`, restoreFix(path)),
     );
     const mode = String(db.pragma("journal_mode", { simple: true }));
     results.push(
@@ -75,7 +72,22 @@ function openFailure(path: string, err: unknown): CheckResult {
     return fail("db-schema", errorText(err), "passgate db upgrade (or start the gate once)");
   if (err instanceof SchemaTooNewError)
     return fail("db-schema", errorText(err), "install the passgate that wrote it, or restore a backup");
+  if (isCorruptionError(err))
+    return fail("db-integrity", `the database at ${path} is damaged: ${errorText(err)}`, restoreFix(path));
   return fail("db-integrity", `cannot open ${path}: ${errorText(err)}`, "check its owner and mode");
+}
+
+/**
+ * How to put a damaged database back, in one line (docs/operations.md "Backup and restore"
+ * has it step by step). The damaged file is kept aside, not deleted: it is evidence, and
+ * its journal entries since the backup may still be read from it.
+ */
+export function restoreFix(path: string): string {
+  return (
+    `restore the last backup: systemctl stop passgate; mv ${path} ${path}.damaged (and its -wal, -shm the same way); ` +
+    `install -o passgate -g passgate -m 0600 <backup.db> ${path}; passgate db check; systemctl start passgate; ` +
+    'passgate sync now (docs/operations.md, "A damaged database")'
+  );
 }
 
 /** Free space on the filesystem of the database. */

@@ -1,4 +1,5 @@
 import { type RunningDaemon, startDaemon } from "../../app/gate-app.js";
+import { watchdogHealthy } from "../../app/http/health.js";
 import { createServiceNotifier, type ServiceNotifier } from "../../app/service/sd-notify.js";
 import { ConfigError, formatConfigError, loadConfig } from "../../config/load-config.js";
 import { systemClock } from "../../platform/clock.js";
@@ -29,7 +30,7 @@ export async function runGate(path: string): Promise<void> {
   });
   const notifier = createServiceNotifier(process.env, logger.child({ component: "service" }));
   await notifier.ready();
-  notifier.startWatchdog(() => daemon.health().ok);
+  notifier.startWatchdog(() => watchdogHealthy(daemon.health()));
 
   let stopping = false;
   const onStop = (signal: NodeJS.Signals) => {

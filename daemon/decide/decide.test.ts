@@ -296,6 +296,21 @@ const cases: [string, DecisionInput, Partial<Decision>][] = [
     { result: "granted", reason: "free_passage" },
   ],
   [
+    "database damaged: a valid scan is denied database_corrupt",
+    input({ state: { databaseCorrupt: true } }),
+    { result: "denied", reason: "database_corrupt" },
+  ],
+  [
+    "database damaged: free passage still grants (a fire alarm opens)",
+    input({ state: { mode: "free", databaseCorrupt: true } }),
+    { result: "granted", reason: "free_passage" },
+  ],
+  [
+    "database damaged: lockdown still says lockdown",
+    input({ state: { mode: "lockdown", databaseCorrupt: true } }),
+    { result: "denied", reason: "lockdown" },
+  ],
+  [
     "relay available: granted",
     input({ state: { relayAvailable: true } }),
     { result: "granted", reason: "ok" },

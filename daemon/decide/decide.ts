@@ -37,6 +37,8 @@ export interface GateState {
   readonly allowlistAge?: number | undefined;
   /** false when a relay this scan would open is known to be offline; absent: available. */
   readonly relayAvailable?: boolean | undefined;
+  /** The gate's database is known to be damaged: what it says about a credential cannot be trusted. */
+  readonly databaseCorrupt?: boolean | undefined;
 }
 
 export interface DecisionInput {
@@ -54,7 +56,7 @@ export interface DecisionInput {
  * with one reason. No I/O and no clock. It fails closed: any exception inside turns
  * into `internal_error`.
  *
- * Order of checks: a stale bridged scan; gate mode; reader throttle; lockout; token verification; replay; credential status;
+ * Order of checks: a stale bridged scan; gate mode; a damaged database; reader throttle; lockout; token verification; replay; credential status;
  * allowlist staleness (the credential's role budget); validity dates; rules (roles or zone grants, direction, assurance, schedule);
  * anti-passback; relay availability.
  */
@@ -73,6 +75,8 @@ function decideUnsafe({ verification, credential, gate, state, now }: DecisionIn
   if (state.mode === "free") {
     return { result: "granted", reason: "free_passage", flags: verification.ok ? [] : ["unverified"] };
   }
+  // After free passage (a fire alarm still opens), before anything read from the file.
+  if (state.databaseCorrupt === true) return deny("database_corrupt");
   if (state.readerThrottledUntil !== undefined && now < state.readerThrottledUntil)
     return deny("reader_throttled");
   if (state.lockedUntil !== undefined && now < state.lockedUntil) return deny("locked_out");

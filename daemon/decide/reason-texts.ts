@@ -41,6 +41,10 @@ export const REASON_TEXTS: Readonly<Record<DenyReason | GrantReason, ReasonText>
   assurance_too_low: { en: "Confirm your identity first", ru: "Сначала подтвердите личность" },
   anti_passback: { en: "Already passed: use the other way", ru: "Вы уже прошли: используйте другой проход" },
   relay_offline: { en: "Gate out of order: see the guard", ru: "Турникет не работает: обратитесь к охране" },
+  database_corrupt: {
+    en: "Gate out of order: see the guard",
+    ru: "Турникет не работает: обратитесь к охране",
+  },
   internal_error: { en: "Try again", ru: "Попробуйте ещё раз" },
 };
 

@@ -35,6 +35,8 @@ export const DENY_REASONS = [
   "anti_passback",
   /** The relay board that would open this gate is offline: the gate does not pretend to open. */
   "relay_offline",
+  /** The gate's database file is damaged (quick_check or SQLITE_CORRUPT): nobody passes until it is restored. */
+  "database_corrupt",
   /** Something failed on the decision path: the gate fails closed. */
   "internal_error",
 ] as const;

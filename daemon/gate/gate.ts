@@ -1,5 +1,6 @@
 import type { Direction, GateMode, PolicyConfig } from "../../config/schema.js";
 import type { Clock } from "../../platform/clock.js";
+import type { DatabaseCondition } from "../../platform/database/corruption.js";
 import type { Db } from "../../platform/database/database.js";
 import { describeError } from "../../platform/log/describe-error.js";
 import type { Logger } from "../../platform/log/logger.js";
@@ -44,6 +45,8 @@ export interface GateParts {
   readonly mode: ModeStore;
   /** Whether the relays a reader's grants open are reachable (daemon/actuate); absent: always. */
   readonly relayAvailable?: ((readerId: string) => boolean) | undefined;
+  /** Whether the database file is known to be damaged, and where to report SQLITE_CORRUPT; absent: never checked. */
+  readonly database?: DatabaseCondition | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -118,11 +121,13 @@ export class Gate {
     let credential: Credential | undefined;
     let verification: VerificationResult = { ok: false, reason: "malformed" };
     let decision: Decision;
+    // A damaged file is not read for credentials: decide() denies database_corrupt (free passage still opens).
+    const corrupt = this.parts.database?.corrupt() === true;
     try {
       // A reader that used up its guesses refuses every scan without looking at it (free
       // passage still opens: decide() puts the mode first).
-      const throttledUntil = this.parts.guesses.throttledUntil(reader.id, now);
-      token = throttledUntil === undefined && !stale ? parseToken(text) : null;
+      const throttledUntil = corrupt ? undefined : this.parts.guesses.throttledUntil(reader.id, now);
+      token = throttledUntil === undefined && !stale && !corrupt ? parseToken(text) : null;
       if (token !== null) {
         credential = this.parts.allowlist.get(token.credentialId);
         verification = this.parts.verifier.verify(token, credential, now);
@@ -141,12 +146,12 @@ export class Gate {
           readerThrottledUntil: throttledUntil,
           staleScan: stale,
           relayAvailable: this.parts.relayAvailable?.(reader.id),
+          databaseCorrupt: corrupt,
         },
         now,
       });
     } catch (err) {
-      this.log.error({ err: describeError(err), reader: reader.id }, "decision failed; denying");
-      decision = deny("internal_error");
+      decision = this.failed(err, reader.id, "decision");
     }
 
     const credentialId = token !== null && credential !== undefined ? token.credentialId : null;
@@ -155,12 +160,22 @@ export class Gate {
     try {
       entry = this.record(decision, token, credential, verification, reader, now, bridged);
     } catch (err) {
-      this.log.error({ err: describeError(err), reader: reader.id }, "journal write failed; denying");
-      decision = deny("internal_error");
+      decision = this.failed(err, reader.id, "journal write");
     }
     this.count(`${decision.result}:${decision.reason}`);
     const micros = Number(process.hrtime.bigint() - started) / 1000;
     return { decision, entry, credential: credentialId, person, micros };
+  }
+
+  /**
+   * The denial for an exception on the decision path. SQLite saying the file is damaged is
+   * `database_corrupt`, logged once by the storage that owns the file (not once per scan);
+   * anything else is `internal_error`, logged here.
+   */
+  private failed(err: unknown, reader: string, what: string): Decision {
+    if (this.parts.database?.noteError(err, what) === true) return deny("database_corrupt");
+    this.log.error({ err: describeError(err), reader }, `${what} failed; denying`);
+    return deny("internal_error");
   }
 
   /** Decisions so far by `result:reason`, since start. */
