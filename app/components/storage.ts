@@ -113,7 +113,6 @@ export class StorageComponent implements Component {
     const lostUpTo = replayLossBound(previous, {
       bootId,
       now,
-      journaled: journal.head() !== null,
       lastJournalAt: journal.tail(1)[0]?.at,
     });
     recordRunStart(db, { bootId, startedAt: now, lostUpTo });

@@ -21,17 +21,16 @@ const run = (over: Partial<PreviousRun>): PreviousRun => ({
   lostUpTo: null,
   ...over,
 });
-const start = { bootId: "boot-a", now: NOW, journaled: true, lastJournalAt: NOW - 60_000 };
+const start = { bootId: "boot-a", now: NOW, lastJournalAt: NOW - 60_000 };
 
 describe("replayLossBound", () => {
   it.each([
     [
-      "a fresh database: nothing to lose",
+      "no record: a fresh database, or an older passgate's that the upgrade stopped",
       undefined,
-      { ...start, journaled: false, lastJournalAt: undefined },
+      start,
       undefined,
     ],
-    ["a database an older passgate ran on: its stop is unknown", undefined, start, NOW],
     ["a clean stop", run({ clean: true }), start, undefined],
     ["a crash of the process on this boot: the OS kept its writes", run({}), start, undefined],
     ["an unclean stop before a reboot: up to this start", run({}), { ...start, bootId: "boot-b" }, NOW],

@@ -27,8 +27,6 @@ export interface RunStart {
   readonly bootId: string | null;
   /** The start time, epoch ms. */
   readonly now: number;
-  /** Whether any gate ever journaled in this database (a fresh one has nothing to lose). */
-  readonly journaled: boolean;
   /** `at` of the newest journal entry on disk, epoch ms; undefined when there is none. */
   readonly lastJournalAt: number | undefined;
 }
@@ -41,15 +39,14 @@ export interface RunStart {
  * lost commits were made before this start, so the start time bounds them, or the newest
  * surviving entry's time if the clock now reads earlier (a machine without a real-time
  * clock before NTP). A bound from an earlier unclean start is carried (once its steps
- * have expired it refuses nothing).
- * A database an older passgate ran on has no record: treated as an unclean stop.
+ * have expired it refuses nothing). No record: a fresh database, or one an older passgate
+ * ran on, which an upgrade stopped cleanly (a power cut a minute before an upgrade is not
+ * worth refusing every first-day scan of a database that `relay test` or `mode set` touched).
  */
 export function replayLossBound(previous: PreviousRun | undefined, start: RunStart): number | undefined {
-  const carried = previous?.lostUpTo ?? undefined;
-  const mayHaveLost =
-    previous === undefined
-      ? start.journaled
-      : !previous.clean && (previous.bootId === null || previous.bootId !== start.bootId);
+  if (previous === undefined) return undefined;
+  const carried = previous.lostUpTo ?? undefined;
+  const mayHaveLost = !previous.clean && (previous.bootId === null || previous.bootId !== start.bootId);
   if (!mayHaveLost) return carried;
   const bound = Math.max(start.now, start.lastJournalAt ?? start.now);
   return carried === undefined ? bound : Math.max(carried, bound);
