@@ -145,7 +145,7 @@ export function gateOver(
  * append with the state it changes in one transaction), for one scheme, against the floor
  * measured in the same run on the same tokens: one primary-key lookup of the credential
  * row plus one node:crypto verify (Ed25519) or HMAC (TOTP) with a cached key. Every scan is
- * a grant. Every other scan is made with `synchronous = FULL` around it (`full_sync_*`): what
+ * a grant. Then more scans with `synchronous = FULL` around each (`full_sync_*`): what
  * fsyncing each grant would cost on this disk, the option docs/storage.md weighs against
  * the record of unclean stops that passgate uses (daemon/state/run-record.ts).
  */
@@ -225,17 +225,11 @@ export async function benchScanPath(
       // going first so neither always finds the other's pages in the cache.
       for (let i = 0; i < tokens.length; i += 500) {
         const block = tokens.slice(i, i + 500);
-        // Every other pair of blocks fsyncs its commits: in blocks, so one variant's fsyncs
-        // do not land in the other's timings, and each variant takes both turns with the floor.
-        const synced = Math.floor(i / 1000) % 2 === 1;
         const runPath = () => {
           for (const text of block) {
             const t0 = process.hrtime.bigint();
-            // A fresh PRAGMA each time: SQLite applies `synchronous` when it prepares it.
-            if (synced) db.exec("PRAGMA synchronous = FULL");
             const outcome = gate.handleScan(text, { id: "in", direction: s % 2 === 0 ? "in" : "out" });
-            if (synced) db.exec("PRAGMA synchronous = NORMAL");
-            (synced ? fullSync : path).push(Number(process.hrtime.bigint() - t0) / 1000);
+            path.push(Number(process.hrtime.bigint() - t0) / 1000);
             if (outcome.decision.result === "granted") granted++;
           }
         };
@@ -251,6 +245,23 @@ export async function benchScanPath(
         }
       }
     }
+    // Then the same path with each commit fsynced (`PRAGMA synchronous = FULL` around the
+    // scan, a fresh PRAGMA each time: SQLite applies it when it prepares it), on the first
+    // 1,000 people for as many steps more: after the shipped path, so its fsyncs and the
+    // writeback they start do not land in the shipped path's timings.
+    for (let s = options.steps + 1; s <= 2 * options.steps; s++) {
+      const step = baseStep + s;
+      clock.set(step * 30_000 + 15_000);
+      for (const id of people.slice(0, 1000)) {
+        const text = makeToken(id, step);
+        const t0 = process.hrtime.bigint();
+        db.exec("PRAGMA synchronous = FULL");
+        const outcome = gate.handleScan(text, { id: "in", direction: s % 2 === 0 ? "in" : "out" });
+        db.exec("PRAGMA synchronous = NORMAL");
+        fullSync.push(Number(process.hrtime.bigint() - t0) / 1000);
+        if (outcome.decision.result === "granted") granted++;
+      }
+    }
     if (granted !== path.length + fullSync.length)
       throw new Error(`bench expected every scan granted, got ${granted}/${path.length + fullSync.length}`);
     const p99 = percentile(path, 0.99);
@@ -263,6 +274,7 @@ export async function benchScanPath(
       floor_p50_us: percentile(floor, 0.5),
       floor_p99_us: floorP99,
       ratio: p99 / floorP99,
+      full_sync_n: fullSync.length,
       full_sync_p50_us: percentile(fullSync, 0.5),
       full_sync_p99_us: percentile(fullSync, 0.99),
       credentials: options.credentials,
