@@ -1,91 +1,23 @@
-import { generateKeyPairSync } from "node:crypto";
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { configSchema } from "../config/schema.js";
-import { credentialSchema } from "../daemon/allowlist/credential.js";
-import { FakeAllowlistStore } from "../daemon/allowlist/testing/fake-allowlist-store.js";
-import { Gate } from "../daemon/gate/gate.js";
-import { LockoutTracker } from "../daemon/state/lockout-tracker.js";
-import { ReaderGuesses } from "../daemon/state/reader-guesses.js";
-import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
-import { TokenVerifier } from "../daemon/verify/verify-token.js";
-import { createLogger } from "../platform/log/logger.js";
-import { FakeClock } from "../platform/testing/fake-clock.js";
-import { StorageComponent } from "./components/storage.js";
+import type { StorageComponent } from "./components/storage.js";
+import { startStorageGate, code as studentCode } from "./testing/storage-gate.js";
 
-const phone = generateKeyPairSync("ed25519");
 /** Tuesday 09:00:10 UTC, 10 s into its 30 s step. */
 const NOW = Date.parse("2026-11-24T09:00:10Z");
 const STEP = Math.floor(NOW / 30_000);
-const IN = { id: "in", direction: "in" as const };
-
-const allowlist = new FakeAllowlistStore();
-for (const id of ["1001", "1002"]) {
-  allowlist.put(
-    credentialSchema.parse({
-      id,
-      person: `p-${id}`,
-      roles: ["student"],
-      status: "active",
-      scheme: "ed25519",
-      ed25519: { publicKey: phone.publicKey.export({ format: "jwk" }).x },
-    }),
-  );
-}
 
 const started: StorageComponent[] = [];
 afterEach(async () => {
   for (const storage of started.splice(0)) await storage.stop();
 });
 
-/** The gate's storage component on `path` as `passgate run` starts it, in the machine boot `bootId`. */
 async function startGate(path: string, bootId: string, at: number) {
-  const config = configSchema.parse({
-    site: "demo-campus",
-    gate: "main-1",
-    timezone: "Europe/Moscow",
-    storage: { path },
-    policy: { rules: [{ name: "everyone", roles: ["student"] }] },
-  });
-  const clock = new FakeClock(at);
-  const logs: string[] = [];
-  const logger = createLogger({
-    level: "info",
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        logs.push(String(chunk));
-        done();
-      },
-    }),
-  });
-  const storage = new StorageComponent(config, { clock, logger, bootId: () => bootId });
-  await storage.start();
-  started.push(storage);
-  const { db, journal, replay, presence, mode } = storage.stores;
-  const gate = new Gate(
-    { gate: config.gate, timezone: config.timezone, policy: config.policy, window: config.token.window },
-    {
-      db,
-      allowlist,
-      verifier: new TokenVerifier(config.token.window),
-      journal,
-      replay,
-      presence,
-      lockout: new LockoutTracker(db, config.policy.lockout),
-      guesses: new ReaderGuesses(db, config.policy.guessLimit),
-      mode,
-      clock,
-      logger,
-    },
-  );
-  const scan = (token: string) => {
-    const { decision } = gate.handleScan(token, IN);
-    return `${decision.result}:${decision.reason}`;
-  };
-  return { storage, clock, scan, logs };
+  const gate = await startStorageGate(path, bootId, at);
+  started.push(gate.storage);
+  return gate;
 }
 
 describe("a power cut right after a grant", () => {
@@ -102,7 +34,7 @@ describe("a power cut right after a grant", () => {
     await before.storage.stores.db.backup(onDisk);
 
     // The grant, committed with synchronous = NORMAL: in the OS's cache, not yet on disk.
-    const code = encodeEd25519Token("1001", STEP, phone.privateKey);
+    const code = studentCode("1001", STEP);
     expect(before.scan(code)).toBe("granted:ok");
     expect(before.scan(code)).toBe("denied:replayed");
 
@@ -114,12 +46,12 @@ describe("a power cut right after a grant", () => {
     // ...and still the code does not open twice; neither does any other code that could
     // have been used before the cut.
     expect(after.scan(code)).toBe("denied:replayed");
-    expect(after.scan(encodeEd25519Token("1002", STEP + 1, phone.privateKey))).toBe("denied:replayed");
+    expect(after.scan(studentCode("1002", STEP + 1))).toBe("denied:replayed");
     expect(after.logs.join("")).toContain("did not stop cleanly before the machine restarted");
 
     // A code first valid after the restart opens as usual: the gate refuses only the past.
     after.clock.set((STEP + 2) * 30_000 + 1_000);
-    expect(after.scan(encodeEd25519Token("1002", STEP + 2, phone.privateKey))).toBe("granted:ok");
+    expect(after.scan(studentCode("1002", STEP + 2))).toBe("granted:ok");
   });
 
   it("proves the loss is real: the same disk image, started as if nothing was lost, opens the code again", async () => {
@@ -130,7 +62,7 @@ describe("a power cut right after a grant", () => {
     const before = await startGate(join(dir, "gate.db"), "boot-a", NOW);
     const onDisk = join(dir, "on-disk.db");
     await before.storage.stores.db.backup(onDisk);
-    const code = encodeEd25519Token("1001", STEP, phone.privateKey);
+    const code = studentCode("1001", STEP);
     expect(before.scan(code)).toBe("granted:ok");
     const same = await startGate(onDisk, "boot-a", NOW + 5_000);
     expect(same.scan(code)).toBe("granted:ok");
@@ -139,13 +71,13 @@ describe("a power cut right after a grant", () => {
   it("refuses nothing after a clean stop, even across a reboot", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "passgate-power-cut-")), "gate.db");
     const first = await startGate(path, "boot-a", NOW);
-    expect(first.scan(encodeEd25519Token("1001", STEP, phone.privateKey))).toBe("granted:ok");
+    expect(first.scan(studentCode("1001", STEP))).toBe("granted:ok");
     await first.storage.stop();
     started.splice(started.indexOf(first.storage), 1);
 
     const next = await startGate(path, "boot-b", NOW + 5_000);
-    expect(next.scan(encodeEd25519Token("1001", STEP, phone.privateKey))).toBe("denied:replayed");
-    expect(next.scan(encodeEd25519Token("1002", STEP, phone.privateKey))).toBe("granted:ok");
+    expect(next.scan(studentCode("1001", STEP))).toBe("denied:replayed");
+    expect(next.scan(studentCode("1002", STEP))).toBe("granted:ok");
     expect(next.logs.join("")).not.toContain("did not stop cleanly");
   });
 
@@ -154,7 +86,7 @@ describe("a power cut right after a grant", () => {
     const before = await startGate(join(dir, "gate.db"), "boot-a", NOW);
     const onDisk = join(dir, "on-disk.db");
     await before.storage.stores.db.backup(onDisk);
-    const code = encodeEd25519Token("1001", STEP, phone.privateKey);
+    const code = studentCode("1001", STEP);
     expect(before.scan(code)).toBe("granted:ok");
 
     const after = await startGate(onDisk, "boot-b", NOW + 5_000);

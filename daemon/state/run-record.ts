@@ -95,3 +95,12 @@ export function recordRunStart(
 export function recordCleanStop(db: Db): void {
   db.prepare("UPDATE gate_run SET clean = 1 WHERE singleton = 1").run();
 }
+
+/**
+ * Marks a copy of the database (`passgate db backup`) as a run cut off on an unknown boot:
+ * a gate restored from it has granted since the copy was made, and those replay rows are
+ * not in it, so its start must refuse every code from before it, as after a power cut.
+ */
+export function recordCopyOfRun(db: Db): void {
+  db.prepare("UPDATE gate_run SET clean = 0, boot_id = NULL WHERE singleton = 1").run();
+}
