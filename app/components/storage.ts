@@ -4,6 +4,13 @@ import { Journal } from "../../daemon/journal/journal.js";
 import { ModeStore } from "../../daemon/state/mode-store.js";
 import { PresenceStore } from "../../daemon/state/presence-store.js";
 import { ReplayGuard } from "../../daemon/state/replay-guard.js";
+import {
+  readPreviousRun,
+  recordCleanStop,
+  recordRunStart,
+  replayLossBound,
+} from "../../daemon/state/run-record.js";
+import { currentBootId } from "../../platform/boot-id.js";
 import type { Clock } from "../../platform/clock.js";
 import {
   type CorruptionFinding,
@@ -38,6 +45,9 @@ export interface GateStores {
  * every other part journals or reads state until it has stopped, and only then does the
  * final `wal_checkpoint(TRUNCATE)` fold the WAL into the database file before it closes.
  * The start does the same to a WAL a crash left behind.
+ * It also records how each run ends (daemon/state/run-record.ts): after a run that did not
+ * stop cleanly on an earlier boot of the machine, tokens that could have verified before
+ * this start count as used, as their replay rows may have been lost with the power.
  */
 export class StorageComponent implements Component, DatabaseCondition {
   readonly name = "storage";
@@ -48,7 +58,12 @@ export class StorageComponent implements Component, DatabaseCondition {
 
   constructor(
     private readonly config: Config,
-    private readonly deps: { readonly clock: Clock; readonly logger: Logger },
+    private readonly deps: {
+      readonly clock: Clock;
+      readonly logger: Logger;
+      /** This boot of the machine (default: platform/boot-id.ts); tests pass another to play a reboot. */
+      readonly bootId?: (() => string | null) | undefined;
+    },
   ) {}
 
   /** The stores; from `start()` on (still readable after the stop: the database is then closed). */
@@ -124,11 +139,13 @@ export class StorageComponent implements Component, DatabaseCondition {
       const allowlist = SqliteAllowlistStore.open(db);
       const journal = Journal.open(db);
       const mode = ModeStore.load(db, { mode: policy.mode, since: this.deps.clock.now(), source: "config" });
+      const replay = new ReplayGuard(db);
+      replay.assumeLostUpTo(this.recordStart(db, journal));
       this.opened = {
         db,
         allowlist,
         journal,
-        replay: new ReplayGuard(db),
+        replay,
         mode,
         presence: new PresenceStore(db),
       };
@@ -172,9 +189,47 @@ export class StorageComponent implements Component, DatabaseCondition {
     for (const listener of [...this.corruptionListeners]) listener(finding);
   }
 
+  /**
+   * Reads how the previous run ended, records this one as running (on disk before any
+   * decision) and returns up to when grants may have been lost (undefined: none).
+   */
+  private recordStart(db: Db, journal: Journal): number | undefined {
+    const now = this.deps.clock.now();
+    const bootId = (this.deps.bootId ?? currentBootId)();
+    const previous = readPreviousRun(db);
+    const lostUpTo = replayLossBound(previous, {
+      bootId,
+      now,
+      lastJournalAt: journal.tail(1)[0]?.at,
+    });
+    recordRunStart(db, { bootId, startedAt: now, lostUpTo });
+    const log = this.deps.logger.child({ component: "storage" });
+    if (previous !== undefined && !previous.clean && previous.bootId !== null && previous.bootId === bootId) {
+      log.warn(
+        "the gate's previous run did not stop cleanly; the machine did not restart, so nothing was lost",
+      );
+    } else if (lostUpTo !== undefined && lostUpTo >= now) {
+      log.warn(
+        { refusedUpTo: new Date(lostUpTo).toISOString() },
+        "the gate's previous run did not stop cleanly before the machine restarted: its last grants may be " +
+          "lost, so codes that were valid before this start are refused as used; people show a fresh code",
+      );
+    }
+    return lostUpTo;
+  }
+
   async stop(): Promise<void> {
     const db = this.opened?.db;
     if (db === undefined) return;
+    try {
+      // Every other component has stopped: no decision follows this.
+      recordCleanStop(db);
+    } catch (err) {
+      this.deps.logger.error(
+        { component: "storage", err: describeError(err) },
+        "recording the clean stop failed; the next start will treat this run as cut off",
+      );
+    }
     this.truncateWal(db, "stop");
     db.close();
     await this.checkpointer?.stop();

@@ -196,7 +196,11 @@ export class Gate {
   ): GateState {
     if (token === null || credential === undefined)
       return { mode: this.parts.mode.get().mode, replayed: false };
-    const replayed = verification.ok && this.parts.replay.seen(credential.id, verification.step);
+    // A step that may have been granted just before a power cut took its row counts as used.
+    const replayed =
+      verification.ok &&
+      (this.parts.replay.possiblyLost(verification.step, verification.period, this.settings.window) ||
+        this.parts.replay.seen(credential.id, verification.step));
     return credentialState(
       this.parts,
       { zone: this.settings.policy.zone, staleness: this.settings.staleness },

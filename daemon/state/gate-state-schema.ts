@@ -57,6 +57,20 @@ export const GATE_STATE_SCHEMA: ComponentSchema = {
         ) STRICT;
       `,
     },
+    {
+      version: 3,
+      // How the gate's last run ended (daemon/state/run-record.ts): a run that did not stop
+      // cleanly after the machine rebooted may have lost its last commits, replay rows included.
+      up: `
+        CREATE TABLE gate_run (
+          singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+          boot_id TEXT,
+          started_at INTEGER NOT NULL,
+          clean INTEGER NOT NULL CHECK (clean IN (0, 1)),
+          lost_up_to INTEGER
+        ) STRICT;
+      `,
+    },
   ],
 };
 

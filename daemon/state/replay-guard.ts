@@ -11,6 +11,7 @@ export class ReplayGuard {
   private readonly seenStmt: Statement<[string, number], unknown>;
   private readonly acceptStmt: Statement<[string, number, number]>;
   private readonly pruneStmt: Statement<[number]>;
+  private lostUpTo: number | undefined;
 
   /** Expects `migrateGateState(db)` to have run. */
   constructor(db: Db) {
@@ -23,6 +24,24 @@ export class ReplayGuard {
 
   seen(credential: string, step: number): boolean {
     return this.seenStmt.get(credential, step) !== undefined;
+  }
+
+  /**
+   * After an unclean start that may have lost the last commits (daemon/state/run-record.ts):
+   * from now on every step that could have verified at or before `at` (epoch ms) counts as
+   * used, whatever the table says. Costs the decision path one comparison.
+   */
+  assumeLostUpTo(at: number | undefined): void {
+    this.lostUpTo = at;
+  }
+
+  /**
+   * Whether a token of `step` (`periodSeconds` long, verified with a window of `window`
+   * steps either side) could have been granted before the loss bound, its replay row lost.
+   * A step verifies from the start of step `step - window` on.
+   */
+  possiblyLost(step: number, periodSeconds: number, window: number): boolean {
+    return this.lostUpTo !== undefined && (step - window) * periodSeconds * 1000 <= this.lostUpTo;
   }
 
   /**
