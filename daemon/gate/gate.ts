@@ -18,6 +18,7 @@ import { type ReplayGuard, replayExpiry } from "../state/replay-guard.js";
 import { type ParsedToken, parseToken } from "../verify/pg1-token.js";
 import type { TokenVerifier, VerificationResult } from "../verify/verify-token.js";
 import { credentialState } from "./credential-state.js";
+import { JournalGap } from "./journal-gap.js";
 
 /** The gate's fixed facts, from config. */
 export interface GateSettings {
@@ -79,6 +80,7 @@ const LOCKOUT_FAILURES = new Set(["bad_signature", "scheme_mismatch"]);
 export class Gate {
   private readonly log: Logger;
   private readonly counts = new Map<string, number>();
+  private readonly gap = new JournalGap();
 
   constructor(
     private settings: GateSettings,
@@ -152,15 +154,60 @@ export class Gate {
     const credentialId = token !== null && credential !== undefined ? token.credentialId : null;
     const person = credential?.person ?? null;
     let entry: JournalEntry | undefined;
+    const missing = this.gap.pending();
     try {
       entry = this.record(decision, token, credential, verification, reader, now, bridged);
     } catch (err) {
-      this.log.error({ err: describeError(err), reader: reader.id }, "journal write failed; denying");
+      this.gap.failed(now);
+      this.log.error(
+        { err: describeError(err), reader: reader.id, unjournaled: this.gap.pending() },
+        "journal write failed; denying",
+      );
       decision = deny("internal_error");
+    }
+    if (entry !== undefined && missing > 0) {
+      this.gap.reported();
+      this.log.warn(
+        { unjournaled: missing },
+        "journal writes work again; the decisions missing are journaled as one journal_gap alarm",
+      );
     }
     this.count(`${decision.result}:${decision.reason}`);
     const micros = Number(process.hrtime.bigint() - started) / 1000;
     return { decision, entry, credential: credentialId, person, micros };
+  }
+
+  /**
+   * Journals that a granted decision's relay `relay` never opened (its pulse failed with
+   * `error`: offline, late, refused, unconfirmed…), as a `passage` entry with the reason
+   * `not_opened` linked to the decision by its id, so the journal and the registry do not
+   * count the grant as a passage. Never throws: a failure to journal it is logged.
+   */
+  recordNotOpened(
+    decision: JournalEntry,
+    pulse: { readonly relay: string; readonly error?: string | undefined },
+  ): JournalEntry | undefined {
+    try {
+      return this.parts.journal.append({
+        kind: "passage",
+        at: this.parts.clock.now(),
+        gate: decision.gate,
+        reader: decision.reader,
+        direction: decision.direction,
+        credential: decision.credential,
+        person: decision.person,
+        step: null,
+        result: null,
+        reason: "not_opened",
+        data: { decision: decision.id, relay: pulse.relay, error: pulse.error ?? "error" },
+      });
+    } catch (err) {
+      this.log.error(
+        { err: describeError(err), relay: pulse.relay, decision: decision.id },
+        "journal write of a relay that did not open failed",
+      );
+      return undefined;
+    }
   }
 
   /** Decisions so far by `result:reason`, since start. */
@@ -203,6 +250,8 @@ export class Gate {
   ): JournalEntry {
     const { journal, replay, presence, lockout, db } = this.parts;
     return db.transaction(() => {
+      const gap = this.gap.record(this.settings.gate);
+      if (gap !== undefined) journal.append(gap);
       if (credential !== undefined && !verification.ok && LOCKOUT_FAILURES.has(verification.reason)) {
         const until = lockout.recordFailure(credential.id, reader.id, now);
         if (until !== undefined) {
