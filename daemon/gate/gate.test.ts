@@ -317,7 +317,10 @@ describe("Gate.handleScan", () => {
       ["decision", "ok"],
       ["decision", "malformed"],
     ]);
-    expect(after[0]).toMatchObject({ at: firstFailed, data: { count: 5, first: firstFailed, last: lastFailed } });
+    expect(after[0]).toMatchObject({
+      at: firstFailed,
+      data: { count: 5, first: firstFailed, last: lastFailed },
+    });
     expect(journal.verify()).toMatchObject({ ok: true });
     expect(logs.join("")).toContain("journal_gap");
   });
