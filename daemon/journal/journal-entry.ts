@@ -1,4 +1,4 @@
-/** What an entry is about. Only `decision` is written today; the others are reserved for gate events. */
+/** What an entry is about: a scan's `decision`, or what followed it or else happened at the gate (docs/journal.md). */
 export const JOURNAL_KINDS = ["decision", "passage", "mode", "alarm", "system"] as const;
 export type JournalKind = (typeof JOURNAL_KINDS)[number];
 
