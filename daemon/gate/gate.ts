@@ -9,7 +9,7 @@ import { decide, type GateState } from "../decide/decide.js";
 import { type Decision, deny } from "../decide/reasons.js";
 import type { StalenessBudgets } from "../decide/staleness.js";
 import type { Journal } from "../journal/journal.js";
-import { alarmRecord, type JournalEntry } from "../journal/journal-entry.js";
+import { alarmRecord, type JournalEntry, notOpenedRecord } from "../journal/journal-entry.js";
 import type { LockoutTracker } from "../state/lockout-tracker.js";
 import type { ModeStore } from "../state/mode-store.js";
 import type { PresenceStore } from "../state/presence-store.js";
@@ -75,7 +75,8 @@ const LOCKOUT_FAILURES = new Set(["bad_signature", "scheme_mismatch"]);
  * The scan pipeline: parse → look up → verify → gather state → decide → journal. Every
  * decision is committed to the journal, together with the state it changes (replay,
  * presence, lockout), in one transaction before the caller may report or actuate it.
- * Any exception denies: a decision that cannot be journaled is never a grant.
+ * Any exception denies: a decision that cannot be journaled is never a grant; such
+ * decisions are counted and journaled as one `journal_gap` alarm once a write succeeds.
  */
 export class Gate {
   private readonly log: Logger;
@@ -188,19 +189,7 @@ export class Gate {
     pulse: { readonly relay: string; readonly error?: string | undefined },
   ): JournalEntry | undefined {
     try {
-      return this.parts.journal.append({
-        kind: "passage",
-        at: this.parts.clock.now(),
-        gate: decision.gate,
-        reader: decision.reader,
-        direction: decision.direction,
-        credential: decision.credential,
-        person: decision.person,
-        step: null,
-        result: null,
-        reason: "not_opened",
-        data: { decision: decision.id, relay: pulse.relay, error: pulse.error ?? "error" },
-      });
+      return this.parts.journal.append(notOpenedRecord(decision, pulse, this.parts.clock.now()));
     } catch (err) {
       this.log.error(
         { err: describeError(err), relay: pulse.relay, decision: decision.id },

@@ -55,6 +55,31 @@ export function alarmRecord(alarm: {
   };
 }
 
+/**
+ * The follow-up of a grant whose relay never opened (the pulse failed with `error`: a
+ * RelayError code), at `at`: a `not_opened` passage about the grant's reader, credential
+ * and person, linked to it by `data.decision`.
+ */
+export function notOpenedRecord(
+  grant: JournalEntry,
+  pulse: { readonly relay: string; readonly error?: string | undefined },
+  at: number,
+): JournalRecord {
+  return {
+    kind: "passage",
+    at,
+    gate: grant.gate,
+    reader: grant.reader,
+    direction: grant.direction,
+    credential: grant.credential,
+    person: grant.person,
+    step: null,
+    result: null,
+    reason: "not_opened",
+    data: { decision: grant.id, relay: pulse.relay, error: pulse.error ?? "error" },
+  };
+}
+
 /** A committed record: its place in the chain and its identity. */
 export interface JournalEntry extends JournalRecord {
   /** 1, 2, 3…: no gaps, so a deleted entry shows. */
