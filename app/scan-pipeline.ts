@@ -45,7 +45,8 @@ export interface ScanPipelineDeps {
 
 /**
  * What happens to each scan a reader delivers, in order: the gate decides and journals it
- * (synchronously), the relays open on a grant, a reader bridge is answered, the decision is
+ * (synchronously), the relays open on a grant (one that fails is journaled as
+ * `not_opened`, linked to the decision), a reader bridge is answered, the decision is
  * counted and logged (never the scan text) and published, the grant is followed (passage,
  * site), and the reader's display is told the result. The person waits at the arm (and, at
  * a bridged lane, for the beep): what they wait for goes out before the rest.
@@ -60,16 +61,19 @@ export function scanPipeline(deps: ScanPipelineDeps): (reader: ReaderConfig, sca
     );
     const { decision } = outcome;
     const granted = decision.result === "granted";
-    if (granted && outcome.entry !== undefined) {
-      deps.relays.openForGrant(reader.id, outcome.entry.id, scan.at, (r) =>
+    const entry = outcome.entry;
+    if (granted && entry !== undefined) {
+      deps.relays.openForGrant(reader.id, entry.id, scan.at, (r) => {
+        // A grant whose arm never opened is no passage: the journal and the upload say so.
+        if (r.result === "failed") gate.recordNotOpened(entry, r);
         events?.publishRelay({
           at: deps.clock.now(),
           relay: r.relay,
           decisionId: r.decisionId,
           result: r.result,
           error: r.error,
-        }),
-      );
+        });
+      });
     }
     if (feedback !== undefined && scan.bridge !== undefined) {
       // The bridge plays only answers this gate signed, matched by its scan's number.

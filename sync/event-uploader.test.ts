@@ -167,6 +167,71 @@ describe("EventUploader over HTTP", () => {
     expect(gate.state.get().uploadedAt).toBeGreaterThanOrEqual(before);
   });
 
+  it("a grant whose relay never opened: not passed, and its not_opened follow-up sent as its own event", async () => {
+    const grant = gate.journal.append(decision(2));
+    const notOpened = {
+      ...decision(3),
+      kind: "passage" as const,
+      credential: grant.credential,
+      person: grant.person,
+      step: null,
+      result: null,
+      reason: "not_opened",
+      data: { decision: grant.id, relay: "turnstile", error: "unconfirmed" },
+    };
+    // In one batch: the grant itself goes up as not passed.
+    const followUp = gate.journal.append(notOpened);
+    // The next grant went up alone, before its relay answered: only the follow-up corrects it.
+    const early = gate.journal.append(decision(4));
+    const up = uploader(gate, 3);
+    expect(await up.uploadPending()).toEqual({ sent: 3 });
+    const lateFollowUp = gate.journal.append({
+      ...notOpened,
+      data: { ...notOpened.data, decision: early.id },
+    });
+    expect(await up.uploadPending()).toEqual({ sent: 1 });
+    const sent = (id: string) => server.events.get(id);
+    expect(sent(grant.id)).toMatchObject({ result: "granted", reason: "ok", passed: false });
+    expect(sent(followUp.id)).toEqual({
+      id: followUp.id,
+      gate: "main-1",
+      reader: "in",
+      at: new Date(followUp.at).toISOString(),
+      credential: grant.credential,
+      person: grant.person,
+      result: null,
+      reason: "not_opened",
+      passed: false,
+    });
+    expect(sent(early.id)).toMatchObject({ result: "granted", passed: true });
+    expect(sent(lateFollowUp.id)).toMatchObject({ reason: "not_opened", passed: false });
+  });
+
+  it("a journal gap goes up as one denied event dated at the first missing decision", async () => {
+    const first = Date.parse("2026-11-24T09:00:00Z");
+    const gap = gate.journal.append({
+      kind: "alarm",
+      at: first,
+      gate: "main-1",
+      reader: null,
+      direction: null,
+      credential: null,
+      person: null,
+      step: null,
+      result: null,
+      reason: "journal_gap",
+      data: { count: 7, first, last: first + 6000 },
+    });
+    expect(await uploader(gate).uploadPending()).toEqual({ sent: 1 });
+    expect(server.events.get(gap.id)).toMatchObject({
+      at: "2026-11-24T09:00:00.000Z",
+      credential: null,
+      result: "denied",
+      reason: "journal_gap",
+      passed: false,
+    });
+  });
+
   it("is run by the sync loop on its interval", async () => {
     for (let i = 0; i < 6; i++) gate.journal.append(decision(i));
     const { sync } = httpSync(gate, url, { settings: { uploadInterval: 50 } });

@@ -1,7 +1,7 @@
 import type { Journal } from "../daemon/journal/journal.js";
 import type { EventPost, RegistryClient } from "./registry-client.js";
 import type { SyncStateStore } from "./sync-state.js";
-import { isUploaded, toUploadEvent } from "./upload-event.js";
+import { toUploadEvents } from "./upload-event.js";
 
 export interface UploadRun {
   /** Events the registry acknowledged in this run. */
@@ -45,7 +45,7 @@ export class EventUploader {
         this.pruneUploaded();
         return { sent };
       }
-      const events = entries.filter(isUploaded).map(toUploadEvent);
+      const events = toUploadEvents(entries);
       if (events.length === 0) {
         // Nothing here for the registry: skipped without counting as an upload it acknowledged.
         this.state.passOver(last.seq);

@@ -275,7 +275,74 @@ describe("Gate.handleScan", () => {
     // The grant's state change rolled back with the journal entry: the token was never used.
     db.exec("DROP TRIGGER full_disk");
     expect(gate.handleScan(token, IN).decision.reason).toBe("ok");
-    expect(Journal.open(db).verify()).toMatchObject({ ok: true, entries: 1 });
+    // The one decision missing is told by a gap record before the grant.
+    expect(Journal.open(db).verify()).toMatchObject({ ok: true, entries: 2 });
+  });
+
+  it("a full disk for N decisions: each denied unjournaled, then one journal_gap with count N and their time range", () => {
+    const { gate, db, clock, logs } = rig();
+    // A real SQLITE_FULL: the file may not grow past the pages it has, and scans fill the
+    // last pages until the journal no longer fits.
+    const pages = db.pragma("page_count", { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`);
+    const before: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const outcome = gate.handleScan(`garbage ${i}`, IN);
+      if (outcome.entry === undefined) break;
+      before.push(outcome.entry.seq);
+    }
+    expect(before.length).toBeLessThan(1000);
+    const firstFailed = clock.now();
+    // The scan that hit the full disk was the first missing one; four more follow, 1 s apart.
+    for (let i = 0; i < 4; i++) {
+      clock.advance(1000);
+      const outcome = gate.handleScan(encodeEd25519Token("1001", STEP, phone.privateKey), IN);
+      expect(outcome.decision).toMatchObject({ result: "denied", reason: "internal_error" });
+      expect(outcome.entry).toBeUndefined();
+    }
+    const lastFailed = clock.now();
+    expect(logs.join("")).toContain("SQLITE_FULL");
+
+    db.pragma("max_page_count = 1073741823");
+    clock.advance(1000);
+    const recovered = gate.handleScan(encodeEd25519Token("1001", STEP, phone.privateKey), IN);
+    expect(recovered.decision.reason).toBe("ok");
+    clock.advance(1000);
+    gate.handleScan("garbage after", IN);
+
+    const journal = Journal.open(db);
+    const after = journal.since(before.at(-1) ?? 0, 10);
+    expect(after.map((e) => [e.kind, e.reason])).toEqual([
+      ["alarm", "journal_gap"],
+      ["decision", "ok"],
+      ["decision", "malformed"],
+    ]);
+    expect(after[0]).toMatchObject({
+      at: firstFailed,
+      data: { count: 5, first: firstFailed, last: lastFailed },
+    });
+    expect(journal.verify()).toMatchObject({ ok: true });
+    expect(logs.join("")).toContain("journal_gap");
+  });
+
+  it("journals a grant whose relay never opened as not_opened, linked to the decision", () => {
+    const { gate, db, clock } = rig();
+    const granted = gate.handleScan(encodeEd25519Token("1001", STEP, phone.privateKey), IN);
+    if (granted.entry === undefined) throw new Error("the grant was not journaled");
+    clock.advance(1500);
+    gate.recordNotOpened(granted.entry, { relay: "arm-in", error: "unconfirmed" });
+    const [, notOpened] = Journal.open(db).tail(2);
+    expect(notOpened).toMatchObject({
+      kind: "passage",
+      at: NOW + 1500,
+      reader: "in",
+      direction: "in",
+      credential: "1001",
+      person: "p-1001",
+      result: null,
+      reason: "not_opened",
+      data: { decision: granted.entry.id, relay: "arm-in", error: "unconfirmed" },
+    });
   });
 
   it("follows the persisted mode: lockdown denies a valid token", () => {

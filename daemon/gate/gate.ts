@@ -10,7 +10,7 @@ import { decide, type GateState } from "../decide/decide.js";
 import { type Decision, deny } from "../decide/reasons.js";
 import type { StalenessBudgets } from "../decide/staleness.js";
 import type { Journal } from "../journal/journal.js";
-import { alarmRecord, type JournalEntry } from "../journal/journal-entry.js";
+import { alarmRecord, type JournalEntry, notOpenedRecord } from "../journal/journal-entry.js";
 import type { LockoutTracker } from "../state/lockout-tracker.js";
 import type { ModeStore } from "../state/mode-store.js";
 import type { PresenceStore } from "../state/presence-store.js";
@@ -19,6 +19,7 @@ import { type ReplayGuard, replayExpiry } from "../state/replay-guard.js";
 import { type ParsedToken, parseToken } from "../verify/pg1-token.js";
 import type { TokenVerifier, VerificationResult } from "../verify/verify-token.js";
 import { credentialState } from "./credential-state.js";
+import { JournalGap } from "./journal-gap.js";
 
 /** The gate's fixed facts, from config. */
 export interface GateSettings {
@@ -77,11 +78,13 @@ const LOCKOUT_FAILURES = new Set(["bad_signature", "scheme_mismatch"]);
  * The scan pipeline: parse → look up → verify → gather state → decide → journal. Every
  * decision is committed to the journal, together with the state it changes (replay,
  * presence, lockout), in one transaction before the caller may report or actuate it.
- * Any exception denies: a decision that cannot be journaled is never a grant.
+ * Any exception denies: a decision that cannot be journaled is never a grant; such
+ * decisions are counted and journaled as one `journal_gap` alarm once a write succeeds.
  */
 export class Gate {
   private readonly log: Logger;
   private readonly counts = new Map<string, number>();
+  private readonly gap = new JournalGap();
 
   constructor(
     private settings: GateSettings,
@@ -157,10 +160,19 @@ export class Gate {
     const credentialId = token !== null && credential !== undefined ? token.credentialId : null;
     const person = credential?.person ?? null;
     let entry: JournalEntry | undefined;
+    const missing = this.gap.pending();
     try {
       entry = this.record(decision, token, credential, verification, reader, now, bridged);
     } catch (err) {
+      this.gap.failed(now);
       decision = this.failed(err, reader.id, "journal write");
+    }
+    if (entry !== undefined && missing > 0) {
+      this.gap.reported();
+      this.log.warn(
+        { unjournaled: missing },
+        "journal writes work again; the decisions missing are journaled as one journal_gap alarm",
+      );
     }
     this.count(`${decision.result}:${decision.reason}`);
     const micros = Number(process.hrtime.bigint() - started) / 1000;
@@ -176,6 +188,27 @@ export class Gate {
     if (this.parts.database?.noteError(err, what) === true) return deny("database_corrupt");
     this.log.error({ err: describeError(err), reader }, `${what} failed; denying`);
     return deny("internal_error");
+  }
+
+  /**
+   * Journals that a granted decision's relay `relay` never opened (its pulse failed with
+   * `error`: offline, late, refused, unconfirmed…), as a `passage` entry with the reason
+   * `not_opened` linked to the decision by its id, so the journal and the registry do not
+   * count the grant as a passage. Never throws: a failure to journal it is logged.
+   */
+  recordNotOpened(
+    decision: JournalEntry,
+    pulse: { readonly relay: string; readonly error?: string | undefined },
+  ): JournalEntry | undefined {
+    try {
+      return this.parts.journal.append(notOpenedRecord(decision, pulse, this.parts.clock.now()));
+    } catch (err) {
+      this.log.error(
+        { err: describeError(err), relay: pulse.relay, decision: decision.id },
+        "journal write of a relay that did not open failed",
+      );
+      return undefined;
+    }
   }
 
   /** Decisions so far by `result:reason`, since start. */
@@ -222,6 +255,8 @@ export class Gate {
   ): JournalEntry {
     const { journal, replay, presence, lockout, db } = this.parts;
     return db.transaction(() => {
+      const gap = this.gap.record(this.settings.gate);
+      if (gap !== undefined) journal.append(gap);
       if (credential !== undefined && !verification.ok && LOCKOUT_FAILURES.has(verification.reason)) {
         const until = lockout.recordFailure(credential.id, reader.id, now);
         if (until !== undefined) {

@@ -1,4 +1,4 @@
-/** What an entry is about. Only `decision` is written today; the others are reserved for gate events. */
+/** What an entry is about: a scan's `decision`, or what followed it or else happened at the gate (docs/journal.md). */
 export const JOURNAL_KINDS = ["decision", "passage", "mode", "alarm", "system"] as const;
 export type JournalKind = (typeof JOURNAL_KINDS)[number];
 
@@ -52,6 +52,31 @@ export function alarmRecord(alarm: {
     result: null,
     reason: alarm.reason,
     data: alarm.data ?? {},
+  };
+}
+
+/**
+ * The follow-up of a grant whose relay never opened (the pulse failed with `error`: a
+ * RelayError code), at `at`: a `not_opened` passage about the grant's reader, credential
+ * and person, linked to it by `data.decision`.
+ */
+export function notOpenedRecord(
+  grant: JournalEntry,
+  pulse: { readonly relay: string; readonly error?: string | undefined },
+  at: number,
+): JournalRecord {
+  return {
+    kind: "passage",
+    at,
+    gate: grant.gate,
+    reader: grant.reader,
+    direction: grant.direction,
+    credential: grant.credential,
+    person: grant.person,
+    step: null,
+    result: null,
+    reason: "not_opened",
+    data: { decision: grant.id, relay: pulse.relay, error: pulse.error ?? "error" },
   };
 }
 

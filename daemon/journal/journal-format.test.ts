@@ -77,6 +77,37 @@ describe("formatEntryLine", () => {
       "#57 2026-11-24T09:00:01.123Z main-1 mode level=2 mode=lockdown source=mqtt",
     );
   });
+
+  it("prints a journal gap's count and the range of the missing decisions in the gate's time", () => {
+    const gap: JournalEntry = {
+      ...entry,
+      kind: "alarm",
+      reader: null,
+      direction: null,
+      credential: null,
+      person: null,
+      step: null,
+      result: null,
+      reason: "journal_gap",
+      data: { count: 5, first: at, last: at + 4000 },
+    };
+    expect(formatEntryLine(gap, timeFormatter("Europe/Moscow"))).toBe(
+      "#57 2026-11-24T12:00:01.123+03:00 main-1 alarm journal_gap count=5 " +
+        "first=2026-11-24T12:00:01.123+03:00 last=2026-11-24T12:00:05.123+03:00",
+    );
+    const notOpened: JournalEntry = {
+      ...entry,
+      kind: "passage",
+      step: null,
+      result: null,
+      reason: "not_opened",
+      data: { decision: entry.id, relay: "turnstile", error: "unconfirmed" },
+    };
+    expect(formatEntryLine(notOpened, timeFormatter(undefined))).toBe(
+      "#57 2026-11-24T09:00:01.123Z main-1 passage in not_opened cred 1001 p-1001 reader in " +
+        `decision=${entry.id} error=unconfirmed relay=turnstile`,
+    );
+  });
 });
 
 describe("timeFormatter", () => {

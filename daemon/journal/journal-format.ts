@@ -27,7 +27,13 @@ export function formatEntryLine(entry: JournalEntry, formatTime: (epochMs: numbe
   }
   if (entry.reader !== null) parts.push(`reader ${printable(entry.reader)}`);
   for (const key of Object.keys(entry.data).sort()) {
-    parts.push(`${printable(key)}=${printable(formatValue(entry.data[key]))}`);
+    const value = entry.data[key];
+    // A journal gap's range is for a person to read in the gate's time, like `at`.
+    const text =
+      entry.reason === "journal_gap" && (key === "first" || key === "last") && Number.isSafeInteger(value)
+        ? formatTime(value as number)
+        : formatValue(value);
+    parts.push(`${printable(key)}=${printable(text)}`);
   }
   return parts.join(" ");
 }
