@@ -163,8 +163,9 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it("asks its questions on a real terminal (a pty made by script(1)) and writes a config that checks", async () => {
     const file = join(dir, "asked.yaml");
     const cli = `${process.execPath} --import tsx ${repoRoot}cli/main.ts init --output ${file}`;
-    // Answers: site, gate, time zone (default), database, reader, relay board, broker (none), registry (none).
-    const typed = ["lab", "bench", "", join(dir, "asked.db"), "stdin", "log", "", ""].join("\n");
+    // Answers: site, gate, time zone (default), database, reader, relay board, broker (none),
+    // registry (none), key for imported allowlists (none).
+    const typed = ["lab", "bench", "", join(dir, "asked.db"), "stdin", "log", "", "", ""].join("\n");
     const result = spawnSync("script", ["-qfec", cli, "/dev/null"], {
       cwd: repoRoot,
       input: `${typed}\n`,

@@ -47,6 +47,7 @@ describe("passgate init questions", () => {
         "turnstile-1",
         "", // broker: the default
         "", // no registry
+        "", // and no key for imported allowlists
       ],
       [scanner],
     );
