@@ -259,6 +259,17 @@ describe("setConfigValue", () => {
       trustedKeys: { "test-2026": "PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw" },
     });
     expect(loadConfig(file).registry?.url).toBeUndefined();
+    // A new list item (what `reader add` writes) goes after the list's last item, alone.
+    const withUser = read();
+    setConfigValue(
+      file,
+      "readers.1",
+      "{ id: out, direction: out, source: { type: serial, path: /dev/ttyACM1 } }",
+    );
+    expectOnlyInserted(withUser, read(), [
+      "  - { id: out, direction: out, source: { type: serial, path: /dev/ttyACM1 } }",
+    ]);
+    expect(loadConfig(file).readers.map((r) => r.id)).toEqual(["reader-in", "out"]);
   });
 
   it("appends a list item at index = length, and no further", () => {

@@ -8,12 +8,13 @@ import {
   parseDocument,
   type ToStringOptions,
   YAMLMap,
+  YAMLSeq,
 } from "yaml";
 
 /**
- * Adds a key that is not in the file yet by inserting its lines as text, after the last
- * entry of the block section that gets it (a new top-level section goes at the end of the
- * file). Every other byte stays as it was: `yaml` keeps comments when it
+ * Adds a key that is not in the file yet, or an item at the end of a list, by inserting
+ * its lines as text after the last entry of the block section or list that gets it (a new
+ * top-level section goes at the end of the file). Every other byte stays as it was: `yaml` keeps comments when it
  * renders a whole document, but it moves a comment block that sits between two sections and
  * normalises the spacing of flow lists, which turns a readable file into a noisy diff.
  *
@@ -33,6 +34,21 @@ export function insertMissingKey(
   if (doc.errors.length > 0) return undefined;
   let parent: unknown = doc.contents;
   for (const [i, key] of segments.entries()) {
+    if (
+      isSeq(parent) &&
+      parent.flow !== true &&
+      key === String(parent.items.length) &&
+      parent.items.length > 0
+    ) {
+      // A new list item (`reader add`, `relay add`): after the list's last item.
+      const snippetDoc = new Document();
+      const list = new YAMLSeq(snippetDoc.schema);
+      list.items.push(build(snippetDoc, segments.slice(i + 1)));
+      snippetDoc.contents = list;
+      const next = appendToList(text, parent, snippetDoc.toString(options));
+      if (next === undefined) return undefined;
+      return isDeepStrictEqual(parseDocument(next).toJS(), expected) ? next : undefined;
+    }
     if (!isMap(parent) || parent.flow === true) return undefined;
     const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
     if (pair !== undefined) {
@@ -68,7 +84,28 @@ function insertInSection(text: string, map: YAMLMap, snippet: string): string | 
   const valueEnd = end?.range?.[1];
   if (keyStart === undefined || valueEnd === undefined) return undefined;
   const column = keyStart - (text.lastIndexOf("\n", keyStart - 1) + 1);
-  let at = text[valueEnd - 1] === "\n" ? valueEnd : lineEnd(text, valueEnd);
+  return insertLines(text, valueEnd, column, snippet);
+}
+
+/** After the list's last item, at the column of its dashes. */
+function appendToList(text: string, seq: YAMLSeq, snippet: string): string | undefined {
+  const first = seq.items[0] as Node | undefined;
+  const last = seq.items.at(-1) as Node | undefined;
+  const itemStart = first?.range?.[0];
+  const itemEnd = last?.range?.[1];
+  if (itemStart === undefined || itemEnd === undefined) return undefined;
+  const lineStart = text.lastIndexOf("\n", itemStart - 1) + 1;
+  const dash = text.lastIndexOf("-", itemStart);
+  if (dash < lineStart) return undefined;
+  return insertLines(text, itemEnd, dash - lineStart, snippet);
+}
+
+/**
+ * Inserts `snippet`, indented by `column`, on the line after `end` and after the comment
+ * lines that follow at `column` or deeper (they close the section or list).
+ */
+function insertLines(text: string, end: number, column: number, snippet: string): string {
+  let at = text[end - 1] === "\n" ? end : lineEnd(text, end);
   for (;;) {
     const line = text.slice(at, lineEnd(text, at));
     const indent = line.length - line.trimStart().length;
