@@ -212,6 +212,66 @@ describe("setConfigValue", () => {
     expect(loadConfig(file).mqtt).toMatchObject({ url: "mqtt://127.0.0.1:1883" });
   });
 
+  it("adds a section to a file `passgate init` wrote without moving its comments or respacing its lists", () => {
+    // The init layout: a commented-out section between two sections, flow maps with
+    // padding and flow lists without (a full re-render indented the comment under mqtt:
+    // and turned [staff] into [ staff ]).
+    writeFileSync(
+      file,
+      [
+        "site: demo-campus",
+        "gate: main-1",
+        "timezone: Europe/Moscow",
+        "readers:",
+        "  - id: reader-in",
+        "    direction: in",
+        "    source: { type: serial, path: /dev/ttyACM0 }",
+        "mqtt:",
+        "  url: mqtt://127.0.0.1:1883",
+        "  # Also possible: username, passwordFile.",
+        "",
+        "# The registry that issues passes.",
+        "# registry:",
+        "#   url: https://registry.example.edu",
+        "",
+        "http:",
+        "  listen: 127.0.0.1:9464",
+        "policy:",
+        "  rules:",
+        "    - name: staff",
+        "      roles: [staff]",
+        "",
+      ].join("\n"),
+    );
+    const before = read();
+    setConfigValue(file, "registry.trustedKeys.test-2026", "PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw");
+    expectOnlyInserted(before, read(), [
+      "registry:",
+      "  trustedKeys:",
+      "    test-2026: PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw",
+    ]);
+    const withKeys = read();
+    setConfigValue(file, "mqtt.username", "gate-main-1");
+    // After the section's own trailing comment, before the blank line and the next section.
+    expectOnlyInserted(withKeys, read(), ["  username: gate-main-1"]);
+    expect(read()).toContain("  # Also possible: username, passwordFile.\n  username: gate-main-1\n\n#");
+    expect(loadConfig(file).registry).toMatchObject({
+      trustedKeys: { "test-2026": "PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw" },
+    });
+    expect(loadConfig(file).registry?.url).toBeUndefined();
+    // A new list item (what `reader add` writes) goes after the list's last item, alone.
+    const withUser = read();
+    setConfigValue(
+      file,
+      "readers.1",
+      "{ id: out, direction: out, source: { type: serial, path: /dev/ttyACM1 } }",
+    );
+    expectOnlyInserted(withUser, read(), [
+      "  - { id: out, direction: out, source: { type: serial, path: /dev/ttyACM1 } }",
+    ]);
+    expect(loadConfig(file).readers.map((r) => r.id)).toEqual(["reader-in", "out"]);
+  });
+
   it("appends a list item at index = length, and no further", () => {
     setConfigValue(file, "policy.holidays.2", "2027-01-07");
     expect(getConfigValue(file, "policy.holidays")).toEqual(["2026-12-31", "2027-01-01", "2027-01-07"]);

@@ -172,8 +172,12 @@ const base64urlKey = z
   .string()
   .regex(/^[A-Za-z0-9_-]{43}$/, "expected a base64url Ed25519 public key (43 characters, 32 bytes)");
 
+/**
+ * Without `url` the gate does not sync: it runs from allowlists imported by hand
+ * (`passgate allowlist import`), which must still be signed by one of `trustedKeys`.
+ */
 const registrySchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: "expected an http(s) URL of the registry" }),
+  url: z.url({ protocol: /^https?$/, error: "expected an http(s) URL of the registry" }).optional(),
   /** A file holding the gate's bearer token for the registry. */
   tokenFile: z.string().optional(),
   /** Registry signing keys the gate trusts, by key id (several during a rotation). */
@@ -261,3 +265,16 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 /** The config as written in YAML, before defaults and transforms. */
 export type ConfigInput = z.input<typeof configSchema>;
+
+export type RegistryConfig = NonNullable<Config["registry"]>;
+
+/**
+ * The registry this gate syncs with: `registry:` with a `url`. Undefined for a gate without
+ * one, or with only `trustedKeys` (it runs from allowlists imported by hand).
+ */
+export function syncedRegistry(
+  config: Pick<Config, "registry">,
+): (RegistryConfig & { url: string }) | undefined {
+  const registry = config.registry;
+  return registry?.url === undefined ? undefined : { ...registry, url: registry.url };
+}

@@ -17,6 +17,7 @@ import {
 } from "yaml";
 import { unknownPath } from "./config-error.js";
 import { formatDotPath } from "./load-config.js";
+import { insertMissingKey } from "./yaml-insert.js";
 
 export function editYamlText(
   text: string,
@@ -110,28 +111,31 @@ function findPair(map: YAMLMap, key: string) {
 
 /**
  * Sets the value through the yaml Document (comments are kept on the nodes), creating
- * the sections and list items on the way; then renders the whole document in the file's
- * own indentation. A list item can be replaced or appended (index = length), no further.
+ * the sections and list items on the way. A key that is new is inserted as text
+ * (yaml-insert.ts), leaving the rest of the file as it was; anything else renders the
+ * whole document in the file's own indentation. A list item can be replaced or appended (index = length), no further.
  */
 function setInDocument(text: string, segments: readonly string[], value: unknown, file: string): string {
   const doc = parseDocument(text);
   const path = formatDotPath(segments);
-  const leaf: Node =
-    typeof value === "object" && value !== null
-      ? doc.createNode(value, { flow: true })
-      : doc.createNode(value);
-  const build = (rest: readonly string[]): Node =>
-    rest.reduceRight<Node>((inner, key) => {
-      if (/^\d+$/.test(key)) {
-        if (key !== "0") throw unknownPath(path, `a new list starts at index 0, not ${key}`, file);
-        const seq = new YAMLSeq(doc.schema);
-        seq.items.push(inner);
-        return seq;
-      }
-      const map = new YAMLMap(doc.schema);
-      map.items.push(doc.createPair(key, inner));
-      return map;
-    }, leaf);
+  const buildIn = (target: Document, rest: readonly string[]): Node =>
+    rest.reduceRight<Node>(
+      (inner, key) => {
+        if (/^\d+$/.test(key)) {
+          if (key !== "0") throw unknownPath(path, `a new list starts at index 0, not ${key}`, file);
+          const seq = new YAMLSeq(target.schema);
+          seq.items.push(inner);
+          return seq;
+        }
+        const map = new YAMLMap(target.schema);
+        map.items.push(target.createPair(key, inner));
+        return map;
+      },
+      typeof value === "object" && value !== null
+        ? target.createNode(value, { flow: true })
+        : target.createNode(value),
+    );
+  const build = (rest: readonly string[]): Node => buildIn(doc, rest);
 
   // An empty file could only become valid by setting site, gate and timezone at once.
   if (!isMap(doc.contents)) {
@@ -178,7 +182,8 @@ function setInDocument(text: string, segments: readonly string[], value: unknown
       throw unknownPath(path, `${at} ${why}, so ${key} cannot be set under it`, file);
     }
   }
-  return doc.toString(renderOptions(text));
+  const options = renderOptions(text);
+  return insertMissingKey(text, segments, buildIn, options, doc.toJS()) ?? doc.toString(options);
 }
 
 /** Render options that follow how the file is already written, to keep the diff small. */

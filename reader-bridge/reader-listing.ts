@@ -11,7 +11,22 @@ export interface ListedReader {
   readonly description: string;
   /** For HID: keyboard (usage page 0x01) or pos (barcode scanner page 0x8C), when the OS says. */
   readonly mode?: "keyboard" | "pos";
+  /** An on-board serial port (/dev/ttyS*): every PC lists some, and a scanner is rarely one. */
+  readonly onBoard?: true;
   readonly snippet: string;
+}
+
+/** The motherboard's UARTs: listed whether or not anything is wired to them. */
+export function isOnBoardPort(path: string): boolean {
+  return /^\/dev\/ttyS\d+$/.test(path);
+}
+
+/** `reader-in`, or `reader-in-2`, `reader-in-3`… when the config already uses it. */
+export function freeReaderId(taken: readonly string[]): string {
+  if (!taken.includes("reader-in")) return "reader-in";
+  let n = 2;
+  while (taken.includes(`reader-in-${n}`)) n++;
+  return `reader-in-${n}`;
 }
 
 const hex4 = (n: number) => n.toString(16).padStart(4, "0");
@@ -24,12 +39,18 @@ function usbLines(vendorId?: string, productId?: string, serialNumber?: string):
   return lines;
 }
 
-/** Serial ports and HID devices as listed, each with a config snippet; USB ids where known. */
+/**
+ * Serial ports and HID devices as listed, each with a config snippet; USB ids where known.
+ * The snippets use a reader id that is not in `takenIds` (the config's readers). Scanners
+ * come first, on-board serial ports last.
+ */
 export function listReaders(
   ports: readonly SerialPortInfo[],
   hids: readonly HidDeviceInfo[],
+  takenIds: readonly string[] = [],
 ): ListedReader[] {
   const out: ListedReader[] = [];
+  const id = freeReaderId(takenIds);
   for (const p of ports) {
     const vendorId = p.vendorId?.toLowerCase();
     const productId = p.productId?.toLowerCase();
@@ -42,8 +63,9 @@ export function listReaders(
       ...(productId === undefined ? {} : { productId }),
       ...(p.serialNumber === undefined ? {} : { serialNumber: p.serialNumber }),
       description: p.manufacturer ?? "",
+      ...(isOnBoardPort(p.path) ? { onBoard: true as const } : {}),
       snippet: [
-        "  - id: reader-in",
+        `  - id: ${id}`,
         "    direction: in",
         "    source:",
         "      type: serial",
@@ -69,7 +91,7 @@ export function listReaders(
       description: [h.manufacturer, h.product].filter((s) => s !== undefined && s !== "").join(" "),
       ...(mode === undefined ? {} : { mode }),
       snippet: [
-        "  - id: reader-in",
+        `  - id: ${id}`,
         "    direction: in",
         "    source:",
         "      type: hid",
@@ -78,7 +100,8 @@ export function listReaders(
       ].join("\n"),
     });
   }
-  return out;
+  // A stable sort: the order the OS gave, with the on-board ports moved to the end.
+  return out.sort((a, b) => Number(a.onBoard === true) - Number(b.onBoard === true));
 }
 
 /** A scan as a person may see it: its first 4 characters and its length, never the whole token. */

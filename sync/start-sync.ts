@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Config } from "../config/schema.js";
+import { type Config, syncedRegistry } from "../config/schema.js";
 import type { WritableAllowlistStore } from "../daemon/allowlist/allowlist-store.js";
 import { stalenessBudgets } from "../daemon/decide/staleness.js";
 import type { Journal } from "../daemon/journal/journal.js";
@@ -57,10 +57,10 @@ export function registryFingerprint(url: string, token: string | null): string {
     .slice(0, 16);
 }
 
-/** Builds the sync loop for `config.registry` (which must be set). Starts nothing. */
+/** Builds the sync loop for `config.registry` (which must have a `url`). Starts nothing. */
 export function createRegistrySync(config: Config, parts: SyncParts): RegistrySync {
-  const registry = config.registry;
-  if (registry === undefined) throw new Error("no registry configured");
+  const registry = syncedRegistry(config);
+  if (registry === undefined) throw new Error("no registry URL configured");
   const log = parts.logger;
   const token = readRegistryToken(config, log);
   const client =
@@ -115,7 +115,7 @@ export interface RunningSync {
  * throws for a failing registry: the gate runs on the allowlist it has.
  */
 export function startRegistrySync(config: Config, parts: SyncParts): RunningSync | undefined {
-  if (config.registry === undefined) return undefined;
+  if (syncedRegistry(config) === undefined) return undefined;
   const log = parts.logger;
   const budgets = stalenessBudgets(config);
   const watch =

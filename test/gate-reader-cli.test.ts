@@ -118,6 +118,7 @@ describe("passgate reader", () => {
 
   it("removes a reader, and refuses to remove one a relay follows, naming the relay", async () => {
     const file = await gates.fresh();
+    const before = readFileSync(file, "utf8");
     setConfigValue(
       file,
       "readers.2",
@@ -130,6 +131,8 @@ describe("passgate reader", () => {
     );
     expect((await runCliInProcess(["-c", file, "reader", "remove", "lobby"])).code).toBe(0);
     expect(loadConfig(file).readers.map((r) => r.id)).toEqual(["reader-in", "reader-out"]);
+    // Added and removed again: the file is byte for byte what init wrote ([staff] stays [staff]).
+    expect(readFileSync(file, "utf8")).toBe(before);
   });
 
   it("rejects a reader without a direction or with two sources, exit 2", async () => {

@@ -47,6 +47,30 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(config.registry?.tokenFile).toBe("/etc/passgate/registry-token");
   });
 
+  it("writes --trusted-key without --registry as a registry-less gate's keys; sync now then says there is no registry URL", async () => {
+    const file = await gates.init(["--trusted-key", "test-2026=PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw"]);
+    const config = loadConfig(file);
+    expect(config.registry).toMatchObject({
+      trustedKeys: { "test-2026": "PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw" },
+    });
+    expect(config.registry?.url).toBeUndefined();
+    // No url: nothing to sync with, said as such.
+    const sync = await runCliInProcess(["-c", file, "sync", "now"]);
+    expect(sync.code).toBe(1);
+    expect(sync.stderr).toContain("no `registry.url` in the config, nothing to sync with");
+  });
+
+  it("refuses --registry-token-file without --registry: the token would go nowhere", async () => {
+    const result = await runCliInProcess([
+      "init",
+      ...TYPICAL_GATE_FLAGS,
+      ...["--registry-token-file", "/etc/passgate/registry-token", "--output", join(dir, "never.yaml")],
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--registry-token-file needs --registry URL");
+    expect(existsSync(join(dir, "never.yaml"))).toBe(false);
+  });
+
   it("makes the gate's signing key beside the database (0600), names it, and keeps it when set up again", async () => {
     const keyDir = mkdtempSync(join(dir, "keyed-"));
     const file = join(keyDir, "gate.yaml");
@@ -163,8 +187,9 @@ describe("passgate init", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it("asks its questions on a real terminal (a pty made by script(1)) and writes a config that checks", async () => {
     const file = join(dir, "asked.yaml");
     const cli = `${process.execPath} --import tsx ${repoRoot}cli/main.ts init --output ${file}`;
-    // Answers: site, gate, time zone (default), database, reader, relay board, broker (none), registry (none).
-    const typed = ["lab", "bench", "", join(dir, "asked.db"), "stdin", "log", "", ""].join("\n");
+    // Answers: site, gate, time zone (default), database, reader, relay board, broker (none),
+    // registry (none), key for imported allowlists (none).
+    const typed = ["lab", "bench", "", join(dir, "asked.db"), "stdin", "log", "", "", ""].join("\n");
     const result = spawnSync("script", ["-qfec", cli, "/dev/null"], {
       cwd: repoRoot,
       input: `${typed}\n`,

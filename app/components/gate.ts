@@ -1,4 +1,4 @@
-import type { Config, ReaderConfig } from "../../config/schema.js";
+import { type Config, type ReaderConfig, syncedRegistry } from "../../config/schema.js";
 import { stalenessBudgets } from "../../daemon/decide/staleness.js";
 import { Gate, type GateSettings, type ScanOutcome } from "../../daemon/gate/gate.js";
 import { LockoutTracker } from "../../daemon/state/lockout-tracker.js";
@@ -163,7 +163,7 @@ export class GateComponent implements Component {
     );
     if (stats.count === 0) {
       logger.warn(
-        config.registry === undefined
+        syncedRegistry(config) === undefined
           ? "the allowlist is empty: every scan is denied until one is imported (passgate allowlist import)"
           : "the allowlist is empty: every scan is denied until the first sync with the registry",
       );

@@ -1,4 +1,4 @@
-import type { Config } from "../../config/schema.js";
+import { type Config, syncedRegistry } from "../../config/schema.js";
 import { registryChangedSchema } from "../../daemon/mqtt/topics.js";
 import type { Clock } from "../../platform/clock.js";
 import { describeError } from "../../platform/log/describe-error.js";
@@ -71,9 +71,9 @@ export class RegistrySyncComponent implements Component {
     this.running?.requestSync();
   }
 
-  /** What `/status` and the backlog gauge show; undefined without `registry:`. */
+  /** What `/status` and the backlog gauge show; undefined without a registry URL. */
   status(): { readonly state: SyncStatus; readonly backlog: number } | undefined {
-    if (this.config.registry === undefined) return undefined;
+    if (syncedRegistry(this.config) === undefined) return undefined;
     const { db, journal } = this.deps.storage.stores;
     this.state ??= SyncStateStore.open(db);
     return { state: this.state.get(), backlog: backlogSize(journal, this.state) };

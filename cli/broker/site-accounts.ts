@@ -1,4 +1,4 @@
-import type { Config } from "../../config/schema.js";
+import { type Config, syncedRegistry } from "../../config/schema.js";
 import { type GateCommand, gateTopics } from "../../daemon/mqtt/topics.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { type BoardUse, boardAccess, inputDevice } from "./board-access.js";
@@ -215,7 +215,7 @@ export function siteAccounts(
     }
   }
 
-  if (gates.some((g) => g.registry !== undefined)) {
+  if (gates.some((g) => syncedRegistry(g) !== undefined)) {
     const registryChanged = gateTopics({ prefix: "", site, gate: first.gate }).registryChanged;
     set.grant(accountName.registry, "registry", `the registry's push to site ${site}`, {
       owns: [registryChanged],
@@ -254,7 +254,7 @@ function addGate(set: AccountSet, config: GateAclConfig, prefix: string): void {
       // `passgate relay test` looks whether the gate runs and waits for its answer.
       t.status,
       t.response("pulse"),
-      ...(config.registry !== undefined ? [t.registryChanged] : []),
+      ...(syncedRegistry(config) !== undefined ? [t.registryChanged] : []),
     ],
   });
 

@@ -39,7 +39,12 @@ export function registerInitCommand(program: Command, ctx: CliContext, clock: Cl
     .option("--storage <file>", `database file (default: ${defaultStoragePath()})`)
     .option("--registry <url>", "registry URL (needs --trusted-key)")
     .option("--registry-token-file <file>", "file holding the gate's registry bearer token")
-    .option("--trusted-key <id=key>", "registry signing key; repeat for several", collect, [])
+    .option(
+      "--trusted-key <id=key>",
+      "registry signing key; repeat for several (without --registry: the key that signs the allowlists you import)",
+      collect,
+      [],
+    )
     .option("--broker <url>", "MQTT broker, e.g. mqtt://127.0.0.1:1883 (needed by MQTT relays)")
     .option(
       "--reader <dir=source>",
@@ -95,6 +100,9 @@ function readFlags(o: InitOptions, refuse: (message: string) => never): InitQues
   if (o.registry !== undefined && o.trustedKey.length === 0) {
     refuse("--registry needs --trusted-key ID=KEY: the registry's signing key");
   }
+  if (o.registry === undefined && o.registryTokenFile !== undefined) {
+    refuse("--registry-token-file needs --registry URL: the token is only sent to a registry");
+  }
   const trustedKeys: Record<string, string> = {};
   for (const t of o.trustedKey) {
     try {
@@ -111,7 +119,8 @@ function readFlags(o: InitOptions, refuse: (message: string) => never): InitQues
     storagePath: o.storage ?? defaultStoragePath(),
     readers,
     ...(o.broker === undefined ? {} : { broker: o.broker }),
-    ...(o.registry === undefined
+    // Keys without a registry: a gate that runs from signed allowlists imported by hand.
+    ...(o.registry === undefined && o.trustedKey.length === 0
       ? {}
       : { registry: { url: o.registry, tokenFile: o.registryTokenFile, trustedKeys } }),
     ...(o.relayKind === undefined || !isRelayKind(o.relayKind)

@@ -88,17 +88,27 @@ describe("readers list output", () => {
         { path: "/dev/hidraw3", vendorId: 0x05e0, productId: 0x1200, usagePage: 0x01, usage: 0x06 },
       ],
     );
-    expect(listed.map((r) => [r.kind, r.path, r.vendorId, r.mode])).toEqual([
-      ["serial", "/dev/ttyACM0", "0c2e", undefined],
-      ["serial", "/dev/ttyS0", undefined, undefined],
-      ["hid", "/dev/hidraw2", "0c2e", "pos"],
-      ["hid", "/dev/hidraw3", "05e0", "keyboard"],
+    // The on-board port goes last, marked: every PC lists one, a scanner is rarely on it.
+    expect(listed.map((r) => [r.kind, r.path, r.vendorId, r.mode, r.onBoard])).toEqual([
+      ["serial", "/dev/ttyACM0", "0c2e", undefined, undefined],
+      ["hid", "/dev/hidraw2", "0c2e", "pos", undefined],
+      ["hid", "/dev/hidraw3", "05e0", "keyboard", undefined],
+      ["serial", "/dev/ttyS0", undefined, undefined, true],
     ]);
     expect(listed[0]?.snippet).toContain(
       'usb: { vendorId: "0c2e", productId: "0b61", serialNumber: "17A1" }',
     );
-    expect(listed[1]?.snippet).toContain("path: /dev/ttyS0");
-    expect(listed[3]?.snippet).toContain("mode: keyboard");
+    expect(listed[3]?.snippet).toContain("path: /dev/ttyS0");
+    expect(listed[2]?.snippet).toContain("mode: keyboard");
+    expect(listed[0]?.snippet).toContain("- id: reader-in\n");
+  });
+
+  it("offers in its snippets a reader id the config does not use yet", () => {
+    const ports = [{ path: "/dev/ttyACM0", vendorId: "0c2e", productId: "0b61" }];
+    const [first] = listReaders(ports, [], ["reader-in"]);
+    expect(first?.snippet).toContain("- id: reader-in-2\n");
+    const [again] = listReaders(ports, [], ["reader-in", "reader-in-2", "exit"]);
+    expect(again?.snippet).toContain("- id: reader-in-3\n");
   });
 
   it("runs against this machine's devices and prints JSON", async () => {

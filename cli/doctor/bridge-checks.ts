@@ -33,8 +33,9 @@ export async function runBridgeDoctor(
           `answers are checked against the key of gate ${config.gate} (${keyFingerprint(config.gateKey)})`,
         ),
   );
-  results.push(...(await checkReaders(config, ports)));
-  results.push(checkUdevRule(config, ports.readText(SHIPPED_UDEV_RULES), ports));
+  const readerResults = await checkReaders(config, ports);
+  results.push(...readerResults);
+  results.push(checkUdevRule(config, ports.readText(SHIPPED_UDEV_RULES), ports, readerResults));
   results.push(await checkClock(ports));
   const broker = await checkBroker(config, ports);
   results.push(broker);

@@ -80,19 +80,38 @@ function checkListed(
   return ok(id, `${describeReaderSource(reader)} present at ${device.path}`);
 }
 
-/** The udev rules for readers are installed and the same as the shipped ones (only needed with serial/HID readers). */
+/**
+ * The udev rules for readers are installed and the same as the shipped ones (only needed
+ * with serial/HID readers). Without them, a gate whose every serial/HID reader this user
+ * already opens (`readerResults` from checkReaders: each ok) is not failed: the group
+ * gives the access the rules would (a lab bench's pty, a port in `dialout`).
+ */
 export function checkUdevRule(
   config: { readonly readers: readonly ReaderConfig[] },
   shipped: string | undefined,
   ports: DoctorPorts,
+  readerResults: readonly CheckResult[] = [],
 ): CheckResult {
   const needed = config.readers.some((r) => r.source.type === "serial" || r.source.type === "hid");
   const installed = ports.readText(UDEV_RULES_PATH);
   const install = `sudo install -m 0644 scripts/99-passgate-readers.rules /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger`;
-  if (installed === undefined)
-    return needed
-      ? fail("udev", `${UDEV_RULES_PATH} is not installed: the service user cannot open the readers`, install)
-      : ok("udev", "no serial or HID readers: udev rules not needed");
+  if (installed === undefined) {
+    if (!needed) return ok("udev", "no serial or HID readers: udev rules not needed");
+    const deviceReaders = config.readers.filter((r) => r.source.type === "serial" || r.source.type === "hid");
+    const readable = deviceReaders.every(
+      (r) => readerResults.find((c) => c.id === `reader:${r.id}`)?.status === "ok",
+    );
+    return readable
+      ? ok(
+          "udev",
+          `${UDEV_RULES_PATH} not installed, but this user already opens every reader (install it for the stable /dev/passgate names)`,
+        )
+      : fail(
+          "udev",
+          `${UDEV_RULES_PATH} is not installed: the service user cannot open the readers`,
+          install,
+        );
+  }
   if (shipped !== undefined && installed.trim() !== shipped.trim())
     return warn(
       "udev",

@@ -12,6 +12,7 @@ import { gateTopics } from "../../daemon/mqtt/topics.js";
 import { keyFingerprint } from "../../daemon/trust/key-file.js";
 import { RosterStore } from "../../daemon/trust/roster-store.js";
 import type { RegistryServer } from "../../sim/registry/registry-server.js";
+import { SocatPty } from "../../sim/scanners/socat-pty.js";
 import { GOOD_TOKEN, startRegistry } from "../../test/fixtures/sync-fixture.js";
 import { OpsGate } from "../../test/ops-fixture.js";
 import type { CheckResult } from "./doctor-check.js";
@@ -235,6 +236,23 @@ describe("doctor checks (fake disk and clock, real files)", () => {
       finding: "/dev/passgate-test-none does not exist",
     });
     expect(byId(checks, "udev")).toMatchObject({ status: "fail", fix: expect.stringContaining("udevadm") });
+  });
+
+  it("without the udev rule, a serial reader this user already opens (a real pty) is not a udev failure", async () => {
+    await gate.seed();
+    const pty = new SocatPty(join(gate.dir, "scanner"), join(gate.dir, "scanner-device"));
+    await pty.plugIn();
+    try {
+      const config = loadConfig(gate.writeConfig("", `{ type: serial, path: ${pty.readerPath} }`));
+      const checks = await doctor(config, ports({ readText: () => undefined }));
+      expect(byId(checks, "reader:in")).toMatchObject({ status: "ok" });
+      expect(byId(checks, "udev")).toMatchObject({
+        status: "ok",
+        finding: expect.stringContaining("already opens every reader"),
+      });
+    } finally {
+      await pty.unplug();
+    }
   });
 
   it("no allowlist in the database fails: every scan would be denied", async () => {

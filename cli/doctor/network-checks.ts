@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Config } from "../../config/schema.js";
+import { type Config, syncedRegistry } from "../../config/schema.js";
 import { allowlistAge, stalenessBudgets } from "../../daemon/decide/staleness.js";
 import { type MqttSessionConfig, mqttClientOptions } from "../../daemon/mqtt/mqtt-client-options.js";
 import { exhaustedRoles } from "../../sync/staleness-watch.js";
@@ -71,8 +71,8 @@ export async function checkRegistry(
   version: number | null,
   ports: DoctorPorts,
 ): Promise<CheckResult> {
-  const registry = config.registry;
-  if (registry === undefined) return ok("registry", "no registry: section, nothing to reach");
+  const registry = syncedRegistry(config);
+  if (registry === undefined) return ok("registry", "no registry URL, nothing to reach");
   const base = `${registry.url.replace(/\/+$/, "")}/v1/sites/${encodeURIComponent(config.site)}/allowlist`;
   const url = version === null ? base : `${base}?since=${version}`;
   let token: string | undefined;

@@ -36,8 +36,9 @@ export async function runDoctor(input: DoctorInput, ports: DoctorPorts): Promise
   results.push(...checkDatabase(config, ports));
   results.push(checkDatabaseFiles(config, ports));
   results.push(checkDisk(config, ports));
-  results.push(...(await checkReaders(config, ports)));
-  results.push(checkUdevRule(config, ports.readText(SHIPPED_UDEV_RULES), ports));
+  const readerResults = await checkReaders(config, ports);
+  results.push(...readerResults);
+  results.push(checkUdevRule(config, ports.readText(SHIPPED_UDEV_RULES), ports, readerResults));
   results.push(await checkClock(ports));
   const [broker, stats] = [checkBroker(config, ports), allowlistStats(config)];
   results.push(await broker);

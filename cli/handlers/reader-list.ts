@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from "../../config/load-config.js";
 import type { ReaderConfig } from "../../config/schema.js";
+import { escapeControl } from "../ops/escape-control.js";
 import { printJson } from "../output.js";
 import { findDevices } from "../setup/find-devices.js";
 import { configuredReaderFor, describeReaderSource } from "../setup/reader-match.js";
@@ -25,7 +26,7 @@ export async function readerList(
     printConfigured(readers, options.json);
     return;
   }
-  const devices = (await findDevices()).map((d) => ({
+  const devices = (await findDevices(readers?.map((r) => r.id))).map((d) => ({
     ...d,
     configured: readers === undefined ? null : (configuredReaderFor(d, readers) ?? null),
   }));
@@ -41,7 +42,11 @@ export async function readerList(
     const ids = d.vendorId === undefined ? "" : ` ${d.vendorId}:${d.productId ?? "????"}`;
     const mode = d.mode === undefined ? "" : ` (${d.mode})`;
     const as = d.configured === null ? "" : ` [configured as ${d.configured}]`;
-    process.stdout.write(`${d.kind} ${d.path}${ids}${mode} ${d.description}${as}\n${d.snippet}\n\n`);
+    const board = d.onBoard === true ? " [on-board port: unlikely to be a scanner]" : "";
+    // The description is the device's own USB string: printed with its control characters escaped.
+    process.stdout.write(
+      `${d.kind} ${escapeControl(d.path)}${ids}${mode} ${escapeControl(d.description)}${as}${board}\n${d.snippet}\n\n`,
+    );
   }
 }
 

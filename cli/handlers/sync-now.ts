@@ -1,5 +1,5 @@
 import { withGateDatabase } from "../../app/gate-database.js";
-import type { Config } from "../../config/schema.js";
+import { type Config, syncedRegistry } from "../../config/schema.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import type { Clock } from "../../platform/clock.js";
@@ -25,9 +25,9 @@ export async function syncNow(
   options: { readonly snapshot?: boolean },
   clock: Clock,
 ): Promise<void> {
-  if (config.registry === undefined)
+  if (syncedRegistry(config) === undefined)
     throw new Error(
-      "no `registry:` in the config, nothing to sync with — add one (docs/config.md) or load a file with passgate allowlist import FILE",
+      "no `registry.url` in the config, nothing to sync with — add one (docs/config.md) or load a file with passgate allowlist import FILE",
     );
   await withGateDatabase(config.storage, "write", async (db) => {
     const stderr = process.stderr;

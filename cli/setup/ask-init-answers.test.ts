@@ -47,6 +47,7 @@ describe("passgate init questions", () => {
         "turnstile-1",
         "", // broker: the default
         "", // no registry
+        "", // and no key for imported allowlists
       ],
       [scanner],
     );
@@ -107,5 +108,32 @@ describe("passgate init questions", () => {
       },
     });
     expect(answers.broker).toBeUndefined();
+  });
+
+  it("without a registry asks for the key that signs imported allowlists, and writes it with no url", async () => {
+    const { answers, shown } = await answer(
+      [
+        "UTC",
+        "/srv/gate.db",
+        "stdin",
+        "log",
+        "",
+        "",
+        "k1=short",
+        "test-2026=PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw",
+      ],
+      [],
+      { ...defaults, site: "demo-campus", gate: "bench" },
+    );
+    expect(shown).toContain("Key that signs the allowlists you import, as ID=KEY (Enter: none): ");
+    expect(shown).toContain("  expected key-id=<43 base64url characters>");
+    expect(answers.registry).toEqual({
+      trustedKeys: { "test-2026": "PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw" },
+    });
+    const checked = checkConfigText(renderInitConfig(answers, new Date(0)), "/tmp/passgate.yaml");
+    expect(checked.ok && checked.config.registry).toEqual({
+      trustedKeys: { "test-2026": "PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw" },
+      pollInterval: 60_000,
+    });
   });
 });

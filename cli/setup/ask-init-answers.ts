@@ -156,10 +156,18 @@ async function askRegistry(ask: Ask): Promise<InitAnswers["registry"]> {
   const url = await ask("Registry URL (Enter: none, import allowlists by hand)", "", (a) =>
     a === "" || /^https?:\/\/.+/.test(a) ? undefined : "expected an http(s) URL",
   );
-  if (url === "") return undefined;
-  const key = await ask("Registry signing key, as ID=KEY (base64url, 43 characters)", "", (a) =>
-    /^[^=\s]+=[A-Za-z0-9_-]{43}$/.test(a) ? undefined : "expected key-id=<43 base64url characters>",
-  );
+  const keyCheck = (a: string) =>
+    /^[^=\s]+=[A-Za-z0-9_-]{43}$/.test(a) ? undefined : "expected key-id=<43 base64url characters>";
+  if (url === "") {
+    // Without a registry the imported files must still be signed: ask for the key that signs them.
+    const key = await ask("Key that signs the allowlists you import, as ID=KEY (Enter: none)", "", (a) =>
+      a === "" ? undefined : keyCheck(a),
+    );
+    if (key === "") return undefined;
+    const at = key.indexOf("=");
+    return { trustedKeys: { [key.slice(0, at)]: key.slice(at + 1) } };
+  }
+  const key = await ask("Registry signing key, as ID=KEY (base64url, 43 characters)", "", keyCheck);
   const tokenFile = optional(
     await ask("File holding the gate's registry token (Enter: none)", "", () => undefined),
   );

@@ -8,8 +8,9 @@ export interface InitAnswers {
   readonly gate: string;
   readonly timezone: string;
   readonly storagePath: string;
+  /** Without `url`: no sync, but the keys that sign the allowlists imported by hand. */
   readonly registry?: {
-    readonly url: string;
+    readonly url?: string | undefined;
     readonly tokenFile?: string | undefined;
     readonly trustedKeys: Readonly<Record<string, string>>;
   };

@@ -102,7 +102,14 @@ export function renderInitConfig(a: InitAnswers, now: Date): string {
       "#   trustedKeys: { <key id>: <base64url Ed25519 public key> }",
     );
   } else {
-    lines.push("registry:", `  url: ${y(a.registry.url)}`);
+    lines.push("registry:");
+    if (a.registry.url === undefined) {
+      lines.push(
+        "  # No url: this gate does not sync. It runs from allowlists imported with",
+        "  # `passgate allowlist import`, which must be signed by one of the keys below.",
+        "  # url: https://registry.example.edu",
+      );
+    } else lines.push(`  url: ${y(a.registry.url)}`);
     if (a.registry.tokenFile !== undefined) {
       lines.push("  # File holding the gate's bearer token (the token never sits in this file).");
       lines.push(`  tokenFile: ${y(a.registry.tokenFile)}`);
@@ -110,7 +117,8 @@ export function renderInitConfig(a: InitAnswers, now: Date): string {
     lines.push("  # Signing keys this gate trusts, by key id; list two during a key rotation.");
     lines.push("  trustedKeys:");
     for (const [id, key] of Object.entries(a.registry.trustedKeys)) lines.push(`    ${y(id)}: ${y(key)}`);
-    lines.push("  # How often the allowlist is fetched.", "  pollInterval: 60s");
+    if (a.registry.url !== undefined)
+      lines.push("  # How often the allowlist is fetched.", "  pollInterval: 60s");
   }
   lines.push(
     "",

@@ -29,6 +29,8 @@ export abstract class DeviceEmulator {
   reportState = true;
   /** Called on each command's arrival with `performance.now()`: what the bench times. */
   onCommand: ((perfAt: number) => void) | undefined;
+  /** Called with each open the device executes (`passgate sim relay` prints them). */
+  onOpen: ((open: EmulatedOpen) => void) | undefined;
 
   protected abstract readonly will: {
     readonly topic: string;
@@ -92,6 +94,8 @@ export abstract class DeviceEmulator {
   }
 
   protected recordOpen(ms: number, id?: string): void {
-    this.opens.push(id === undefined ? { at: Date.now(), ms } : { at: Date.now(), ms, id });
+    const open = id === undefined ? { at: Date.now(), ms } : { at: Date.now(), ms, id };
+    this.opens.push(open);
+    this.onOpen?.(open);
   }
 }
