@@ -119,13 +119,13 @@ describe("the audit trail of a grant whose turnstile never opened", () => {
     try {
       await gate.scanUntilGranted();
       await until(() => gate.board.opens.length === 1, 5000);
-      // The grant goes up while the gate still waits for the board (2 s): as a grant.
-      await until(() => gate.uploaded().length === 1, 5000);
-      expect(gate.uploaded()).toEqual([
-        expect.objectContaining({ result: "granted", reason: "ok", passed: true }),
-      ]);
+      // The grant usually goes up while the gate still waits for the board (2 s): then as a
+      // passed grant, corrected only by the follow-up. On a loaded machine the upload can come
+      // after the timeout, with both in one batch: then the grant itself goes up not passed.
+      await until(() => gate.uploaded().length >= 1, 5000);
       await until(() => gate.uploaded().some((e) => e.reason === "not_opened"), 10_000);
-      const [grant, notOpened] = gate.uploaded();
+      const grant = gate.uploaded().find((e) => e.reason === "ok");
+      const notOpened = gate.uploaded().find((e) => e.reason === "not_opened");
       expect(notOpened).toMatchObject({
         gate: "main-1",
         reader: "in",
@@ -136,6 +136,11 @@ describe("the audit trail of a grant whose turnstile never opened", () => {
         passed: false,
       });
       expect(gate.uploaded()).toHaveLength(2);
+      // Sent in the same post as its follow-up: not passed; sent before it: a plain grant.
+      const together = server.eventPosts.some(
+        (body) => grant !== undefined && body.includes(grant.id as string) && body.includes('"not_opened"'),
+      );
+      expect(grant).toMatchObject({ result: "granted", reason: "ok", passed: !together });
     } finally {
       await gate.stop();
     }
