@@ -64,15 +64,15 @@ export function checkSecretFiles(config: Config, serviceUser: string, ports: Doc
  * a gate that has not started since an older passgate left them readable).
  */
 export function checkDatabaseFiles(config: Config, ports: DoctorPorts): CheckResult {
-  const loose = databaseFiles(config.storage.path).filter((file) => {
-    const facts = ports.stat(file);
-    return facts !== undefined && (facts.mode & 0o077) !== 0;
+  const loose = databaseFiles(config.storage.path).flatMap((file) => {
+    const mode = ports.stat(file)?.mode;
+    return mode !== undefined && (mode & 0o077) !== 0 ? [{ file, mode }] : [];
   });
   if (loose.length > 0)
     return fail(
       "db-permissions",
-      `${loose.map((f) => `${f} is ${octal(ports.stat(f)?.mode ?? 0)}`).join(", ")}: the database holds every TOTP secret and others may read it`,
-      `chmod 600 ${loose.join(" ")}`,
+      `${loose.map((l) => `${l.file} is ${octal(l.mode)}`).join(", ")}: the database holds every TOTP secret and others may read it`,
+      `chmod 600 ${loose.map((l) => l.file).join(" ")}`,
     );
   return ok("db-permissions", "the database's files are 0600");
 }

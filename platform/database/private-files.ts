@@ -16,7 +16,7 @@ export function databaseFiles(path: string): string[] {
 export function keepDatabasePrivate(path: string): void {
   if (path === ":memory:" || path === "") return;
   try {
-    closeSync(openSync(path, "wx", 0o600));
+    createPrivateFile(path);
     return;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") return; // SQLite's own open reports it
