@@ -11,6 +11,7 @@ import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store
 import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../daemon/journal/journal.js";
 import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { publicKeyText } from "../daemon/trust/key-file.js";
 import { NonceWindow } from "../daemon/trust/nonce-window.js";
 import { Roster } from "../daemon/trust/roster.js";
 import type { RosterMember } from "../daemon/trust/roster-member.js";
@@ -96,7 +97,7 @@ async function gateSetup(options: {
     id: `gate:${gate}`,
     kind: "gate",
     gate,
-    publicKey: gateKey.publicKey.export({ format: "jwk" }).x as string,
+    publicKey: publicKeyText(gateKey.publicKey),
     status: "active",
   };
   return { config, gate, base, device, stdin, daemon, member };
@@ -242,7 +243,7 @@ describe("scans from a reader bridge", () => {
     kind: "bridge",
     gate,
     readers: ["in"],
-    publicKey: publicKey.export({ format: "jwk" }).x as string,
+    publicKey: publicKeyText(publicKey),
     status: "active",
   });
   let seq = 0;

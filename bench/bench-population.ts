@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { ScureBase32Plugin } from "@otplib/plugin-base32-scure";
+import { publicKeyText } from "../daemon/trust/key-file.js";
 import type { AllowlistRecord } from "../sim/registry/signed-allowlist.js";
 
 /**
@@ -18,7 +19,7 @@ function seededKey(label: string): { privateKey: KeyObject; publicKey: string } 
     format: "der",
     type: "pkcs8",
   });
-  return { privateKey, publicKey: createPublicKey(privateKey).export({ format: "jwk" }).x as string };
+  return { privateKey, publicKey: publicKeyText(createPublicKey(privateKey)) };
 }
 
 export const benchRegistryKey = seededKey("passgate-bench-registry");

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TestMosquitto as Mosquitto } from "../daemon/mqtt/testing/mosquitto.js";
+import { publicKeyText } from "../daemon/trust/key-file.js";
 import type { RosterMember } from "../daemon/trust/roster-member.js";
 import { signMessage } from "../daemon/trust/signed-message.js";
 import type { OwnSigner, SiteTrust } from "../daemon/trust/site-trust.js";
@@ -32,7 +33,7 @@ function bridgeMember(
       kind: "bridge",
       gate,
       readers: [...readers],
-      publicKey: publicKey.export({ format: "jwk" }).x as string,
+      publicKey: publicKeyText(publicKey),
       status,
     },
     signer: { id, privateKey },

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EXAMPLE_KEY_ID, EXAMPLE_TRUST, RFC_TEST2_PRIVATE } from "../daemon/allowlist/testing/test-bodies.js";
+import { publicKeyText } from "../daemon/trust/key-file.js";
 import { MAX_ROSTER_BYTES, readRosterBody } from "../daemon/trust/roster-body.js";
 import type { RosterMember } from "../daemon/trust/roster-member.js";
 import { RosterStore } from "../daemon/trust/roster-store.js";
@@ -19,7 +20,7 @@ import { HttpRegistryClient } from "./http-registry-client.js";
 import type { RegistryClient } from "./registry-client.js";
 import { FakeRegistryClient } from "./testing/fake-registry-client.js";
 
-const keyOf = () => generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+const keyOf = () => publicKeyText(generateKeyPairSync("ed25519").publicKey);
 const member = (name: string): RosterMember => ({
   id: `gate:${name}`,
   kind: "gate",

@@ -12,6 +12,7 @@ import { ModeStore } from "../daemon/state/mode-store.js";
 import { PresenceStore } from "../daemon/state/presence-store.js";
 import { ReaderGuesses } from "../daemon/state/reader-guesses.js";
 import { ReplayGuard } from "../daemon/state/replay-guard.js";
+import { publicKeyText } from "../daemon/trust/key-file.js";
 import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
 import { TokenVerifier } from "../daemon/verify/verify-token.js";
 import { openDatabase } from "../platform/database/database.js";
@@ -45,7 +46,7 @@ function store(): FakeAllowlistStore {
         roles: [role],
         status: "active",
         scheme: "ed25519",
-        ed25519: { publicKey: phone.publicKey.export({ format: "jwk" }).x },
+        ed25519: { publicKey: publicKeyText(phone.publicKey) },
       }),
     );
   }

@@ -3,10 +3,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openGateDatabase } from "../app/gate-database.js";
 import { type Config, configSchema } from "../config/schema.js";
+import { publicKeyText } from "../daemon/trust/key-file.js";
 import type { RosterMember } from "../daemon/trust/roster-member.js";
 import { RosterStore } from "../daemon/trust/roster-store.js";
 
-const keyOf = () => generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+const keyOf = () => publicKeyText(generateKeyPairSync("ed25519").publicKey);
 
 /** The registry key the site's gates trust, for signed roster files. */
 export const brokerSiteRegistry = generateKeyPairSync("ed25519");
@@ -25,7 +26,7 @@ export function brokerSite(dir: string): {
   readonly configs: readonly Config[];
   readonly members: readonly RosterMember[];
 } {
-  const registryKey = brokerSiteRegistry.publicKey.export({ format: "jwk" }).x as string;
+  const registryKey = publicKeyText(brokerSiteRegistry.publicKey);
   const raws = [
     {
       site: "north",

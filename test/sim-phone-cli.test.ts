@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifiableCredentialSchema } from "../daemon/allowlist/credential.js";
+import { publicKeyText } from "../daemon/trust/key-file.js";
 import { checkToken } from "../daemon/verify/token-vectors.js";
 import { TokenVerifier } from "../daemon/verify/verify-token.js";
 import { runCliInProcess } from "./cli-harness.js";
@@ -41,7 +42,7 @@ describe("passgate sim phone", () => {
     const credential = verifiableCredentialSchema.parse({
       id: "1001",
       scheme: "ed25519",
-      ed25519: { publicKey: publicKey.export({ format: "jwk" }).x },
+      ed25519: { publicKey: publicKeyText(publicKey) },
     });
     expect(checkToken(r.stdout.trim(), () => credential, Date.now(), new TokenVerifier(1))).toBe("ok");
   });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { keyFingerprint } from "../daemon/trust/key-file.js";
+import { keyFingerprint, publicKeyText } from "../daemon/trust/key-file.js";
 import { signedRoster } from "../sim/registry/signed-roster.js";
 import { runCliInProcess } from "./cli-harness.js";
 
@@ -11,8 +11,8 @@ const root = mkdtempSync(join(tmpdir(), "passgate-trust-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const registry = generateKeyPairSync("ed25519");
-const registryPublic = registry.publicKey.export({ format: "jwk" }).x as string;
-const keyOf = () => generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+const registryPublic = publicKeyText(registry.publicKey);
+const keyOf = () => publicKeyText(generateKeyPairSync("ed25519").publicKey);
 
 let n = 0;
 /** A gate of site s, trusting registry key reg-1, with no database yet. */

@@ -8,6 +8,7 @@ import { type Config, configSchema } from "../../config/schema.js";
 import { applyAllowlistBody } from "../../daemon/allowlist/apply-body.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
 import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../../daemon/allowlist/testing/test-bodies.js";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { RosterStore } from "../../daemon/trust/roster-store.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
@@ -78,7 +79,7 @@ export async function exampleGate(
     id: `gate:${gate}`,
     kind: "gate",
     gate,
-    publicKey: publicKey.export({ format: "jwk" }).x as string,
+    publicKey: publicKeyText(publicKey),
     status: "active",
   };
   return { config, file, member };

@@ -6,6 +6,7 @@ import { FakeAllowlistStore } from "../../daemon/allowlist/testing/fake-allowlis
 import { Gate } from "../../daemon/gate/gate.js";
 import { LockoutTracker } from "../../daemon/state/lockout-tracker.js";
 import { ReaderGuesses } from "../../daemon/state/reader-guesses.js";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import { encodeEd25519Token } from "../../daemon/verify/pg1-encoder.js";
 import { TokenVerifier } from "../../daemon/verify/verify-token.js";
 import { createLogger } from "../../platform/log/logger.js";
@@ -27,7 +28,7 @@ for (const id of ["1001", "1002"]) {
       roles: ["student"],
       status: "active",
       scheme: "ed25519",
-      ed25519: { publicKey: phone.publicKey.export({ format: "jwk" }).x },
+      ed25519: { publicKey: publicKeyText(phone.publicKey) },
     }),
   );
 }

@@ -1,11 +1,12 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { type Config, configSchema } from "../../config/schema.js";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { type BrokerAccount, siteAccounts } from "./site-accounts.js";
 import { BrokerAclError, topicMatches } from "./topic-text.js";
 
-const key = () => generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+const key = () => publicKeyText(generateKeyPairSync("ed25519").publicKey);
 
 function gate(name: string, extra: Record<string, unknown> = {}, mqtt: Record<string, unknown> = {}): Config {
   return configSchema.parse({

@@ -9,7 +9,7 @@ import type { Config } from "../../config/schema.js";
 import { EXAMPLE_KEY_ID, RFC_TEST2_PUBLIC } from "../../daemon/allowlist/testing/test-bodies.js";
 import { TestMosquitto } from "../../daemon/mqtt/testing/mosquitto.js";
 import { gateTopics } from "../../daemon/mqtt/topics.js";
-import { keyFingerprint } from "../../daemon/trust/key-file.js";
+import { keyFingerprint, publicKeyText } from "../../daemon/trust/key-file.js";
 import { RosterStore } from "../../daemon/trust/roster-store.js";
 import type { RegistryServer } from "../../sim/registry/registry-server.js";
 import { SocatPty } from "../../sim/scanners/socat-pty.js";
@@ -97,7 +97,7 @@ describe("doctor checks (fake disk and clock, real files)", () => {
 
     chmodSync(keyFile, 0o600);
     const db = openGateDatabase(loadConfig(gate.config).storage, "write");
-    const other = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+    const other = publicKeyText(generateKeyPairSync("ed25519").publicKey);
     RosterStore.open(db).addLocal(
       { id: "gate:main-2", kind: "gate", gate: "main-2", publicKey: other, status: "active" },
       Date.now(),
@@ -107,7 +107,7 @@ describe("doctor checks (fake disk and clock, real files)", () => {
       loadConfig(gate.writeConfig(`${mqtt}trust:\n  keyFile: ${keyFile}\n`)),
       ports(),
     );
-    const fingerprint = keyFingerprint(publicKey.export({ format: "jwk" }).x as string);
+    const fingerprint = keyFingerprint(publicKeyText(publicKey));
     expect(byId(good, "trust-key")).toMatchObject({
       status: "ok",
       finding: `signing key ${fingerprint} (${keyFile})`,
@@ -128,7 +128,7 @@ describe("doctor checks (fake disk and clock, real files)", () => {
       fix: expect.stringContaining("passgate trust add"),
     });
     const db = openGateDatabase(loadConfig(file).storage, "write");
-    const key = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+    const key = publicKeyText(generateKeyPairSync("ed25519").publicKey);
     const roster = RosterStore.open(db);
     // A bridge of another reader, and one of this reader at another gate, do not count.
     roster.addLocal(

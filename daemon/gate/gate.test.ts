@@ -18,6 +18,7 @@ import { ModeStore } from "../state/mode-store.js";
 import { PresenceStore } from "../state/presence-store.js";
 import { ReaderGuesses } from "../state/reader-guesses.js";
 import { ReplayGuard } from "../state/replay-guard.js";
+import { publicKeyText } from "../trust/key-file.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../verify/pg1-encoder.js";
 import { TokenVerifier } from "../verify/verify-token.js";
 import { Gate } from "./gate.js";
@@ -47,7 +48,7 @@ function allowlist(): FakeAllowlistStore {
       roles: ["student"],
       status: "active",
       scheme: "ed25519",
-      ed25519: { publicKey: phone.publicKey.export({ format: "jwk" }).x },
+      ed25519: { publicKey: publicKeyText(phone.publicKey) },
     }),
   );
   store.put(

@@ -37,11 +37,25 @@ export function readKeyFile(file: string): KeyObject {
   return key;
 }
 
-/** The public half of a private key, as the roster writes it: base64url of the 32 raw bytes. */
-export function publicKeyText(privateKey: KeyObject): string {
-  const x = createPublicKey(privateKey).export({ format: "jwk" }).x;
-  if (typeof x !== "string") throw new KeyFileError("not an Ed25519 key");
-  return x;
+/** An Ed25519 public key in DER (SubjectPublicKeyInfo): this fixed prefix, then the 32 raw bytes. */
+const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+/**
+ * The public half of an Ed25519 key (private or public), as the roster and the allowlist
+ * write it: base64url of the 32 raw bytes. Taken from the DER encoding, not from a JWK
+ * export: in Node 20 `export({ format: "jwk" })` of a key fresh from generateKeyPairSync
+ * can deadlock the thread for good, when a garbage collection during the export finalises
+ * the key's generation job, which takes the lock the export holds (seen as a hung test
+ * about one run in five; a loop of such exports hangs within seconds).
+ */
+export function publicKeyText(key: KeyObject): string {
+  const der = (key.type === "private" ? createPublicKey(key) : key).export({ format: "der", type: "spki" });
+  if (
+    der.length !== ED25519_SPKI_PREFIX.length + 32 ||
+    !der.subarray(0, ED25519_SPKI_PREFIX.length).equals(ED25519_SPKI_PREFIX)
+  )
+    throw new KeyFileError("not an Ed25519 key");
+  return der.subarray(ED25519_SPKI_PREFIX.length).toString("base64url");
 }
 
 /**

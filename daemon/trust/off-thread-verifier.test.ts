@@ -1,6 +1,7 @@
 import { generateKeyPairSync, sign } from "node:crypto";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
+import { publicKeyText } from "./key-file.js";
 import { OffThreadVerifier } from "./off-thread-verifier.js";
 
 const verifiers: OffThreadVerifier[] = [];
@@ -16,7 +17,7 @@ function make(options: ConstructorParameters<typeof OffThreadVerifier>[0] = {}) 
 
 const keyPair = () => {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  return { privateKey, x: publicKey.export({ format: "jwk" }).x as string };
+  return { privateKey, x: publicKeyText(publicKey) };
 };
 const signer = keyPair();
 const other = keyPair();

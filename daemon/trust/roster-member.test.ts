@@ -1,9 +1,10 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { publicKeyText } from "./key-file.js";
 import { Roster } from "./roster.js";
 import { rosterMemberSchema } from "./roster-member.js";
 
-const publicKey = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+const publicKey = publicKeyText(generateKeyPairSync("ed25519").publicKey);
 
 describe("a roster member", () => {
   it("takes a gate, a bridge with its readers and an operator with roles and gates", () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../platform/database/database.js";
 import { signedRoster } from "../../sim/registry/signed-roster.js";
+import { publicKeyText } from "./key-file.js";
 import { MAX_ROSTER_BYTES, readRosterBody } from "./roster-body.js";
 import type { RosterMember } from "./roster-member.js";
 import { RosterChangeError, RosterStore } from "./roster-store.js";
@@ -13,9 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), "passgate-roster-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const registry = generateKeyPairSync("ed25519");
-const registryPublic = registry.publicKey.export({ format: "jwk" }).x as string;
+const registryPublic = publicKeyText(registry.publicKey);
 const trust = { site: "s", trustedKeys: { "reg-1": registryPublic } };
-const memberKey = () => generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+const memberKey = () => publicKeyText(generateKeyPairSync("ed25519").publicKey);
 
 const gateB: RosterMember = {
   id: "gate:b",

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { publicKeyText } from "./key-file.js";
 import { NonceWindow } from "./nonce-window.js";
 import { Roster } from "./roster.js";
 import type { RosterMember } from "./roster-member.js";
@@ -20,7 +21,7 @@ const privateKey = createPrivateKey({
   format: "der",
   type: "pkcs8",
 });
-const publicKey = createPublicKey(privateKey).export({ format: "jwk" }).x as string;
+const publicKey = publicKeyText(createPublicKey(privateKey));
 
 const gateA: RosterMember = { id: "gate:a", kind: "gate", gate: "a", publicKey, status: "active" };
 const TOPIC = "passgate/s/shared/replay";

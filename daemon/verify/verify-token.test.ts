@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { VerifiableCredential } from "../allowlist/credential.js";
 import { verifiableCredentialSchema } from "../allowlist/credential.js";
+import { publicKeyText } from "../trust/key-file.js";
 import { decodeBase45, encodeBase45 } from "./base45.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "./pg1-encoder.js";
 import { MAX_TOKEN_CHARS, parseToken } from "./pg1-token.js";
@@ -9,7 +10,7 @@ import { checkToken } from "./token-vectors.js";
 import { TokenVerifier } from "./verify-token.js";
 
 const phone = generateKeyPairSync("ed25519");
-const publicKey = phone.publicKey.export({ format: "jwk" }).x as string;
+const publicKey = publicKeyText(phone.publicKey);
 const totp = { secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", algorithm: "SHA256" as const, digits: 6 as const };
 
 const credentials: VerifiableCredential[] = [
@@ -89,7 +90,7 @@ describe("token verification beyond the shared vectors", () => {
     const after = verifiableCredentialSchema.parse({
       id: "5",
       scheme: "ed25519",
-      ed25519: { publicKey: rotated.publicKey.export({ format: "jwk" }).x },
+      ed25519: { publicKey: publicKeyText(rotated.publicKey) },
     });
     expect(v.verify(token, before, NOW)).toEqual({ ok: false, reason: "bad_signature" });
     expect(v.verify(token, after, NOW)).toMatchObject({ ok: true, step: step30 });

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FakeMqttConnection } from "../../daemon/mqtt/testing/fake-mqtt-connection.js";
 import { gateTopics } from "../../daemon/mqtt/topics.js";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import { signMessage } from "../../daemon/trust/signed-message.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { FakeClock } from "../../platform/testing/fake-clock.js";
@@ -25,7 +26,7 @@ function rig() {
       gate: {
         id: "gate:main-1",
         gate: "main-1",
-        publicKey: gateKeys.publicKey.export({ format: "jwk" }).x as string,
+        publicKey: publicKeyText(gateKeys.publicKey),
       },
       freshnessMs: 2_000,
       answerTimeoutMs: 1_500,

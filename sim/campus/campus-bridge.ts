@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import { type RunningBridge, startBridge } from "../../app/bridge/bridge-app.js";
 import { type BridgeConfig, bridgeConfigSchema, bridgeMemberId } from "../../config/bridge-schema.js";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
@@ -47,7 +48,7 @@ export function makeBridgeKey(plan: GatePlan, lane: LanePlan): { member: RosterM
       kind: "bridge",
       gate: lane.gate,
       readers: [lane.reader],
-      publicKey: publicKey.export({ format: "jwk" }).x as string,
+      publicKey: publicKeyText(publicKey),
       status: "active",
     },
   };

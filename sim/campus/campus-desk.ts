@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { signMessage } from "../../daemon/trust/signed-message.js";
 import type { CampusEvent } from "./campus-events.js";
@@ -32,7 +33,7 @@ export function makeDeskOperator(): OperatorKey {
       id: DESK_ID,
       kind: "operator",
       roles: ["guard"],
-      publicKey: publicKey.export({ format: "jwk" }).x as string,
+      publicKey: publicKeyText(publicKey),
       status: "active",
       displayName: "Guard desk",
     },

@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { openGateDatabase } from "../../app/gate-database.js";
 import type { Config } from "../../config/schema.js";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { RosterStore } from "../../daemon/trust/roster-store.js";
 import type { GatePlan } from "./campus-config.js";
@@ -25,7 +26,7 @@ export function makeCampusKeys(plans: readonly GatePlan[]): RosterMember[] {
       id: `gate:${plan.gate}`,
       kind: "gate",
       gate: plan.gate,
-      publicKey: publicKey.export({ format: "jwk" }).x as string,
+      publicKey: publicKeyText(publicKey),
       status: "active",
     };
   });

@@ -5,6 +5,7 @@ import { openGateDatabase } from "../../app/gate-database.js";
 import { OPEN_DEADLINE_MS } from "../../daemon/actuate/relay-set.js";
 import type { ScanOutcome } from "../../daemon/gate/gate.js";
 import { Journal } from "../../daemon/journal/journal.js";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { Scan } from "../../reader-bridge/scan-source.js";
@@ -170,7 +171,7 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
       protocolVersion,
       registryUrl,
       registryKeyId: "sim-campus-registry",
-      registryPublicKey: registryKey.publicKey.export({ format: "jwk" }).x as string,
+      registryPublicKey: publicKeyText(registryKey.publicKey),
       night,
     });
     seedCampusRoster(config, members, clock.now());

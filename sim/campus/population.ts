@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import { ScureBase32Plugin } from "@otplib/plugin-base32-scure";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
 import type { SeededRandom } from "./rng.js";
 
@@ -97,7 +98,7 @@ export function makePerson(
     };
   }
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const x = publicKey.export({ format: "jwk" }).x as string;
+  const x = publicKeyText(publicKey);
   return {
     kind,
     credential: {

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { verifiableCredentialSchema } from "../../daemon/allowlist/credential.js";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import { checkToken } from "../../daemon/verify/token-vectors.js";
 import { TokenVerifier } from "../../daemon/verify/verify-token.js";
 import { Phone } from "./phone.js";
@@ -38,7 +39,7 @@ describe("Phone", () => {
     const credential = verifiableCredentialSchema.parse({
       id: "18446744073709551615",
       scheme: "ed25519",
-      ed25519: { publicKey: publicKey.export({ format: "jwk" }).x },
+      ed25519: { publicKey: publicKeyText(publicKey) },
     });
     const code = phone.codeAt(AT);
     expect(code).toHaveLength(4 + 116);

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import { ScureBase32Plugin } from "@otplib/plugin-base32-scure";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 
 /** A person of the demo campus with the phone that holds their credential. */
 export interface DemoPerson {
@@ -21,7 +22,7 @@ function ed25519Person(
   fields: Record<string, unknown> & { id: string; person: string },
 ): DemoPerson {
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const x = publicKey.export({ format: "jwk" }).x as string;
+  const x = publicKeyText(publicKey);
   return {
     label,
     credential: { status: "active", ...fields, scheme: "ed25519", ed25519: { publicKey: x, period: 30 } },

@@ -9,6 +9,7 @@ import {
   EXAMPLE_TRUST,
   RFC_TEST2_PRIVATE,
 } from "../../daemon/allowlist/testing/test-bodies.js";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { RosterStore } from "../../daemon/trust/roster-store.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
@@ -178,7 +179,7 @@ export function siteGateKey(gate: string): KeyObject {
 }
 
 export function siteGateMember(gate: string): RosterMember {
-  const publicKey = createPublicKey(siteGateKey(gate)).export({ format: "jwk" }).x as string;
+  const publicKey = publicKeyText(createPublicKey(siteGateKey(gate)));
   return { id: `gate:${gate}`, kind: "gate", gate, publicKey, status: "active" };
 }
 

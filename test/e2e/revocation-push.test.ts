@@ -13,6 +13,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestMosquitto, waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
+import { publicKeyText } from "../../daemon/trust/key-file.js";
 import { ShellyGen2Emulator } from "../../sim/devices/shelly-gen2-emulator.js";
 import type { RegistryServer } from "../../sim/registry/registry-server.js";
 import type { AllowlistRecord } from "../../sim/registry/signed-allowlist.js";
@@ -35,7 +36,7 @@ const SCAN_EVERY_MS = 50;
 const BEFORE_PUSH = 4;
 
 const phone = generateKeyPairSync("ed25519");
-const publicKey = phone.publicKey.export({ format: "jwk" }).x as string;
+const publicKey = publicKeyText(phone.publicKey);
 const cardIds = Array.from({ length: CARDS }, (_, i) => String(5001 + i));
 const card = (id: string, status: "active" | "revoked"): AllowlistRecord => ({
   type: "put",

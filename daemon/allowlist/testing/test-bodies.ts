@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { publicKeyText } from "../../trust/key-file.js";
 
 /**
  * Builders of registry bodies for tests, written from registry-sync.md independently of
@@ -30,7 +31,7 @@ export const RFC_TEST2_PRIVATE: KeyObject = createPrivateKey({
 
 export function freshKey(): { privateKey: KeyObject; publicKey: string } {
   const pair = generateKeyPairSync("ed25519");
-  return { privateKey: pair.privateKey, publicKey: pair.publicKey.export({ format: "jwk" }).x as string };
+  return { privateKey: pair.privateKey, publicKey: publicKeyText(pair.publicKey) };
 }
 
 export interface TestHeader {

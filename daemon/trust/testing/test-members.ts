@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import type { Clock } from "../../../platform/clock.js";
 import { createLogger } from "../../../platform/log/logger.js";
+import { publicKeyText } from "../key-file.js";
 import { Roster } from "../roster.js";
 import type { RosterMember } from "../roster-member.js";
 import { type OwnSigner, SiteTrust } from "../site-trust.js";
@@ -14,7 +15,7 @@ export function testGateMember(gate: string): { member: RosterMember; signer: Ow
       id,
       kind: "gate",
       gate,
-      publicKey: publicKey.export({ format: "jwk" }).x as string,
+      publicKey: publicKeyText(publicKey),
       status: "active",
     },
     signer: { id, privateKey },
@@ -35,7 +36,7 @@ export function testOperatorMember(
       kind: "operator",
       roles: [...roles],
       ...(gates === undefined ? {} : { gates: [...gates] }),
-      publicKey: publicKey.export({ format: "jwk" }).x as string,
+      publicKey: publicKeyText(publicKey),
       status: "active",
     },
     signer: { id, privateKey },
