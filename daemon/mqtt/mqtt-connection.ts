@@ -146,11 +146,20 @@ export class MqttConnection {
   /**
    * Publishes now or not at all: false when disconnected. QoS 0 is the default because
    * mqtt.js would resend an unacknowledged QoS 1 packet after a reconnect, late.
+   * `onAcked` is called once the broker acknowledged a QoS 1 or 2 packet (for QoS 0, once
+   * it is written): a packet sent as the broker went away is acknowledged only if mqtt.js
+   * resends it after a reconnect, or never.
    */
-  publish(topic: string, payload: string, options: IClientPublishOptions = {}): boolean {
+  publish(
+    topic: string,
+    payload: string,
+    options: IClientPublishOptions = {},
+    onAcked?: () => void,
+  ): boolean {
     if (!this.client.connected) return false;
     this.client.publish(topic, payload, { qos: 0, ...options }, (err) => {
       if (err) this.log.warn({ topic, err: describeError(err) }, "mqtt publish failed");
+      else onAcked?.();
     });
     return true;
   }

@@ -46,6 +46,7 @@ function gateA() {
   share.start();
   const link = {
     setUp: (up: boolean) => fake.setUp(up),
+    fake,
     // What went out, as the other gates read it: the signed body.
     sent: () =>
       fake.sent.map((s) => ({
@@ -97,6 +98,42 @@ describe("SiteShare after a broker outage", () => {
     // Nothing more after the last repeat, nor after the stop.
     vi.advanceTimersByTime(120_000);
     expect(credentials()).toHaveLength(7);
+    await share.stop();
+    db.close();
+  });
+
+  it("catches up a record the broker never acknowledged, sent as it went away", async () => {
+    vi.useFakeTimers();
+    const { db, topics, link, clock, share } = gateA();
+    link.setUp(true);
+    share.shareReplay("41", 7, clock.now() + 60_000);
+    // The broker dies with the next record on the wire: it is sent, never acknowledged.
+    link.fake.holdingAcks = true;
+    share.shareReplay("42", 7, clock.now() + 60_000);
+    link.setUp(false);
+    link.fake.holdingAcks = false;
+    const credentials = () =>
+      link
+        .sent()
+        .filter((s) => s.topic === topics.sharedReplay)
+        .map((s) => s.item.credential);
+    expect(credentials()).toEqual(["41", "42"]);
+
+    // On reconnect the unacknowledged one goes out again, and with the catch-up's repeats;
+    // the acknowledged one does not.
+    link.setUp(true);
+    expect(credentials()).toEqual(["41", "42", "42"]);
+    // mqtt.js's own resend of the first send is acknowledged late: the catch-up still repeats.
+    link.fake.releaseAcks();
+    clock.advance(2_000);
+    vi.advanceTimersByTime(2_000);
+    expect(credentials()).toEqual(["41", "42", "42", "42"]);
+
+    // Acknowledged now: a later outage sends nothing again.
+    link.setUp(false);
+    link.setUp(true);
+    vi.advanceTimersByTime(30_000);
+    expect(credentials().filter((c) => c === "42")).toHaveLength(5);
     await share.stop();
     db.close();
   });

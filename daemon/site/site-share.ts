@@ -56,6 +56,13 @@ const CATCH_UP_REPEATS_MS = [2_000, 10_000, 30_000];
 export class SiteShare {
   private readonly replayOutbox: SharedReplay[] = [];
   private readonly passageOutbox: SharedPassage[] = [];
+  /**
+   * Records published and not yet acknowledged by the broker. One sent as the broker went
+   * away is resent by mqtt.js once, right at the reconnect, when the other gates may not be
+   * back yet: these join the catch-up and its repeats instead.
+   */
+  private readonly unackedReplay = new Set<{ readonly item: SharedReplay }>();
+  private readonly unackedPassage = new Set<{ readonly item: SharedPassage }>();
   private readonly unsubscribes: (() => void)[] = [];
   private readonly repeats = new Set<NodeJS.Timeout>();
   private received = { replay: 0, passage: 0 };
@@ -164,6 +171,7 @@ export class SiteShare {
       this.topics.sharedReplay,
       { gate: this.deps.gate, credential, step, expiresAt },
       this.replayOutbox,
+      this.unackedReplay,
     );
   }
 
@@ -172,10 +180,16 @@ export class SiteShare {
       this.topics.sharedPassage,
       { gate: this.deps.gate, person, zone, direction, at },
       this.passageOutbox,
+      this.unackedPassage,
     );
   }
 
-  private send<T extends SharedReplay | SharedPassage>(topic: string, item: T, outbox: T[]): void {
+  private send<T extends SharedReplay | SharedPassage>(
+    topic: string,
+    item: T,
+    outbox: T[],
+    unacked: Set<{ readonly item: T }>,
+  ): void {
     // Signed when sent, not when learned: a record caught up after an outage is fresh again.
     const payload =
       this.deps.trust.sign(topic, { ...item }) ??
@@ -189,7 +203,20 @@ export class SiteShare {
       }
       return;
     }
-    if (this.connection.publish(topic, payload, { qos: 1 })) return;
+    // One entry per send: the acknowledgement of an earlier send of the same record (mqtt.js
+    // resending it) must not clear this one.
+    const entry = { item };
+    unacked.add(entry);
+    if (this.connection.publish(topic, payload, { qos: 1 }, () => unacked.delete(entry))) {
+      if (unacked.size > OUTBOX_LIMIT) {
+        for (const oldest of unacked) {
+          unacked.delete(oldest);
+          break;
+        }
+      }
+      return;
+    }
+    unacked.delete(entry);
     outbox.push(item);
     if (outbox.length > OUTBOX_LIMIT) outbox.shift();
   }
@@ -259,8 +286,10 @@ export class SiteShare {
 
   private flush(): void {
     const now = this.deps.clock.now();
-    const pairs = this.replayOutbox.splice(0).filter((p) => p.expiresAt > now);
-    const passages = this.passageOutbox.splice(0);
+    const pairs = [...takeUnacked(this.unackedReplay), ...this.replayOutbox.splice(0)].filter(
+      (p) => p.expiresAt > now,
+    );
+    const passages = [...takeUnacked(this.unackedPassage), ...this.passageOutbox.splice(0)];
     if (pairs.length + passages.length === 0) return;
     this.deps.logger.info({ pairs: pairs.length, passages: passages.length }, "site state caught up");
     this.resend(pairs, passages);
@@ -280,8 +309,9 @@ export class SiteShare {
   }
 
   private resend(pairs: readonly SharedReplay[], passages: readonly SharedPassage[]): void {
-    for (const p of pairs) this.send(this.topics.sharedReplay, p, this.replayOutbox);
-    for (const p of passages) this.send(this.topics.sharedPassage, p, this.passageOutbox);
+    for (const p of pairs) this.send(this.topics.sharedReplay, p, this.replayOutbox, this.unackedReplay);
+    for (const p of passages)
+      this.send(this.topics.sharedPassage, p, this.passageOutbox, this.unackedPassage);
   }
 
   private onReplay(pair: SharedReplay): void {
@@ -323,4 +353,11 @@ export class SiteShare {
     this.deps.presence.record(passage.person, passage.zone, passage.direction, passage.at);
     this.received.passage++;
   }
+}
+
+/** The records of `unacked`, which it empties. */
+function takeUnacked<T>(unacked: Set<{ readonly item: T }>): T[] {
+  const items = [...unacked].map((e) => e.item);
+  unacked.clear();
+  return items;
 }

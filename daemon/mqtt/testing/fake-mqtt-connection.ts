@@ -12,6 +12,9 @@ export class FakeMqttConnection {
   /** What was published while up, payloads parsed as JSON. */
   readonly sent: { topic: string; payload: Record<string, unknown> }[] = [];
   private up: boolean;
+  /** While true, the broker's acknowledgements are held back (a broker that just died). */
+  holdingAcks = false;
+  private readonly heldAcks: (() => void)[] = [];
 
   constructor(up = true) {
     this.up = up;
@@ -39,9 +42,14 @@ export class FakeMqttConnection {
         self.listeners.push(l);
         return () => undefined;
       },
-      publish: (topic: string, payload: string) => {
-        if (self.up) self.sent.push({ topic, payload: JSON.parse(payload) as Record<string, unknown> });
-        return self.up;
+      publish: (topic: string, payload: string, _options: unknown, onAcked?: () => void) => {
+        if (!self.up) return false;
+        self.sent.push({ topic, payload: JSON.parse(payload) as Record<string, unknown> });
+        if (onAcked !== undefined) {
+          if (self.holdingAcks) self.heldAcks.push(onAcked);
+          else onAcked();
+        }
+        return true;
       },
       flush: () => undefined,
       get connected() {
@@ -52,6 +60,11 @@ export class FakeMqttConnection {
 
   get connected(): boolean {
     return this.up;
+  }
+
+  /** Delivers the acknowledgements held back so far. */
+  releaseAcks(): void {
+    for (const ack of this.heldAcks.splice(0)) ack();
   }
 
   setUp(value: boolean): void {
