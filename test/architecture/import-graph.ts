@@ -17,7 +17,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["config"],
   ["daemon"],
   ["reader-bridge", "sync"],
-  ["app"],
+  ["app", "console", "notify"],
   ["sim"],
   ["cli"],
   ["bench"],
