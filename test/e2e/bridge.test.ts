@@ -230,6 +230,8 @@ describe("a reader bridge and its gate, as processes", () => {
     await scan(pty, code);
     await waitUntil(() => board.opens.length === 1, "the turnstile to open", 5_000);
     expect((board.opens[0]?.at ?? 0) - scannedAt).toBeLessThan(2_000);
+    // The gate opens before it logs the decision (the open goes on the wire first).
+    await waitUntil(() => decisions().length > 0, "the gate to log its decision");
     expect(decisions().at(-1)).toMatchObject({ result: "granted", reason: "ok", reader: "in" });
     await waitUntil(
       () => played.slice(before).some((p) => p.text.includes(GRANTED)),
