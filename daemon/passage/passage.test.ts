@@ -12,6 +12,10 @@ import { openDatabase } from "../../platform/database/database.js";
 import { TurnstileEmulator } from "../../sim/devices/turnstile-emulator.js";
 import { Journal } from "../journal/journal.js";
 import { TestMosquitto, waitUntil } from "../mqtt/testing/mosquitto.js";
+import { guardianNoticeSchema } from "../mqtt/topics.js";
+import { NonceWindow } from "../trust/nonce-window.js";
+import { Roster } from "../trust/roster.js";
+import { verifyMessage } from "../trust/signed-message.js";
 
 let broker: TestMosquitto;
 beforeAll(async () => {
@@ -23,7 +27,7 @@ afterAll(async () => {
 
 async function sensedGate(gate: string) {
   const sensorTopic = `stat/ts-${gate}/SWITCH1`;
-  const { config } = await exampleGate({
+  const { config, member } = await exampleGate({
     gate,
     mqtt: {
       url: broker.url,
@@ -45,7 +49,7 @@ async function sensedGate(gate: string) {
     await turnstile.stop();
     await watched.client.endAsync();
   };
-  return { config, turnstile, watched, running, events, decisions, stop, base };
+  return { config, member, turnstile, watched, running, events, decisions, stop, base };
 }
 
 describe("passage confirmation", () => {
@@ -63,9 +67,36 @@ describe("passage confirmation", () => {
         person: "p-2001",
       });
       await waitUntil(() => g.watched.json(`passgate/${SITE}/notify`).length === 1, "the guardian notice");
-      const notice = g.watched.json(`passgate/${SITE}/notify`)[0];
-      expect(notice).toMatchObject({ person: "p-2001", credential: "2001", gate: "p-1", direction: "in" });
-      expect(Object.keys(notice ?? {}).sort()).toEqual(["at", "credential", "direction", "gate", "person"]);
+      // Signed by the gate, bound to the notify topic, verifiable with its public key alone.
+      const notify = `passgate/${SITE}/notify`;
+      const raw = g.watched.messages.find((m) => m.topic === notify)?.text ?? "";
+      const verdict = verifyMessage(notify, raw, {
+        roster: new Roster([g.member]),
+        kinds: ["gate"],
+        now: Date.now(),
+        nonces: new NonceWindow(60_000),
+      });
+      expect(verdict.ok).toBe(true);
+      const body = verdict.ok ? guardianNoticeSchema.parse(verdict.body) : undefined;
+      const grantId = g.decisions()[0]?.id;
+      expect(body).toEqual({
+        id: grantId,
+        person: "p-2001",
+        credential: "2001",
+        gate: "p-1",
+        direction: "in",
+        at: expect.any(Number),
+        guardians: ["p-0077"],
+      });
+      // The same message moved to another topic does not verify.
+      expect(
+        verifyMessage(`passgate/${SITE}/other/notify`, raw, {
+          roster: new Roster([g.member]),
+          kinds: ["gate"],
+          now: Date.now(),
+          nonces: new NonceWindow(60_000),
+        }).ok,
+      ).toBe(false);
 
       // Hard anti-passback: the confirmed entry makes a second entry in a row a denial.
       g.running.scan(studentToken(step + 1));
