@@ -31,7 +31,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const GUARD = testOperatorMember("desk-1", ["guard"], ["o-1", "o-2"]);
+const GUARD = testOperatorMember("desk-1", ["guard"], ["o-1", "o-2", "o-3"]);
 const ADMIN = testOperatorMember("chief", ["admin"]);
 const ELSEWHERE = testOperatorMember("desk-9", ["guard"], ["north-9"]);
 const REVOKED = testOperatorMember("desk-old", ["guard"]);
@@ -247,6 +247,43 @@ describe("request/open: a guard opens a lane once", () => {
     expect(entries.filter((e) => e.kind === "mode").map((e) => e.data)).toEqual([
       { from: "normal", source: "mqtt", by: "operator:chief", user: "petrov" },
       { from: "lockdown", source: "mqtt", by: "operator:chief" },
+    ]);
+  }, 30_000);
+
+  it("answers an error and publishes a failed operator_open when the board is away", async () => {
+    const { config, board, turnstile, watched, base } = await openableGate("o-3");
+    await board.dropOff();
+    await waitUntil(
+      () => (watched.json(`${base}/state`).at(-1)?.relays as Record<string, boolean>)?.turnstile === false,
+      "the relay offline",
+    );
+    await request(watched, base, "open", { relay: "turnstile", reason: "courier at the gate" }, GUARD);
+    await waitUntil(() => responses(watched, base, "open").length === 1, "the answer");
+    expect(responses(watched, base, "open")[0]).toEqual({
+      status: "error",
+      data: {},
+      error: "relay turnstile: offline",
+    });
+    await waitUntil(() => events(watched, base).some((e) => e.type === "operator_open"), "the event");
+    expect(events(watched, base).find((e) => e.type === "operator_open")).toMatchObject({
+      relay: "turnstile",
+      by: "operator:desk-1",
+      reason: "courier at the gate",
+      result: "failed",
+      error: "offline",
+    });
+    // Nobody was let through: a rotation now is forced, not the open's passage.
+    await turnstile.rotate();
+    await waitUntil(
+      () => events(watched, base).some((e) => e.result === "forced_passage"),
+      "the forced passage",
+    );
+    expect(events(watched, base).some((e) => e.type === "passage")).toBe(false);
+    // Journaled before the pulse, as every open is: who asked and why stays on record.
+    expect(journal(config).map((e) => `${e.kind}:${e.reason}`)).toEqual([
+      "alarm:relay_offline",
+      "system:operator_open",
+      "alarm:forced_passage",
     ]);
   }, 30_000);
 });

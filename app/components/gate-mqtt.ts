@@ -46,7 +46,7 @@ export class GateMqttComponent implements Component {
       readonly modes: ModeControlComponent;
       /** The reader bridges as the gate sees them (components/bridges.ts). */
       readonly bridgeViews?: () => readonly BridgeView[];
-      /** After an operator's open was journaled: a rotation at `reader` is its passage (components/inputs.ts). */
+      /** After an operator's open was confirmed: a rotation at `reader` is its passage (components/inputs.ts). */
       readonly expectPassage?: (open: JournalEntry, reader: string) => void;
       /** Readers, allowlist and clock for the retained state (app/desk-state.ts). */
       readonly desk?: DeskSources;
@@ -144,29 +144,27 @@ export class GateMqttComponent implements Component {
   }
 
   /**
-   * An operator's open: the relay pulsed as for a grant (RelaysComponent), the rotation
-   * that follows expected (inputs), and the `operator_open` event with its result.
+   * An operator's open: the relay pulsed as for a grant (RelaysComponent), the `operator_open`
+   * event with its result, and, once the board confirmed it, the rotation that follows
+   * expected (inputs). A failed open expects nothing: a rotation then is a forced passage.
    */
   private async open(gateMqtt: GateMqtt, open: OperatorOpen): Promise<Record<string, unknown>> {
     const { relays, clock } = this.deps;
-    return relays.operatorOpen(
-      open,
-      (entry, reader) => this.deps.expectPassage?.(entry, reader),
-      (pulse) => {
-        const event: OperatorOpenEventPayload = {
-          type: "operator_open",
-          at: clock.now(),
-          gate: this.config.gate,
-          relay: open.relay,
-          by: open.by,
-          ...(open.user === undefined ? {} : { user: open.user }),
-          reason: open.reason,
-          result: pulse.result,
-          ...(pulse.error === undefined ? {} : { error: pulse.error }),
-        };
-        gateMqtt.publishEvent(event);
-      },
-    );
+    return relays.operatorOpen(open, (entry, reader, pulse) => {
+      if (pulse.result === "opened") this.deps.expectPassage?.(entry, reader);
+      const event: OperatorOpenEventPayload = {
+        type: "operator_open",
+        at: clock.now(),
+        gate: this.config.gate,
+        relay: open.relay,
+        by: open.by,
+        ...(open.user === undefined ? {} : { user: open.user }),
+        reason: open.reason,
+        result: pulse.result,
+        ...(pulse.error === undefined ? {} : { error: pulse.error }),
+      };
+      gateMqtt.publishEvent(event);
+    });
   }
 
   /** Publishes the retained state again (a bridge came or went). */
