@@ -1,6 +1,7 @@
 import type { Config, ReaderConfig } from "../../config/schema.js";
 import { GateInputs } from "../../daemon/actuate/gate-inputs.js";
 import type { ScanOutcome } from "../../daemon/gate/gate.js";
+import type { JournalEntry } from "../../daemon/journal/journal-entry.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { Component } from "../component.js";
@@ -10,6 +11,7 @@ import type { ModeControlComponent } from "./mode-control.js";
 import type { MqttSessionComponent } from "./mqtt-session.js";
 import type { SiteShareComponent } from "./site-share.js";
 import type { StorageComponent } from "./storage.js";
+import type { TrustComponent } from "./trust.js";
 
 /**
  * Owns the gate's MQTT inputs (GateInputs): turnstile rotation sensors, the fire-alarm
@@ -32,13 +34,15 @@ export class InputsComponent implements Component {
       readonly gateMqtt: GateMqttComponent;
       readonly modes: ModeControlComponent;
       readonly site: SiteShareComponent;
+      /** Signs the guardian notices. */
+      readonly trust: TrustComponent;
       readonly clock: Clock;
       readonly logger: Logger;
     },
   ) {}
 
   async start(): Promise<void> {
-    const { storage, session, gateMqtt, modes, site, clock, logger } = this.deps;
+    const { storage, session, gateMqtt, modes, site, trust, clock, logger } = this.deps;
     const { db, journal, allowlist, presence } = storage.stores;
     this.inputs = new GateInputs(this.config, {
       db,
@@ -49,6 +53,7 @@ export class InputsComponent implements Component {
       connection: session.parts?.connection,
       events: gateMqtt.events,
       site: site.site,
+      sign: (topic, body) => trust.site.sign(topic, body),
       clock,
       logger: logger.child({ component: "passage" }),
     });
@@ -69,6 +74,11 @@ export class InputsComponent implements Component {
   /** For the gate: whether a rotation sensor confirms passages at this reader. */
   senses(readerId: string): boolean {
     return this.inputs?.senses(readerId) === true;
+  }
+
+  /** After an operator's open was journaled: a rotation at `readerId` is its passage. */
+  operatorOpened(entry: JournalEntry, readerId: string): void {
+    this.inputs?.operatorOpened(entry, readerId);
   }
 
   /** After a grant was journaled and its relays told to open. */
