@@ -221,7 +221,8 @@ const transaction = z.union([z.string().max(64), z.number()]).optional();
 
 /** Request payloads by command; each may carry a `transaction` that the response echoes. */
 export const requestSchemas = {
-  mode: z.strictObject({ mode: GATE_MODE, transaction }),
+  /** `user`: who asked through the signing operator's tool (the console's user, `home-assistant`). */
+  mode: z.strictObject({ mode: GATE_MODE, user: z.string().min(1).max(64).optional(), transaction }),
   /** `ms`: the test pulse length (default: the relay's configured pulse), 100 ms to 10 s. */
   pulse: z.strictObject({
     relay: z.string().max(64),
