@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import {
@@ -12,6 +13,17 @@ import {
   metricNames,
 } from "./monitoring-files.js";
 import { promtool } from "./promtool.js";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The anchor GitHub gives a Markdown heading: lower case, spaces to dashes, punctuation dropped. */
+function githubAnchor(heading: string): string {
+  return heading
+    .replace(/^#+\s*/, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, "")
+    .replace(/ /g, "-");
+}
 
 const dir = mkdtempSync(join(tmpdir(), "passgate-monitoring-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,6 +80,17 @@ describe("the Prometheus alert rules (scripts/monitoring/passgate-alerts.yml)", 
       expect(rule.annotations?.summary, rule.alert).toMatch(/^[A-Z]/);
       expect(rule.annotations?.description, rule.alert).toMatch(/\.$/);
       expect(rule.annotations?.runbook, rule.alert).toMatch(/^docs\/[a-z-]+\.md(#[a-z0-9-]+)?$/);
+    }
+  });
+
+  it("point their runbook at a section that exists in the docs", () => {
+    for (const rule of alertRules()) {
+      const [file = "", anchor] = (rule.annotations?.runbook ?? "").split("#");
+      const headings = readFileSync(join(REPO, file), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("#"))
+        .map(githubAnchor);
+      if (anchor !== undefined) expect(headings, rule.alert).toContain(anchor);
     }
   });
 });
