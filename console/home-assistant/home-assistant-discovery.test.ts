@@ -121,15 +121,24 @@ async function retained(url: string, filter: string): Promise<Map<string, string
   );
 }
 
-/** The retained messages under `filter` once there are `count` of them (the broker takes them in turn). */
-async function retainedCount(url: string, filter: string, count: number): Promise<Map<string, string>> {
+/** The retained messages under `filter` once `done` holds of them (the broker takes them in turn); at most 5 s. */
+async function retainedUntil(
+  url: string,
+  filter: string,
+  done: (found: Map<string, string>) => boolean,
+): Promise<Map<string, string>> {
   let found = new Map<string, string>();
   for (let i = 0; i < 50; i++) {
     found = await retained(url, filter);
-    if (found.size >= count) break;
+    if (done(found)) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return found;
+}
+
+/** The retained messages under `filter` once there are at least `count`. */
+function retainedCount(url: string, filter: string, count: number): Promise<Map<string, string>> {
+  return retainedUntil(url, filter, (found) => found.size >= count);
 }
 
 describe("Home Assistant discovery of a site's gates", () => {
@@ -289,5 +298,37 @@ describe("Home Assistant discovery of a site's gates", () => {
       expect(signedBy(`${base}/request/open`, request, admin.publicKey)).toBe(true);
     }
     expect(requests[1]?.at).toBe((requests[0]?.at ?? 0) + 2_000);
+  });
+
+  it("follows a gate's relays, and sends every config again when Home Assistant comes back", async () => {
+    const broker = await TestMosquitto.start();
+    cleanups.push(() => broker.close());
+    const admin = operator("desk", ["admin"]);
+    const { ha } = await startDiscovery(broker.url, admin);
+    const publish = await homeAssistant(broker.url);
+    // A gate's retained state as the gate publishes it (docs/mqtt.md), with two relays, then one.
+    const state = (relays: Record<string, boolean>) =>
+      JSON.stringify({ gate: "g-9", mode: "normal", modeSince: 0, modeSource: "config", relays, at: 0 });
+    const button = (relay: string) =>
+      `homeassistant/button/passgate_${SITE.replace(/[^A-Za-z0-9_-]/g, "_")}_g-9/open_${relay}/config`;
+    await publish(`passgate/${SITE}/g-9/state`, state({ arm: true, "side-door": false }));
+    let configs = await retainedCount(broker.url, "homeassistant/#", 6);
+    expect(configs.has(button("arm")) && configs.has(button("side-door"))).toBe(true);
+
+    await publish(`passgate/${SITE}/g-9/state`, state({ arm: true }));
+    configs = await retainedUntil(broker.url, "homeassistant/#", (found) => !found.has(button("side-door")));
+    expect(configs.has(button("arm"))).toBe(true);
+    expect(configs.has(button("side-door"))).toBe(false);
+    expect(configs.size).toBe(5);
+
+    // Someone cleared the configs (a broker restarted without persistence): HA's birth brings them back.
+    const client = connect(broker.url, { protocolVersion: 5 });
+    await new Promise<void>((resolve) => client.once("connect", () => resolve()));
+    cleanups.push(() => client.endAsync());
+    for (const topic of configs.keys()) await client.publishAsync(topic, "", { qos: 1, retain: true });
+    expect((await retained(broker.url, "homeassistant/#")).size).toBe(0);
+    await client.publishAsync("homeassistant/status", "online", { qos: 1 });
+    expect((await retainedCount(broker.url, "homeassistant/#", 5)).size).toBe(5);
+    expect(ha.discoveredGates()).toEqual(["g-9"]);
   });
 });
