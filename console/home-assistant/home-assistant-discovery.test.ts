@@ -90,7 +90,7 @@ async function startDiscovery(
     logger,
     ...(options.discoveryPrefix === undefined ? {} : { discoveryPrefix: options.discoveryPrefix }),
   });
-  ha.start();
+  await ha.start();
   return { ha, lines };
 }
 

@@ -69,6 +69,7 @@ interface WatchedGate {
  * and, with `{ retract: true }`, empties every config it published so HA removes the devices.
  */
 export class HomeAssistantDiscovery {
+  readonly name = "home-assistant";
   private readonly gates = new Map<string, WatchedGate>();
   private readonly refusalCounts = new Map<string, number>();
   private readonly refusalLogged = new Map<string, number>();
@@ -85,7 +86,8 @@ export class HomeAssistantDiscovery {
     };
   }
 
-  start(): void {
+  /** Subscribes; the configs follow as the gates' retained status and state arrive. */
+  async start(): Promise<void> {
     const { connection, prefix, site, logger } = this.options;
     this.requests = new HaRequests({
       connection,
@@ -174,13 +176,13 @@ export class HomeAssistantDiscovery {
     this.publishGate(id.data, gate);
   }
 
-  /** Publishes the gate's configs that changed, and empties those it no longer has. */
-  private publishGate(id: string, gate: WatchedGate): void {
+  /** Publishes the gate's configs that changed (all with `force`), and empties those it no longer has. */
+  private publishGate(id: string, gate: WatchedGate, force = false): void {
     const { connection, prefix, site } = this.options;
     const configs = discoveryConfigs({ prefix, site, gate: id, relays: gate.relays }, this.context);
     const wanted = new Map(configs.map((c) => [c.topic, c.payload]));
     for (const [topic, payload] of wanted) {
-      if (gate.published.get(topic) === payload) continue;
+      if (!force && gate.published.get(topic) === payload) continue;
       if (connection.publish(topic, payload, { qos: 1, retain: true })) gate.published.set(topic, payload);
     }
     for (const topic of [...gate.published.keys()]) {
@@ -191,10 +193,7 @@ export class HomeAssistantDiscovery {
 
   /** After a reconnect or HA's birth: every config again (HA may have lost them). */
   private publishAll(): void {
-    for (const [id, gate] of this.gates) {
-      gate.published.clear();
-      this.publishGate(id, gate);
-    }
+    for (const [id, gate] of this.gates) this.publishGate(id, gate, true);
   }
 
   private onCommand(topic: string, payload: Buffer): void {
