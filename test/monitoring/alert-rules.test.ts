@@ -35,7 +35,7 @@ describe("the Prometheus alert rules (scripts/monitoring/passgate-alerts.yml)", 
     expect(code).toBe(0);
   });
 
-  it("fire as their unit tests say: gate down, no gate scraped, relay and bridge offline, database, clock, sync, backlog", async () => {
+  it("fire as their unit tests say: gate down, no gate scraped, relay and bridge offline, database, clock, allowlist, sync, backlog, MQTT drops", async () => {
     const { code, output } = await promtool(["test", "rules", ALERT_TESTS_FILE]);
     expect(output).toContain("SUCCESS");
     expect(code).toBe(0);
