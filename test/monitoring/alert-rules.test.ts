@@ -154,5 +154,8 @@ describe("metricNames", () => {
       ).sort(),
     ).toEqual(["passgate_decision_duration_seconds_bucket", "up"]);
     expect(metricNames("absent(up)")).toEqual(["up"]);
+    expect(metricNames("passgate_allowlist_age_seconds > 21600 < +Inf")).toEqual([
+      "passgate_allowlist_age_seconds",
+    ]);
   });
 });

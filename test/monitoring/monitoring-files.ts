@@ -49,7 +49,8 @@ export function dashboardExpressions(board: Dashboard): string[] {
 
 /**
  * The metric names a PromQL expression reads: every identifier that is not a function call,
- * a keyword, a label (inside `{…}` or `by (…)`), a string, a duration or a Grafana variable.
+ * a keyword, a number (`Inf`, `NaN`), a label (inside `{…}` or `by (…)`), a string, a duration or a
+ * Grafana variable.
  */
 export function metricNames(expr: string): string[] {
   const names = new Set<string>();
@@ -61,7 +62,7 @@ export function metricNames(expr: string): string[] {
   for (const m of bare.matchAll(/(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)) {
     const [, name, call] = m;
     if (name === undefined || call !== undefined) continue;
-    if (/^(and|or|unless|bool|offset)$/.test(name)) continue;
+    if (/^(and|or|unless|bool|offset)$/.test(name) || /^(inf|nan)$/i.test(name)) continue;
     names.add(name);
   }
   return [...names];
