@@ -1,5 +1,4 @@
 import { GATE_MODES } from "../../config/schema.js";
-import type { OperatorRole } from "../../daemon/trust/roster-member.js";
 import { haCommandTopics } from "./ha-command-topics.js";
 
 /** What the discovery configs of one gate are made from. */
@@ -9,13 +8,14 @@ export interface DiscoveredGate {
   readonly gate: string;
   /** The relay ids of the gate's retained state; empty until it is seen. */
   readonly relays: readonly string[];
+  /** What the console's operator may do at this gate (its roster roles and gates). */
+  readonly may: { readonly changeMode: boolean; readonly open: boolean };
 }
 
-/** Where the configs go and what the console's operator may do. */
+/** Where the configs go. */
 export interface DiscoveryContext {
   /** Home Assistant's discovery prefix (`homeassistant` unless changed in HA's MQTT settings). */
   readonly discoveryPrefix: string;
-  readonly roles: readonly OperatorRole[];
   /** The console's version, shown as the device's software. */
   readonly version?: string | undefined;
 }
@@ -43,8 +43,8 @@ const DECISION_ATTRIBUTES = ["result", "reason", "reader", "direction", "at", "f
  * Tasmota: one HA device per gate, its entities reading the gate's own topics (status,
  * retained state, events; docs/mqtt.md), and the mode select and open buttons commanding
  * the console's HA topics, which the console turns into signed requests. The select is
- * there only for an admin operator, the buttons for a guard or an admin: HA shows only
- * what the console's key may do.
+ * there only where the operator may change modes (admin), the buttons where it may open
+ * (guard or admin), each within its roster `gates`: HA shows only what the console's key may do.
  */
 export function discoveryConfigs(gate: DiscoveredGate, context: DiscoveryContext): DiscoveryConfig[] {
   const base = `${gate.prefix}/${gate.site}/${gate.gate}`;
@@ -107,7 +107,7 @@ export function discoveryConfigs(gate: DiscoveredGate, context: DiscoveryContext
       ...availability,
     }),
   ];
-  if (context.roles.includes("admin"))
+  if (gate.may.changeMode)
     configs.push(
       config("select", "mode", {
         name: "Mode",
@@ -119,7 +119,7 @@ export function discoveryConfigs(gate: DiscoveredGate, context: DiscoveryContext
         ...availability,
       }),
     );
-  if (context.roles.includes("guard") || context.roles.includes("admin"))
+  if (gate.may.open)
     for (const relay of gate.relays)
       configs.push(
         config("button", `open_${relay}`, {

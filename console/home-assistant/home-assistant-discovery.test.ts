@@ -62,7 +62,7 @@ async function siteWithGate(gate: string, operators: readonly Operator[]) {
 async function startDiscovery(
   url: string,
   op: Operator,
-  options: { discoveryPrefix?: string; clock?: Clock } = {},
+  options: { discoveryPrefix?: string; clock?: Clock; gates?: string[] } = {},
 ): Promise<{ ha: HomeAssistantDiscovery; lines: string[] }> {
   const lines: string[] = [];
   const logger = createLogger({
@@ -89,6 +89,7 @@ async function startDiscovery(
     clock: options.clock ?? systemClock,
     logger,
     ...(options.discoveryPrefix === undefined ? {} : { discoveryPrefix: options.discoveryPrefix }),
+    ...(options.gates === undefined ? {} : { gates: options.gates }),
   });
   await ha.start();
   return { ha, lines };
@@ -235,6 +236,26 @@ describe("Home Assistant discovery of a site's gates", () => {
     await publish(`passgate/${SITE}/console/ha/ha-3/open/arm/press`, "PRESS");
     await waitUntil(() => wire.messages.length > 0, "the open request");
     expect(wire.messages.map((m) => m.topic)).toEqual([`${base}/request/open`]);
+  });
+
+  it("offers no commands for a gate outside the operator's roster gates, and sends none", async () => {
+    const admin = operator("desk", ["admin"]);
+    const { broker, base } = await siteWithGate("ha-6", [admin]);
+    const { ha } = await startDiscovery(broker.url, admin, { gates: ["main-9"] });
+    const configs = await retainedCount(broker.url, "homeassistant/#", 3);
+    expect([...configs.keys()].map((t) => t.split("/")[1]).sort()).toEqual([
+      "binary_sensor",
+      "event",
+      "sensor",
+    ]);
+    const wire = await watchTopics(broker.url, `${base}/request/#`);
+    cleanups.push(() => wire.client.endAsync());
+    const publish = await homeAssistant(broker.url);
+    await publish(`passgate/${SITE}/console/ha/ha-6/mode/set`, "free");
+    await publish(`passgate/${SITE}/console/ha/ha-6/open/arm/press`, "PRESS");
+    await waitUntil(() => ha.refusals().get("ha-open:not_allowed") === 1, "the open refused");
+    expect(ha.refusals().get("ha-mode:not_allowed")).toBe(1);
+    expect(wire.messages).toEqual([]);
   });
 
   it("refuses and counts invalid commands, sends nothing for them, and never logs their payload", async () => {

@@ -81,7 +81,6 @@ export class HomeAssistantDiscovery {
   private get context(): DiscoveryContext {
     return {
       discoveryPrefix: this.options.discoveryPrefix ?? "homeassistant",
-      roles: this.options.roles,
       version: this.options.version,
     };
   }
@@ -179,7 +178,11 @@ export class HomeAssistantDiscovery {
   /** Publishes the gate's configs that changed (all with `force`), and empties those it no longer has. */
   private publishGate(id: string, gate: WatchedGate, force = false): void {
     const { connection, prefix, site } = this.options;
-    const configs = discoveryConfigs({ prefix, site, gate: id, relays: gate.relays }, this.context);
+    const may = {
+      changeMode: this.requests?.mayChangeMode(id) === true,
+      open: this.requests?.mayOpen(id) === true,
+    };
+    const configs = discoveryConfigs({ prefix, site, gate: id, relays: gate.relays, may }, this.context);
     const wanted = new Map(configs.map((c) => [c.topic, c.payload]));
     for (const [topic, payload] of wanted) {
       if (!force && gate.published.get(topic) === payload) continue;
