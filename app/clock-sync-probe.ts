@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { ntpSynchronized } from "../platform/ntp-synchronized.js";
 
 /**
  * Asks whether the system clock is NTP-synchronised: true / false, or undefined when the
@@ -8,20 +8,9 @@ import { execFile } from "node:child_process";
 export type ClockSyncProbe = () => Promise<boolean | undefined>;
 
 /**
- * systemd's answer, `timedatectl show -p NTPSynchronized --value` (`yes` / `no`), the same
- * question `passgate doctor`'s clock check asks (cli/doctor/doctor-ports.ts, a layer above:
- * not importable from here). Undefined without systemd (a container, no timedatectl), when
- * it fails or does not answer within 5 s.
+ * systemd's answer (platform/ntp-synchronized.ts), the same question `passgate doctor`'s
+ * clock check and the `passgate_clock_synchronized` gauge ask. Undefined without systemd (a
+ * container, no timedatectl), when it fails or does not answer in time.
  */
 export const timedatectlProbe: ClockSyncProbe = () =>
-  new Promise((resolve) => {
-    execFile(
-      "timedatectl",
-      ["show", "-p", "NTPSynchronized", "--value"],
-      { timeout: 5_000, encoding: "utf8" },
-      (err, stdout) => {
-        const answer = err === null ? stdout.trim() : undefined;
-        resolve(answer === "yes" ? true : answer === "no" ? false : undefined);
-      },
-    );
-  });
+  ntpSynchronized().then((answer) => (answer === "yes" ? true : answer === "no" ? false : undefined));

@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 export const TEST_PROGRAMS = [
   { program: "mosquitto", pkg: "mosquitto" },
   { program: "socat", pkg: "socat" },
+  { program: "promtool", pkg: "prometheus" },
 ];
 
 /** Whether `program` is an executable file in one of PATH's folders. */

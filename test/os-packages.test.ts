@@ -11,6 +11,8 @@ describe("the programs the tests start", () => {
   it("names each missing one and how to install it, in one line", () => {
     writeFileSync(join(dir, "mosquitto"), "#!/bin/sh\n");
     chmodSync(join(dir, "mosquitto"), 0o755);
+    writeFileSync(join(dir, "promtool"), "#!/bin/sh\n");
+    chmodSync(join(dir, "promtool"), 0o755);
     writeFileSync(join(dir, "socat"), "not executable");
     expect(onPath("mosquitto", dir)).toBe(true);
     expect(onPath("socat", dir)).toBe(false);

@@ -1,7 +1,9 @@
 import type { Config } from "../../config/schema.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
+import { ntpSynchronized } from "../../platform/ntp-synchronized.js";
 import type { Component } from "../component.js";
+import { ClockSyncCache } from "../http/clock-sync-cache.js";
 import type { GateMetrics } from "../http/gate-metrics.js";
 import type { HealthReport } from "../http/health.js";
 import { HttpEndpoint } from "../http/http-endpoint.js";
@@ -48,6 +50,8 @@ export class HttpEndpointComponent implements Component {
       readonly clock: Clock;
       readonly logger: Logger;
       readonly version: string;
+      /** The clock check behind `passgate_clock_synchronized`; default `timedatectl` (as `passgate doctor`). */
+      readonly ntpSynchronized?: () => Promise<string | undefined>;
     },
   ) {}
 
@@ -81,6 +85,8 @@ export class HttpEndpointComponent implements Component {
   private observe(): ObservedGate {
     const { parts, clock, health, version } = this.deps;
     const { storage } = parts;
+    const clockSync = new ClockSyncCache(this.deps.ntpSynchronized ?? ntpSynchronized, () => clock.now());
+    const noDrops: ReadonlyMap<string, number> = new Map();
     return {
       config: () => this.config,
       readers: () => parts.readers.set,
@@ -94,6 +100,8 @@ export class HttpEndpointComponent implements Component {
       bridges: () => parts.bridges.views(),
       health,
       now: () => clock.now(),
+      clockSynchronized: () => clockSync.synchronized(),
+      mqttDrops: () => parts.session.parts?.connection.dropCounts() ?? noDrops,
       startedAt: clock.now(),
       version,
     };

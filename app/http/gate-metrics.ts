@@ -22,6 +22,10 @@ export interface MetricSources {
   bridges(): readonly { readonly id: string; readonly online: boolean; readonly paired: boolean }[];
   /** Epoch ms now (the daemon's clock), for the allowlist's age. */
   now(): number;
+  /** The system clock is NTP-synchronised (the check `passgate doctor` makes); undefined when it cannot tell. */
+  clockSynchronized(): Promise<boolean | undefined>;
+  /** Inbound MQTT messages dropped unread, by `kind:reason` (MqttConnection.dropCounts); empty without mqtt:. */
+  mqttDrops(): ReadonlyMap<string, number>;
 }
 
 /** Decision latency buckets, seconds: 50 µs to 50 ms (the budget is well under 1 ms). */
@@ -174,6 +178,30 @@ export class GateMetrics {
       registers,
       collect() {
         this.set(sources.databaseCorrupt() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "passgate_clock_synchronized",
+      help: "1 when the system clock is NTP-synchronised, 0 when not, NaN when the gate cannot tell (no timedatectl).",
+      registers,
+      async collect() {
+        const synced = await sources.clockSynchronized();
+        // NaN, not 0, when unknown: an alert on `== 0` must not fire on a machine without systemd.
+        this.set(synced === undefined ? Number.NaN : synced ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: "passgate_mqtt_dropped_total",
+      help: "Inbound MQTT messages dropped before anything acted on them, by topic kind and reason (too_large, not_json, invalid).",
+      labelNames: ["kind", "reason"],
+      registers,
+      collect() {
+        // The session already counts its drops; the counter is rebuilt from them at each scrape.
+        this.reset();
+        for (const [key, n] of sources.mqttDrops()) {
+          const at = key.lastIndexOf(":");
+          this.inc({ kind: key.slice(0, at), reason: key.slice(at + 1) }, n);
+        }
       },
     });
     new Gauge({

@@ -32,6 +32,10 @@ export interface ObservedGate {
   decisionCounts(): ReadonlyMap<string, number>;
   health(): HealthReport;
   now(): number;
+  /** The system clock is NTP-synchronised; undefined when the gate cannot tell. */
+  clockSynchronized(): Promise<boolean | undefined>;
+  /** Inbound MQTT messages dropped, by `kind:reason`; empty without `mqtt:`. */
+  mqttDrops(): ReadonlyMap<string, number>;
   readonly startedAt: number;
   readonly version: string;
 }
@@ -123,5 +127,7 @@ export function metricSources(gate: ObservedGate): MetricSources {
     databaseCorrupt: () => gate.databaseCorrupt(),
     bridges: () => gate.bridges().map((b) => ({ id: b.id, online: b.status === "online", paired: b.paired })),
     now: () => gate.now(),
+    clockSynchronized: () => gate.clockSynchronized(),
+    mqttDrops: () => gate.mqttDrops(),
   };
 }

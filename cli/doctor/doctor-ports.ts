@@ -1,7 +1,7 @@
-import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync, statfsSync, statSync } from "node:fs";
 import type { IClientOptions } from "mqtt";
 import { connect } from "mqtt";
+import { ntpSynchronized } from "../../platform/ntp-synchronized.js";
 import type { ListedReader } from "../../reader-bridge/reader-listing.js";
 
 /** What a file looks like to the permission checks. */
@@ -59,15 +59,7 @@ export function systemPorts(listDevices: () => Promise<ListedReader[]>): DoctorP
       const s = statfsSync(path);
       return s.bavail * s.bsize;
     },
-    ntpSynchronized: () =>
-      new Promise((resolve) => {
-        execFile(
-          "timedatectl",
-          ["show", "-p", "NTPSynchronized", "--value"],
-          { timeout: 3000 },
-          (err, stdout) => resolve(err === null ? stdout.trim() : undefined),
-        );
-      }),
+    ntpSynchronized,
     listDevices,
     uidOf: (user) => {
       const passwd = existsSync("/etc/passwd") ? readFileSync("/etc/passwd", "utf8") : "";

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { ClockSyncCache } from "./clock-sync-cache.js";
+import { GateMetrics, type MetricSources } from "./gate-metrics.js";
+
+function sources(overrides: Partial<MetricSources>): MetricSources {
+  return {
+    readers: () => ({}),
+    relays: () => ({}),
+    mqttConnected: () => true,
+    allowlist: () => ({ version: 1, count: 1, syncedAt: 0 }),
+    uploadBacklog: () => 0,
+    gateMode: () => "normal",
+    databaseCorrupt: () => false,
+    bridges: () => [],
+    now: () => 0,
+    clockSynchronized: () => Promise.resolve(true),
+    mqttDrops: () => new Map(),
+    ...overrides,
+  };
+}
+
+/** The sample line of an unlabelled metric, or of one with exactly `labels`. */
+function line(text: string, name: string, labels = ""): string | undefined {
+  return text.split("\n").find((l) => l.startsWith(`${name}${labels === "" ? " " : `{${labels}} `}`));
+}
+
+describe("the gate's clock and MQTT drop metrics", () => {
+  it("says 1, 0 or NaN for a synchronised, unsynchronised or unknown clock", async () => {
+    const answers: (boolean | undefined)[] = [true, false, undefined];
+    const seen: (string | undefined)[] = [];
+    for (const answer of answers) {
+      const metrics = new GateMetrics("test");
+      metrics.observe(sources({ clockSynchronized: () => Promise.resolve(answer) }));
+      seen.push(line(await metrics.scrape(), "passgate_clock_synchronized"));
+    }
+    // prom-client writes NaN as "Nan"; Prometheus parses it without regard to case.
+    expect(seen.map((l) => l?.toLowerCase())).toEqual([
+      "passgate_clock_synchronized 1",
+      "passgate_clock_synchronized 0",
+      "passgate_clock_synchronized nan",
+    ]);
+  });
+
+  it("counts the session's dropped messages by kind and reason, as they stand at each scrape", async () => {
+    const drops = new Map([
+      ["request-mode:not_json", 2],
+      ["relay-state:invalid", 5],
+    ]);
+    const metrics = new GateMetrics("test");
+    metrics.observe(sources({ mqttDrops: () => drops }));
+    let text = await metrics.scrape();
+    expect(line(text, "passgate_mqtt_dropped_total", 'kind="request-mode",reason="not_json"')).toMatch(/ 2$/);
+    expect(line(text, "passgate_mqtt_dropped_total", 'kind="relay-state",reason="invalid"')).toMatch(/ 5$/);
+    drops.set("request-mode:not_json", 3);
+    text = await metrics.scrape();
+    expect(line(text, "passgate_mqtt_dropped_total", 'kind="request-mode",reason="not_json"')).toMatch(/ 3$/);
+  });
+});
+
+describe("ClockSyncCache", () => {
+  it("asks once a minute and never twice at once, and reads yes, no and anything else", async () => {
+    let now = 0;
+    const answers = ["yes", "no", "maybe"];
+    let asked = 0;
+    const probe = new ClockSyncCache(
+      async () => answers[asked++],
+      () => now,
+    );
+    const [a, b] = await Promise.all([probe.synchronized(), probe.synchronized()]);
+    expect([a, b, asked]).toEqual([true, true, 1]);
+    now = 59_999;
+    expect(await probe.synchronized()).toBe(true);
+    expect(asked).toBe(1);
+    now = 60_000;
+    expect(await probe.synchronized()).toBe(false);
+    now = 120_000;
+    expect(await probe.synchronized()).toBe(undefined);
+    expect(asked).toBe(3);
+  });
+
+  it("takes a failed check as unknown", async () => {
+    const probe = new ClockSyncCache(
+      () => Promise.reject(new Error("spawn timedatectl ENOENT")),
+      () => 0,
+    );
+    expect(await probe.synchronized()).toBe(undefined);
+  });
+});
