@@ -26,7 +26,7 @@ export type NoticeRefusal =
   | "unknown_signer"
   /** Signed more than 5 minutes from this service's clock, either way. */
   | "stale"
-  /** The same signed notice again (a QoS 1 repeat), inside the freshness bound. */
+  /** The same notice again (a QoS 1 repeat, a restart): its deliveries are queued already. */
   | "duplicate"
   /** The body does not pass the notice's schema and bounds. */
   | "invalid_body"

@@ -69,6 +69,9 @@ export class NoticeIntake {
       const deliveries = this.deliveriesOf(verdict.body);
       const added = deliveries.length === 0 ? 0 : store.enqueue(deliveries, clock.now());
       logger.debug({ notice: verdict.body.id, gate: verdict.body.gate, queued: added }, "notice received");
+      // Every delivery of it already queued: the notice came again (a repeat from the broker
+      // after a restart, a gate that published it twice). Nothing goes out twice.
+      if (deliveries.length > 0 && added === 0) this.refuse("duplicate");
       if (added > 0) this.deps.onQueued();
     } catch (err) {
       // The queue could not be written: the broker does not resend an acknowledged message,
@@ -118,6 +121,9 @@ export class NoticeIntake {
     // Only a gate's id goes into the line: ids anyone can make up are not repeated.
     const member = signer !== undefined && this.deps.roster.get(signer) !== undefined ? signer : undefined;
     const held = this.logs.admit(reason);
-    if (held !== undefined) this.deps.logger.warn({ reason, signer: member, held }, "notice refused");
+    if (held === undefined) return;
+    // A repeat is the broker doing its job (QoS 1 delivers at least once): not a warning.
+    if (reason === "duplicate") this.deps.logger.debug({ reason, signer: member, held }, "notice repeated");
+    else this.deps.logger.warn({ reason, signer: member, held }, "notice refused");
   }
 }

@@ -110,10 +110,10 @@ export function notifierClientOptions(config: NotifyConfig): IClientOptions {
 }
 
 /**
- * Builds and starts the notifier (docs/notices.md): the queue's database, the channels, the
- * delivery worker, the MQTT session and the intake of notices, in that order; stopped in
- * reverse, so the intake stops hearing before the worker stops and the worker finishes the
- * deliveries under way before the database closes. Each part is built once what it uses
+ * Builds and starts the notifier (docs/notices.md): the channels, the queue's database, the
+ * delivery worker, the intake of notices and the MQTT session, in that order; stopped in
+ * reverse, so no notice arrives once the stop began and the worker finishes the deliveries
+ * under way before the database closes. Each part is built once what it uses
  * has started. The one place that opens the database, the broker connection and the channels.
  */
 export async function startNotifier(config: NotifyConfig, deps: NotifyDeps): Promise<RunningNotifier> {
@@ -184,7 +184,8 @@ export async function startNotifier(config: NotifyConfig, deps: NotifyDeps): Pro
       backoff: { minMs: config.mqtt.reconnectMin, maxMs: config.mqtt.reconnectMax },
       logger: logger.child({ component: "mqtt" }),
     });
-    await run({ name: "mqtt", start: () => connection.start(), stop: () => connection.stop() });
+    // The intake subscribes before the session starts: the notices the broker kept for this
+    // service arrive right after it connects, and must find someone listening.
     const intake = await run(
       new NoticeIntake({
         connection,
@@ -198,6 +199,7 @@ export async function startNotifier(config: NotifyConfig, deps: NotifyDeps): Pro
         logger: logger.child({ component: "intake" }),
       }),
     );
+    await run({ name: "mqtt", start: () => connection.start(), stop: () => connection.stop() });
     logger.info(
       { site: config.site, gates: roster.size, guardians: directory.size, channels: [...channels.keys()] },
       "notifier started",
