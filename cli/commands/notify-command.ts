@@ -18,6 +18,7 @@ export interface NotifyInitOptions {
   readonly site?: string;
   readonly broker?: string;
   readonly timezone?: string;
+  readonly database?: string;
   readonly output?: string;
   readonly force?: boolean;
 }
@@ -48,6 +49,7 @@ export function registerNotifyCommand(program: Command): void {
     .option("--site <site>", "the site id, as the gates have it", "my-site")
     .option("--broker <url>", "the site's broker", "mqtt://127.0.0.1:1883")
     .option("--timezone <tz>", "the guardians' time zone (IANA), for the time in a notice", "Europe/Moscow")
+    .option("--database <file>", "the delivery queue (SQLite), relative to the config's folder", "notify.db")
     .option("--output <file>", "where to write it (default: the config path)")
     .option("--force", "replace an existing file")
     .action(async (options: NotifyInitOptions) => {
@@ -58,7 +60,8 @@ export function registerNotifyCommand(program: Command): void {
     notes: "Then write the guardians file and the gates' roster it names, and the secrets (docs/notices.md).",
     exitCodes: "0 written; 1 not written (the file exists, a value is invalid)",
     examples: [
-      "passgate notify init --site school-7 --timezone Europe/Moscow --output /etc/passgate/passgate-notify.yaml",
+      "passgate notify init --site school-7 --timezone Europe/Moscow",
+      "passgate -c /etc/passgate/passgate-notify.yaml notify init --database /var/lib/passgate-notify/notify.db",
     ],
   });
 

@@ -7,7 +7,7 @@ import { writeNewFile } from "../setup/write-new-file.js";
  * The commented config `passgate notify init` writes; every file it names is beside it.
  * The values are written as JSON strings, so none can add a line of YAML of its own.
  */
-export function notifyConfigText(site: string, broker: string, timeZone: string): string {
+export function notifyConfigText(site: string, broker: string, timeZone: string, database: string): string {
   return `# passgate notifier: guardian notices by e-mail and webhook (docs/notices.md).
 # Check it with: passgate -c <this file> notify status   (reads the config and the queue)
 
@@ -31,8 +31,8 @@ timeZone: ${JSON.stringify(timeZone)}
 # {id: gate:<gate>, publicKey: <key>} records.
 gates: roster.json
 
-# The delivery queue (SQLite); created 0600.
-database: notify.db
+# The delivery queue (SQLite); created 0600. Under systemd: /var/lib/passgate-notify/notify.db.
+database: ${JSON.stringify(database)}
 
 # Who may get notices, their consent and their channels (docs/notices.md).
 guardians: guardians.yaml
@@ -71,6 +71,7 @@ export function notifyInit(file: string, options: NotifyInitOptions): void {
     options.site ?? "my-site",
     options.broker ?? "mqtt://127.0.0.1:1883",
     options.timezone ?? "Europe/Moscow",
+    options.database ?? "notify.db",
   );
   const checked = checkNotifyConfigText(text, file);
   if (!checked.ok) throw checked.error;
