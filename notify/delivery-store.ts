@@ -170,6 +170,14 @@ export class DeliveryStore {
     return rows.map(fromRow);
   }
 
+  /** How many deliveries wait. */
+  pendingCount(): number {
+    return this.db
+      .prepare("SELECT COUNT(*) FROM notify_delivery WHERE state = 'pending'")
+      .pluck()
+      .get() as number;
+  }
+
   /** The epoch ms at which the next pending delivery is due, or undefined when none waits. */
   nextDue(): number | undefined {
     const next = this.db

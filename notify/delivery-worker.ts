@@ -10,6 +10,8 @@ import { nextAttemptAt, type RetrySettings } from "./retry-schedule.js";
 const BATCH = 8;
 /** The worker looks at the queue at least this often, ms, whatever it expects. */
 const IDLE_LOOK_MS = 60_000;
+/** After the queue could not be read or written, the worker waits this long, ms, before looking again. */
+const AFTER_ERROR_MS = 5_000;
 /** Sent and failed deliveries past `keepMs` are pruned this often, ms. */
 const PRUNE_EVERY_MS = 3_600_000;
 
@@ -24,6 +26,7 @@ export class DeliveryWorker {
   private running: Promise<void> | undefined;
   private stopped = true;
   private again = false;
+  private failing = false;
   private lastPrune = 0;
 
   constructor(
@@ -75,9 +78,12 @@ export class DeliveryWorker {
 
   private schedule(): void {
     if (this.stopped) return;
-    const next = this.deps.store.nextDue();
-    const wait =
-      next === undefined ? IDLE_LOOK_MS : Math.min(IDLE_LOOK_MS, Math.max(0, next - this.deps.clock.now()));
+    let wait = AFTER_ERROR_MS;
+    if (!this.failing) {
+      const next = this.deps.store.nextDue();
+      wait =
+        next === undefined ? IDLE_LOOK_MS : Math.min(IDLE_LOOK_MS, Math.max(0, next - this.deps.clock.now()));
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.wake();
@@ -88,14 +94,17 @@ export class DeliveryWorker {
     try {
       this.prune();
       for (;;) {
-        if (this.stopped) return;
+        if (this.stopped) break;
         const due = this.deps.store.due(this.deps.clock.now(), BATCH);
-        if (due.length === 0) return;
+        if (due.length === 0) break;
         await Promise.all(due.map((d) => this.attempt(d)));
       }
+      this.failing = false;
     } catch (err) {
-      // The queue could not be read or written (a full disk): looked at again on the next timer.
-      this.deps.logger.error({ err: describeError(err) }, "delivery queue unavailable");
+      // The queue could not be read or written (a full disk): looked at again after a pause,
+      // not at once, which would spin on the error; said once until it works again.
+      if (!this.failing) this.deps.logger.error({ err: describeError(err) }, "delivery queue unavailable");
+      this.failing = true;
     }
   }
 

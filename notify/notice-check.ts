@@ -36,6 +36,8 @@ export type NoticeRefusal =
   | "no_consent"
   /** A guardian the guardians file does not list. */
   | "unknown_guardian"
+  /** More deliveries wait than the queue holds (`MAX_PENDING`): the notice is dropped. */
+  | "queue_full"
   /** A guardian who consented but has neither an e-mail address nor a webhook this service can use. */
   | "no_channel";
 

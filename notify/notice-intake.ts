@@ -11,6 +11,9 @@ import type { NoticeBody } from "./notice.js";
 import { checkNotice, NOTICE_FRESHNESS_MS, type NoticeRefusal } from "./notice-check.js";
 import { cleanName } from "./notice-text.js";
 
+/** Most deliveries waiting at once: a whole school's morning, many times over. */
+export const MAX_PENDING = 100_000;
+
 /**
  * Hears the gates' notices on the site's notice topic, checks each (notice-check.ts) and
  * queues one delivery per guardian who consented and channel they have. Every refusal is
@@ -64,6 +67,12 @@ export class NoticeIntake {
       });
       if (!verdict.ok) {
         this.refuse(verdict.reason, verdict.signer);
+        return;
+      }
+      // A gate key used to flood the notifier must not fill the disk: past this many
+      // deliveries waiting, new notices are refused until the queue drains.
+      if (store.pendingCount() >= MAX_PENDING) {
+        this.refuse("queue_full", verdict.signer);
         return;
       }
       const deliveries = this.deliveriesOf(verdict.body);
