@@ -36,7 +36,7 @@ export type NoticeRefusal =
   | "no_consent"
   /** A guardian the guardians file does not list. */
   | "unknown_guardian"
-  /** More deliveries wait than the queue holds (`MAX_PENDING`): the notice is dropped. */
+  /** More deliveries wait than the queue holds (`MAX_PENDING`), or more notices came within 10 minutes than are remembered: dropped. */
   | "queue_full"
   /** A guardian who consented but has neither an e-mail address nor a webhook this service can use. */
   | "no_channel";
@@ -72,11 +72,14 @@ export function checkNotice(
           ? "stale"
           : verdict.reason === "repeated_nonce"
             ? "duplicate"
-            : verdict.reason === "unknown_signer" ||
-                verdict.reason === "revoked_signer" ||
-                verdict.reason === "wrong_kind"
-              ? "unknown_signer"
-              : "malformed";
+            : // Too many notices within the freshness bound to remember them all: a flood.
+              verdict.reason === "nonce_window_full"
+              ? "queue_full"
+              : verdict.reason === "unknown_signer" ||
+                  verdict.reason === "revoked_signer" ||
+                  verdict.reason === "wrong_kind"
+                ? "unknown_signer"
+                : "malformed";
     return { ok: false, reason, signer: verdict.signer };
   }
   const signer = verdict.signer.id;

@@ -125,6 +125,9 @@ export async function startNotifier(config: NotifyConfig, deps: NotifyDeps): Pro
   // Everything that can be wrong in a file is read first: nothing is opened for a bad config.
   const roster = loadGateRoster(config.gates);
   const directory = loadGuardianDirectory(config.guardians);
+  // The broker password is read by the MQTT client's options; checked here first to be private.
+  if (config.mqtt.passwordFile !== undefined)
+    readSecretFile(config.mqtt.passwordFile, "the broker password file");
   const channels = createChannels(config, clock);
 
   const started: Part[] = [];
