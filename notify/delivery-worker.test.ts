@@ -31,7 +31,7 @@ function setUp(channel: DeliveryChannel, guardians: Guardian[] = [anna]) {
   const directory = new GuardianDirectory(guardians);
   worker = new DeliveryWorker({
     store,
-    directory,
+    directory: () => directory,
     channels: new Map([[channel.kind, channel]]),
     retry,
     keepMs: 86_400_000,

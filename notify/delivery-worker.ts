@@ -32,7 +32,8 @@ export class DeliveryWorker {
   constructor(
     private readonly deps: {
       readonly store: DeliveryStore;
-      readonly directory: GuardianDirectory;
+      /** The guardians in force now (a getter: a reload replaces them). */
+      readonly directory: () => GuardianDirectory;
       readonly channels: ReadonlyMap<string, DeliveryChannel>;
       readonly retry: RetrySettings;
       /** Sent and failed deliveries are forgotten this long after they were done, ms. */
@@ -109,7 +110,8 @@ export class DeliveryWorker {
   }
 
   private async attempt(delivery: Delivery): Promise<void> {
-    const { store, directory, channels, clock, logger } = this.deps;
+    const { store, channels, clock, logger } = this.deps;
+    const directory = this.deps.directory();
     const about = { notice: delivery.noticeId, guardian: delivery.guardian, channel: delivery.channel };
     const guardian = directory.get(delivery.guardian);
     const channel = channels.get(delivery.channel);

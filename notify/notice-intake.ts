@@ -31,8 +31,10 @@ export class NoticeIntake {
     private readonly deps: {
       readonly connection: MqttConnection;
       readonly topic: string;
-      readonly roster: Roster;
-      readonly directory: GuardianDirectory;
+      /** The gates in force now (a getter: `reload` replaces them). */
+      readonly roster: () => Roster;
+      /** The guardians in force now (a getter: `reload` replaces them). */
+      readonly directory: () => GuardianDirectory;
       /** The channels this service can deliver on (an SMTP server and a webhook secret configured). */
       readonly channels: ReadonlySet<ChannelKind>;
       readonly store: DeliveryStore;
@@ -61,7 +63,7 @@ export class NoticeIntake {
     const { store, clock, logger } = this.deps;
     try {
       const verdict = checkNotice(topic, payload, {
-        roster: this.deps.roster,
+        roster: this.deps.roster(),
         now: clock.now(),
         nonces: this.nonces,
       });
@@ -92,7 +94,8 @@ export class NoticeIntake {
 
   /** One delivery per (guardian, channel) the notice can go to; the others counted. */
   private deliveriesOf(body: NoticeBody): NewDelivery[] {
-    const { directory, channels } = this.deps;
+    const { channels } = this.deps;
+    const directory = this.deps.directory();
     const deliveries: NewDelivery[] = [];
     for (const id of new Set(body.guardians)) {
       const guardian = directory.get(id);
@@ -128,7 +131,7 @@ export class NoticeIntake {
     const now = this.deps.clock.now();
     this.deps.store.countRefusal(reason, now);
     // Only a gate's id goes into the line: ids anyone can make up are not repeated.
-    const member = signer !== undefined && this.deps.roster.get(signer) !== undefined ? signer : undefined;
+    const member = signer !== undefined && this.deps.roster().get(signer) !== undefined ? signer : undefined;
     const held = this.logs.admit(reason);
     if (held === undefined) return;
     // A repeat is the broker doing its job (QoS 1 delivers at least once): not a warning.

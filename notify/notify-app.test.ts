@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
@@ -136,6 +138,29 @@ describe("passgate notify", () => {
     expect(log).not.toContain("anna@example.ru");
     expect(log).not.toContain(hooks.url);
     expect(log).not.toContain(WEBHOOK_SECRET.toString());
+  });
+
+  it("reads the guardians file again on reload: a consent given is used from the next notice", async () => {
+    site = new NotifySite(broker.url);
+    site.write({ guardians: guardians(), smtpPort: smtp.port });
+    const running = await start();
+    await site.publish(site.sign(site.body({ guardians: ["p-78"] })));
+    await sentinel();
+    expect(running.store.counts().refused).toEqual({ no_consent: 1 });
+
+    writeFileSync(join(site.dir, "guardians.yaml"), "guardians: [{id: p-78, name: Олег}]\n");
+    expect(() => running.reload()).toThrow(/guardians\.0\.consent/);
+    site.write({
+      guardians: guardians().map((g) => (g.id === "p-78" ? { ...g, consent: true } : g)),
+      smtpPort: smtp.port,
+    });
+    expect(running.reload()).toEqual({ gates: 2, guardians: 3 });
+    await site.publish(site.sign(site.body({ guardians: ["p-78"] })));
+    await waitUntil(
+      () => smtp.mails.some((m) => m.to.includes("oleg@example.ru")),
+      "the mail to the guardian who consented",
+    );
+    expect(running.store.counts().refused).toEqual({ no_consent: 1 });
   });
 
   it("delivers nothing twice: not for a repeat from the broker, nor after a restart", async () => {

@@ -41,6 +41,12 @@ export interface RunningNotifier {
   readonly intake: NoticeIntake;
   readonly worker: DeliveryWorker;
   readonly connection: MqttConnection;
+  /**
+   * Reads the gates' roster and the guardians file again (SIGHUP) and uses them from the
+   * next notice and the next attempt on; throws `ConfigError` and keeps the ones in force
+   * when either cannot be used. Returns how many of each are now in force.
+   */
+  reload(): { gates: number; guardians: number };
   /** Stops every part, the last started first; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -123,8 +129,8 @@ export function notifierClientOptions(config: NotifyConfig): IClientOptions {
 export async function startNotifier(config: NotifyConfig, deps: NotifyDeps): Promise<RunningNotifier> {
   const { clock, logger } = deps;
   // Everything that can be wrong in a file is read first: nothing is opened for a bad config.
-  const roster = loadGateRoster(config.gates);
-  const directory = loadGuardianDirectory(config.guardians);
+  let roster = loadGateRoster(config.gates);
+  let directory = loadGuardianDirectory(config.guardians);
   // The broker password is read by the MQTT client's options; checked here first to be private.
   if (config.mqtt.passwordFile !== undefined)
     readSecretFile(config.mqtt.passwordFile, "the broker password file");
@@ -173,7 +179,7 @@ export async function startNotifier(config: NotifyConfig, deps: NotifyDeps): Pro
     const worker = await run(
       new DeliveryWorker({
         store,
-        directory,
+        directory: () => directory,
         channels,
         retry: {
           firstMs: config.delivery.retryFirst,
@@ -197,8 +203,8 @@ export async function startNotifier(config: NotifyConfig, deps: NotifyDeps): Pro
       new NoticeIntake({
         connection,
         topic: noticeTopic(config.topicPrefix, config.site),
-        roster,
-        directory,
+        roster: () => roster,
+        directory: () => directory,
         channels: new Set(channels.keys()),
         store,
         onQueued: () => worker.wake(),
@@ -217,6 +223,15 @@ export async function startNotifier(config: NotifyConfig, deps: NotifyDeps): Pro
       intake,
       worker,
       connection,
+      reload: () => {
+        // Both files are read before either is used: a broken one changes nothing.
+        const gates = loadGateRoster(config.gates);
+        const guardians = loadGuardianDirectory(config.guardians);
+        roster = gates;
+        directory = guardians;
+        logger.info({ gates: gates.size, guardians: guardians.size }, "gates and guardians read again");
+        return { gates: gates.size, guardians: guardians.size };
+      },
       stop: () => {
         stopping ??= stopAll();
         return stopping;

@@ -202,13 +202,15 @@ describe("passgate notify test", () => {
 });
 
 describe("passgate notify run", () => {
-  it("runs as a process, delivers a notice, and stops cleanly on SIGTERM", async () => {
+  it("runs as a process, delivers a notice, reloads on SIGHUP and stops cleanly on SIGTERM", async () => {
     const config = writeSite();
     const run = spawnCli(["--config", config, "notify", "run"]);
     try {
       await waitUntil(() => run.logs.some((l) => l.msg === "mqtt connected"), "the notifier's session");
       await site.publish(site.sign(site.body({ guardians: ["p-77"] })));
       await waitUntil(() => smtp.mails.length === 1 && hooks.hooks.length === 1, "the mail and the webhook");
+      run.child.kill("SIGHUP");
+      await waitUntil(() => run.logs.some((l) => l.msg === "gates and guardians read again"), "the reload");
     } finally {
       run.child.kill("SIGTERM");
     }
