@@ -11,12 +11,19 @@ export function noticeTopic(prefix: string, site: string): string {
   return `${prefix}/${site}/notify`;
 }
 
-/** A person or guardian id as the registry writes it (`p-2001`). */
+/**
+ * A guardian id as the guardians file writes it (`p-77`): plain characters only, since it
+ * also goes into a mail's Message-ID. A notice may name ids of any text the allowlist takes;
+ * one the file cannot hold is simply not a known guardian.
+ */
 export const personIdSchema = z
   .string()
   .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits and . _ : -");
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, "letters, digits and . _ : @ -");
+
+/** A person or guardian id as the allowlist holds it (daemon/allowlist/credential.ts). */
+const allowlistIdSchema = z.string().min(1).max(200);
 
 /** The gate id (one topic level, as the gate's config has it). */
 const gateIdSchema = z
@@ -25,13 +32,13 @@ const gateIdSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dot, dash or underscore");
 
-/** Most guardians a notice may name; a child has a few, never dozens. */
-export const MAX_GUARDIANS_PER_NOTICE = 8;
+/** Most guardians a notice may name: as many as a credential may list. */
+export const MAX_GUARDIANS_PER_NOTICE = 16;
 
 export const noticeBodySchema = z.strictObject({
   /** The gate journal entry's id: with the guardian and channel, the key that makes a notice go out once. */
   id: z.uuid(),
-  person: personIdSchema,
+  person: allowlistIdSchema,
   credential: z.string().regex(/^\d{1,20}$/),
   gate: gateIdSchema,
   direction: z.enum(["in", "out"]),
@@ -39,7 +46,7 @@ export const noticeBodySchema = z.strictObject({
   at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   /** The child's display name; shown cleaned of control characters, never as markup. */
   name: z.string().min(1).max(200).optional(),
-  guardians: z.array(personIdSchema).min(1).max(MAX_GUARDIANS_PER_NOTICE),
+  guardians: z.array(allowlistIdSchema).min(1).max(MAX_GUARDIANS_PER_NOTICE),
 });
 
 export type NoticeBody = z.infer<typeof noticeBodySchema>;
