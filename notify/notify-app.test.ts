@@ -61,6 +61,8 @@ async function sentinel(): Promise<void> {
     () => smtp.mails.some((m) => m.to.includes("maria@example.ru") && m.text.includes(String("Маркер"))),
     "the marker notice",
   );
+  // The server has the mail before the notifier hears it was taken: wait for the record too.
+  await waitUntil(() => notifier?.store.counts().pending === 0, "the marker recorded as sent");
   smtp.mails.splice(0);
 }
 
