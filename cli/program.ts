@@ -14,6 +14,7 @@ import { registerInitCommand } from "./commands/init-command.js";
 import { configuredJournalDb, registerJournalCommand } from "./commands/journal-command.js";
 import { registerKeysCommand } from "./commands/keys-command.js";
 import { configuredModeGate, registerModeCommand } from "./commands/mode-command.js";
+import { registerNotifyCommand } from "./commands/notify-command.js";
 import { registerPolicyCommand } from "./commands/policy-command.js";
 import { registerReadersCommand } from "./commands/readers-command.js";
 import { registerRelayCommand } from "./commands/relay-command.js";
@@ -81,6 +82,9 @@ ${examples(
   registerEventsCommand(program, ctx);
   registerDoctorCommand(program, ctx);
   registerDbCommand(program, ctx);
+
+  // Guardian notices: a service of the site, beside the broker.
+  registerNotifyCommand(program);
 
   return withUsageConventions(program);
 }
