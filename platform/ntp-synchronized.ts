@@ -7,9 +7,15 @@ import { execFile } from "node:child_process";
  * the gate's `passgate_clock_synchronized` gauge ask the same question this way.
  */
 export function ntpSynchronized(): Promise<string | undefined> {
+  // Not the service's NOTIFY_SOCKET: a systemd tool that fails reports `ERRNO=` to it, which
+  // systemd would take as the gate's own status.
+  const { NOTIFY_SOCKET: _socket, WATCHDOG_PID: _pid, WATCHDOG_USEC: _usec, ...env } = process.env;
   return new Promise((resolve) => {
-    execFile("timedatectl", ["show", "-p", "NTPSynchronized", "--value"], { timeout: 3000 }, (err, stdout) =>
-      resolve(err === null ? stdout.trim() : undefined),
+    execFile(
+      "timedatectl",
+      ["show", "-p", "NTPSynchronized", "--value"],
+      { timeout: 3000, env },
+      (err, stdout) => resolve(err === null ? stdout.trim() : undefined),
     );
   });
 }
