@@ -74,7 +74,9 @@ describe("console login and sessions", () => {
   });
 
   it("answers 401 without a session and after the idle expiry", async () => {
-    const clock = new FakeClock(Date.parse("2026-12-01T08:00:00Z"));
+    // The users' passwords are set at the real time, just after this: a session of the fake
+    // clock must not begin before them (it would count as older than the password).
+    const clock = new FakeClock(Date.now() + 60_000);
     consoleUnderTest = await startTestConsole({ deps: { clock } });
     expect((await fetch(`${consoleUnderTest.url}/api/me`)).status).toBe(401);
     const session = await login(consoleUnderTest.url, GUARD);
