@@ -76,7 +76,10 @@ export const consoleConfigSchema = z
     homeAssistant: z
       .strictObject({
         discoveryPrefix: siteName.default("homeassistant"),
-        roles: z.array(z.enum(["guard", "admin"])).min(1).max(2),
+        roles: z
+          .array(z.enum(["guard", "admin"]))
+          .min(1)
+          .max(2),
         gates: z.array(siteName).max(256).optional(),
       })
       .optional(),
