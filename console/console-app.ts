@@ -14,6 +14,7 @@ import { SessionStore } from "./auth/session-store.js";
 import { UserStore } from "./auth/user-store.js";
 import { type ConsoleConfig, isLoopbackListen, splitListen } from "./console-config.js";
 import { ConsoleCounters } from "./console-counters.js";
+import { HomeAssistantDiscovery } from "./home-assistant/home-assistant-discovery.js";
 import { registerActionRoutes } from "./http/action-routes.js";
 import { registerAuthRoutes } from "./http/auth-routes.js";
 import { buildConsoleServer } from "./http/console-server.js";
@@ -94,6 +95,21 @@ export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}
     await connection.start(deps.brokerWaitMs ?? 5_000);
     if (!connection.connected)
       logger.warn("the site's broker is not reachable yet: serving, and reconnecting");
+    // Opt-in: Home Assistant's entities for each gate, its commands signed with the console's key.
+    const homeAssistant =
+      config.homeAssistant &&
+      new HomeAssistantDiscovery({
+        connection,
+        prefix: config.mqtt.topicPrefix,
+        site: config.site,
+        discoveryPrefix: config.homeAssistant.discoveryPrefix,
+        operator,
+        roles: config.homeAssistant.roles,
+        ...(config.homeAssistant.gates !== undefined && { gates: config.homeAssistant.gates }),
+        clock,
+        logger: logger.child({ component: "home-assistant" }),
+      });
+    await homeAssistant?.start();
     const actions = new GateActions({
       ...siteDeps,
       connection,
@@ -145,6 +161,7 @@ export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}
       stop: async () => {
         await server.close();
         model.stop();
+        await homeAssistant?.stop();
         await mqtt.stop();
         database.close();
       },

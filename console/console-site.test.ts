@@ -247,3 +247,32 @@ describe("the console's site model on a real broker", () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe("the console with Home Assistant discovery on", () => {
+  it("publishes each gate's entities for Home Assistant as the gate's state arrives", async () => {
+    const watcher = await connectAsync(broker.url, { protocolVersion: 5 });
+    const configs = new Map<string, Record<string, unknown>>();
+    watcher.on("message", (t, payload) => {
+      if (payload.length > 0) configs.set(t, JSON.parse(payload.toString()) as Record<string, unknown>);
+    });
+    await watcher.subscribeAsync("homeassistant/#");
+    try {
+      desk = await startTestConsole({
+        mqttUrl: broker.url,
+        overrides: { homeAssistant: { roles: ["guard"] } },
+      });
+      await gate.publishAsync(topic("main-1", "status"), "online", { retain: true });
+      await gate.publishAsync(topic("main-1", "state"), JSON.stringify(state()), { retain: true });
+      const deadline = Date.now() + 5_000;
+      const button = () => [...configs.keys()].find((t) => t.startsWith("homeassistant/button/"));
+      while (button() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(button()).toBeDefined();
+      // A guard's key opens lanes; it is offered no mode select.
+      expect([...configs.keys()].some((t) => t.startsWith("homeassistant/select/"))).toBe(false);
+      const online = [...configs.entries()].find(([t]) => t.startsWith("homeassistant/binary_sensor/"));
+      expect(online?.[1]).toMatchObject({ state_topic: topic("main-1", "status"), payload_on: "online" });
+    } finally {
+      await watcher.endAsync();
+    }
+  });
+});
