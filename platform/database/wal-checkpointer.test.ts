@@ -84,8 +84,11 @@ describe("WalCheckpointer", () => {
     }
     await checkpointer.stop();
     expect(commits * row.length).toBeGreaterThan(4 * bound);
-    // Over the bound by at most what is committed between two checks (50 ms here).
-    expect(largest).toBeLessThan(4 * bound);
+    // Over the bound by at most what is committed between two checks (50 ms here, longer when
+    // a loaded machine runs the checkpointer's thread late), never the whole run's writes as
+    // with PASSIVE checkpoints alone.
+    expect(largest).toBeLessThan(8 * bound);
+    expect(largest).toBeLessThan((commits * row.length) / 2);
     db.close();
   });
 });
