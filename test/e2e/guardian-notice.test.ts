@@ -1,0 +1,262 @@
+/**
+ * A guardian notice travelling the whole way, turnstile to a parent's mailbox:
+ *
+ * - a real gate (the daemon in this process, scans on its stdin) whose allowlist, signed by
+ *   the registry's key, holds students whose guardians are to be told, and a signing key;
+ * - a real mosquitto carries the gate's signed notice on `<prefix>/<site>/notify`;
+ * - the notifier (`startNotifier`, as `passgate notify run` starts it) trusts the gate by
+ *   the roster the gate's own `passgate trust list --json` printed, knows the guardians from
+ *   its guardians file, and delivers to a real SMTP server and a real webhook receiver.
+ *
+ * The gate runs in UTC and the notifier in Moscow: the time a parent reads is the notifier's.
+ */
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  exampleGate,
+  nowStep,
+  phoneToken,
+  putCredentials,
+  runGate,
+  SITE,
+  type Watched,
+  watchTopics,
+} from "../../app/testing/mqtt-gate-fixture.js";
+import { registryCredential } from "../../daemon/allowlist/testing/test-bodies.js";
+import { TestMosquitto, waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
+import { gateTopics, guardianNoticeSchema } from "../../daemon/mqtt/topics.js";
+import { localTime } from "../../notify/notice-text.js";
+import { type RunningNotifier, startNotifier } from "../../notify/notify-app.js";
+import { loadNotifyConfig } from "../../notify/notify-config.js";
+import { NotifySite, WEBHOOK_SECRET } from "../../notify/testing/notify-site.js";
+import { TestSmtpServer } from "../../notify/testing/test-smtp-server.js";
+import { TestWebhookReceiver } from "../../notify/testing/test-webhook-receiver.js";
+import { systemClock } from "../../platform/clock.js";
+import { createLogger } from "../../platform/log/logger.js";
+import { runCliInProcess } from "../cli-harness.js";
+
+const GATE = "main-1";
+/** The notifier's zone (NotifySite's config); the gate's is UTC. */
+const NOTIFIER_ZONE = "Europe/Moscow";
+
+let broker: TestMosquitto;
+let smtp: TestSmtpServer;
+let hooks: TestWebhookReceiver;
+let site: NotifySite;
+let notifier: RunningNotifier;
+let gate: Awaited<ReturnType<typeof runGate>>;
+let watched: Watched;
+let notifierLog = "";
+
+const topics = () => gateTopics({ prefix: "passgate", site: SITE, gate: GATE });
+const decisions = () => watched.json(topics().event).filter((e) => e.type === "decision");
+/** The notices the gate published, as they went over the broker (signed envelopes). */
+const published = () => watched.json(topics().notify);
+/** The body of the `i`th notice the gate published, as the gate's side of the contract reads it. */
+const noticeBody = (i: number) => guardianNoticeSchema.parse(published()[i]?.body);
+
+beforeAll(async () => {
+  broker = await TestMosquitto.start();
+  smtp = await TestSmtpServer.start();
+  hooks = await TestWebhookReceiver.start(WEBHOOK_SECRET);
+
+  const { config, file } = await exampleGate({
+    gate: GATE,
+    timezone: "UTC",
+    mqtt: { url: broker.url, siteShare: false },
+  });
+  // The registry's records of this school's students (registry-sync.md), with guardians.
+  await putCredentials(config, [
+    registryCredential("3001", {
+      person: "p-3001",
+      displayName: "Маша Иванова",
+      guardians: ["p-77"],
+      notifyGuardians: true,
+    }),
+    // Guardians listed, but the family did not ask for notices.
+    registryCredential("3002", { person: "p-3002", displayName: "Коля Петров", guardians: ["p-77"] }),
+    // Notices asked for, but its guardian has not consented (the guardians file says so).
+    registryCredential("3003", {
+      person: "p-3003",
+      displayName: "Оля Сидорова",
+      guardians: ["p-78"],
+      notifyGuardians: true,
+    }),
+    // Notices asked for, but the card is suspended: every scan of it is denied.
+    registryCredential("3004", {
+      person: "p-3004",
+      status: "suspended",
+      guardians: ["p-77"],
+      notifyGuardians: true,
+    }),
+  ]);
+
+  // The roster the notifier trusts, made as docs/notices.md tells: the gate's member record
+  // (`keys show --json`) in the site roster (`trust add --record`), exported with
+  // `trust list --json`.
+  const shown = await runCliInProcess(["--config", file, "keys", "show", "--json"]);
+  expect(shown.code, shown.stderr).toBe(0);
+  const record = JSON.stringify((JSON.parse(shown.stdout) as { member: unknown }).member);
+  const added = await runCliInProcess(["--config", file, "trust", "add", "--record", record]);
+  expect(added.code, added.stderr).toBe(0);
+  const roster = await runCliInProcess(["--config", file, "trust", "list", "--json"]);
+  expect(roster.code, roster.stderr).toBe(0);
+
+  site = new NotifySite(broker.url, [], SITE);
+  site.write({
+    roster: roster.stdout,
+    smtpPort: smtp.port,
+    guardians: [
+      {
+        id: "p-77",
+        name: "Иванова Анна",
+        consent: true,
+        email: "anna@example.ru",
+        webhook: { url: hooks.url },
+      },
+      {
+        id: "p-78",
+        name: "Сидоров Олег",
+        consent: false,
+        email: "oleg@example.ru",
+        webhook: { url: hooks.url },
+      },
+    ],
+  });
+  notifier = await startNotifier(loadNotifyConfig(site.configFile), {
+    clock: systemClock,
+    logger: createLogger({
+      level: "debug",
+      destination: new Writable({
+        write(chunk, _enc, done) {
+          notifierLog += String(chunk);
+          done();
+        },
+      }),
+    }),
+  });
+  await waitUntil(() => notifier.connection.connected, "the notifier's MQTT session");
+
+  watched = await watchTopics(broker.url, `passgate/${SITE}/#`);
+  gate = await runGate(config);
+  await waitUntil(() => watched.messages.some((m) => m.topic === topics().status), "the gate online");
+}, 30_000);
+
+afterAll(async () => {
+  await gate?.stop();
+  await notifier?.stop();
+  await watched?.client.endAsync();
+  await site?.close();
+  await hooks?.close();
+  await smtp?.down();
+  await broker?.close();
+});
+
+/** Waits until every notice handed to the notifier so far is delivered and recorded. */
+async function delivered(sent: number): Promise<void> {
+  await waitUntil(() => notifier.store.counts().sent === sent, `${sent} deliveries recorded as sent`);
+  expect(notifier.store.counts().pending).toBe(0);
+}
+
+describe("a guardian notice from a gate to a parent", () => {
+  it("a student's passage reaches the guardian once by mail and once by webhook, in Russian, at the notifier's local time", async () => {
+    const step = nowStep();
+    gate.scan(phoneToken("3001", step));
+    await waitUntil(() => smtp.mails.length === 1 && hooks.hooks.length === 1, "the mail and the webhook");
+    await delivered(2);
+
+    const grant = decisions()[0];
+    expect(grant).toMatchObject({ result: "granted", credential: "3001", direction: "in" });
+    // The notice the gate signed: the grant's journal entry, its time (the journal's, which
+    // can be a millisecond after the scan's on the decision event), the guardians to tell.
+    expect(published()).toHaveLength(1);
+    expect(published()[0]).toMatchObject({ signer: `gate:${GATE}` });
+    const notice = noticeBody(0);
+    expect(notice).toMatchObject({
+      id: grant?.id,
+      person: "p-3001",
+      credential: "3001",
+      guardians: ["p-77"],
+    });
+    const at = notice.at;
+    const time = localTime(at, NOTIFIER_ZONE);
+    // Moscow is three hours from the gate's UTC: the gate's own clock face would be wrong.
+    expect(time).not.toBe(localTime(at, "UTC"));
+
+    const mail = smtp.mails[0];
+    expect(mail?.to).toEqual(["anna@example.ru"]);
+    expect(mail?.subject).toBe(`Проход: Маша Иванова, ворота ${GATE} (вход), ${time}`);
+    expect(mail?.text).toContain(`Маша Иванова прошёл через ворота ${GATE} (вход) в ${time}.`);
+    // One notice, one mail: its Message-ID carries the gate's journal id of the grant.
+    expect(mail?.headers).toContain(String(grant?.id));
+
+    const hook = hooks.hooks[0];
+    expect(hook?.signatureOk).toBe(true);
+    expect(hook?.json).toEqual({
+      id: grant?.id,
+      guardian: "p-77",
+      person: "p-3001",
+      name: "Маша Иванова",
+      gate: GATE,
+      direction: "in",
+      at,
+      sentAt: Number(hook?.timestamp),
+      text: `Маша Иванова прошёл через ворота ${GATE} (вход) в ${time}`,
+    });
+    // What went over the broker names no token: the notice is who, where, when and whom to tell.
+    expect(JSON.stringify(published())).not.toContain(phoneToken("3001", step));
+  });
+
+  it("only a granted passage of a credential that asks for notices reaches a consenting guardian", async () => {
+    const step = nowStep();
+    gate.scan(phoneToken("3001", step)); // the same code again: denied (replayed)
+    gate.scan(phoneToken("3002", step)); // granted, no notices asked for
+    gate.scan(phoneToken("3003", step)); // granted, its guardian did not consent
+    gate.scan(phoneToken("3004", step)); // suspended: denied
+    // A second passage of Маша, on the next code: a second notice. Scanned last, so once its
+    // deliveries are recorded every notice before it has been through the notifier.
+    gate.scan(phoneToken("3001", step + 1));
+    await waitUntil(() => decisions().length === 6, "the five decisions");
+    expect(decisions().map((d) => `${String(d.credential)}:${String(d.result)}:${String(d.reason)}`)).toEqual(
+      [
+        "3001:granted:ok",
+        "3001:denied:replayed",
+        "3002:granted:ok",
+        "3003:granted:ok",
+        "3004:denied:suspended",
+        "3001:granted:ok",
+      ],
+    );
+    await delivered(4);
+
+    // The gate published for the two passages of Маша and Оля's, nothing for the others.
+    expect(published()).toHaveLength(3);
+    const second = decisions()[5];
+    expect(smtp.mails).toHaveLength(2);
+    expect(smtp.mails.map((m) => m.to)).toEqual([["anna@example.ru"], ["anna@example.ru"]]);
+    expect(published().map((_, i) => noticeBody(i).id)).toEqual([
+      decisions()[0]?.id,
+      decisions()[3]?.id,
+      second?.id,
+    ]);
+    expect(smtp.mails[1]?.subject).toBe(
+      `Проход: Маша Иванова, ворота ${GATE} (вход), ${localTime(noticeBody(2).at, NOTIFIER_ZONE)}`,
+    );
+    expect(hooks.hooks.map((h) => (h.json as { id: string; guardian: string }).id)).toEqual([
+      decisions()[0]?.id,
+      second?.id,
+    ]);
+    expect(hooks.hooks.every((h) => (h.json as { guardian: string }).guardian === "p-77")).toBe(true);
+    // Оля's guardian got nothing and is counted as not having consented; nothing else refused.
+    expect(notifier.store.counts()).toEqual({
+      pending: 0,
+      sent: 4,
+      failed: 0,
+      refused: { no_consent: 1 },
+    });
+    // The guardians' addresses stay out of the notifier's log.
+    expect(notifierLog).toContain("notice delivered");
+    expect(notifierLog).not.toContain("anna@example.ru");
+    expect(notifierLog).not.toContain("oleg@example.ru");
+  });
+});
