@@ -36,6 +36,8 @@ import { createLogger } from "../../platform/log/logger.js";
 import { runCliInProcess } from "../cli-harness.js";
 
 const GATE = "main-1";
+/** The exit's reader: a firmware scanner publishing each scan as it is (Tasmota-style topic). */
+const EXIT_TOPIC = "tele/reader-out/RESULT";
 /** The notifier's zone (NotifySite's config); the gate's is UTC. */
 const NOTIFIER_ZONE = "Europe/Moscow";
 
@@ -47,6 +49,20 @@ let notifier: RunningNotifier;
 let gate: Awaited<ReturnType<typeof runGate>>;
 let watched: Watched;
 let notifierLog = "";
+let gateLog = "";
+
+/** A logger writing into `append`, at debug, as a journald reader would see it. */
+function capturedLogger(append: (text: string) => void) {
+  return createLogger({
+    level: "debug",
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        append(String(chunk));
+        done();
+      },
+    }),
+  });
+}
 
 const topics = () => gateTopics({ prefix: "passgate", site: SITE, gate: GATE });
 const decisions = () => watched.json(topics().event).filter((e) => e.type === "decision");
@@ -64,6 +80,10 @@ beforeAll(async () => {
     gate: GATE,
     timezone: "UTC",
     mqtt: { url: broker.url, siteShare: false },
+    readers: [
+      { id: "in", direction: "in", source: { type: "stdin" } },
+      { id: "out", direction: "out", source: { type: "mqtt", topic: EXIT_TOPIC, format: "raw" } },
+    ],
   });
   // The registry's records of this school's students (registry-sync.md), with guardians.
   await putCredentials(config, [
@@ -125,21 +145,24 @@ beforeAll(async () => {
   });
   notifier = await startNotifier(loadNotifyConfig(site.configFile), {
     clock: systemClock,
-    logger: createLogger({
-      level: "debug",
-      destination: new Writable({
-        write(chunk, _enc, done) {
-          notifierLog += String(chunk);
-          done();
-        },
-      }),
+    logger: capturedLogger((t) => {
+      notifierLog += t;
     }),
   });
   await waitUntil(() => notifier.connection.connected, "the notifier's MQTT session");
 
   watched = await watchTopics(broker.url, `passgate/${SITE}/#`);
-  gate = await runGate(config);
+  gate = await runGate(config, {
+    logger: capturedLogger((t) => {
+      gateLog += t;
+    }),
+  });
   await waitUntil(() => watched.messages.some((m) => m.topic === topics().status), "the gate online");
+  // The exit's scanner is heard once the gate's subscription to it is acknowledged.
+  await waitUntil(
+    () => gateLog.split("\n").some((l) => l.includes('"reader connected"') && l.includes('"out"')),
+    "the exit's reader",
+  );
 }, 30_000);
 
 afterAll(async () => {
@@ -213,10 +236,12 @@ describe("a guardian notice from a gate to a parent", () => {
     gate.scan(phoneToken("3002", step)); // granted, no notices asked for
     gate.scan(phoneToken("3003", step)); // granted, its guardian did not consent
     gate.scan(phoneToken("3004", step)); // suspended: denied
-    // A second passage of Маша, on the next code: a second notice. Scanned last, so once its
-    // deliveries are recorded every notice before it has been through the notifier.
-    gate.scan(phoneToken("3001", step + 1));
-    await waitUntil(() => decisions().length === 6, "the five decisions");
+    await waitUntil(() => decisions().length === 5, "the four decisions");
+    // Маша leaves through the exit on the next code: a second passage, a second notice. Last,
+    // so once its deliveries are recorded every notice before it has been through the notifier.
+    const exitToken = phoneToken("3001", step + 1);
+    await watched.client.publishAsync(EXIT_TOPIC, exitToken, { qos: 1 });
+    await waitUntil(() => decisions().length === 6, "the exit's decision");
     expect(decisions().map((d) => `${String(d.credential)}:${String(d.result)}:${String(d.reason)}`)).toEqual(
       [
         "3001:granted:ok",
@@ -227,6 +252,7 @@ describe("a guardian notice from a gate to a parent", () => {
         "3001:granted:ok",
       ],
     );
+    expect(decisions()[5]).toMatchObject({ reader: "out", direction: "out" });
     await delivered(4);
 
     // The gate published for the two passages of Маша and Оля's, nothing for the others.
@@ -239,9 +265,9 @@ describe("a guardian notice from a gate to a parent", () => {
       decisions()[3]?.id,
       second?.id,
     ]);
-    expect(smtp.mails[1]?.subject).toBe(
-      `Проход: Маша Иванова, ворота ${GATE} (вход), ${localTime(noticeBody(2).at, NOTIFIER_ZONE)}`,
-    );
+    const exitTime = localTime(noticeBody(2).at, NOTIFIER_ZONE);
+    expect(smtp.mails[1]?.subject).toBe(`Проход: Маша Иванова, ворота ${GATE} (выход), ${exitTime}`);
+    expect(smtp.mails[1]?.text).toContain(`Маша Иванова прошёл через ворота ${GATE} (выход) в ${exitTime}.`);
     expect(hooks.hooks.map((h) => (h.json as { id: string; guardian: string }).id)).toEqual([
       decisions()[0]?.id,
       second?.id,
@@ -258,5 +284,9 @@ describe("a guardian notice from a gate to a parent", () => {
     expect(notifierLog).toContain("notice delivered");
     expect(notifierLog).not.toContain("anna@example.ru");
     expect(notifierLog).not.toContain("oleg@example.ru");
+    // No scanned code reaches the gate's log either.
+    expect(gateLog).toContain('"reader connected"');
+    expect(gateLog).not.toContain(exitToken);
+    expect(gateLog).not.toContain(phoneToken("3003", step));
   });
 });
