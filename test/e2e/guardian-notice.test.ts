@@ -1,14 +1,16 @@
 /**
  * A guardian notice travelling the whole way, turnstile to a parent's mailbox:
  *
- * - a real gate (the daemon in this process, scans on its stdin) whose allowlist, signed by
- *   the registry's key, holds students whose guardians are to be told, and a signing key;
- * - a real mosquitto carries the gate's signed notice on `<prefix>/<site>/notify`;
- * - the notifier (`startNotifier`, as `passgate notify run` starts it) trusts the gate by
- *   the roster the gate's own `passgate trust list --json` printed, knows the guardians from
+ * - two real gates of a school (the daemon in this process): main-1 with an entry scanner
+ *   (its stdin) and an exit scanner on MQTT, side-2 with a rotation sensor on its entry (an
+ *   emulated turnstile). Their allowlists, signed by the registry's key, hold students whose
+ *   guardians are to be told; each gate has its signing key;
+ * - a real mosquitto carries the gates' signed notices on `<prefix>/<site>/notify`;
+ * - the notifier (`startNotifier`, as `passgate notify run` starts it) trusts the gates by
+ *   the roster a gate's own `passgate trust list --json` printed, knows the guardians from
  *   its guardians file, and delivers to a real SMTP server and a real webhook receiver.
  *
- * The gate runs in UTC and the notifier in Moscow: the time a parent reads is the notifier's.
+ * The gates run in UTC and the notifier in Moscow: the time a parent reads is the notifier's.
  */
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,11 +35,15 @@ import { TestSmtpServer } from "../../notify/testing/test-smtp-server.js";
 import { TestWebhookReceiver } from "../../notify/testing/test-webhook-receiver.js";
 import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
+import { TurnstileEmulator } from "../../sim/devices/turnstile-emulator.js";
 import { runCliInProcess } from "../cli-harness.js";
 
 const GATE = "main-1";
 /** The exit's reader: a firmware scanner publishing each scan as it is (Tasmota-style topic). */
 const EXIT_TOPIC = "tele/reader-out/RESULT";
+/** A second gate of the school, whose entry has a rotation sensor. */
+const SIDE = "side-2";
+const SIDE_SENSOR = "stat/ts-side-2/SWITCH1";
 /** The notifier's zone (NotifySite's config); the gate's is UTC. */
 const NOTIFIER_ZONE = "Europe/Moscow";
 
@@ -47,6 +53,8 @@ let hooks: TestWebhookReceiver;
 let site: NotifySite;
 let notifier: RunningNotifier;
 let gate: Awaited<ReturnType<typeof runGate>>;
+let side: Awaited<ReturnType<typeof runGate>>;
+let turnstile: TurnstileEmulator;
 let watched: Watched;
 let notifierLog = "";
 let gateLog = "";
@@ -64,12 +72,54 @@ function capturedLogger(append: (text: string) => void) {
   });
 }
 
-const topics = () => gateTopics({ prefix: "passgate", site: SITE, gate: GATE });
-const decisions = () => watched.json(topics().event).filter((e) => e.type === "decision");
-/** The notices the gate published, as they went over the broker (signed envelopes). */
-const published = () => watched.json(topics().notify);
-/** The body of the `i`th notice the gate published, as the gate's side of the contract reads it. */
+const topicsOf = (gate: string) => gateTopics({ prefix: "passgate", site: SITE, gate });
+const eventsOf = (gate: string, type: string) =>
+  watched.json(topicsOf(gate).event).filter((e) => e.type === type);
+const decisions = () => eventsOf(GATE, "decision");
+/** The notices the gates published, as they went over the broker (signed envelopes). */
+const published = () => watched.json(topicsOf(GATE).notify);
+/** The body of the `i`th notice published, as the gates' side of the contract reads it. */
 const noticeBody = (i: number) => guardianNoticeSchema.parse(published()[i]?.body);
+
+/** The registry's records of this school's students (registry-sync.md), with guardians. */
+const STUDENTS = [
+  registryCredential("3001", {
+    person: "p-3001",
+    displayName: "Маша Иванова",
+    guardians: ["p-77"],
+    notifyGuardians: true,
+  }),
+  // Guardians listed, but the family did not ask for notices.
+  registryCredential("3002", { person: "p-3002", displayName: "Коля Петров", guardians: ["p-77"] }),
+  // Notices asked for, but its guardian has not consented (the guardians file says so).
+  registryCredential("3003", {
+    person: "p-3003",
+    displayName: "Оля Сидорова",
+    guardians: ["p-78"],
+    notifyGuardians: true,
+  }),
+  // Notices asked for, but the card is suspended: every scan of it is denied.
+  registryCredential("3004", {
+    person: "p-3004",
+    status: "suspended",
+    guardians: ["p-77"],
+    notifyGuardians: true,
+  }),
+];
+
+/** `passgate --config <file> <args>` on a gate, which must succeed: what it printed. */
+async function onGate(file: string, ...args: string[]): Promise<string> {
+  const result = await runCliInProcess(["--config", file, ...args]);
+  expect(result.code, result.stderr).toBe(0);
+  return result.stdout;
+}
+
+/** The gate's member record, as `passgate keys show --json` prints it for the roster. */
+async function memberRecord(file: string): Promise<string> {
+  return JSON.stringify(
+    (JSON.parse(await onGate(file, "keys", "show", "--json")) as { member: unknown }).member,
+  );
+}
 
 beforeAll(async () => {
   broker = await TestMosquitto.start();
@@ -85,46 +135,28 @@ beforeAll(async () => {
       { id: "out", direction: "out", source: { type: "mqtt", topic: EXIT_TOPIC, format: "raw" } },
     ],
   });
-  // The registry's records of this school's students (registry-sync.md), with guardians.
-  await putCredentials(config, [
-    registryCredential("3001", {
-      person: "p-3001",
-      displayName: "Маша Иванова",
-      guardians: ["p-77"],
-      notifyGuardians: true,
-    }),
-    // Guardians listed, but the family did not ask for notices.
-    registryCredential("3002", { person: "p-3002", displayName: "Коля Петров", guardians: ["p-77"] }),
-    // Notices asked for, but its guardian has not consented (the guardians file says so).
-    registryCredential("3003", {
-      person: "p-3003",
-      displayName: "Оля Сидорова",
-      guardians: ["p-78"],
-      notifyGuardians: true,
-    }),
-    // Notices asked for, but the card is suspended: every scan of it is denied.
-    registryCredential("3004", {
-      person: "p-3004",
-      status: "suspended",
-      guardians: ["p-77"],
-      notifyGuardians: true,
-    }),
-  ]);
+  await putCredentials(config, STUDENTS);
+  const sideGate = await exampleGate({
+    gate: SIDE,
+    timezone: "UTC",
+    mqtt: {
+      url: broker.url,
+      siteShare: false,
+      passage: [{ reader: "in", topic: SIDE_SENSOR, payload: "ON", timeout: "800ms" }],
+    },
+  });
+  await putCredentials(sideGate.config, STUDENTS);
 
-  // The roster the notifier trusts, made as docs/notices.md tells: the gate's member record
-  // (`keys show --json`) in the site roster (`trust add --record`), exported with
-  // `trust list --json`.
-  const shown = await runCliInProcess(["--config", file, "keys", "show", "--json"]);
-  expect(shown.code, shown.stderr).toBe(0);
-  const record = JSON.stringify((JSON.parse(shown.stdout) as { member: unknown }).member);
-  const added = await runCliInProcess(["--config", file, "trust", "add", "--record", record]);
-  expect(added.code, added.stderr).toBe(0);
-  const roster = await runCliInProcess(["--config", file, "trust", "list", "--json"]);
-  expect(roster.code, roster.stderr).toBe(0);
+  // The roster the notifier trusts, made as docs/notices.md tells on a site without a
+  // registry: side-2 trusts main-1 (`keys show` there, `trust add --record` here), adds
+  // itself, and its `trust list --json` is the file the notifier reads.
+  await onGate(sideGate.file, "trust", "add", "--record", await memberRecord(file));
+  await onGate(sideGate.file, "trust", "add", "--record", await memberRecord(sideGate.file));
+  const roster = await onGate(sideGate.file, "trust", "list", "--json");
 
   site = new NotifySite(broker.url, [], SITE);
   site.write({
-    roster: roster.stdout,
+    roster,
     smtpPort: smtp.port,
     guardians: [
       {
@@ -157,7 +189,11 @@ beforeAll(async () => {
       gateLog += t;
     }),
   });
-  await waitUntil(() => watched.messages.some((m) => m.topic === topics().status), "the gate online");
+  await waitUntil(() => watched.messages.some((m) => m.topic === topicsOf(GATE).status), "the gate online");
+  turnstile = new TurnstileEmulator(SIDE_SENSOR);
+  await turnstile.start(broker.url);
+  side = await runGate(sideGate.config);
+  await waitUntil(() => watched.messages.some((m) => m.topic === topicsOf(SIDE).status), "side-2 online");
   // The exit's scanner is heard once the gate's subscription to it is acknowledged.
   await waitUntil(
     () => gateLog.split("\n").some((l) => l.includes('"reader connected"') && l.includes('"out"')),
@@ -166,6 +202,8 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  await side?.stop();
+  await turnstile?.stop();
   await gate?.stop();
   await notifier?.stop();
   await watched?.client.endAsync();
@@ -192,6 +230,7 @@ describe("a guardian notice from a gate to a parent", () => {
     expect(grant).toMatchObject({ result: "granted", credential: "3001", direction: "in" });
     // The notice the gate signed: the grant's journal entry, its time (the journal's, which
     // can be a millisecond after the scan's on the decision event), the guardians to tell.
+    await waitUntil(() => published().length >= 1, "the notice seen on the broker");
     expect(published()).toHaveLength(1);
     expect(published()[0]).toMatchObject({ signer: `gate:${GATE}` });
     const notice = noticeBody(0);
@@ -255,7 +294,9 @@ describe("a guardian notice from a gate to a parent", () => {
     expect(decisions()[5]).toMatchObject({ reader: "out", direction: "out" });
     await delivered(4);
 
-    // The gate published for the two passages of Маша and Оля's, nothing for the others.
+    // The gate published for the two passages of Маша and Оля's, nothing for the others (a
+    // notice published before the last one would have reached this client before it).
+    await waitUntil(() => published().length >= 3, "the exit's notice seen on the broker");
     expect(published()).toHaveLength(3);
     const second = decisions()[5];
     expect(smtp.mails).toHaveLength(2);
@@ -288,5 +329,40 @@ describe("a guardian notice from a gate to a parent", () => {
     expect(gateLog).toContain('"reader connected"');
     expect(gateLog).not.toContain(exitToken);
     expect(gateLog).not.toContain(phoneToken("3003", step));
+  });
+
+  it("at a gate with a rotation sensor, parents hear of the grant walked through, not of one that was not", async () => {
+    const step = nowStep();
+    const passages = () => eventsOf(SIDE, "passage");
+    side.scan(phoneToken("3001", step));
+    await waitUntil(() => passages().length === 1, "the grant nobody walked through");
+    expect(passages()[0]).toMatchObject({ result: "not_passed", person: "p-3001" });
+    side.scan(phoneToken("3001", step + 1));
+    await waitUntil(() => eventsOf(SIDE, "decision").length === 2, "the second grant");
+    await turnstile.rotate();
+    await waitUntil(() => passages().length === 2, "the passage");
+    const grant = eventsOf(SIDE, "decision")[1];
+    expect(passages()[1]).toMatchObject({ result: "passed", decisionId: grant?.id });
+
+    await waitUntil(
+      () => smtp.mails.length === 3 && hooks.hooks.length === 3,
+      "the passage's mail and webhook",
+    );
+    await delivered(6);
+    await waitUntil(() => published().length >= 4, "side-2's notice seen on the broker");
+    // One notice from side-2, for the passage: none for the grant that timed out before it.
+    expect(published()).toHaveLength(4);
+    expect(published()[3]).toMatchObject({ signer: `gate:${SIDE}` });
+    const notice = noticeBody(3);
+    expect(notice).toMatchObject({ id: grant?.id, gate: SIDE, direction: "in", guardians: ["p-77"] });
+    const time = localTime(notice.at, NOTIFIER_ZONE);
+    expect(smtp.mails[2]?.to).toEqual(["anna@example.ru"]);
+    expect(smtp.mails[2]?.subject).toBe(`Проход: Маша Иванова, ворота ${SIDE} (вход), ${time}`);
+    expect(hooks.hooks[2]?.json).toMatchObject({
+      id: grant?.id,
+      guardian: "p-77",
+      gate: SIDE,
+      at: notice.at,
+    });
   });
 });
