@@ -98,6 +98,13 @@ const STUDENTS = [
     guardians: ["p-78"],
     notifyGuardians: true,
   }),
+  // Scanned only while the notifier is away.
+  registryCredential("3005", {
+    person: "p-3005",
+    displayName: "Петя Смирнов",
+    guardians: ["p-77"],
+    notifyGuardians: true,
+  }),
   // Notices asked for, but the card is suspended: every scan of it is denied.
   registryCredential("3004", {
     person: "p-3004",
@@ -175,13 +182,7 @@ beforeAll(async () => {
       },
     ],
   });
-  notifier = await startNotifier(loadNotifyConfig(site.configFile), {
-    clock: systemClock,
-    logger: capturedLogger((t) => {
-      notifierLog += t;
-    }),
-  });
-  await waitUntil(() => notifier.connection.connected, "the notifier's MQTT session");
+  await startTheNotifier();
 
   watched = await watchTopics(broker.url, `passgate/${SITE}/#`);
   gate = await runGate(config, {
@@ -212,6 +213,17 @@ afterAll(async () => {
   await smtp?.down();
   await broker?.close();
 });
+
+/** Starts the notifier on the site's config (and its queue's database) and waits for its session. */
+async function startTheNotifier(): Promise<void> {
+  notifier = await startNotifier(loadNotifyConfig(site.configFile), {
+    clock: systemClock,
+    logger: capturedLogger((t) => {
+      notifierLog += t;
+    }),
+  });
+  await waitUntil(() => notifier.connection.connected, "the notifier's MQTT session");
+}
 
 /** Waits until every notice handed to the notifier so far is delivered and recorded. */
 async function delivered(sent: number): Promise<void> {
@@ -364,5 +376,21 @@ describe("a guardian notice from a gate to a parent", () => {
       gate: SIDE,
       at: notice.at,
     });
+  });
+
+  it("a passage while the notifier is away reaches the parent once it is back", async () => {
+    await notifier.stop();
+    gate.scan(phoneToken("3005", nowStep()));
+    // The gate published it (QoS 1); the broker keeps it in the notifier's session meanwhile.
+    await waitUntil(() => published().length === 5, "the notice published while the notifier is away");
+    expect(noticeBody(4)).toMatchObject({ person: "p-3005", gate: GATE, guardians: ["p-77"] });
+    expect(smtp.mails).toHaveLength(3);
+
+    await startTheNotifier();
+    await waitUntil(() => smtp.mails.length === 4 && hooks.hooks.length === 4, "the mail and the webhook");
+    await delivered(8);
+    const time = localTime(noticeBody(4).at, NOTIFIER_ZONE);
+    expect(smtp.mails[3]?.subject).toBe(`Проход: Петя Смирнов, ворота ${GATE} (вход), ${time}`);
+    expect(hooks.hooks[3]?.json).toMatchObject({ id: noticeBody(4).id, person: "p-3005" });
   });
 });
