@@ -33,8 +33,8 @@ export class NotifySite {
   private publisher: MqttClient | undefined;
 
   /**
-   * `gates`: test gates whose keys this site holds (`sign`). `site`: the site the config
-   * names, for a notifier beside a gate of another site (the end-to-end test's).
+   * `gates`: test gates whose keys this site holds (`sign`). `site`: the site the notifier's
+   * config names, as a real gate's config does in the end-to-end test.
    */
   constructor(
     private readonly brokerUrl: string,
