@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { siteTopics } from "../daemon/mqtt/topics.js";
 
 /**
  * A guardian notice as a gate signs it on `<prefix>/<site>/notify` (docs/mqtt.md,
@@ -6,9 +7,9 @@ import { z } from "zod";
  * The envelope is a signed message of the gate (site-roster.md); this is its body.
  */
 
-/** The topic every gate of `site` publishes its notices on. */
+/** The topic every gate of `site` publishes its notices on: the gates' own topic map's, so the two cannot part. */
 export function noticeTopic(prefix: string, site: string): string {
-  return `${prefix}/${site}/notify`;
+  return siteTopics({ prefix, site }).notify;
 }
 
 /**

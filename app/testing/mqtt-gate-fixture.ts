@@ -20,7 +20,7 @@ import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { RosterStore } from "../../daemon/trust/roster-store.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../../platform/clock.js";
-import { createLogger } from "../../platform/log/logger.js";
+import { createLogger, type Logger } from "../../platform/log/logger.js";
 import { type DaemonIo, type RunningDaemon, startDaemon } from "../gate-app.js";
 import { openGateDatabase } from "../gate-database.js";
 
@@ -128,15 +128,16 @@ export async function putCredentials(config: Config, credentials: readonly objec
 /**
  * Starts the daemon with a stdin the test writes scans to. The clock's sync is "cannot
  * tell" unless `clockSync` is given, so a test machine's own NTP state changes no test.
+ * The gate logs nothing unless given a `logger`.
  */
 export async function runGate(
   config: Config,
-  options: { readonly clockSync?: DaemonIo["clockSync"] } = {},
+  options: { readonly clockSync?: DaemonIo["clockSync"]; readonly logger?: Logger } = {},
 ): Promise<{ daemon: RunningDaemon; scan(text: string): void; stop(): Promise<void> }> {
   const stdin = new PassThrough();
   const daemon = await startDaemon(config, {
     stdin,
-    logger: createLogger({ level: "silent" }),
+    logger: options.logger ?? createLogger({ level: "silent" }),
     clock: systemClock,
     clockSync: options.clockSync ?? { probe: async () => undefined },
   });

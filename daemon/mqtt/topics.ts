@@ -22,6 +22,14 @@ export interface GateTopicIds {
 export const GATE_COMMANDS = ["mode", "pulse", "open", "status"] as const;
 export type GateCommand = (typeof GATE_COMMANDS)[number];
 
+/** Topics of a whole site, for a service that is no one gate (the notifier, `passgate notify`). */
+export function siteTopics(ids: Omit<GateTopicIds, "gate">) {
+  return {
+    /** Guardian notices for the site's notifier service: a gate's signed `GuardianNotice`. */
+    notify: `${ids.prefix}/${ids.site}/notify`,
+  } as const;
+}
+
 /** Topics of one gate and its site. */
 export function gateTopics(ids: GateTopicIds) {
   const gate = `${ids.prefix}/${ids.site}/${ids.gate}`;
@@ -38,8 +46,8 @@ export function gateTopics(ids: GateTopicIds) {
     requestFilter: `${gate}/request/+`,
     response: (command: GateCommand) => `${gate}/response/${command}`,
     responseFilter: `${gate}/response/+`,
-    /** Guardian notices for the site's notifier service. */
-    notify: `${site}/notify`,
+    /** Guardian notices for the site's notifier service (one topic per site: `siteTopics`). */
+    notify: siteTopics(ids).notify,
     /** What a reader's display or LED ring shows after a scan: `ReaderFeedbackPayload`. */
     readerFeedback: (reader: string) => `${gate}/reader/${reader}/feedback`,
     /** The registry's push (registry-sync.md): the site's allowlist changed; pull now. Not prefixed: the registry's topic. */

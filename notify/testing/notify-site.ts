@@ -32,26 +32,36 @@ export class NotifySite {
   readonly gates = new Map<string, { member: RosterMember; signer: OwnSigner }>();
   private publisher: MqttClient | undefined;
 
+  /**
+   * `gates`: test gates whose keys this site holds (`sign`). `site`: the site the notifier's
+   * config names, as a real gate's config does in the end-to-end test.
+   */
   constructor(
     private readonly brokerUrl: string,
     gates: readonly string[] = ["main-1", "side-2"],
+    readonly site: string = SITE,
   ) {
     for (const gate of gates) this.gates.set(gate, testGateMember(gate));
   }
 
   get topic(): string {
-    return noticeTopic("passgate", SITE);
+    return noticeTopic("passgate", this.site);
   }
 
   get configFile(): string {
     return join(this.dir, "notify.yaml");
   }
 
-  /** Writes every file; `smtpPort` and `settings` (YAML lines under the top level) as the test needs. */
+  /**
+   * Writes every file; `smtpPort` and `extra` (YAML lines under the top level) as the test
+   * needs. `roster`: the gates' roster as a real gate's `passgate trust list --json` printed
+   * it; without it, one made of this site's test gates.
+   */
   write(options: {
     readonly guardians: readonly GuardianEntry[];
     readonly smtpPort?: number;
     readonly extra?: readonly string[];
+    readonly roster?: string;
   }): string {
     const members = [...this.gates.values()].map(({ member }) => ({
       ...member,
@@ -59,14 +69,17 @@ export class NotifySite {
       origin: "local",
       addedAt: new Date(0).toISOString(),
     }));
-    writeFileSync(join(this.dir, "roster.json"), JSON.stringify({ version: null, members }, null, 2));
+    writeFileSync(
+      join(this.dir, "roster.json"),
+      options.roster ?? JSON.stringify({ version: null, members }, null, 2),
+    );
     writeFileSync(join(this.dir, "webhook.secret"), `${WEBHOOK_SECRET.toString()}\n`, { mode: 0o600 });
     writeFileSync(
       join(this.dir, "guardians.yaml"),
       `guardians:\n${options.guardians.map((g) => `  - ${JSON.stringify(g)}`).join("\n")}\n`,
     );
     const lines = [
-      `site: ${SITE}`,
+      `site: ${this.site}`,
       "mqtt:",
       `  url: ${this.brokerUrl}`,
       "  reconnectMin: 100ms",
