@@ -1,6 +1,6 @@
 /**
  * The words of a notice, in Russian, as a guardian reads them in a mail or a messenger:
- * "Петя прошёл через ворота main-1 (вход) в 08:12". Pure: the time zone is given.
+ * "Петя: проход через ворота main-1 (вход) в 08:12". Pure: the time zone is given.
  */
 
 /** What a notice says: the passage, with the child's name as the gate sent it (if any). */
@@ -52,10 +52,10 @@ export function localDate(at: number, timeZone: string): string {
   }).format(at);
 }
 
-/** The one line of a notice: "Петя прошёл через ворота main-1 (вход) в 08:12". */
+/** The one line of a notice: "Петя: проход через ворота main-1 (вход) в 08:12". */
 export function noticeLine(facts: NoticeFacts, timeZone: string): string {
   const who = cleanName(facts.name) ?? NO_NAME;
-  const sentence = `${who} прошёл через ворота ${facts.gate} (${DIRECTION_RU[facts.direction]}) в ${localTime(facts.at, timeZone)}`;
+  const sentence = `${who}: проход через ворота ${facts.gate} (${DIRECTION_RU[facts.direction]}) в ${localTime(facts.at, timeZone)}`;
   // The gate's name starts the sentence when no name does; capitalised as a sentence should be.
   return sentence.charAt(0).toLocaleUpperCase("ru-RU") + sentence.slice(1);
 }

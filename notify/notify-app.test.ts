@@ -108,8 +108,8 @@ describe("passgate notify", () => {
     expect(mail?.to).toEqual(["anna@example.ru"]);
     expect(mail?.from).toBe("gate@school7.example");
     expect(mail?.subject).toBe(`Проход: Иванов Петя, ворота main-1 (вход), ${time}`);
-    expect(mail?.text).toContain(`Иванов Петя прошёл через ворота main-1 (вход) в ${time}.`);
-    expect(mail?.html).toContain(`<p>Иванов Петя прошёл через ворота main-1 (вход) в ${time}.</p>`);
+    expect(mail?.text).toContain(`Иванов Петя: проход через ворота main-1 (вход) в ${time}.`);
+    expect(mail?.html).toContain(`<p>Иванов Петя: проход через ворота main-1 (вход) в ${time}.</p>`);
 
     const hook = hooks.hooks[0];
     expect(hook?.signatureOk).toBe(true);
@@ -122,7 +122,7 @@ describe("passgate notify", () => {
       direction: "in",
       at: body.at,
       sentAt: Number(hook?.timestamp),
-      text: `Иванов Петя прошёл через ворота main-1 (вход) в ${time}`,
+      text: `Иванов Петя: проход через ворота main-1 (вход) в ${time}`,
     });
     expect(Math.abs(Number(hook?.timestamp) - Date.now())).toBeLessThan(60_000);
 

@@ -260,7 +260,7 @@ describe("a guardian notice from a gate to a parent", () => {
     const mail = smtp.mails[0];
     expect(mail?.to).toEqual(["anna@example.ru"]);
     expect(mail?.subject).toBe(`Проход: Маша Иванова, ворота ${GATE} (вход), ${time}`);
-    expect(mail?.text).toContain(`Маша Иванова прошёл через ворота ${GATE} (вход) в ${time}.`);
+    expect(mail?.text).toContain(`Маша Иванова: проход через ворота ${GATE} (вход) в ${time}.`);
     // One notice, one mail: its Message-ID carries the gate's journal id of the grant.
     expect(mail?.headers).toContain(String(grant?.id));
 
@@ -275,7 +275,7 @@ describe("a guardian notice from a gate to a parent", () => {
       direction: "in",
       at,
       sentAt: Number(hook?.timestamp),
-      text: `Маша Иванова прошёл через ворота ${GATE} (вход) в ${time}`,
+      text: `Маша Иванова: проход через ворота ${GATE} (вход) в ${time}`,
     });
     // What went over the broker names no token: the notice is who, where, when and whom to tell.
     expect(JSON.stringify(published())).not.toContain(phoneToken("3001", step));
@@ -320,7 +320,7 @@ describe("a guardian notice from a gate to a parent", () => {
     ]);
     const exitTime = localTime(noticeBody(2).at, NOTIFIER_ZONE);
     expect(smtp.mails[1]?.subject).toBe(`Проход: Маша Иванова, ворота ${GATE} (выход), ${exitTime}`);
-    expect(smtp.mails[1]?.text).toContain(`Маша Иванова прошёл через ворота ${GATE} (выход) в ${exitTime}.`);
+    expect(smtp.mails[1]?.text).toContain(`Маша Иванова: проход через ворота ${GATE} (выход) в ${exitTime}.`);
     expect(hooks.hooks.map((h) => (h.json as { id: string; guardian: string }).id)).toEqual([
       decisions()[0]?.id,
       second?.id,
