@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import type { Config } from "../config/schema.js";
 import type { BridgeView } from "../daemon/bridge/bridge-watch.js";
 import type { ScanOutcome } from "../daemon/gate/gate.js";
+import type { JournalEntry } from "../daemon/journal/journal-entry.js";
 import type { Clock } from "../platform/clock.js";
 import type { Logger } from "../platform/log/logger.js";
 import type { Scan } from "../reader-bridge/scan-source.js";
@@ -61,7 +62,17 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const relays = new RelaysComponent(config, { storage, session, modes, metrics, ...base });
   // The status answer shows the bridges, which publish their alarms through gate-mqtt.
   const bridgeViews = (): BridgeView[] => bridges.views();
-  const gateMqtt = new GateMqttComponent(config, { session, trust, relays, modes, bridgeViews, ...base });
+  // An operator's open tells the inputs (built later) to expect the rotation it lets through.
+  const expectPassage = (open: JournalEntry, reader: string) => inputs.operatorOpened(open, reader);
+  const gateMqtt = new GateMqttComponent(config, {
+    session,
+    trust,
+    relays,
+    modes,
+    bridgeViews,
+    expectPassage,
+    ...base,
+  });
   const bridges = new BridgesComponent(config, { storage, session, trust, gateMqtt, ...base });
   const site = new SiteShareComponent(config, { storage, trust, session, ...base });
   const inputs = new InputsComponent(config, { storage, session, gateMqtt, modes, site, ...base });

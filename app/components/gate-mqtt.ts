@@ -1,7 +1,9 @@
 import type { Config } from "../../config/schema.js";
+import type { OperatorOpen } from "../../daemon/actuate/operator-open-record.js";
 import type { BridgeView } from "../../daemon/bridge/bridge-watch.js";
+import type { JournalEntry } from "../../daemon/journal/journal-entry.js";
 import { GateMqtt } from "../../daemon/mqtt/gate-mqtt.js";
-import type { GateStatePayload } from "../../daemon/mqtt/topics.js";
+import type { GateStatePayload, OperatorOpenEventPayload } from "../../daemon/mqtt/topics.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { Component } from "../component.js";
@@ -32,6 +34,8 @@ export class GateMqttComponent implements Component {
       readonly modes: ModeControlComponent;
       /** The reader bridges as the gate sees them (components/bridges.ts). */
       readonly bridgeViews?: () => readonly BridgeView[];
+      /** After an operator's open was journaled: a rotation at `reader` is its passage (components/inputs.ts). */
+      readonly expectPassage?: (open: JournalEntry, reader: string) => void;
       readonly clock: Clock;
       readonly logger: Logger;
     },
@@ -46,16 +50,17 @@ export class GateMqttComponent implements Component {
     const { session, relays, modes, logger } = this.deps;
     const mqtt = session.parts;
     if (mqtt === undefined) return;
-    const gateMqtt = new GateMqtt(mqtt.connection, mqtt.topics, {
+    const gateMqtt: GateMqtt = new GateMqtt(mqtt.connection, mqtt.topics, {
       gate: this.config.gate,
       logger: logger.child({ component: "mqtt" }),
       trust: this.deps.trust.site,
       handlers: {
-        mode: (mode, by) => {
-          const { record, changed } = modes.control.set(mode, "mqtt", by);
+        mode: (mode, by, user) => {
+          const { record, changed } = modes.control.set(mode, "mqtt", by, user);
           return { mode: record.mode, since: record.since, changed };
         },
         pulse: (relay, ms, by) => relays.testPulse(relay, ms, by),
+        open: (request, by): Promise<Record<string, unknown>> => this.open(gateMqtt, { ...request, by }),
         status: () => ({
           ...this.state(),
           mqttDrops: Object.fromEntries(mqtt.connection.dropCounts()),
@@ -74,6 +79,32 @@ export class GateMqttComponent implements Component {
   async stop(): Promise<void> {
     for (const u of this.unsubscribes.splice(0)) u();
     this.gateMqtt?.stop();
+  }
+
+  /**
+   * An operator's open: the relay pulsed as for a grant (RelaysComponent), the rotation
+   * that follows expected (inputs), and the `operator_open` event with its result.
+   */
+  private async open(gateMqtt: GateMqtt, open: OperatorOpen): Promise<Record<string, unknown>> {
+    const { relays, clock } = this.deps;
+    return relays.operatorOpen(
+      open,
+      (entry, reader) => this.deps.expectPassage?.(entry, reader),
+      (pulse) => {
+        const event: OperatorOpenEventPayload = {
+          type: "operator_open",
+          at: clock.now(),
+          gate: this.config.gate,
+          relay: open.relay,
+          by: open.by,
+          ...(open.user === undefined ? {} : { user: open.user }),
+          reason: open.reason,
+          result: pulse.result,
+          ...(pulse.error === undefined ? {} : { error: pulse.error }),
+        };
+        gateMqtt.publishEvent(event);
+      },
+    );
   }
 
   /** Publishes the retained state again (a bridge came or went). */

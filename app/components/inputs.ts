@@ -1,6 +1,7 @@
 import type { Config, ReaderConfig } from "../../config/schema.js";
 import { GateInputs } from "../../daemon/actuate/gate-inputs.js";
 import type { ScanOutcome } from "../../daemon/gate/gate.js";
+import type { JournalEntry } from "../../daemon/journal/journal-entry.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { Component } from "../component.js";
@@ -69,6 +70,11 @@ export class InputsComponent implements Component {
   /** For the gate: whether a rotation sensor confirms passages at this reader. */
   senses(readerId: string): boolean {
     return this.inputs?.senses(readerId) === true;
+  }
+
+  /** After an operator's open was journaled: a rotation at `readerId` is its passage. */
+  operatorOpened(entry: JournalEntry, readerId: string): void {
+    this.inputs?.operatorOpened(entry, readerId);
   }
 
   /** After a grant was journaled and its relays told to open. */

@@ -1,7 +1,9 @@
 import type { Config } from "../../config/schema.js";
 import { createRelayDrivers } from "../../daemon/actuate/create-relay-drivers.js";
+import { type OperatorOpen, operatorOpenRecord } from "../../daemon/actuate/operator-open-record.js";
 import { OPEN_DEADLINE_MS, type PulseResult, RelaySet } from "../../daemon/actuate/relay-set.js";
 import { testPulseRecord } from "../../daemon/actuate/test-pulse-record.js";
+import type { JournalEntry } from "../../daemon/journal/journal-entry.js";
 import { RequestError } from "../../daemon/mqtt/gate-mqtt.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
@@ -114,6 +116,47 @@ export class RelaysComponent implements Component {
     );
     if (result?.result !== "opened") throw new RequestError(`relay ${relayId}: ${result?.error ?? "failed"}`);
     return { relay: relayId, result: result.result };
+  }
+
+  /**
+   * An operator opens a lane once (the MQTT `open` request): refused in lockdown, nothing to
+   * do in free passage (every relay is held open), else journaled first and pulsed like a
+   * grant. `journaled` gets the entry before the pulse (a rotation sensor then expects the
+   * passage); `done` gets the pulse's result. Rejects with a RequestError the operator reads.
+   */
+  async operatorOpen(
+    open: OperatorOpen,
+    journaled: (entry: JournalEntry, reader: string) => void,
+    done: (result: PulseResult) => void,
+  ): Promise<{ relay: string; result: "opened"; freePassage?: true }> {
+    const relays = this.relays;
+    const relay = this.config.relays.find((r) => r.id === open.relay);
+    if (relays === undefined || relay === undefined || !relays.has(open.relay))
+      throw new RequestError(`unknown relay "${open.relay}"`);
+    const mode = this.deps.modes.control.current().mode;
+    if (mode === "lockdown") throw new RequestError("lockdown: the gate opens for nobody");
+    if (mode === "free") return { relay: open.relay, result: "opened", freePassage: true };
+    const { clock, metrics } = this.deps;
+    const entry = this.deps.storage.stores.journal.append(
+      operatorOpenRecord(this.config.gate, open, clock.now()),
+    );
+    journaled(entry, relay.reader);
+    const [result] = await relays.open(
+      { relayId: open.relay },
+      entry.id,
+      clock.now() + OPEN_DEADLINE_MS,
+      (r) => metrics?.relayPulse(r.relay, r.error ?? r.result),
+    );
+    const outcome = result ?? {
+      relay: open.relay,
+      decisionId: entry.id,
+      result: "failed" as const,
+      error: "error",
+    };
+    done(outcome);
+    if (outcome.result !== "opened")
+      throw new RequestError(`relay ${open.relay}: ${outcome.error ?? "failed"}`);
+    return { relay: open.relay, result: "opened" };
   }
 
   private build(config: Config): RelaySet {

@@ -6,6 +6,7 @@ import type { Logger } from "../../platform/log/logger.js";
 import type { AllowlistStore } from "../allowlist/allowlist-store.js";
 import type { ScanOutcome } from "../gate/gate.js";
 import type { Journal } from "../journal/journal.js";
+import type { JournalEntry } from "../journal/journal-entry.js";
 import type { GateMqtt } from "../mqtt/gate-mqtt.js";
 import type { MqttConnection } from "../mqtt/mqtt-connection.js";
 import { type PassageOutcome, PassageTracker } from "../passage/passage-tracker.js";
@@ -133,6 +134,24 @@ export class GateInputs {
       site?.sharePassage(outcome.person, this.config.policy.zone, reader.direction, entry.at);
     }
     this.notifyIfAsked(outcome.credential, outcome.person, reader.direction, entry.at);
+  }
+
+  /**
+   * An operator opened the lane of `readerId` by hand (`open`, journaled as `entry`): with a
+   * rotation sensor there, the next rotation is that open's passage, not a forced one. The
+   * passage names no person and moves no presence: nobody was identified.
+   */
+  operatorOpened(entry: JournalEntry, readerId: string): void {
+    const reader = this.config.readers.find((r) => r.id === readerId);
+    if (reader === undefined || this.passages?.senses(reader.id) !== true) return;
+    this.passages.granted({
+      decisionId: entry.id,
+      reader: reader.id,
+      direction: reader.direction,
+      credential: null,
+      person: null,
+      at: entry.at,
+    });
   }
 
   private report(outcome: PassageOutcome): void {

@@ -55,9 +55,15 @@ export class GateModeControl {
 
   /**
    * Sets `mode`; returns the record in force afterwards and whether it changed. `by`: the
-   * roster member who asked (a signed request), journaled with the change.
+   * roster member who asked (a signed request), and `user` the console's logged-in user it
+   * named, journaled with the change.
    */
-  set(mode: GateMode, source: ModeSource, by?: string): { record: ModeRecord; changed: boolean } {
+  set(
+    mode: GateMode,
+    source: ModeSource,
+    by?: string,
+    user?: string,
+  ): { record: ModeRecord; changed: boolean } {
     const { db, journal, clock, gate } = this.deps;
     const before = this.deps.mode.get();
     if (before.mode === mode) return { record: before, changed: false };
@@ -75,7 +81,12 @@ export class GateModeControl {
         step: null,
         result: null,
         reason: mode,
-        data: by === undefined ? { from: before.mode, source } : { from: before.mode, source, by },
+        data: {
+          from: before.mode,
+          source,
+          ...(by === undefined ? {} : { by }),
+          ...(user === undefined ? {} : { user }),
+        },
       });
     })();
     this.deps.logger.warn({ from: before.mode, mode, source }, "gate mode changed");

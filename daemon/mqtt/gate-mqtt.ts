@@ -24,19 +24,30 @@ import {
  * unsigned: `trust.acceptUnsigned` is for site records only).
  */
 export interface GateRequestHandlers {
-  mode(mode: GateMode, by: string | undefined): Record<string, unknown>;
+  /** `user`: the console's logged-in user who asked, when the request named one. */
+  mode(mode: GateMode, by: string | undefined, user: string | undefined): Record<string, unknown>;
   pulse(relay: string, ms: number | undefined, by: string | undefined): Promise<Record<string, unknown>>;
+  /** Opens a lane once for a person (`request/open`); `by` is always the signer. */
+  open(request: OpenRequest, by: string): Promise<Record<string, unknown>>;
   status(): Record<string, unknown>;
+}
+
+/** An operator's open request as the handler gets it: checked, signed, allowed. */
+export interface OpenRequest {
+  readonly relay: string;
+  readonly reason: string;
+  readonly user: string | undefined;
 }
 
 /** Any JSON object: a request before its signature and schema are checked. */
 const jsonObject = z.record(z.string(), z.unknown());
 
 /**
- * Whether an operator may make this request of this gate (site-roster.md): a pulse (open
- * once) needs the guard or admin role, a mode change admin; `gates`, when given, must name it.
+ * Whether an operator may make this request of this gate (site-roster.md): a pulse (a test
+ * pulse) or an open (open once for a person) needs the guard or admin role, a mode change
+ * admin; `gates`, when given, must name it.
  */
-export function operatorMay(member: RosterMember, command: "mode" | "pulse", gate: string): boolean {
+export function operatorMay(member: RosterMember, command: "mode" | "pulse" | "open", gate: string): boolean {
   if (member.kind !== "operator") return false;
   if (member.gates !== undefined && !member.gates.includes(gate)) return false;
   const roles = member.roles ?? [];
@@ -154,7 +165,13 @@ export class GateMqtt {
     const body = requestSchemas[command].safeParse(verdict.body);
     if (!body.success) {
       this.deps.trust.refuse(kind, "invalid_body", by);
-      this.respond(command, { status: "error", data: {}, error: `invalid ${command} request` });
+      const transaction = echoedTransaction(verdict.body);
+      this.respond(command, {
+        status: "error",
+        data: {},
+        error: `invalid ${command} request: ${firstIssue(body.error)}`,
+        transaction,
+      });
       return;
     }
     const transaction = body.data.transaction;
@@ -168,12 +185,27 @@ export class GateMqtt {
       });
       return;
     }
+    this.dispatch(command, verdict.body, by, transaction);
+  }
+
+  /** Runs a checked, allowed request; each command parses its own body again for its type. */
+  private dispatch(
+    command: Exclude<GateCommand, "status">,
+    raw: unknown,
+    by: string | undefined,
+    transaction: string | number | undefined,
+  ): void {
     const { handlers } = this.deps;
-    if (command === "mode" && "mode" in body.data) {
-      const mode = body.data.mode;
-      this.answer(command, transaction, () => Promise.resolve(handlers.mode(mode, by)));
-    } else if (command === "pulse" && "relay" in body.data) {
-      const { relay, ms } = body.data;
+    if (command === "mode") {
+      const { mode, user } = requestSchemas.mode.parse(raw);
+      this.answer(command, transaction, () => Promise.resolve(handlers.mode(mode, by, user)));
+    } else if (command === "open") {
+      const { relay, reason, user } = requestSchemas.open.parse(raw);
+      // Every open names its signer: the journal and the event say who opened the lane.
+      if (by === undefined) return;
+      this.answer(command, transaction, () => handlers.open({ relay, reason, user }, by));
+    } else {
+      const { relay, ms } = requestSchemas.pulse.parse(raw);
       this.answer(command, transaction, () => handlers.pulse(relay, ms, by));
     }
   }
@@ -196,4 +228,19 @@ export class GateMqtt {
   private respond(command: GateCommand, response: ResponsePayload): void {
     this.connection.publish(this.topics.response(command), JSON.stringify(response), { qos: 1 });
   }
+}
+
+/** The first problem zod found, as `field: message`, for the error answer (no value is echoed). */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return "unreadable body";
+  const path = issue.path.join(".");
+  return path === "" ? issue.message : `${path}: ${issue.message}`;
+}
+
+/** The `transaction` of a body that failed its schema, when that part of it is well-formed. */
+function echoedTransaction(body: unknown): string | number | undefined {
+  if (typeof body !== "object" || body === null || !("transaction" in body)) return undefined;
+  const t = (body as { transaction: unknown }).transaction;
+  return (typeof t === "string" && t.length <= 64) || typeof t === "number" ? t : undefined;
 }

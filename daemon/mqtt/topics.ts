@@ -18,7 +18,7 @@ export interface GateTopicIds {
   readonly gate: string;
 }
 
-export const GATE_COMMANDS = ["mode", "pulse", "status"] as const;
+export const GATE_COMMANDS = ["mode", "pulse", "open", "status"] as const;
 export type GateCommand = (typeof GATE_COMMANDS)[number];
 
 /** Topics of one gate and its site. */
@@ -120,6 +120,14 @@ export const gateStateSchema = z.strictObject({
       }),
     )
     .optional(),
+  /** The gate's readers (local and bridged) and whether each delivers scans now. */
+  readers: z
+    .array(z.strictObject({ id: z.string(), direction: z.enum(["in", "out"]), connected: z.boolean() }))
+    .optional(),
+  /** The allowlist in force: its version, and the epoch ms of the last successful sync. */
+  allowlist: z.strictObject({ version: z.number(), syncedAt: z.number().optional() }).optional(),
+  /** Whether the gate's clock is NTP-synchronised; absent where the gate cannot tell. */
+  clock: z.strictObject({ synced: z.boolean() }).optional(),
   at: z.number(),
 });
 export type GateStatePayload = z.infer<typeof gateStateSchema>;
@@ -138,7 +146,29 @@ export interface DecisionEventPayload {
   readonly result: "granted" | "denied";
   readonly reason: string;
   readonly flags: readonly string[];
+  /** The credential's `displayName` (at most 80 characters, control characters removed), when it has one. */
+  readonly name?: string | undefined;
 }
+
+/** Longest `name` on a decision event, in UTF-16 units. */
+export const EVENT_NAME_MAX = 80;
+
+/** A decision event as a reader of the event topic parses it. */
+export const decisionEventSchema = z.object({
+  type: z.literal("decision"),
+  id: z.string().optional(),
+  seq: z.number().int().optional(),
+  at: z.number(),
+  gate: z.string(),
+  reader: z.string(),
+  direction: z.enum(["in", "out"]),
+  credential: z.string().nullable(),
+  person: z.string().nullable(),
+  result: z.enum(["granted", "denied"]),
+  reason: z.string(),
+  flags: z.array(z.string()),
+  name: z.string().max(EVENT_NAME_MAX).optional(),
+});
 
 export interface RelayEventPayload {
   readonly type: "relay";
@@ -162,16 +192,82 @@ export interface PassageEventPayload {
   readonly decisionId?: string | undefined;
   readonly person?: string | null | undefined;
 }
-export type GateEventPayload = DecisionEventPayload | RelayEventPayload | PassageEventPayload;
 
-/** A notice for the guardians of a person who passed a gate (no token, no credential secret). */
+/** Every alarm a gate publishes (`type: "alarm"`), docs/mqtt.md#events. */
+export const ALARM_RESULTS = [
+  "forced_passage",
+  "database_corrupt",
+  "bridge_offline",
+  "relay_offline",
+  "allowlist_stale",
+  "clock_unsynced",
+] as const;
+export type AlarmResult = (typeof ALARM_RESULTS)[number];
+
+/**
+ * An alarm event as a reader of the event topic parses it. Which fields come with which
+ * alarm: `reader` and `direction` with `forced_passage`; `bridge` with `bridge_offline`;
+ * `relay` with `relay_offline`; `role`, `budgetMs`, `ageMs` with `allowlist_stale`;
+ * `where`, `detail` with `database_corrupt`. Not strict: an alarm may gain detail.
+ */
+export const alarmEventSchema = z.object({
+  type: z.literal("alarm"),
+  at: z.number(),
+  gate: z.string(),
+  result: z.enum(ALARM_RESULTS),
+  reader: z.string().optional(),
+  direction: z.enum(["in", "out"]).optional(),
+  bridge: z.string().optional(),
+  relay: z.string().optional(),
+  role: z.string().optional(),
+  budgetMs: z.number().optional(),
+  ageMs: z.number().nullable().optional(),
+  where: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type AlarmEventPayload = z.infer<typeof alarmEventSchema>;
+
+/** A lane opened once by an operator (`request/open`): who, for whom, why, and whether the relay confirmed. */
+export const operatorOpenEventSchema = z.strictObject({
+  type: z.literal("operator_open"),
+  at: z.number(),
+  gate: z.string(),
+  relay: z.string(),
+  /** The roster member who signed the request. */
+  by: z.string(),
+  /** The console's logged-in user, when the request named one. */
+  user: z.string().optional(),
+  reason: z.string(),
+  result: z.enum(["opened", "failed"]),
+  /** The RelayError code of a failed open. */
+  error: z.string().optional(),
+});
+export type OperatorOpenEventPayload = z.infer<typeof operatorOpenEventSchema>;
+
+export type GateEventPayload =
+  | DecisionEventPayload
+  | RelayEventPayload
+  | PassageEventPayload
+  | AlarmEventPayload
+  | OperatorOpenEventPayload;
+
+/**
+ * A notice for the guardians of a person who passed a gate (no token, no credential secret):
+ * the body of a signed message of the gate (`gate:<gate>`) on `<prefix>/<site>/notify`.
+ * `id` is the journal entry id of the grant, so the notifier delivers each notice once.
+ */
 export const guardianNoticeSchema = z.strictObject({
+  id: z.string().min(1).max(64),
   person: z.string().min(1).max(200),
   credential: z.string().max(32),
   gate: z.string().max(64),
   direction: z.enum(["in", "out"]),
   /** Epoch ms of the passage. */
   at: z.number().int(),
+  /** The credential's `displayName`, at most 80 characters, control characters removed. */
+  name: z.string().max(EVENT_NAME_MAX).optional(),
+  /** The guardians' ids from the credential's allowlist record. */
+  guardians: z.array(z.string().min(1).max(200)).min(1).max(16),
 });
 export type GuardianNotice = z.infer<typeof guardianNoticeSchema>;
 
@@ -219,9 +315,34 @@ export type BridgeAnswer = z.infer<typeof bridgeAnswerSchema>;
 
 const transaction = z.union([z.string().max(64), z.number()]).optional();
 
+/** Control (Cc) and format (Cf: bidi overrides, zero-width) characters: never in text a guard reads. */
+const CONTROL_OR_FORMAT = /[\p{Cc}\p{Cf}]/u;
+
+/** The console's logged-in user who asked, journaled with the request: 1–64 printable characters. */
+export const requestUserSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((s) => !CONTROL_OR_FORMAT.test(s), "must not hold control characters");
+
+/** Why a lane is opened by hand ("visitor, paper pass"): 3–120 characters, no control characters. */
+export const openReasonSchema = z
+  .string()
+  .min(3, "must be 3–120 characters")
+  .max(120, "must be 3–120 characters")
+  .refine((s) => !CONTROL_OR_FORMAT.test(s), "must not hold control characters");
+
 /** Request payloads by command; each may carry a `transaction` that the response echoes. */
 export const requestSchemas = {
-  mode: z.strictObject({ mode: GATE_MODE, transaction }),
+  /** `user`: the console's logged-in user, journaled with the change. */
+  mode: z.strictObject({ mode: GATE_MODE, user: requestUserSchema.optional(), transaction }),
+  /** Open a lane once for a person: pulses the relay as a grant would, journaled with who and why. */
+  open: z.strictObject({
+    relay: z.string().min(1).max(64),
+    reason: openReasonSchema,
+    user: requestUserSchema.optional(),
+    transaction,
+  }),
   /** `ms`: the test pulse length (default: the relay's configured pulse), 100 ms to 10 s. */
   pulse: z.strictObject({
     relay: z.string().max(64),
@@ -230,6 +351,17 @@ export const requestSchemas = {
   }),
   status: z.union([z.strictObject({ transaction }), z.literal("")]),
 } as const;
+
+/**
+ * The `data` of an `ok` answer to `open`. In free passage every relay is already held open:
+ * nothing is pulsed and `freePassage` says so.
+ */
+export const openResponseDataSchema = z.strictObject({
+  relay: z.string(),
+  result: z.literal("opened"),
+  freePassage: z.literal(true).optional(),
+});
+export type OpenResponseData = z.infer<typeof openResponseDataSchema>;
 
 export interface ResponsePayload {
   readonly status: "ok" | "error";
