@@ -1,0 +1,62 @@
+import { fileURLToPath } from "node:url";
+import fastifyCookie from "@fastify/cookie";
+import fastifyHelmet from "@fastify/helmet";
+import fastifyStatic from "@fastify/static";
+import Fastify, { type FastifyInstance } from "fastify";
+import { type AuthRouteDeps, registerAuthRoutes } from "./auth-routes.js";
+
+/** Largest request body the console reads: a login or an action is a few hundred bytes. */
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** The page's files: `console/web` beside this module's folder, in the sources and in dist/ (the build copies it). */
+export const WEB_ROOT = fileURLToPath(new URL("../web/", import.meta.url));
+
+export interface ServerOptions {
+  readonly https?: { readonly cert: Buffer; readonly key: Buffer };
+}
+
+/**
+ * The console's fastify server with its security headers: a CSP of `default-src 'self'` with
+ * no inline script or style anywhere (the page is one ES module and one stylesheet), no
+ * framing, no referrer, nosniff, and HSTS only under TLS.
+ */
+export async function buildConsoleServer(
+  options: ServerOptions,
+  register: (app: FastifyInstance) => void,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    ...(options.https && { https: options.https }),
+  }) as unknown as FastifyInstance;
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: "no-referrer" },
+    frameguard: { action: "deny" },
+    hsts: options.https !== undefined,
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyStatic, { root: WEB_ROOT, prefix: "/", index: "index.html", wildcard: false });
+  // No API answer may be cached: it is about people and changes by the second.
+  app.addHook("onSend", async (request, reply) => {
+    if (request.url.startsWith("/api/")) reply.header("cache-control", "no-store");
+  });
+  register(app);
+  return app;
+}
+
+export { type AuthRouteDeps, registerAuthRoutes };
