@@ -1,24 +1,37 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
+import { createMqttClient, mqttClientOptions } from "../daemon/mqtt/mqtt-client-options.js";
+import { MqttConnection } from "../daemon/mqtt/mqtt-connection.js";
+import { readKeyFile } from "../daemon/trust/key-file.js";
 import { type Clock, systemClock } from "../platform/clock.js";
 import type { Db } from "../platform/database/database.js";
 import { createLogger, type Logger } from "../platform/log/logger.js";
+import { GateActions } from "./actions/gate-actions.js";
 import { LoginLimiter } from "./auth/login-limiter.js";
 import { LoginLinks } from "./auth/login-links.js";
 import { SessionStore } from "./auth/session-store.js";
 import { UserStore } from "./auth/user-store.js";
 import { type ConsoleConfig, isLoopbackListen, splitListen } from "./console-config.js";
 import { ConsoleCounters } from "./console-counters.js";
+import { registerActionRoutes } from "./http/action-routes.js";
 import { registerAuthRoutes } from "./http/auth-routes.js";
 import { buildConsoleServer } from "./http/console-server.js";
+import { registerSiteRoutes } from "./http/site-routes.js";
 import { registerTextRoutes } from "./http/text-routes.js";
+import { SiteModel } from "./site/site-model.js";
+import { AlarmStore } from "./store/alarm-store.js";
 import { openConsoleDatabase } from "./store/console-database.js";
+import { DecisionStore } from "./store/decision-store.js";
 
 /** What a caller may bring instead of the defaults (tests: a fake clock, a logger to read). */
 export interface ConsoleDeps {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly counters?: ConsoleCounters;
+  /** How long an action waits for the gate's answer, ms (default 5 s). */
+  readonly answerWaitMs?: number;
+  /** How long the start waits for the broker before serving anyway, ms (default 5 s). */
+  readonly brokerWaitMs?: number;
 }
 
 export interface RunningConsole {
@@ -28,6 +41,8 @@ export interface RunningConsole {
   /** A one-time login URL for `username` (10 min, single use): the demo's way in. */
   issueLoginLink(username: string): string;
   readonly counters: ConsoleCounters;
+  /** Whether the console's session with the site's broker is up. */
+  readonly brokerConnected: () => boolean;
 }
 
 /** Refused before anything starts, with one line saying why. */
@@ -36,9 +51,11 @@ export class ConsoleStartError extends Error {
 }
 
 /**
- * Starts the console: its database, the site model on the broker, and the web server.
- * A non-loopback `listen` without `tls` is refused (the config's schema refuses it too;
- * this holds for configs built in code).
+ * Starts the console: its database, its session on the site's broker with the site model,
+ * and the web server. The one place that creates the console's MQTT client, database and
+ * server; everything else receives them. A non-loopback `listen` without `tls` is refused
+ * (the config's schema refuses it too; this holds for configs built in code). A broker
+ * that is down at start does not stop the console: it serves and reconnects.
  */
 export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}): Promise<RunningConsole> {
   if (!isLoopbackListen(config.listen) && config.tls === undefined)
@@ -48,15 +65,44 @@ export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}
   const clock = deps.clock ?? systemClock;
   const logger = (deps.logger ?? createLogger()).child({ component: "console" });
   const counters = deps.counters ?? new ConsoleCounters();
+  const operator = {
+    id: `operator:${config.operator.name}`,
+    privateKey: readKeyFile(config.operator.keyFile),
+  };
   const https = config.tls && { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) };
+  const options = mqttClientOptions(config.mqtt, { site: config.site, gate: "console", statusTopic: "" });
+  // The console is not a gate: no will on a gate's status topic, and its own client id.
+  delete options.will;
+  options.clientId = `passgate-console-${config.site}`;
   let db: Db | undefined;
   let app: FastifyInstance | undefined;
+  let connection: MqttConnection | undefined;
+  let site: SiteModel | undefined;
   try {
     db = openConsoleDatabase(config.database.path);
     const users = new UserStore(db);
+    const alarms = new AlarmStore(db);
+    const decisions = new DecisionStore(db);
+    connection = new MqttConnection(createMqttClient(config.mqtt, options), {
+      backoff: { minMs: config.mqtt.reconnectMin, maxMs: config.mqtt.reconnectMax },
+      logger: logger.child({ component: "console-mqtt" }),
+    });
+    const siteDeps = { prefix: config.mqtt.topicPrefix, site: config.site, clock, logger, counters };
+    site = new SiteModel({ ...siteDeps, connection, timeZone: config.timeZone, alarms, decisions });
+    site.start();
+    await connection.start(deps.brokerWaitMs ?? 5_000);
+    if (!connection.connected)
+      logger.warn("the site's broker is not reachable yet: serving, and reconnecting");
+    const actions = new GateActions({
+      ...siteDeps,
+      connection,
+      operator,
+      ...(deps.answerWaitMs !== undefined && { answerWaitMs: deps.answerWaitMs }),
+    });
     const sessions = new SessionStore(clock);
     const links = new LoginLinks(clock);
     const guard = { sessions, users, counters };
+    const model = site;
     app = await buildConsoleServer(https ? { https } : {}, (server) => {
       registerTextRoutes(server);
       registerAuthRoutes(server, {
@@ -68,6 +114,8 @@ export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}
         timeZone: config.timeZone,
         secure: https !== undefined,
       });
+      registerSiteRoutes(server, { ...guard, site: model, decisions, clock, timeZone: config.timeZone });
+      registerActionRoutes(server, { ...guard, site: model, actions });
     });
     const { host, port } = splitListen(config.listen);
     await app.listen({ host, port });
@@ -75,20 +123,26 @@ export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}
     const bound = typeof address === "object" && address !== null ? address.port : port;
     const shownHost = host.includes(":") ? `[${host}]` : host;
     const url = `${https ? "https" : "http"}://${shownHost}:${bound}`;
-    logger.info({ url, site: config.site }, "console listening");
+    logger.info({ url, site: config.site, operator: operator.id }, "console listening");
     const server = app;
     const database = db;
+    const mqtt = connection;
     return {
       url,
       counters,
+      brokerConnected: () => mqtt.connected,
       issueLoginLink: (username) => `${url}/#login=${links.issue(username)}`,
       stop: async () => {
         await server.close();
+        model.stop();
+        await mqtt.stop();
         database.close();
       },
     };
   } catch (err) {
     await app?.close();
+    site?.stop();
+    await connection?.stop();
     db?.close();
     throw err;
   }

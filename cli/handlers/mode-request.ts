@@ -1,10 +1,11 @@
 import type { Config, GateMode } from "../../config/schema.js";
+import { signedRequest } from "../../daemon/mqtt/signed-request.js";
 import type { Clock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { stderrDestination } from "../cli-logger.js";
 import { escapeLine } from "../ops/escape-control.js";
 import { withoutUserInfo } from "../ops/status-text.js";
-import { cliConnection, operatorSigner, signedRequest } from "../setup/gate-request.js";
+import { cliConnection, operatorSigner } from "../setup/gate-request.js";
 import { daemonStatus } from "../setup/relay-test.js";
 
 /** How long this command waits for the broker, and for the gate's answer. */

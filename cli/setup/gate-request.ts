@@ -6,11 +6,9 @@ import {
   mqttClientOptions,
 } from "../../daemon/mqtt/mqtt-client-options.js";
 import { MqttConnection } from "../../daemon/mqtt/mqtt-connection.js";
-import { type GateCommand, type GateTopics, gateTopics } from "../../daemon/mqtt/topics.js";
+import { type GateTopics, gateTopics } from "../../daemon/mqtt/topics.js";
 import { readKeyFile } from "../../daemon/trust/key-file.js";
-import { signMessage } from "../../daemon/trust/signed-message.js";
 import type { OwnSigner } from "../../daemon/trust/site-trust.js";
-import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 import { operatorKeyFile } from "./operator-key.js";
 
@@ -47,56 +45,4 @@ export function cliConnection(
     logger,
   });
   return { connection, topics, clientId };
-}
-
-/** The running gate's answer to a request (docs/mqtt.md), or undefined when none came in time. */
-export interface GateAnswer {
-  readonly status?: unknown;
-  readonly data?: Record<string, unknown>;
-  readonly error?: unknown;
-}
-
-/**
- * Sends `command` to the running gate as a message signed by `operator` (site-roster.md),
- * with a fresh transaction id, and waits up to `timeoutMs` for the answer that echoes it.
- * A gate answers only requests its roster's operators signed: no answer may also mean the
- * operator is not in that roster.
- */
-export async function signedRequest(
-  connection: MqttConnection,
-  topics: GateTopics,
-  command: GateCommand,
-  body: Record<string, unknown>,
-  operator: OwnSigner,
-  clock: Clock,
-  timeoutMs: number,
-): Promise<{ answer: GateAnswer | undefined; ms: number }> {
-  const transaction = `cli-${randomUUID()}`;
-  let answer: GateAnswer | undefined;
-  const unsubscribe = connection.subscribe(topics.response(command), (_t, payload) => {
-    try {
-      const parsed = JSON.parse(payload.toString("utf8")) as GateAnswer & { transaction?: unknown };
-      if (parsed.transaction === transaction) answer = parsed;
-    } catch {
-      // Not JSON: another client's response on the shared topic, not the answer to ours.
-      return;
-    }
-  });
-  const sent = clock.now();
-  const topic = topics.request(command);
-  const request = signMessage({
-    topic,
-    signer: operator.id,
-    privateKey: operator.privateKey,
-    body: { ...body, transaction },
-    at: clock.now(),
-  });
-  connection.publish(topic, JSON.stringify(request), { qos: 1 });
-  while (answer === undefined && clock.now() - sent < timeoutMs) await sleep(10);
-  unsubscribe();
-  return { answer, ms: clock.now() - sent };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

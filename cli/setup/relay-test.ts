@@ -3,6 +3,7 @@ import type { RelayConfig } from "../../config/schema.js";
 import { createRelayDrivers } from "../../daemon/actuate/create-relay-drivers.js";
 import { RelayError } from "../../daemon/actuate/relay-driver.js";
 import type { MqttConnection } from "../../daemon/mqtt/mqtt-connection.js";
+import { signedRequest } from "../../daemon/mqtt/signed-request.js";
 import {
   type GateTopics,
   genericRelayTopics,
@@ -13,7 +14,6 @@ import {
 import type { OwnSigner } from "../../daemon/trust/site-trust.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
-import { signedRequest } from "./gate-request.js";
 
 /** What a test pulse came to, as `relay test --json` prints it. */
 export interface RelayTestResult {

@@ -64,6 +64,17 @@ export class SessionStore {
     return session;
   }
 
+  /** Like `touch`, without counting as activity: whether a live page's session still holds. */
+  peek(id: string | undefined): Session | undefined {
+    if (id === undefined || id.length === 0 || id.length > 64) return undefined;
+    const session = this.sessions.get(digest(id));
+    if (session === undefined) return undefined;
+    const now = this.clock.now();
+    return now - session.lastSeen > SESSION_IDLE_MS || now - session.createdAt > SESSION_ABSOLUTE_MS
+      ? undefined
+      : session;
+  }
+
   end(id: string | undefined): void {
     if (id !== undefined) this.sessions.delete(digest(id));
   }

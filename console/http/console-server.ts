@@ -27,6 +27,8 @@ export async function buildConsoleServer(
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Live pages hold their event streams open: a stop closes them instead of waiting.
+    forceCloseConnections: true,
     ...(options.https && { https: options.https }),
   }) as unknown as FastifyInstance;
   await app.register(fastifyHelmet, {

@@ -36,6 +36,7 @@ export const CONSOLE_MIGRATIONS = [
         credential TEXT,
         person TEXT,
         name TEXT,
+        name_folded TEXT,
         passage TEXT
       ) STRICT;
       CREATE INDEX console_decision_at ON console_decision (at);

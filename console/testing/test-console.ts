@@ -62,7 +62,11 @@ export async function startTestConsole(
     ...options.overrides,
   });
   if (options.dir === undefined) await addTestUsers(config.database.path, [GUARD, ADMIN]);
-  const running = await startConsole(config, { logger: createLogger({ level: "silent" }), ...options.deps });
+  const running = await startConsole(config, {
+    logger: createLogger({ level: "silent" }),
+    brokerWaitMs: options.mqttUrl === undefined ? 0 : 5_000,
+    ...options.deps,
+  });
   const self: TestConsole = {
     dir,
     config,
