@@ -4,6 +4,7 @@ import { configuredAllowlistStore, registerAllowlistCommand } from "./commands/a
 import { registerBridgeCommand } from "./commands/bridge-command.js";
 import { registerBrokerCommand } from "./commands/broker-command.js";
 import { registerConfigCommand } from "./commands/config-command.js";
+import { registerConsoleCommand } from "./commands/console-command.js";
 import { registerDbCommand } from "./commands/db-command.js";
 import { registerDemoCommand } from "./commands/demo-command.js";
 import { registerDoctorCommand } from "./commands/doctor-command.js";
@@ -81,6 +82,7 @@ ${examples(
   registerEventsCommand(program, ctx);
   registerDoctorCommand(program, ctx);
   registerDbCommand(program, ctx);
+  registerConsoleCommand(program);
 
   return withUsageConventions(program);
 }

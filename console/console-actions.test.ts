@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
 import { requestSchemas } from "../daemon/mqtt/topics.js";
 import { type SignedMessage, signedMessageSchema, signingInput } from "../daemon/trust/signed-message.js";
+import type { SiteSnapshot } from "./api.js";
 import { ADMIN, GUARD, login, post, startTestConsole, type TestConsole } from "./testing/test-console.js";
 
 let broker: TestMosquitto;
@@ -61,8 +62,11 @@ async function deskWithGate(): Promise<TestConsole> {
   await expect
     .poll(
       async () =>
-        (await (await fetch(`${started.url}/api/site`, { headers: { cookie: session.cookie } })).json()).gates
-          .length,
+        (
+          (await (
+            await fetch(`${started.url}/api/site`, { headers: { cookie: session.cookie } })
+          ).json()) as SiteSnapshot
+        ).gates.length,
     )
     .toBe(1);
   return started;

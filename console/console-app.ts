@@ -103,7 +103,12 @@ export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}
     const links = new LoginLinks(clock);
     const guard = { sessions, users, counters };
     const model = site;
-    app = await buildConsoleServer(https ? { https } : {}, (server) => {
+    const serverOptions = {
+      requestsPerMinute: config.requestsPerMinute,
+      onLimited: () => counters.inc("requests_rate_limited"),
+      ...(https && { https }),
+    };
+    app = await buildConsoleServer(serverOptions, (server) => {
       registerTextRoutes(server);
       registerAuthRoutes(server, {
         ...guard,

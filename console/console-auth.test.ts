@@ -153,6 +153,18 @@ describe("console login and sessions", () => {
     expect((await exchange()).status).toBe(401);
   });
 
+  it("cuts off a flood of requests from one address with 429 and counts it", async () => {
+    consoleUnderTest = await startTestConsole({ overrides: { requestsPerMinute: 60 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await fetch(`${consoleUnderTest.url}/api/me`)).status);
+    expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true);
+    const limited = await fetch(`${consoleUnderTest.url}/api/me`);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await limited.json()).toMatchObject({ error: "rate_limited" });
+    expect(consoleUnderTest.running.counters.get("requests_rate_limited")).toBeGreaterThanOrEqual(1);
+  });
+
   it("refuses to start on a non-loopback address without TLS, with one line", async () => {
     await expect(startTestConsole({ overrides: { listen: "0.0.0.0:0" } })).rejects.toThrow(
       /listen: 0\.0\.0\.0:0 is not a loopback address: give tls/,

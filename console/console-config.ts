@@ -64,6 +64,8 @@ export const consoleConfigSchema = z
       /** The private key from `passgate keys init --operator NAME` (0600). */
       keyFile: z.string().min(1),
     }),
+    /** Requests one address may make per minute (pages, API and live updates together); more get 429. */
+    requestsPerMinute: z.number().int().min(60).max(100_000).default(600),
     /** The console's own SQLite file (users, alarms, today's decisions), 0600. */
     database: z.strictObject({ path: z.string().min(1) }).prefault({ path: "console.db" }),
     /** Home Assistant's MQTT discovery (docs/console.md); assembled when present. */

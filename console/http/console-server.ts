@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
+import fastifyRateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type AuthRouteDeps, registerAuthRoutes } from "./auth-routes.js";
@@ -13,6 +14,10 @@ export const WEB_ROOT = fileURLToPath(new URL("../web/", import.meta.url));
 
 export interface ServerOptions {
   readonly https?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Requests one address may make per minute, pages and API together; more are answered 429. */
+  readonly requestsPerMinute: number;
+  /** Called for each request refused by that limit. */
+  readonly onLimited?: () => void;
 }
 
 /**
@@ -50,6 +55,20 @@ export async function buildConsoleServer(
     frameguard: { action: "deny" },
     hsts: options.https !== undefined,
     crossOriginEmbedderPolicy: false,
+  });
+  // A flood of requests from one address is cut off before any route runs; failed logins
+  // have their own, stricter count (auth/login-limiter.ts).
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: options.requestsPerMinute,
+    timeWindow: 60_000,
+    cache: 10_000,
+    ...(options.onLimited && { onExceeded: options.onLimited }),
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: context.statusCode,
+      error: "rate_limited",
+      message: `more than ${context.max} requests a minute from this address: wait ${context.after}`,
+    }),
   });
   await app.register(fastifyCookie);
   await app.register(fastifyStatic, { root: WEB_ROOT, prefix: "/", index: "index.html", wildcard: false });

@@ -39,7 +39,11 @@ async function loggedIn(user) {
   $("login").hidden = true;
   $("site").hidden = false;
   $("logout").hidden = false;
-  $("who").textContent = `${user.username} (${texts.t(`role_${user.role}`)})`;
+  const who = () => {
+    $("who").textContent = `${user.username} (${texts.t(`role_${user.role}`)})`;
+  };
+  who();
+  texts.onChange(who);
   $("site-name").textContent = user.site;
   const { startSite } = await import("/site-view.js");
   startSite({ me: user, api, texts, onLoggedOut: showLogin });
