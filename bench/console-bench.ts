@@ -95,6 +95,8 @@ export async function benchConsole(
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     clearInterval(sampler);
     const peakKb = Math.max(rssMax, procStatusKb(child.pid, "VmHWM"));
+    // The console's own memory, without node's file-backed executable pages.
+    const anonKb = procStatusKb(child.pid, "RssAnon");
     abort.abort();
     await feed.catch(() => undefined);
     await floorClient.endAsync();
@@ -118,6 +120,7 @@ export async function benchConsole(
         people_per_min_per_lane: options.peoplePerMinutePerLane,
         decisions_per_s: Math.round((published / options.seconds) * 10) / 10,
         console_rss_peak_mb: Math.round(peakKb / 102.4) / 10,
+        console_rss_anon_mb: Math.round(anonKb / 102.4) / 10,
         rss_samples: rssSamples,
         target: "p99 < 1 s, console RSS < 150 MB",
       },
