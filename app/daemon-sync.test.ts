@@ -6,6 +6,8 @@ import { configSchema } from "../config/schema.js";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { EXAMPLE_TRUST, freshKey } from "../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../daemon/journal/journal.js";
+import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
+import { alarmEventSchema, gateStateSchema } from "../daemon/mqtt/topics.js";
 import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
@@ -20,6 +22,7 @@ import {
   until,
 } from "../test/fixtures/sync-fixture.js";
 import { startDaemon } from "./gate-app.js";
+import { watchTopics } from "./testing/mqtt-gate-fixture.js";
 
 let server: RegistryServer;
 let url: string;
@@ -119,4 +122,67 @@ describe("the daemon with a registry", () => {
       db.close();
     }
   });
+
+  it("publishes the new allowlist version in the retained state after a sync, and a staleness alarm as an event", async () => {
+    const broker = await TestMosquitto.start();
+    const watched = await watchTopics(broker.url, `passgate/${SITE}/main-1/#`);
+    const version = server.publish([put(71, { roles: ["staff"] })]);
+    const config = gateConfig(url, { mqtt: { url: broker.url, siteShare: false } });
+    const daemon = await startDaemon(config, {
+      stdin: new PassThrough(),
+      logger: memoryLogger().logger,
+      clock: systemClock,
+      clockSync: { probe: async () => undefined },
+    });
+    const last = () =>
+      watched
+        .json(`passgate/${SITE}/main-1/state`)
+        .map((x) => gateStateSchema.parse(x))
+        .at(-1);
+    try {
+      await until(() => last()?.allowlist?.version === version);
+      expect(last()?.allowlist?.syncedAt).toBeGreaterThan(Date.now() - 60_000);
+      const next = server.publish([put(72, { roles: ["staff"] })]);
+      daemon.requestSync();
+      await until(() => last()?.allowlist?.version === next);
+    } finally {
+      await daemon.stop();
+    }
+
+    // A gate whose registry is unreachable: its staleness alarm goes out on the event topic.
+    const stale = gateConfig("http://127.0.0.1:1", {
+      gate: "main-2",
+      storage: { path: join(tmp.dir, "stale.db") },
+      mqtt: { url: broker.url, siteShare: false },
+      sync: { staleness: { staff: "7d" } },
+    });
+    const watchedStale = await watchTopics(broker.url, `passgate/${SITE}/main-2/event`);
+    const staleDaemon = await startDaemon(stale, {
+      stdin: new PassThrough(),
+      logger: memoryLogger().logger,
+      clock: systemClock,
+      clockSync: { probe: async () => undefined },
+    });
+    try {
+      await until(() => watchedStale.json(`passgate/${SITE}/main-2/event`).length > 0);
+      expect(
+        watchedStale.json(`passgate/${SITE}/main-2/event`).map((e) => alarmEventSchema.parse(e)),
+      ).toEqual([
+        {
+          type: "alarm",
+          at: expect.any(Number),
+          gate: "main-2",
+          result: "allowlist_stale",
+          role: "staff",
+          budgetMs: 7 * 24 * 3_600_000,
+          ageMs: null,
+        },
+      ]);
+    } finally {
+      await staleDaemon.stop();
+      await watched.client.endAsync();
+      await watchedStale.client.endAsync();
+      await broker.close();
+    }
+  }, 30_000);
 });

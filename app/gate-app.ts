@@ -6,8 +6,10 @@ import type { JournalEntry } from "../daemon/journal/journal-entry.js";
 import type { Clock } from "../platform/clock.js";
 import type { Logger } from "../platform/log/logger.js";
 import type { Scan } from "../reader-bridge/scan-source.js";
+import { type ClockSyncProbe, timedatectlProbe } from "./clock-sync-probe.js";
 import { ComponentList } from "./component-list.js";
 import { BridgesComponent } from "./components/bridges.js";
+import { ClockWatchComponent } from "./components/clock-watch.js";
 import { GateComponent } from "./components/gate.js";
 import { GateMqttComponent } from "./components/gate-mqtt.js";
 import { HttpEndpointComponent } from "./components/http-endpoint.js";
@@ -21,6 +23,7 @@ import { ReplayPrunerComponent } from "./components/replay-pruner.js";
 import { SiteShareComponent } from "./components/site-share.js";
 import { StorageComponent } from "./components/storage.js";
 import { TrustComponent } from "./components/trust.js";
+import type { DeskSources } from "./desk-state.js";
 import { GateMetrics } from "./http/gate-metrics.js";
 import { type RunningDaemon, runningDaemon } from "./running-daemon.js";
 
@@ -33,6 +36,8 @@ export interface DaemonIo {
   readonly onDecision?: (outcome: ScanOutcome, scan: Scan) => void;
   /** passgate's version, for `/status` and `passgate_build_info`; default "unknown". */
   readonly version?: string;
+  /** Whether the clock is NTP-synchronised (default: timedatectl), and how often to ask (default 60 s). */
+  readonly clockSync?: { readonly probe: ClockSyncProbe; readonly everyMs?: number };
 }
 
 export type { RunningDaemon };
@@ -64,6 +69,13 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const bridgeViews = (): BridgeView[] => bridges.views();
   // An operator's open tells the inputs (built later) to expect the rotation it lets through.
   const expectPassage = (open: JournalEntry, reader: string) => inputs.operatorOpened(open, reader);
+  // What a guard's desk shows in the retained state, read from parts built later.
+  const desk: DeskSources = {
+    readers: () => readers.set,
+    bridges: bridgeViews,
+    allowlist: () => storage.stores.allowlist.stats(),
+    clockSynced: () => clockWatch.synced,
+  };
   const gateMqtt = new GateMqttComponent(config, {
     session,
     trust,
@@ -71,11 +83,20 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     modes,
     bridgeViews,
     expectPassage,
+    desk,
+    storage,
+    ...base,
+  });
+  const clockWatch = new ClockWatchComponent(config, {
+    storage,
+    gateMqtt,
+    probe: io.clockSync?.probe ?? timedatectlProbe,
+    ...(io.clockSync?.everyMs === undefined ? {} : { everyMs: io.clockSync.everyMs }),
     ...base,
   });
   const bridges = new BridgesComponent(config, { storage, session, trust, gateMqtt, ...base });
   const site = new SiteShareComponent(config, { storage, trust, session, ...base });
-  const inputs = new InputsComponent(config, { storage, session, gateMqtt, modes, site, ...base });
+  const inputs = new InputsComponent(config, { storage, session, gateMqtt, modes, site, trust, ...base });
   const onDecision = io.onDecision;
   const gate = new GateComponent(config, {
     storage,
@@ -88,7 +109,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     onDecision,
     ...base,
   });
-  const sync = new RegistrySyncComponent(config, { storage, session, metrics, ...base });
+  const sync = new RegistrySyncComponent(config, { storage, session, metrics, gateMqtt, ...base });
   const readers = new ReadersComponent(config, { session, trust, gate, stdin: io.stdin, metrics, ...base });
   // Built last, since it reads the parts after it in the list (only when asked); started third.
   const parts = { storage, session, relays, gate, sync, readers, bridges };
@@ -104,6 +125,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     modes,
     relays,
     gateMqtt,
+    clockWatch,
     bridges,
     site,
     inputs,

@@ -31,6 +31,8 @@ export interface SyncParts {
   readonly progress?: () => ProgressSink;
   /** Called after every pull attempt. */
   readonly onPulled?: (outcome: PullOutcome) => void;
+  /** Called after a staleness alarm was logged and journaled (the gate publishes it as an event). */
+  readonly onStale?: (alarm: { role: string; budgetMs: number; ageMs: number | null; at: number }) => void;
 }
 
 /**
@@ -130,10 +132,11 @@ export function startRegistrySync(config: Config, parts: SyncParts): RunningSync
               { alarm: "allowlist_stale", role: alarm.role, budgetMs: alarm.budget, ageMs: age },
               `allowlist staleness budget of role "${alarm.role}" ran out: its credentials are denied until a sync succeeds`,
             );
+            const at = parts.clock.now();
             try {
               parts.journal.append({
                 kind: "alarm",
-                at: parts.clock.now(),
+                at,
                 gate: config.gate,
                 reader: null,
                 direction: null,
@@ -147,6 +150,7 @@ export function startRegistrySync(config: Config, parts: SyncParts): RunningSync
             } catch (err) {
               log.error({ err: describeError(err) }, "could not journal the staleness alarm");
             }
+            parts.onStale?.({ role: alarm.role, budgetMs: alarm.budget, ageMs: age, at });
           },
           (roles) => log.info({ roles }, "allowlist fresh again for these roles"),
         );

@@ -223,6 +223,8 @@ describe("passgate broker acl on a real mosquitto: password_file and acl_file", 
 
   it("holds a guard to its gate and its role, and a bridge to its own readers' scan topics", async () => {
     const desk = await connect(broker, "operator-desk-1");
+    expect(await publish(desk, "passgate/north/main-1/request/open", "{}")).toBe(0);
+    expect(await publish(desk, "passgate/north/main-2/request/open")).toBe(NOT_AUTHORIZED);
     expect(await publish(desk, "passgate/north/main-1/request/mode")).toBe(NOT_AUTHORIZED);
     expect(await publish(desk, "passgate/north/main-2/request/pulse")).toBe(NOT_AUTHORIZED);
     const bridge = await connect(broker, "bridge-t3");

@@ -11,6 +11,7 @@ import type { ModeControlComponent } from "./mode-control.js";
 import type { MqttSessionComponent } from "./mqtt-session.js";
 import type { SiteShareComponent } from "./site-share.js";
 import type { StorageComponent } from "./storage.js";
+import type { TrustComponent } from "./trust.js";
 
 /**
  * Owns the gate's MQTT inputs (GateInputs): turnstile rotation sensors, the fire-alarm
@@ -33,13 +34,15 @@ export class InputsComponent implements Component {
       readonly gateMqtt: GateMqttComponent;
       readonly modes: ModeControlComponent;
       readonly site: SiteShareComponent;
+      /** Signs the guardian notices. */
+      readonly trust: TrustComponent;
       readonly clock: Clock;
       readonly logger: Logger;
     },
   ) {}
 
   async start(): Promise<void> {
-    const { storage, session, gateMqtt, modes, site, clock, logger } = this.deps;
+    const { storage, session, gateMqtt, modes, site, trust, clock, logger } = this.deps;
     const { db, journal, allowlist, presence } = storage.stores;
     this.inputs = new GateInputs(this.config, {
       db,
@@ -50,6 +53,7 @@ export class InputsComponent implements Component {
       connection: session.parts?.connection,
       events: gateMqtt.events,
       site: site.site,
+      sign: (topic, body) => trust.site.sign(topic, body),
       clock,
       logger: logger.child({ component: "passage" }),
     });

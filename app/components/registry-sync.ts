@@ -9,6 +9,7 @@ import { SyncStateStore, type SyncStatus } from "../../sync/sync-state.js";
 import type { Component } from "../component.js";
 import type { GateMetrics } from "../http/gate-metrics.js";
 import type { ConfigDiff } from "../reload/diff-config.js";
+import type { GateMqttComponent } from "./gate-mqtt.js";
 import type { MqttSessionComponent } from "./mqtt-session.js";
 import type { StorageComponent } from "./storage.js";
 
@@ -36,6 +37,8 @@ export class RegistrySyncComponent implements Component {
       readonly logger: Logger;
       /** Counts failed pulls; absent without `http:`. */
       readonly metrics: GateMetrics | undefined;
+      /** Where the staleness alarm is published as an event, with `mqtt:`. */
+      readonly gateMqtt?: GateMqttComponent;
     },
   ) {}
 
@@ -89,6 +92,16 @@ export class RegistrySyncComponent implements Component {
         journal,
         clock,
         logger: logger.child({ component: "sync" }),
+        onStale: (alarm) =>
+          this.deps.gateMqtt?.events?.publishEvent({
+            type: "alarm",
+            at: alarm.at,
+            gate: this.config.gate,
+            result: "allowlist_stale",
+            role: alarm.role,
+            budgetMs: alarm.budgetMs,
+            ageMs: alarm.ageMs,
+          }),
         onPulled: (outcome) => {
           if (outcome.kind !== "applied" && outcome.kind !== "not_modified" && outcome.kind !== "stopped")
             metrics?.syncFailed();

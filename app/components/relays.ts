@@ -120,14 +120,13 @@ export class RelaysComponent implements Component {
 
   /**
    * An operator opens a lane once (the MQTT `open` request): refused in lockdown, nothing to
-   * do in free passage (every relay is held open), else journaled first and pulsed like a
-   * grant. `journaled` gets the entry before the pulse (a rotation sensor then expects the
-   * passage); `done` gets the pulse's result. Rejects with a RequestError the operator reads.
+   * do in free passage (every relay is held open), else journaled first (the entry id goes
+   * with the command) and pulsed like a grant. `done` gets the journal entry, the relay's
+   * reader and the pulse's result. Rejects with a RequestError the operator reads.
    */
   async operatorOpen(
     open: OperatorOpen,
-    journaled: (entry: JournalEntry, reader: string) => void,
-    done: (result: PulseResult) => void,
+    done: (entry: JournalEntry, reader: string, result: PulseResult) => void,
   ): Promise<{ relay: string; result: "opened"; freePassage?: true }> {
     const relays = this.relays;
     const relay = this.config.relays.find((r) => r.id === open.relay);
@@ -140,20 +139,19 @@ export class RelaysComponent implements Component {
     const entry = this.deps.storage.stores.journal.append(
       operatorOpenRecord(this.config.gate, open, clock.now()),
     );
-    journaled(entry, relay.reader);
     const [result] = await relays.open(
       { relayId: open.relay },
       entry.id,
       clock.now() + OPEN_DEADLINE_MS,
       (r) => metrics?.relayPulse(r.relay, r.error ?? r.result),
     );
-    const outcome = result ?? {
+    const outcome: PulseResult = result ?? {
       relay: open.relay,
       decisionId: entry.id,
-      result: "failed" as const,
+      result: "failed",
       error: "error",
     };
-    done(outcome);
+    done(entry, relay.reader, outcome);
     if (outcome.result !== "opened")
       throw new RequestError(`relay ${open.relay}: ${outcome.error ?? "failed"}`);
     return { relay: open.relay, result: "opened" };

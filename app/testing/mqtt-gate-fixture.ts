@@ -7,14 +7,21 @@ import { connect, type MqttClient } from "mqtt";
 import { type Config, configSchema } from "../../config/schema.js";
 import { applyAllowlistBody } from "../../daemon/allowlist/apply-body.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
-import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../../daemon/allowlist/testing/test-bodies.js";
+import {
+  chunked,
+  EXAMPLE_PATH,
+  EXAMPLE_SITE,
+  EXAMPLE_TRUST,
+  putLine,
+  signedBody,
+} from "../../daemon/allowlist/testing/test-bodies.js";
 import { publicKeyText } from "../../daemon/trust/key-file.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { RosterStore } from "../../daemon/trust/roster-store.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
-import { type RunningDaemon, startDaemon } from "../gate-app.js";
+import { type DaemonIo, type RunningDaemon, startDaemon } from "../gate-app.js";
 import { openGateDatabase } from "../gate-database.js";
 
 /** Gates built on the spec's example allowlist (site demo-campus), talking to a test broker. */
@@ -96,15 +103,42 @@ export function trustMembers(config: Config, members: readonly RosterMember[]): 
   }
 }
 
-/** Starts the daemon with a stdin the test writes scans to. */
+/** An Ed25519 token of credential `id` signed with the example's phone key (credentials made by `putCredentials`). */
+export const phoneToken = (id: string, step: number) => encodeEd25519Token(id, step, rfc8032Test1);
+
+/**
+ * Puts `credentials` (registry form, `registryCredential()`) into the gate's allowlist as a
+ * signed delta on top of the example (version 7 → 8), as a sync would.
+ */
+export async function putCredentials(config: Config, credentials: readonly object[]): Promise<void> {
+  const body = signedBody({ kind: "delta", from: 7, to: 8 }, credentials.map(putLine));
+  const db = openGateDatabase(config.storage, "write");
+  try {
+    const applied = await applyAllowlistBody(SqliteAllowlistStore.open(db), chunked(body, 4096), {
+      site: SITE,
+      trustedKeys: EXAMPLE_TRUST,
+      now: Date.now(),
+    });
+    if (!applied.ok) throw new Error(applied.message);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Starts the daemon with a stdin the test writes scans to. The clock's sync is "cannot
+ * tell" unless `clockSync` is given, so a test machine's own NTP state changes no test.
+ */
 export async function runGate(
   config: Config,
+  options: { readonly clockSync?: DaemonIo["clockSync"] } = {},
 ): Promise<{ daemon: RunningDaemon; scan(text: string): void; stop(): Promise<void> }> {
   const stdin = new PassThrough();
   const daemon = await startDaemon(config, {
     stdin,
     logger: createLogger({ level: "silent" }),
     clock: systemClock,
+    clockSync: options.clockSync ?? { probe: async () => undefined },
   });
   return {
     daemon,

@@ -102,10 +102,13 @@ describe("siteAccounts: least privilege per account", () => {
       subscribe: ["passgate/north/g2/reader/in/answer", "passgate/north/g2/reader/in/feedback"],
     });
     expect(find(accounts, "operator-o2").publish).toEqual([
+      "passgate/north/g1/request/open",
       "passgate/north/g1/request/pulse",
       "passgate/north/g1/request/status",
     ]);
-    expect(find(accounts, "operator-chief").publish).toHaveLength(6);
+    // An admin of every gate: mode, pulse, open and status at g1 and g2.
+    expect(find(accounts, "operator-chief").publish).toHaveLength(8);
+    expect(find(accounts, "operator-chief").publish).toContain("passgate/north/g2/request/open");
     expect(skipped).toEqual([
       { member: "bridge:b9", reason: "feeds gate g9, whose config was not given" },
       { member: "operator:o1", reason: "revoked" },

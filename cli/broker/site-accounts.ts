@@ -44,10 +44,10 @@ export const accountName = {
   registry: "registry",
 } as const;
 
-/** The commands an operator's roles allow (docs/trust.md): a guard opens once and looks; an admin also sets modes. */
+/** The commands an operator's roles allow (docs/trust.md): a guard test-pulses, opens a lane once and looks; an admin also sets modes. */
 const OPERATOR_COMMANDS: Record<string, readonly GateCommand[]> = {
-  guard: ["pulse", "status"],
-  admin: ["mode", "pulse", "status"],
+  guard: ["pulse", "open", "status"],
+  admin: ["mode", "pulse", "open", "status"],
 };
 
 class AccountSet {

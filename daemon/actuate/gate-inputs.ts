@@ -4,11 +4,13 @@ import type { Clock } from "../../platform/clock.js";
 import type { Db } from "../../platform/database/database.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { AllowlistStore } from "../allowlist/allowlist-store.js";
+import { shownName } from "../allowlist/shown-name.js";
 import type { ScanOutcome } from "../gate/gate.js";
 import type { Journal } from "../journal/journal.js";
 import type { JournalEntry } from "../journal/journal-entry.js";
 import type { GateMqtt } from "../mqtt/gate-mqtt.js";
 import type { MqttConnection } from "../mqtt/mqtt-connection.js";
+import type { GuardianNotice } from "../mqtt/topics.js";
 import { type PassageOutcome, PassageTracker } from "../passage/passage-tracker.js";
 import type { SiteShare } from "../site/site-share.js";
 import type { PresenceStore } from "../state/presence-store.js";
@@ -30,6 +32,8 @@ export interface GateInputsDeps {
   readonly events: GateMqtt | undefined;
   /** Sharing with the site's other gates, when on. */
   readonly site: SiteShare | undefined;
+  /** Signs a message of this gate for a topic (SiteTrust.sign); undefined without a key: no notices then. */
+  readonly sign: (topic: string, body: Record<string, unknown>) => string | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -44,6 +48,7 @@ export interface GateInputsDeps {
 export class GateInputs {
   private readonly unsubscribes: (() => void)[] = [];
   private passages: PassageTracker | undefined;
+  private unsignedNoticeLogged = false;
   private readonly log: Logger;
 
   constructor(
@@ -133,7 +138,7 @@ export class GateInputs {
     if (outcome.person !== null && outcome.decision.reason === "ok") {
       site?.sharePassage(outcome.person, this.config.policy.zone, reader.direction, entry.at);
     }
-    this.notifyIfAsked(outcome.credential, outcome.person, reader.direction, entry.at);
+    this.notifyIfAsked(entry.id, outcome.credential, outcome.person, reader.direction, entry.at);
   }
 
   /**
@@ -182,21 +187,49 @@ export class GateInputs {
     if (outcome.result !== "passed") return;
     if (grant.person !== null)
       site?.sharePassage(grant.person, this.config.policy.zone, grant.direction, outcome.at);
-    this.notifyIfAsked(grant.credential, grant.person, grant.direction, outcome.at);
+    this.notifyIfAsked(grant.decisionId, grant.credential, grant.person, grant.direction, outcome.at);
   }
 
+  /**
+   * Publishes the guardian notice of a passage (docs/mqtt.md#guardian-notices) when the
+   * credential asks for one and names guardians: a signed message of this gate whose body
+   * holds all the notifier needs, `id` the grant's journal entry so it is delivered once.
+   */
   private notifyIfAsked(
-    credential: string | null,
+    id: string,
+    credentialId: string | null,
     person: string | null,
     direction: "in" | "out",
     at: number,
   ): void {
     const { events, connection, allowlist } = this.deps;
-    if (credential === null || person === null || events === undefined || connection === undefined) return;
-    if (allowlist.get(credential)?.notifyGuardians !== true) return;
-    const notice = { person, credential, gate: this.config.gate, direction, at };
-    if (!connection.publish(events.topics.notify, JSON.stringify(notice), { qos: 1 })) {
-      this.log.warn({ credential }, "guardian notice not sent: broker unreachable");
+    if (credentialId === null || person === null || events === undefined || connection === undefined) return;
+    const credential = allowlist.get(credentialId);
+    if (credential?.notifyGuardians !== true || credential.guardians.length === 0) return;
+    const name = shownName(credential.displayName);
+    const notice: GuardianNotice = {
+      id,
+      person,
+      credential: credentialId,
+      gate: this.config.gate,
+      direction,
+      at,
+      ...(name === undefined ? {} : { name }),
+      guardians: [...credential.guardians],
+    };
+    const signed = this.deps.sign(events.topics.notify, notice);
+    if (signed === undefined) {
+      // Unsigned notices would let any client on the broker send mail in the gate's name.
+      if (!this.unsignedNoticeLogged)
+        this.log.error(
+          { credential: credentialId },
+          "guardian notices not sent: this gate has no signing key (passgate keys init)",
+        );
+      this.unsignedNoticeLogged = true;
+      return;
+    }
+    if (!connection.publish(events.topics.notify, signed, { qos: 1 })) {
+      this.log.warn({ credential: credentialId }, "guardian notice not sent: broker unreachable");
     }
   }
 }

@@ -6,6 +6,7 @@ import { describeError } from "../../platform/log/describe-error.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { AllowlistStore } from "../allowlist/allowlist-store.js";
 import type { Credential } from "../allowlist/credential.js";
+import { shownName } from "../allowlist/shown-name.js";
 import { decide, type GateState } from "../decide/decide.js";
 import { type Decision, deny } from "../decide/reasons.js";
 import type { StalenessBudgets } from "../decide/staleness.js";
@@ -59,6 +60,8 @@ export interface ScanOutcome {
   readonly entry: JournalEntry | undefined;
   readonly credential: string | null;
   readonly person: string | null;
+  /** The credential's display name for events and notices (daemon/allowlist/shown-name.ts), when it has one. */
+  readonly name?: string | undefined;
   /** Microseconds from receiving the text to the committed journal entry. */
   readonly micros: number;
 }
@@ -176,7 +179,8 @@ export class Gate {
     }
     this.count(`${decision.result}:${decision.reason}`);
     const micros = Number(process.hrtime.bigint() - started) / 1000;
-    return { decision, entry, credential: credentialId, person, micros };
+    const name = shownName(credential?.displayName);
+    return { decision, entry, credential: credentialId, person, name, micros };
   }
 
   /**

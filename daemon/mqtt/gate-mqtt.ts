@@ -115,6 +115,7 @@ export class GateMqtt {
       result: outcome.decision.result,
       reason: outcome.decision.reason,
       flags: outcome.decision.flags,
+      ...(outcome.name === undefined ? {} : { name: outcome.name }),
     };
     this.publishEvent(event);
   }

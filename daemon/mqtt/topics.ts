@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SHOWN_NAME_MAX } from "../allowlist/shown-name.js";
 
 /**
  * The one map of every MQTT topic passgate publishes or reads, with the schema of each
@@ -150,8 +151,8 @@ export interface DecisionEventPayload {
   readonly name?: string | undefined;
 }
 
-/** Longest `name` on a decision event, in UTF-16 units. */
-export const EVENT_NAME_MAX = 80;
+/** Longest `name` on a decision event or a guardian notice, in UTF-16 units. */
+export const EVENT_NAME_MAX = SHOWN_NAME_MAX;
 
 /** A decision event as a reader of the event topic parses it. */
 export const decisionEventSchema = z.object({

@@ -2,16 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   exampleGate,
   nowStep,
+  phoneToken,
+  putCredentials,
   runGate,
   SITE,
   staffToken,
   studentToken,
   watchTopics,
 } from "../../app/testing/mqtt-gate-fixture.js";
+import type { Config } from "../../config/schema.js";
 import { openDatabase } from "../../platform/database/database.js";
 import { TurnstileEmulator } from "../../sim/devices/turnstile-emulator.js";
+import { registryCredential } from "../allowlist/testing/test-bodies.js";
 import { Journal } from "../journal/journal.js";
 import { TestMosquitto, waitUntil } from "../mqtt/testing/mosquitto.js";
+import { guardianNoticeSchema } from "../mqtt/topics.js";
+import { NonceWindow } from "../trust/nonce-window.js";
+import { Roster } from "../trust/roster.js";
+import { verifyMessage } from "../trust/signed-message.js";
 
 let broker: TestMosquitto;
 beforeAll(async () => {
@@ -23,7 +31,7 @@ afterAll(async () => {
 
 async function sensedGate(gate: string) {
   const sensorTopic = `stat/ts-${gate}/SWITCH1`;
-  const { config } = await exampleGate({
+  const { config, member } = await exampleGate({
     gate,
     mqtt: {
       url: broker.url,
@@ -45,7 +53,7 @@ async function sensedGate(gate: string) {
     await turnstile.stop();
     await watched.client.endAsync();
   };
-  return { config, turnstile, watched, running, events, decisions, stop, base };
+  return { config, member, turnstile, watched, running, events, decisions, stop, base };
 }
 
 describe("passage confirmation", () => {
@@ -63,9 +71,36 @@ describe("passage confirmation", () => {
         person: "p-2001",
       });
       await waitUntil(() => g.watched.json(`passgate/${SITE}/notify`).length === 1, "the guardian notice");
-      const notice = g.watched.json(`passgate/${SITE}/notify`)[0];
-      expect(notice).toMatchObject({ person: "p-2001", credential: "2001", gate: "p-1", direction: "in" });
-      expect(Object.keys(notice ?? {}).sort()).toEqual(["at", "credential", "direction", "gate", "person"]);
+      // Signed by the gate, bound to the notify topic, verifiable with its public key alone.
+      const notify = `passgate/${SITE}/notify`;
+      const raw = g.watched.messages.find((m) => m.topic === notify)?.text ?? "";
+      const verdict = verifyMessage(notify, raw, {
+        roster: new Roster([g.member]),
+        kinds: ["gate"],
+        now: Date.now(),
+        nonces: new NonceWindow(60_000),
+      });
+      expect(verdict.ok).toBe(true);
+      const body = verdict.ok ? guardianNoticeSchema.parse(verdict.body) : undefined;
+      const grantId = g.decisions()[0]?.id;
+      expect(body).toEqual({
+        id: grantId,
+        person: "p-2001",
+        credential: "2001",
+        gate: "p-1",
+        direction: "in",
+        at: expect.any(Number),
+        guardians: ["p-0077"],
+      });
+      // The same message moved to another topic does not verify.
+      expect(
+        verifyMessage(`passgate/${SITE}/other/notify`, raw, {
+          roster: new Roster([g.member]),
+          kinds: ["gate"],
+          now: Date.now(),
+          nonces: new NonceWindow(60_000),
+        }).ok,
+      ).toBe(false);
 
       // Hard anti-passback: the confirmed entry makes a second entry in a row a denial.
       g.running.scan(studentToken(step + 1));
@@ -105,6 +140,61 @@ describe("passage confirmation", () => {
       "passage:not_passed",
       "alarm:forced_passage",
     ]);
+  }, 30_000);
+
+  it("a guardian notice needs the gate's key and guardians; it carries the credential's name", async () => {
+    const step = nowStep();
+    const notify = `passgate/${SITE}/notify`;
+    /** Scans, then asks for the status: whatever the gate published for the scans is in by the answer. */
+    const scanAll = async (gate: string, tokens: readonly string[]) => {
+      const watched = await watchTopics(broker.url, `passgate/${SITE}/#`);
+      const running = await runGate(gateConfigs.get(gate) as Config);
+      try {
+        for (const t of tokens) running.scan(t);
+        const base = `passgate/${SITE}/${gate}`;
+        await waitUntil(
+          () => watched.json(`${base}/event`).filter((e) => e.type === "decision").length === tokens.length,
+          "the decisions",
+        );
+        await watched.client.publishAsync(`${base}/request/status`, "");
+        await waitUntil(() => watched.json(`${base}/response/status`).length === 1, "the status answer");
+        return watched.json(notify);
+      } finally {
+        await running.stop();
+        await watched.client.endAsync();
+      }
+    };
+    const gateConfigs = new Map<string, Config>();
+    // Without a key: the student's passage (guardians, notifyGuardians) sends nothing.
+    const keyless = await exampleGate({
+      gate: "n-1",
+      mqtt: { url: broker.url, siteShare: false },
+      trust: {},
+    });
+    gateConfigs.set("n-1", keyless.config);
+    expect(await scanAll("n-1", [studentToken(step)])).toEqual([]);
+
+    // With a key: a credential asking for notices but naming no guardians sends nothing either.
+    const keyed = await exampleGate({ gate: "n-2", mqtt: { url: broker.url, siteShare: false } });
+    gateConfigs.set("n-2", keyed.config);
+    await putCredentials(keyed.config, [
+      registryCredential(3001, { notifyGuardians: true, guardians: [] }),
+      registryCredential(3002, {
+        notifyGuardians: true,
+        guardians: ["p-1", "p-2"],
+        displayName: "Маша\u0007 Иванова",
+      }),
+    ]);
+    const notices = await scanAll("n-2", [phoneToken("3001", step), phoneToken("3002", step)]);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.signer).toBe("gate:n-2");
+    expect(notices[0]?.body).toMatchObject({
+      person: "p-3002",
+      credential: "3002",
+      gate: "n-2",
+      name: "Маша Иванова",
+      guardians: ["p-1", "p-2"],
+    });
   }, 30_000);
 
   it("the fire-alarm input sets free passage and its end restores normal; both journaled", async () => {
