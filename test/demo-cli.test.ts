@@ -33,11 +33,15 @@ describe("passgate demo (not on a terminal)", () => {
   }, 45_000);
 
   it("serves its console at the URL it prints, and the login link logs the admin in once", async () => {
-    const child = spawn(process.execPath, cliArgv(["demo", "--duration", "20", "--dir", dirs.make()]), {
-      cwd: repoRoot,
-      env: { ...process.env, PASSGATE_CONFIG: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      cliArgv(["demo", "--duration", "20", "--no-faults", "--dir", dirs.make()]),
+      {
+        cwd: repoRoot,
+        env: { ...process.env, PASSGATE_CONFIG: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     child.stdout.on("data", (c: Buffer) => {
       stdout += c.toString();
@@ -57,8 +61,28 @@ describe("passgate demo (not on a terminal)", () => {
         });
       const first = await link();
       expect(first.status).toBe(200);
-      expect(await first.json()).toMatchObject({ username: "admin", role: "admin", site: "sim-campus" });
+      const me = (await first.json()) as { csrf: string };
+      expect(me).toMatchObject({ username: "admin", role: "admin", site: "sim-campus" });
       expect((await link()).status).toBe(401);
+      const cookie = first.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
+      // The console follows the campus's gates on the embedded broker…
+      const gates = async () => {
+        const site = (await (await fetch(`${url}/api/site`, { headers: { cookie } })).json()) as {
+          gates: { gate: string; online: boolean }[];
+        };
+        return site.gates.filter((g) => g.online).map((g) => g.gate);
+      };
+      await expect.poll(gates, { timeout: 15_000 }).toEqual(["gate-1", "gate-2"]);
+      // …and a gate acts on what it signs: its operator is in the gates' rosters.
+      const open = await fetch(`${url}/api/gates/gate-2/open`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json", "x-csrf-token": me.csrf },
+        body: JSON.stringify({ relay: "in-turnstile", reason: "demo visitor" }),
+      });
+      expect(await open.json()).toMatchObject({ ok: true, data: { result: "opened" } });
     } finally {
       child.kill("SIGINT");
       await exited;
