@@ -5,23 +5,30 @@
  * events on `GET /api/events`. Nothing here ever carries a token's text, a secret or a
  * password hash; display names and ids are outside data, escaped by the page (textContent).
  *
- * Routes (all but the login answer 401 `{"error":"not_logged_in"}` without a session):
+ * Routes (all but the logins and the texts answer 401 `{"error":"not_logged_in"}` without a session):
  *
  * | method | path                        | body                        | answer                           |
  * | ------ | --------------------------- | --------------------------- | -------------------------------- |
  * | POST   | /api/login                  | `{username, password}`      | `Me` (sets the cookie) / 401 / 429 |
+ * | POST   | /api/login/link             | `{code}` (from `#login=…`)  | `Me` (sets the cookie) / 401     |
  * | POST   | /api/logout                 | —                           | `{ok:true}`                      |
  * | GET    | /api/me                     | —                           | `Me`                             |
+ * | GET    | /api/texts                  | —                           | `Texts` (public)                 |
  * | GET    | /api/site                   | —                           | `SiteSnapshot`                   |
- * | GET    | /api/events                 | —                           | `text/event-stream` of `LiveEvent` |
- * | POST   | /api/gates/:gate/open       | `OpenRequest`               | `ActionResult`                   |
- * | POST   | /api/gates/:gate/mode       | `ModeRequest` (admin)       | `ActionResult` / 403             |
- * | POST   | /api/alarms/:id/ack         | —                           | `{ok:true}`                      |
+ * | GET    | /api/events                 | —                           | `text/event-stream` (below)      |
+ * | POST   | /api/gates/:gate/open       | `OpenRequest`               | `ActionResult` / 502             |
+ * | POST   | /api/gates/:gate/mode       | `ModeRequest` (admin)       | `ActionResult` / 403 / 502       |
+ * | POST   | /api/alarms/:id/ack         | —                           | `{ok:true}` / 404                |
  * | GET    | /api/search?q=…             | —                           | `SearchResult` (today, site time) |
  *
- * Errors are `{"error": "<code>", "message": "<English text>"}` with 400 (bad body), 401,
- * 403 (`forbidden`: role; `csrf`: token missing or wrong), 404, 429 (`rate_limited`) or 502
- * (`gate_refused` / `gate_no_answer`, with the gate's own error in `message`).
+ * `/api/events` sends `event: snapshot` with a `SiteSnapshot` first (on every connect and
+ * reconnect), then `event: live` with one `LiveEvent` each; a comment line every 15 s.
+ *
+ * Errors are `{"error": "<code>", "message": "<English text>"}` with 400 (`bad_request`: the
+ * message names the field), 401 (`not_logged_in`, `bad_login`), 403 (`forbidden`: role;
+ * `csrf`: token missing or wrong, or another site's page), 404 (`not_found`: gate, relay or
+ * alarm), 429 (`rate_limited`, with `Retry-After`) or 502 (`gate_refused` with the gate's own
+ * error in `message`, / `gate_no_answer`).
  */
 
 export type Role = "guard" | "admin";
@@ -128,8 +135,16 @@ export interface ActionResult {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
+/** `GET /api/texts`: each gate reason code in both languages, as the turnstile displays word them. */
+export interface Texts {
+  readonly reasons: Readonly<Record<string, { readonly en: string; readonly ru: string }>>;
+}
+
 export interface SearchResult {
   readonly query: string;
-  /** Today's decisions (site time zone) whose person or credential is the query, newest first. */
+  /**
+   * Today's decisions (site time zone) whose person or credential id is the query, or whose
+   * name contains it (any case), newest first, at most 100.
+   */
   readonly decisions: readonly LaneDecision[];
 }

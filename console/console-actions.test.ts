@@ -1,9 +1,11 @@
 import { createPublicKey, verify } from "node:crypto";
+import { PassThrough } from "node:stream";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
 import { requestSchemas } from "../daemon/mqtt/topics.js";
 import { type SignedMessage, signedMessageSchema, signingInput } from "../daemon/trust/signed-message.js";
+import { createLogger } from "../platform/log/logger.js";
 import type { SiteSnapshot } from "./api.js";
 import { ADMIN, GUARD, login, post, startTestConsole, type TestConsole } from "./testing/test-console.js";
 
@@ -47,8 +49,15 @@ afterEach(async () => {
   await gate.publishAsync("passgate/campus/main-1/state", "", { retain: true });
 });
 
+/** What the console logged in the current test, as JSON lines. */
+let logged: string[] = [];
+
 async function deskWithGate(): Promise<TestConsole> {
-  const started = await startTestConsole({ mqttUrl: broker.url, deps: { answerWaitMs: 1_500 } });
+  logged = [];
+  const destination = new PassThrough();
+  destination.on("data", (chunk) => logged.push(String(chunk)));
+  const logger = createLogger({ level: "info", destination });
+  const started = await startTestConsole({ mqttUrl: broker.url, deps: { answerWaitMs: 1_500, logger } });
   const state = {
     gate: "main-1",
     mode: "normal",
@@ -96,6 +105,24 @@ describe("the console's actions on a gate", () => {
       user: GUARD.name,
     });
     expect(String(sent?.message.body.transaction)).toMatch(/^console-/);
+    // The action is logged with the user who asked, and its outcome.
+    const lines = logged
+      .join("")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: "asking the gate",
+        user: GUARD.name,
+        gate: "main-1",
+        command: "open",
+        reason: "visitor, paper pass",
+      }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: "the gate did it", user: GUARD.name, command: "open" }),
+    );
   });
 
   it("tells the user when the gate refuses, and when it does not answer within the wait", async () => {

@@ -5,6 +5,7 @@ import { MqttConnection } from "../daemon/mqtt/mqtt-connection.js";
 import { readKeyFile } from "../daemon/trust/key-file.js";
 import { type Clock, systemClock } from "../platform/clock.js";
 import type { Db } from "../platform/database/database.js";
+import { describeError } from "../platform/log/describe-error.js";
 import { createLogger, type Logger } from "../platform/log/logger.js";
 import { GateActions } from "./actions/gate-actions.js";
 import { LoginLimiter } from "./auth/login-limiter.js";
@@ -106,6 +107,10 @@ export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}
     const serverOptions = {
       requestsPerMinute: config.requestsPerMinute,
       onLimited: () => counters.inc("requests_rate_limited"),
+      onServerError: (err: unknown, url: string) => {
+        counters.inc("server_errors");
+        logger.error({ err: describeError(err), url: url.split("?")[0] }, "console request failed");
+      },
       ...(https && { https }),
     };
     app = await buildConsoleServer(serverOptions, (server) => {

@@ -74,7 +74,9 @@ describe("console login and sessions", () => {
   });
 
   it("answers 401 without a session and after the idle expiry", async () => {
-    const clock = new FakeClock(Date.parse("2026-12-01T08:00:00Z"));
+    // The users' passwords are set at the real time, just after this: a session of the fake
+    // clock must not begin before them (it would count as older than the password).
+    const clock = new FakeClock(Date.now() + 60_000);
     consoleUnderTest = await startTestConsole({ deps: { clock } });
     expect((await fetch(`${consoleUnderTest.url}/api/me`)).status).toBe(401);
     const session = await login(consoleUnderTest.url, GUARD);
@@ -134,6 +136,29 @@ describe("console login and sessions", () => {
     expect(html).not.toMatch(/<style|style="/);
     const api = await fetch(`${consoleUnderTest.url}/api/me`);
     expect(api.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("answers a body that is not JSON, or too large, in the API's error shape", async () => {
+    consoleUnderTest = await startTestConsole();
+    const notJson = await fetch(`${consoleUnderTest.url}/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{username:",
+    });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ error: "bad_request" });
+    const large = await fetch(`${consoleUnderTest.url}/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "a", password: "x".repeat(20_000) }),
+    });
+    expect(large.status).toBe(413);
+    expect(await large.json()).toMatchObject({ error: "too_large" });
+    const wrongShape = await loginRaw(consoleUnderTest.url, "x".repeat(65), "y");
+    expect(wrongShape.status).toBe(400);
+    const missing = await fetch(`${consoleUnderTest.url}/api/nothing`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: "not_found", message: "no such page" });
   });
 
   it("logs in once with a login link, which then no longer works", async () => {

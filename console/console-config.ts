@@ -68,8 +68,21 @@ export const consoleConfigSchema = z
     requestsPerMinute: z.number().int().min(60).max(100_000).default(600),
     /** The console's own SQLite file (users, alarms, today's decisions), 0600. */
     database: z.strictObject({ path: z.string().min(1) }).prefault({ path: "console.db" }),
-    /** Home Assistant's MQTT discovery (docs/console.md); assembled when present. */
-    homeAssistant: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * Home Assistant's MQTT discovery of the site's gates (docs/home-assistant.md): absent,
+     * off. `roles` and `gates` are what the roster lets the console's operator do, so Home
+     * Assistant offers only the buttons the gates will honour.
+     */
+    homeAssistant: z
+      .strictObject({
+        discoveryPrefix: siteName.default("homeassistant"),
+        roles: z
+          .array(z.enum(["guard", "admin"]))
+          .min(1)
+          .max(2),
+        gates: z.array(siteName).max(256).optional(),
+      })
+      .optional(),
   })
   .superRefine((config, ctx) => {
     if (!isLoopbackListen(config.listen) && config.tls === undefined)

@@ -69,7 +69,7 @@ export async function consoleUserPasswd(configFile: string, name: string, option
   const username = checkName(name);
   const password = await newPassword(options, username);
   await withUsers(configFile, async (users) => {
-    if (!(await users.setPassword(username, password)))
+    if (!(await users.setPassword(username, password, Date.now())))
       return fail(`no user ${username}: passgate console user list`);
     if (options.json) printJson({ username, passwordChanged: true });
     else process.stdout.write(`new password set for ${username}\n`);

@@ -13,6 +13,8 @@ export interface ConsoleUser {
   readonly username: string;
   readonly role: Role;
   readonly createdAt: number;
+  /** When the password was last set: sessions begun before it are over. */
+  readonly passwordSetAt: number;
 }
 
 /** The console's users in its database; only scrypt hashes of their passwords are kept. */
@@ -23,14 +25,18 @@ export class UserStore {
 
   get(username: string): ConsoleUser | undefined {
     const row = this.db
-      .prepare("SELECT username, role, created_at AS createdAt FROM console_user WHERE username = ?")
+      .prepare(
+        "SELECT username, role, created_at AS createdAt, password_set_at AS passwordSetAt FROM console_user WHERE username = ?",
+      )
       .get(username) as ConsoleUser | undefined;
     return row;
   }
 
   list(): ConsoleUser[] {
     return this.db
-      .prepare("SELECT username, role, created_at AS createdAt FROM console_user ORDER BY username")
+      .prepare(
+        "SELECT username, role, created_at AS createdAt, password_set_at AS passwordSetAt FROM console_user ORDER BY username",
+      )
       .all() as ConsoleUser[];
   }
 
@@ -39,18 +45,19 @@ export class UserStore {
     const hash = await hashPassword(password);
     const info = this.db
       .prepare(
-        "INSERT INTO console_user (username, role, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO console_user (username, role, password_hash, created_at, password_set_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
       )
-      .run(username, role, hash, now);
+      .run(username, role, hash, now, now);
     return info.changes === 1;
   }
 
-  /** Sets a new password (and the role, when given); false when there is no such user. */
-  async setPassword(username: string, password: string): Promise<boolean> {
+  /** Sets a new password, which ends the user's sessions; false when there is no such user. */
+  async setPassword(username: string, password: string, now: number): Promise<boolean> {
     const hash = await hashPassword(password);
     return (
-      this.db.prepare("UPDATE console_user SET password_hash = ? WHERE username = ?").run(hash, username)
-        .changes === 1
+      this.db
+        .prepare("UPDATE console_user SET password_hash = ?, password_set_at = ? WHERE username = ?")
+        .run(hash, now, username).changes === 1
     );
   }
 

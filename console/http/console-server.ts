@@ -18,6 +18,8 @@ export interface ServerOptions {
   readonly requestsPerMinute: number;
   /** Called for each request refused by that limit. */
   readonly onLimited?: () => void;
+  /** Called with an unexpected error of a route, for the log. */
+  readonly onServerError?: (error: unknown, url: string) => void;
 }
 
 /**
@@ -76,6 +78,22 @@ export async function buildConsoleServer(
   app.addHook("onSend", async (request, reply) => {
     if (request.url.startsWith("/api/")) reply.header("cache-control", "no-store");
   });
+  // Every error answer has the API's shape (console/api.ts), also fastify's own (a body
+  // that is not JSON, too large, a rate limit); an unexpected one is logged, its text is not sent.
+  app.setErrorHandler((error: { statusCode?: number; message?: string; error?: string }, request, reply) => {
+    const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      options.onServerError?.(error, request.url);
+      return reply
+        .code(500)
+        .send({ error: "internal", message: "the console failed on this request: see its log" });
+    }
+    const code = status === 429 ? "rate_limited" : status === 413 ? "too_large" : "bad_request";
+    return reply.code(status).send({ error: code, message: String(error.message ?? code).slice(0, 200) });
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: "not_found", message: "no such page" }),
+  );
   register(app);
   return app;
 }

@@ -24,7 +24,9 @@ export interface Authenticated {
 
 /**
  * The request's session and its user, or undefined after answering 401. The user is read
- * again on every request, so a user removed or demoted loses the access at once.
+ * again on every request, so a user removed or demoted loses the access at once, and a
+ * session begun before the user's password was last set is over (`console user passwd`
+ * runs in another process: the database is what both see).
  */
 export function authenticate(
   deps: GuardDeps,
@@ -34,7 +36,7 @@ export function authenticate(
   const id = request.cookies[SESSION_COOKIE];
   const session = deps.sessions.touch(id);
   const user = session === undefined ? undefined : deps.users.get(session.username);
-  if (session === undefined || user === undefined) {
+  if (session === undefined || user === undefined || session.createdAt < user.passwordSetAt) {
     sendError(reply, 401, "not_logged_in", "log in first (or again: the session ended)");
     return undefined;
   }

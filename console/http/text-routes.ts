@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { REASON_TEXTS } from "../../daemon/decide/reason-texts.js";
+import type { Texts } from "../api.js";
 
 /**
  * `GET /api/texts`: the gate's reason codes in Russian and English, from the same table the
@@ -7,5 +8,5 @@ import { REASON_TEXTS } from "../../daemon/decide/reason-texts.js";
  * says nothing about the site.
  */
 export function registerTextRoutes(app: FastifyInstance): void {
-  app.get("/api/texts", async () => ({ reasons: REASON_TEXTS }));
+  app.get("/api/texts", async (): Promise<Texts> => ({ reasons: REASON_TEXTS }));
 }

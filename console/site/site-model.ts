@@ -121,6 +121,9 @@ export class SiteModel {
 
   private apply(gate: string, kind: SiteTopicKind, payload: Buffer) {
     if (payload.length > MAX_INBOUND_BYTES) return this.dropped(kind, "too_large");
+    // An empty retained message is how a retained topic is cleared (a gate taken out of
+    // service): nothing to show, and nothing malformed to count.
+    if (payload.length === 0) return;
     const text = payload.toString("utf8");
     if (kind === "status") {
       const status = statusSchema.safeParse(text);

@@ -17,8 +17,12 @@ export const gateIdSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}
 
 export const statusSchema = z.enum(["online", "offline"]);
 
-/** The retained state; bounded lists so one gate cannot make every page heavy. */
-export const stateSchema = gateStateSchema;
+/**
+ * The retained state, as the gate's schema reads it, except that fields a newer gate adds
+ * at the top are set aside instead of dropping the whole state: the desk keeps showing what
+ * it knows of a gate that was upgraded before the console.
+ */
+export const stateSchema = gateStateSchema.strip();
 export type GateState = z.infer<typeof stateSchema>;
 
 export const passageEventSchema = z.object({

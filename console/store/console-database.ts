@@ -13,7 +13,8 @@ export const CONSOLE_MIGRATIONS = [
         username TEXT PRIMARY KEY,
         role TEXT NOT NULL CHECK (role IN ('guard', 'admin')),
         password_hash TEXT NOT NULL,
-        created_at INTEGER NOT NULL
+        created_at INTEGER NOT NULL,
+        password_set_at INTEGER NOT NULL
       ) STRICT;
       CREATE TABLE console_alarm (
         id TEXT PRIMARY KEY,
