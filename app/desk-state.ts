@@ -13,6 +13,8 @@ export interface DeskSources {
   readers(): ReaderSet | undefined;
   bridges(): readonly BridgeView[];
   allowlist(): AllowlistStats;
+  /** Epoch ms of the last pull the registry answered, with a registry. */
+  lastSyncAt(): number | undefined;
   /** Whether the clock is NTP-synchronised; undefined where the gate cannot tell. */
   clockSynced(): boolean | undefined;
 }
@@ -22,7 +24,8 @@ export type DeskFields = Pick<GateStatePayload, "readers" | "allowlist" | "clock
 /**
  * The retained state's `readers`, `allowlist` and `clock` (docs/mqtt.md). A local reader is
  * connected as `/status` says (its source runs and its device last said connected); a
- * bridged one also needs a paired bridge that serves it to be online. An allowlist never
+ * bridged one also needs a paired bridge that serves it to be online. `syncedAt` is the
+ * later of the body's commit and the last pull the registry answered. An allowlist never
  * synced has no version yet: then `allowlist` is left out, as `clock` is where the gate
  * cannot tell.
  */
@@ -30,6 +33,8 @@ export function deskFields(readers: readonly ReaderConfig[], sources: DeskSource
   const set = sources.readers();
   const bridges = sources.bridges();
   const stats = sources.allowlist();
+  // A "not modified" answer is a successful sync too, though it commits no new body.
+  const syncedAt = Math.max(stats.syncedAt ?? 0, sources.lastSyncAt() ?? 0);
   const synced = sources.clockSynced();
   return {
     readers: readers.map((r) => {
@@ -44,7 +49,7 @@ export function deskFields(readers: readonly ReaderConfig[], sources: DeskSource
       : {
           allowlist: {
             version: stats.version,
-            ...(stats.syncedAt === null ? {} : { syncedAt: stats.syncedAt }),
+            ...(syncedAt === 0 ? {} : { syncedAt }),
           },
         }),
     ...(synced === undefined ? {} : { clock: { synced } }),

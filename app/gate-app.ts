@@ -74,6 +74,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     readers: () => readers.set,
     bridges: bridgeViews,
     allowlist: () => storage.stores.allowlist.stats(),
+    lastSyncAt: () => sync.lastSuccessAt(),
     clockSynced: () => clockWatch.synced,
   };
   const gateMqtt = new GateMqttComponent(config, {

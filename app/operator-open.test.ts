@@ -49,7 +49,7 @@ async function openableGate(gate: string) {
     mqtt: {
       url: broker.url,
       confirmTimeout: "1500ms",
-      passage: [{ reader: "in", topic: sensorTopic, payload: "ON", timeout: "1500ms" }],
+      passage: [{ reader: "in", topic: sensorTopic, payload: "ON", timeout: "5s" }],
       siteShare: false,
     },
     relays: [

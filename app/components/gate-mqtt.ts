@@ -152,6 +152,11 @@ export class GateMqttComponent implements Component {
     const { relays, clock } = this.deps;
     return relays.operatorOpen(open, (entry, reader, pulse) => {
       if (pulse.result === "opened") this.deps.expectPassage?.(entry, reader);
+      // The reason is the guard's own words: it stays in the journal and the event, not the log.
+      this.deps.logger.warn(
+        { component: "relay", relay: open.relay, by: open.by, user: open.user, result: pulse.result },
+        pulse.result === "opened" ? "lane opened by an operator" : "an operator's open failed",
+      );
       const event: OperatorOpenEventPayload = {
         type: "operator_open",
         at: clock.now(),

@@ -74,6 +74,13 @@ export class RegistrySyncComponent implements Component {
     this.running?.requestSync();
   }
 
+  /** Epoch ms of the last pull the registry answered (a new body or "not modified"); undefined before one or without a registry. */
+  lastSuccessAt(): number | undefined {
+    if (syncedRegistry(this.config) === undefined) return undefined;
+    this.state ??= SyncStateStore.open(this.deps.storage.stores.db);
+    return this.state.get().lastSuccessAt ?? undefined;
+  }
+
   /** What `/status` and the backlog gauge show; undefined without a registry URL. */
   status(): { readonly state: SyncStatus; readonly backlog: number } | undefined {
     if (syncedRegistry(this.config) === undefined) return undefined;

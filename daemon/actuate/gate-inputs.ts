@@ -15,6 +15,7 @@ import { type PassageOutcome, PassageTracker } from "../passage/passage-tracker.
 import type { SiteShare } from "../site/site-share.js";
 import type { PresenceStore } from "../state/presence-store.js";
 import { replayExpiry } from "../state/replay-guard.js";
+import { MAX_MESSAGE_BYTES } from "../trust/signed-message.js";
 import type { GateModeControl } from "./gate-mode-control.js";
 
 const inputPayload = z.string().max(64);
@@ -226,6 +227,15 @@ export class GateInputs {
           "guardian notices not sent: this gate has no signing key (passgate keys init)",
         );
       this.unsignedNoticeLogged = true;
+      return;
+    }
+    // A receiver reads no signed message above MAX_MESSAGE_BYTES: a notice that large (ids
+    // near their 200-character bound, many guardians) would be dropped by the notifier unseen.
+    if (Buffer.byteLength(signed) > MAX_MESSAGE_BYTES) {
+      this.log.error(
+        { credential: credentialId, guardians: credential.guardians.length },
+        "guardian notice not sent: larger than a signed message may be (its ids are too long)",
+      );
       return;
     }
     if (!connection.publish(events.topics.notify, signed, { qos: 1 })) {

@@ -179,13 +179,26 @@ describe("passage confirmation", () => {
     gateConfigs.set("n-2", keyed.config);
     await putCredentials(keyed.config, [
       registryCredential(3001, { notifyGuardians: true, guardians: [] }),
+      // Sixteen guardians with ids at their 200-character bound, in Cyrillic: the signed notice
+      // would be larger than a notifier reads (4 KiB), so none is sent.
+      registryCredential(3003, {
+        notifyGuardians: true,
+        guardians: Array.from(
+          { length: 16 },
+          (_, i) => `${String.fromCharCode(0x430 + i)}${"г".repeat(199)}`,
+        ),
+      }),
       registryCredential(3002, {
         notifyGuardians: true,
         guardians: ["p-1", "p-2"],
         displayName: "Маша\u0007 Иванова",
       }),
     ]);
-    const notices = await scanAll("n-2", [phoneToken("3001", step), phoneToken("3002", step)]);
+    const notices = await scanAll("n-2", [
+      phoneToken("3001", step),
+      phoneToken("3003", step),
+      phoneToken("3002", step),
+    ]);
     expect(notices).toHaveLength(1);
     expect(notices[0]?.signer).toBe("gate:n-2");
     expect(notices[0]?.body).toMatchObject({
