@@ -191,6 +191,19 @@ describe("the guard's desk in a browser", () => {
     await expect.poll(() => page.locator(tid(`gate-mode-${SCENE_GATE}`)).textContent()).not.toBe(normalShown);
   });
 
+  it("logs in once through a one-time login link, as the demo prints it, and keeps the code out of the address bar", async () => {
+    const link = scene.console.issueLoginLink(scene.admin.username);
+    const page = await newPage();
+    await page.goto(link);
+    await page.locator(tid(`gate-card-${SCENE_GATE}`)).waitFor({ timeout: 5_000 });
+    expect(await page.locator(tid("who")).textContent()).toContain(scene.admin.username);
+    expect(page.url()).not.toContain("#login=");
+    const again = await newPage();
+    await again.goto(link);
+    await again.locator(tid("login-form")).waitFor({ state: "visible", timeout: 5_000 });
+    expect(await again.locator(tid(`gate-card-${SCENE_GATE}`)).count()).toBe(0);
+  });
+
   it("shows a display name that is markup as text and runs none of it", async () => {
     const hostile = `<img src=x onerror="window.__pwned=1">`;
     await watched.client.publishAsync(
