@@ -96,6 +96,8 @@ export async function benchConsole(
     progress(
       `bench: console under ${options.gates} gates × 2 lanes at ${options.peoplePerMinutePerLane}/min/lane for ${options.seconds} s…`,
     );
+    // Before the crowd: what the console holds with every gate's state and nothing else.
+    const idleKb = procStatusKb(child.pid, "VmRSS");
     let rssSamples = 0;
     let rssMax = 0;
     const sampler = setInterval(() => {
@@ -154,6 +156,7 @@ export async function benchConsole(
         lanes: options.gates * 2,
         people_per_min_per_lane: options.peoplePerMinutePerLane,
         decisions_per_s: Math.round((published / options.seconds) * 10) / 10,
+        console_rss_idle_mb: Math.round(idleKb / 102.4) / 10,
         console_rss_peak_mb: Math.round(peakKb / 102.4) / 10,
         console_rss_anon_mb: Math.round(anonKb / 102.4) / 10,
         rss_samples: rssSamples,
