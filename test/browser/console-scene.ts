@@ -2,13 +2,19 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exampleGate, runGate, SITE, trustMembers } from "../../app/testing/mqtt-gate-fixture.js";
+import {
+  exampleGate,
+  runGate,
+  SITE,
+  trustMembers,
+  watchTopics,
+} from "../../app/testing/mqtt-gate-fixture.js";
 import type { Config } from "../../config/schema.js";
 import { UserStore } from "../../console/auth/user-store.js";
 import { type RunningConsole, startConsole } from "../../console/console-app.js";
 import { parseConsoleConfig } from "../../console/console-config.js";
 import { openConsoleDatabase } from "../../console/store/console-database.js";
-import { TestMosquitto } from "../../daemon/mqtt/testing/mosquitto.js";
+import { TestMosquitto, waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
 import { publicKeyText } from "../../daemon/trust/key-file.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { createLogger } from "../../platform/log/logger.js";
@@ -28,6 +34,8 @@ export interface ConsoleSceneOptions {
   readonly timeZone?: string;
   /** How long a grant waits for its rotation before it is `not_passed` (default 10s). */
   readonly passageTimeout?: string;
+  /** More gates of the site, each with its relay board (no rotation sensor): a fuller page. */
+  readonly moreGates?: readonly string[];
 }
 
 /**
@@ -44,6 +52,8 @@ export interface ConsoleScene {
   readonly gateConfig: Config;
   /** Types a scan's text at the gate's reader "in". */
   scan(text: string): void;
+  /** Types a scan's text at reader "in" of one of `moreGates`. */
+  scanAt(gate: string, text: string): void;
   readonly relay: GenericRelayEmulator;
   readonly turnstile: TurnstileEmulator;
   readonly console: RunningConsole;
@@ -113,6 +123,40 @@ export async function startConsoleScene(options: ConsoleSceneOptions = {}): Prom
     trustMembers(gateConfig, [operator]);
     const running = await runGate(gateConfig);
     stops.push(() => running.stop());
+    const others = new Map<string, (text: string) => void>();
+    for (const gate of options.moreGates ?? []) {
+      const board = new GenericRelayEmulator(`relay-${gate}`);
+      await board.start(broker.url);
+      stops.push(() => board.stop());
+      const { config } = await exampleGate({
+        gate,
+        timezone: timeZone,
+        mqtt: { url: broker.url, siteShare: false },
+        relays: [{ id: SCENE_RELAY, reader: "in", driver: { type: "generic", device: `relay-${gate}` } }],
+      });
+      trustMembers(config, [operator]);
+      const other = await runGate(config);
+      stops.push(() => other.stop());
+      others.set(gate, other.scan);
+    }
+
+    // The console starts once every gate has its relay board: a gate just started says its
+    // relays are unreachable until the board's retained status reaches it, and a console
+    // that read that state would raise a relay_offline alarm the tests did not cause.
+    const states = await watchTopics(broker.url, `passgate/${SITE}/+/state`);
+    try {
+      const gates = [SCENE_GATE, ...(options.moreGates ?? [])];
+      await waitUntil(
+        () =>
+          gates.every((gate) => {
+            const last = states.json(`passgate/${SITE}/${gate}/state`).at(-1);
+            return last !== undefined && Object.values(last.relays as Record<string, boolean>).every(Boolean);
+          }),
+        "every gate's relay board reachable",
+      );
+    } finally {
+      await states.client.endAsync();
+    }
 
     const consoleConfig = parseConsoleConfig({
       site: SITE,
@@ -139,6 +183,11 @@ export async function startConsoleScene(options: ConsoleSceneOptions = {}): Prom
       gate: SCENE_GATE,
       gateConfig,
       scan: running.scan,
+      scanAt: (gate, text) => {
+        const scan = others.get(gate);
+        if (scan === undefined) throw new Error(`no gate ${gate} in this scene`);
+        scan(text);
+      },
       relay,
       turnstile,
       console: consoleApp,

@@ -21,7 +21,11 @@ const tid = (id: string) => `[data-testid="${id}"]`;
 const outDir = process.argv[2] ?? join(repoRoot, "docs", "console");
 mkdirSync(outDir, { recursive: true });
 
-const scene = await startConsoleScene({ timeZone: "Europe/Moscow", passageTimeout: "1s" });
+const scene = await startConsoleScene({
+  timeZone: "Europe/Moscow",
+  passageTimeout: "1s",
+  moreGates: ["library-1"],
+});
 let browser: Browser | undefined;
 try {
   browser = await launchChromium();
@@ -73,6 +77,9 @@ async function liveSite(s: ConsoleScene): Promise<void> {
   }
   s.scan(staffToken(step));
   s.scan(studentToken(step));
+  // Two people at the library's gate.
+  s.scanAt("library-1", token1001(step + 1));
+  s.scanAt("library-1", staffToken(step));
   // The student's grant times out (not passed); the rotation after it is nobody's.
   await pause(1_500);
   await s.turnstile.rotate();
