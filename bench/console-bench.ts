@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectAsync } from "mqtt";
@@ -33,8 +33,8 @@ export async function benchConsole(
   progress: (m: string) => void,
 ): Promise<BenchResult[]> {
   const dist = join(process.cwd(), "dist", "console", "console-app.js");
-  if (!existsSync(dist)) {
-    progress("bench: building dist/ for the console's process…");
+  if (!existsSync(dist) || newestFile(join(process.cwd(), "console")) > statSync(dist).mtimeMs) {
+    progress("bench: building dist/ for the console's process (console/ is newer)…");
     execFileSync("npm", ["run", "-s", "build"], { stdio: "inherit" });
   }
   const dir = mkdtempSync(join(tmpdir(), "passgate-console-bench-"));
@@ -176,6 +176,16 @@ export async function benchConsole(
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The newest mtime (ms) of the files under `dir`, its page's files included. */
+function newestFile(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestFile(path) : statSync(path).mtimeMs);
+  }
+  return newest;
 }
 
 /** A decision event's id, or undefined for anything else. */
