@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { BenchResult } from "./bench-result.js";
 import { benchBridge } from "./bridge-bench.js";
+import { benchConsole } from "./console-bench.js";
 import { benchMqttScanToRelay } from "./mqtt-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
 import { benchSignedMessageVerify } from "./signed-message-bench.js";
@@ -55,6 +56,10 @@ if (wanted("signed")) {
 if (wanted("sync")) results.push(...(await benchSync(cacheDir, count, quick ? 1000 : 10_000, progress)));
 if (wanted("mqtt")) results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));
 if (wanted("bridge")) results.push(...(await benchBridge(quick ? 300 : 10_000, progress)));
+if (wanted("console"))
+  results.push(
+    ...(await benchConsole({ gates: 50, peoplePerMinutePerLane: 30, seconds: quick ? 15 : 60 }, progress)),
+  );
 
 for (const r of results) {
   if (json) process.stdout.write(`${JSON.stringify(r)}\n`);

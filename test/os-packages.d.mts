@@ -3,4 +3,5 @@ export declare const TEST_PROGRAMS: readonly { readonly program: string; readonl
 /** Whether `program` is an executable file in one of PATH's folders. */
 export declare function onPath(program: string, path?: string): boolean;
 /** The one line to print when programs are missing; undefined when all are there. */
-export declare function missingProgramsLine(path?: string): string | undefined;
+/** `env.PASSGATE_CHROMIUM`, when it names an executable, stands in for chromium on PATH. */
+export declare function missingProgramsLine(path?: string, env?: NodeJS.ProcessEnv): string | undefined;

@@ -2,6 +2,8 @@ import { join, resolve } from "node:path";
 import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { startCampus } from "../../sim/campus/campus.js";
+import { CAMPUS_SITE } from "../../sim/campus/campus-config.js";
+import { makeDemoConsoleKey, startDemoConsole } from "../../sim/demo/demo-console.js";
 import { DemoRun, DemoStartError } from "../../sim/demo/demo-run.js";
 import { formatDemoSummary, withoutCredentials } from "../../sim/demo/demo-summary.js";
 import { GatesLog } from "../../sim/demo/gates-log.js";
@@ -20,6 +22,8 @@ const EXIT_INTERRUPTED = 130;
 export async function runDemo(options: DemoOptions): Promise<void> {
   const dir = resolve(options.dir);
   const gatesLog = new GatesLog(join(dir, "gates.log"));
+  const logger = createLogger({ level: options.logLevel, destination: gatesLog });
+  const consoleKey = makeDemoConsoleKey();
   const run = new DemoRun(
     {
       dir,
@@ -29,13 +33,25 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       faults: options.faults,
       durationMs: options.duration === undefined ? undefined : options.duration * 1000,
       seed: options.seed,
-      logger: createLogger({ level: options.logLevel, destination: gatesLog }),
+      logger,
       clock: systemClock,
       out: process.stdout,
       screen: process.stdout.isTTY === true && process.env.TERM !== "dumb",
       color: useColour(process.stdout),
       keys: process.stdout.isTTY === true && process.stdin.isTTY === true ? process.stdin : undefined,
       exitNow: () => process.exit(EXIT_INTERRUPTED),
+      console: {
+        member: consoleKey.member,
+        start: (campus, embeddedBroker) =>
+          startDemoConsole({
+            dir,
+            site: CAMPUS_SITE,
+            brokerUrl: campus.brokerUrl,
+            protocolVersion: embeddedBroker ? 4 : 5,
+            key: consoleKey,
+            logger,
+          }),
+      },
     },
     startCampus,
   );

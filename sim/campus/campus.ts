@@ -6,6 +6,7 @@ import { OPEN_DEADLINE_MS } from "../../daemon/actuate/relay-set.js";
 import type { ScanOutcome } from "../../daemon/gate/gate.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import { publicKeyText } from "../../daemon/trust/key-file.js";
+import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { Scan } from "../../reader-bridge/scan-source.js";
@@ -63,6 +64,8 @@ export interface CampusOptions {
   readonly logger: Logger;
   /** Default systemClock; it must move with real time (the crowd is paced by timers). */
   readonly clock?: Clock;
+  /** More members for every gate's roster: the demo's web console as an operator. */
+  readonly members?: readonly RosterMember[];
 }
 
 export interface RunningCampus {
@@ -140,7 +143,12 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
         .map((l) => [`${l.gate}/${l.reader}`, makeBridgeKey(plan, l)] as const),
     ),
   );
-  const members = [...gateMembers, desk.member, ...[...bridgeKeys.values()].map((k) => k.member)];
+  const members = [
+    ...gateMembers,
+    desk.member,
+    ...[...bridgeKeys.values()].map((k) => k.member),
+    ...(options.members ?? []),
+  ];
   const tryAgain = { total: 0, unexplained: 0 };
   const makeBridge = (plan: GatePlan, gateKey: string) => (lane: LanePlan, gateClock: Clock) => {
     const key = bridgeKeys.get(`${lane.gate}/${lane.reader}`);

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { ScriptedCampus } from "../campus/testing/scripted-campus.js";
+import { scriptedEvents } from "../campus/testing/scripted-events.js";
 import { DemoRun, type DemoRunOptions, DemoStartError, type KeyInput } from "./demo-run.js";
 
 class FakeKeys extends EventEmitter implements KeyInput {
@@ -162,5 +163,54 @@ describe("DemoRun", () => {
     expect((failure as DemoStartError).message).toBe(
       "could not start the demo campus: connect ECONNREFUSED 127.0.0.1:9 — is the broker at mqtt://127.0.0.1:9 running and reachable?",
     );
+  });
+
+  it("starts the console once the campus is up, prints its login line second, keeps the events meanwhile, and stops it when the run ends", async () => {
+    const { out, text } = output();
+    const starter = ScriptedCampus.starter(1);
+    const order: string[] = [];
+    const member = {
+      id: "operator:console",
+      kind: "operator" as const,
+      roles: ["guard" as const, "admin" as const],
+      publicKey: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+      status: "active" as const,
+    };
+    const result = await new DemoRun(
+      options({
+        out,
+        durationMs: 5000,
+        console: {
+          member,
+          start: async (campus, embedded) => {
+            order.push(`console start ${campus.brokerUrl} embedded=${embedded}`);
+            // The crowd walks on while the console starts.
+            await new Promise((r) => setTimeout(r, 30));
+            return {
+              url: "http://127.0.0.1:8480",
+              loginUrl: "http://127.0.0.1:8480/#login=abc",
+              stop: async () => {
+                order.push(
+                  `console stop (campus stops so far: ${(starter.started[0] as ScriptedCampus).stops})`,
+                );
+              },
+            };
+          },
+        },
+      }),
+      starter.start,
+    ).run();
+    expect(starter.started[0]?.options.members).toEqual([member]);
+    expect(order).toEqual([
+      "console start mqtt://127.0.0.1:41883 embedded=true",
+      "console stop (campus stops so far: 1)",
+    ]);
+    const lines = text().split("\n");
+    expect(lines[1]).toBe(
+      "passgate demo: console http://127.0.0.1:8480 — open http://127.0.0.1:8480/#login=abc to log in as admin (the link works once, for 10 minutes)",
+    );
+    // Every scripted event is shown, those that came while the console started included.
+    expect(lines.filter((l) => /^\d\d:\d\d:\d\d\.\d{3} /.test(l)).length).toBe(scriptedEvents().length);
+    expect(result.interrupted).toBe(false);
   });
 });

@@ -1,6 +1,8 @@
+import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { CampusOptions, CampusSummary, RunningCampus } from "../campus/campus.js";
+import type { CampusEvent } from "../campus/campus-events.js";
 import { withoutCredentials } from "./demo-summary.js";
 import { timeOfDay } from "./event-line.js";
 import { LiveView, type ViewOutput } from "./live-view.js";
@@ -12,6 +14,19 @@ export interface KeyInput {
   off(event: "data", listener: (chunk: Buffer) => void): unknown;
   resume(): unknown;
   pause(): unknown;
+}
+
+/** The web console beside the campus: its operator goes into the gates' rosters first. */
+export interface DemoConsoleStarter {
+  readonly member: RosterMember;
+  start(
+    campus: RunningCampus,
+    embeddedBroker: boolean,
+  ): Promise<{
+    readonly url: string;
+    readonly loginUrl: string;
+    stop(): Promise<void>;
+  }>;
 }
 
 /** How the demo starts a campus: `startCampus`, or a scripted stand-in in tests. */
@@ -41,6 +56,8 @@ export interface DemoRunOptions {
   readonly timeZone?: string;
   /** Called on a second interrupt, after the terminal is restored: leave at once. */
   readonly exitNow: () => void;
+  /** The web console for the campus (`passgate demo` starts one; the view's tests need none). */
+  readonly console?: DemoConsoleStarter;
 }
 
 export interface DemoRunResult {
@@ -103,6 +120,7 @@ export class DemoRun {
         seed: options.seed,
         logger: options.logger,
         clock: options.clock,
+        ...(options.console && { members: [options.console.member] }),
       });
     } catch (err) {
       const hint =
@@ -110,6 +128,20 @@ export class DemoRun {
           ? ""
           : ` — is the broker at ${withoutCredentials(options.brokerUrl)} running and reachable?`;
       throw new DemoStartError(`could not start the demo campus: ${errorText(err)}${hint}`, { cause: err });
+    }
+    // The crowd is already walking while the console starts: what happens meanwhile is kept
+    // and shown once the view is up, after the console's line.
+    const early: CampusEvent[] = [];
+    const stopKeeping = campus.onEvent((event) => early.push(event));
+    let web: Awaited<ReturnType<DemoConsoleStarter["start"]>> | undefined;
+    try {
+      // No await without a console: the view and the keys come up in the same turn as before.
+      if (options.console !== undefined)
+        web = await options.console.start(campus, options.brokerUrl === undefined);
+    } catch (err) {
+      stopKeeping();
+      await campus.stop().catch((e: unknown) => options.logger.error({ err: e }, "campus stop failed"));
+      throw new DemoStartError(`could not start the demo's console: ${errorText(err)}`, { cause: err });
     }
     const time = timeOfDay(options.timeZone);
     const brokerUrl = withoutCredentials(campus.brokerUrl);
@@ -125,6 +157,7 @@ export class DemoRun {
       gateIds: campus.gates.map((g) => g.id),
       bridgedLanes: campus.gates.flatMap((g) => (g.bridgedReaders ?? []).map((r) => `${g.id}/${r}`)),
       keys: options.keys !== undefined,
+      ...(web && { consoleLogin: web.loginUrl }),
     });
     this.view = view;
     if (!options.screen) {
@@ -133,7 +166,13 @@ export class DemoRun {
           `registry ${campus.registryUrl}, gates ${campus.gates.map((g) => g.id).join(", ")}; ` +
           `${options.durationMs === undefined ? "Ctrl-C to stop" : `stops after ${options.durationMs / 1000} s`}\n`,
       );
+      if (web !== undefined)
+        options.out.write(
+          `passgate demo: console ${web.url} — open ${web.loginUrl} to log in as admin (the link works once, for 10 minutes)\n`,
+        );
     }
+    stopKeeping();
+    for (const event of early) view.onEvent(event);
     const unsubscribe = campus.onEvent(view.onEvent);
     let stopped = false;
     try {
@@ -144,15 +183,22 @@ export class DemoRun {
         campus.done.then((summary) => ({ summary })),
         this.stopRequested.then(() => undefined),
       ]);
+      await this.stopConsole(web);
+      web = undefined;
       const summary = first?.summary ?? (await campus.stop());
       stopped = true;
       return { summary, campus, interrupted: first === undefined };
     } finally {
+      await this.stopConsole(web);
       if (!stopped)
         await campus.stop().catch((err: unknown) => options.logger.error({ err }, "campus stop failed"));
       unsubscribe();
       this.releaseTerminal();
     }
+  }
+
+  private async stopConsole(web: { stop(): Promise<void> } | undefined): Promise<void> {
+    await web?.stop().catch((err: unknown) => this.options.logger.error({ err }, "console stop failed"));
   }
 
   /** Keys off, screen restored; safe to call more than once. */

@@ -51,6 +51,14 @@ describe("renderScreen", () => {
     });
   });
 
+  it("shows the web console's login link in the header, right under the broker and registry", () => {
+    const login = "http://127.0.0.1:8480/#login=tkUfZwzuTYrhuG0QiONYFBBmEO-zXm9ACP70WIq9nZg";
+    const lines = renderScreen(scriptedModel(), frame({ consoleLogin: login })).map(stripAnsi);
+    const broker = lines.findIndex((l) => l.startsWith("broker "));
+    expect(lines[broker + 1]).toBe(`console ${login}`);
+    expect(renderScreen(scriptedModel(), frame()).join("\n")).not.toContain("console ");
+  });
+
   it("shows the header, every lane's decisions, sync, faults and totals", () => {
     const text = renderScreen(scriptedModel(), frame()).join("\n");
     expect(text).toContain("passgate demo  up 00:01:23");

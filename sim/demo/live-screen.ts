@@ -13,6 +13,8 @@ export interface ScreenFrame {
   /** True when the broker is the demo's own (aedes), false for `--broker`. */
   readonly embeddedBroker: boolean;
   readonly registryUrl: string;
+  /** The web console's one-time login URL, when the demo runs one. */
+  readonly consoleLogin?: string | undefined;
   readonly time: TimeOfDay;
   /** Show the key help (r, v, q): only when keys are read. */
   readonly keys: boolean;
@@ -83,6 +85,9 @@ function headerLines(model: DemoViewModel, frame: ScreenFrame): Cell[][] {
       { text: "   registry ", style: "dim" },
       { text: frame.registryUrl },
     ],
+    ...(frame.consoleLogin === undefined
+      ? []
+      : [[{ text: "console ", style: "dim" } as Cell, { text: frame.consoleLogin }]]),
     versions,
     ...(lastNote === undefined
       ? []

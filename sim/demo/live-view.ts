@@ -24,6 +24,8 @@ export interface LiveViewOptions {
   readonly bridgedLanes?: readonly string[];
   /** Show the r/v/q key help. */
   readonly keys: boolean;
+  /** The web console's one-time login URL, shown in the header. */
+  readonly consoleLogin?: string;
   /** Screen redraw interval, ms (default 250: four times a second). */
   readonly refreshMs?: number;
 }
@@ -97,6 +99,7 @@ export class LiveView {
       brokerUrl: this.options.brokerUrl,
       embeddedBroker: this.options.embeddedBroker,
       registryUrl: this.options.registryUrl,
+      consoleLogin: this.options.consoleLogin,
       time: this.options.time,
       keys: this.options.keys,
       stopping: this.stopping,
