@@ -166,7 +166,7 @@ describe("passgate notify test", () => {
     expect(ok).toMatchObject({ code: 0, stdout: "email: sent\nwebhook: sent\n", stderr: "" });
     expect(smtp.mails.map((m) => m.to)).toEqual([["anna@example.ru"]]);
     expect(smtp.mails[0]?.text).toContain(
-      "Проверка уведомлений: ваш ребёнок прошёл через ворота test (вход)",
+      "Проверка уведомлений: ваш ребёнок: проход через ворота test (вход)",
     );
     expect(hooks.hooks[0]?.signatureOk).toBe(true);
 
