@@ -17,13 +17,22 @@ export function el(tag, { cls, testid, text } = {}, ...children) {
  */
 export function createCards({ me, texts, state, onOpen, onMode }) {
   const t = texts.t;
-  const timeFormat = () =>
-    new Intl.DateTimeFormat(texts.lang === "ru" ? "ru-RU" : "en-GB", {
-      timeZone: me.timeZone,
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
+  // One formatter per language: making one costs far more than formatting with it, and a
+  // busy site shows dozens of rows a second.
+  let format;
+  const timeFormat = () => {
+    if (format?.lang !== texts.lang)
+      format = {
+        lang: texts.lang,
+        f: new Intl.DateTimeFormat(texts.lang === "ru" ? "ru-RU" : "en-GB", {
+          timeZone: me.timeZone,
+          hour: "2-digit",
+          minute: "2-digit",
+          second: "2-digit",
+        }),
+      };
+    return format.f;
+  };
   const time = (at) => timeFormat().format(new Date(at));
 
   function age(at) {
@@ -53,7 +62,7 @@ export function createCards({ me, texts, state, onOpen, onMode }) {
 
   function laneIds(gate) {
     const ids = new Set((gate.readers ?? []).map((r) => r.id));
-    for (const d of state.decisions.values()) if (d.gate === gate.gate) ids.add(d.reader);
+    for (const reader of state.lanes.get(gate.gate)?.keys() ?? []) ids.add(reader);
     return [...ids].sort();
   }
 
@@ -147,10 +156,7 @@ export function createCards({ me, texts, state, onOpen, onMode }) {
     for (const reader of laneIds(gate)) {
       const lane = el("section", { cls: "lane", testid: `lane-${gate.gate}-${reader}` });
       lane.append(el("h4", { text: t("lane", { lane: reader }) }));
-      const rows = [...state.decisions.values()]
-        .filter((d) => d.gate === gate.gate && d.reader === reader)
-        .sort((a, b) => b.at - a.at)
-        .slice(0, 20);
+      const rows = state.lanes.get(gate.gate)?.get(reader) ?? [];
       const list = el("ul", { cls: "decisions" });
       if (rows.length === 0) list.append(el("li", { cls: "empty", text: t("no_decisions") }));
       for (const d of rows) list.append(decisionRow(d));

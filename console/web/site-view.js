@@ -5,19 +5,69 @@ import { createCards, el } from "/gate-card.js";
 
 const $ = (id) => document.getElementById(id);
 
+/** Decisions shown per lane. */
+const LANE_ROWS = 20;
+
 export function startSite({ me, api, texts, onLoggedOut }) {
-  const state = { gates: new Map(), decisions: new Map(), alarms: new Map() };
+  // `lanes`: gate → reader → that lane's last decisions, newest first (at most LANE_ROWS).
+  const state = { gates: new Map(), lanes: new Map(), alarms: new Map() };
   const t = texts.t;
 
   const { time, decisionRow, gateCard } = createCards({ me, texts, state, onOpen: askOpen, onMode: askMode });
 
   // ── Rendering ──────────────────────────────────────────────────────────────────────
 
+  /** Each gate's card on the page, so a decision redraws its own gate's card only. */
+  const cards = new Map();
+
   function renderGates() {
+    dirty.clear();
+    cards.clear();
     const gates = $("gates");
     gates.replaceChildren(
-      ...[...state.gates.values()].sort((a, b) => a.gate.localeCompare(b.gate)).map(gateCard),
+      ...[...state.gates.values()]
+        .sort((a, b) => a.gate.localeCompare(b.gate))
+        .map((gate) => {
+          const card = gateCard(gate);
+          cards.set(gate.gate, card);
+          return card;
+        }),
     );
+  }
+
+  // A large site sends dozens of decisions a second: the cards they touch are redrawn once per
+  // frame, not once per decision, and the other cards not at all.
+  const dirty = new Set();
+  let framePending = false;
+  function redraw(gate) {
+    dirty.add(gate);
+    if (framePending) return;
+    framePending = true;
+    requestAnimationFrame(() => {
+      framePending = false;
+      const gates = [...dirty];
+      dirty.clear();
+      if (gates.some((g) => state.gates.has(g) && !cards.has(g))) return renderGates();
+      for (const g of gates) {
+        const old = cards.get(g);
+        const gate = state.gates.get(g);
+        if (old === undefined || gate === undefined) continue;
+        const card = gateCard(gate);
+        old.replaceWith(card);
+        cards.set(g, card);
+      }
+    });
+  }
+
+  /** Puts `d` in its lane (replacing an earlier copy: a passage came), newest first, bounded. */
+  function addDecision(d) {
+    const readers = state.lanes.get(d.gate) ?? new Map();
+    state.lanes.set(d.gate, readers);
+    const lane = (readers.get(d.reader) ?? []).filter((x) => x.id !== d.id);
+    let i = 0;
+    while (i < lane.length && lane[i].at > d.at) i++;
+    lane.splice(i, 0, d);
+    readers.set(d.reader, lane.slice(0, LANE_ROWS));
   }
 
   function renderAlarms() {
@@ -174,7 +224,8 @@ export function startSite({ me, api, texts, onLoggedOut }) {
 
   function applySnapshot(snapshot) {
     state.gates = new Map(snapshot.gates.map((g) => [g.gate, g]));
-    state.decisions = new Map(snapshot.decisions.map((d) => [d.id, d]));
+    state.lanes = new Map();
+    for (const d of snapshot.decisions) addDecision(d);
     state.alarms = new Map(snapshot.alarms.map((a) => [a.id, a]));
     renderAll();
   }
@@ -182,16 +233,11 @@ export function startSite({ me, api, texts, onLoggedOut }) {
   function applyLive(event) {
     if (event.type === "gate") {
       state.gates.set(event.gate.gate, event.gate);
-      return renderGates();
+      return redraw(event.gate.gate);
     }
     if (event.type === "decision") {
-      state.decisions.set(event.decision.id, event.decision);
-      // Keep the page's memory bounded: 20 per lane is what is shown.
-      const lane = [...state.decisions.values()]
-        .filter((d) => d.gate === event.decision.gate && d.reader === event.decision.reader)
-        .sort((a, b) => b.at - a.at);
-      for (const old of lane.slice(20)) state.decisions.delete(old.id);
-      return renderGates();
+      addDecision(event.decision);
+      return redraw(event.decision.gate);
     }
     if (event.type === "alarm") {
       state.alarms.set(event.alarm.id, event.alarm);
