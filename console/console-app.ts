@@ -32,6 +32,8 @@ export interface ConsoleDeps {
   readonly counters?: ConsoleCounters;
   /** How long an action waits for the gate's answer, ms (default 5 s). */
   readonly answerWaitMs?: number;
+  /** How long a relay never seen reachable may stay so before it is an alarm, ms (default 20 s). */
+  readonly relayDownGraceMs?: number;
   /** How long the start waits for the broker before serving anyway, ms (default 5 s). */
   readonly brokerWaitMs?: number;
 }
@@ -90,7 +92,14 @@ export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}
       logger: logger.child({ component: "console-mqtt" }),
     });
     const siteDeps = { prefix: config.mqtt.topicPrefix, site: config.site, clock, logger, counters };
-    site = new SiteModel({ ...siteDeps, connection, timeZone: config.timeZone, alarms, decisions });
+    site = new SiteModel({
+      ...siteDeps,
+      connection,
+      timeZone: config.timeZone,
+      alarms,
+      decisions,
+      ...(deps.relayDownGraceMs !== undefined && { relayDownGraceMs: deps.relayDownGraceMs }),
+    });
     site.start();
     await connection.start(deps.brokerWaitMs ?? 5_000);
     if (!connection.connected)

@@ -158,6 +158,13 @@ describe("the console's site model on a real broker", () => {
   it("keeps an alarm until a user acknowledges it, with who and when, across a restart", async () => {
     desk = await startTestConsole({ mqttUrl: broker.url });
     let session = await login(desk.url, GUARD);
+    const stream = await openEventStream(`${desk.url}/api/events`, session.cookie);
+    await gate.publishAsync(topic("main-1", "state"), JSON.stringify(state()));
+    await stream.next(
+      (e) => (e.data as { gate?: { relays?: Record<string, boolean> } }).gate?.relays?.turnstile === true,
+    );
+    stream.close();
+    // The relay was reachable, and is not: a relay offline alarm.
     await gate.publishAsync(
       topic("main-1", "state"),
       JSON.stringify(state({ relays: { turnstile: false } })),
@@ -204,6 +211,24 @@ describe("the console's site model on a real broker", () => {
     expect(acked?.acknowledged?.at).toBeGreaterThan(0);
     // Unacknowledged first.
     expect(after[0]?.acknowledged).toBeUndefined();
+  });
+
+  it("takes a relay a gate just started reports unreachable as an alarm only once it stays so", async () => {
+    desk = await startTestConsole({ mqttUrl: broker.url, deps: { relayDownGraceMs: 1_000 } });
+    const session = await login(desk.url, GUARD);
+    const now = () => site((desk as TestConsole).url, session.cookie);
+    const down = () =>
+      gate.publishAsync(topic("main-1", "state"), JSON.stringify(state({ relays: { turnstile: false } })));
+    await down();
+    await expect.poll(async () => (await now()).gates[0]?.relays.turnstile, { timeout: 5_000 }).toBe(false);
+    // Its board's status has not come yet: no alarm.
+    expect((await now()).alarms).toEqual([]);
+    const since = Date.now();
+    // Still down after the grace: an alarm, without a new message from the gate.
+    await expect
+      .poll(async () => (await now()).alarms.map((a) => [a.kind, a.subject]), { timeout: 10_000 })
+      .toEqual([["relay_offline", "turnstile"]]);
+    expect(Date.now() - since).toBeGreaterThanOrEqual(500);
   });
 
   it("raises gate_offline when a gate's status turns offline", async () => {

@@ -11,6 +11,10 @@ export class GateRecord {
   /** The alarm conditions that held at the last status or state (`relay_offline/<relay>`, …). */
   conditions = new Set<string>();
   lanes = 0;
+  /** Relays seen reachable at least once since the console started. */
+  readonly relaysSeenUp = new Set<string>();
+  /** Relay → when the console first saw it unreachable this time (console clock, ms). */
+  readonly relaysDownSince = new Map<string, number>();
 
   constructor(readonly gate: string) {}
 

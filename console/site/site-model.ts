@@ -35,6 +35,8 @@ export interface SiteModelDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly counters: ConsoleCounters;
+  /** How long a relay never seen reachable may stay unreachable before it is an alarm, ms. */
+  readonly relayDownGraceMs?: number;
 }
 
 /**
@@ -44,12 +46,18 @@ export interface SiteModelDeps {
  * and validated; a bad one is dropped and counted (`mqtt_dropped:<kind>:<reason>`) and
  * the console keeps serving. Listeners get each change as a `LiveEvent`.
  */
+/** How long a relay never seen reachable may stay unreachable before it is an alarm, ms. */
+export const RELAY_DOWN_GRACE_MS = 20_000;
+/** How often lasting conditions are looked at again, ms. */
+const RECHECK_EVERY_MS = 5_000;
+
 export class SiteModel {
   private readonly gates = new Map<string, GateRecord>();
   private readonly lanes = new Map<string, LaneDecision[]>();
   private readonly listeners = new Set<(event: LiveEvent) => void>();
   private readonly unsubscribes: (() => void)[] = [];
   private pruneTimer: NodeJS.Timeout | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: SiteModelDeps) {}
 
@@ -64,10 +72,17 @@ export class SiteModel {
       );
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
+    // Conditions that begin by lasting (a relay that never came up) need no new message.
+    this.recheckTimer = setInterval(() => {
+      for (const [gate, record] of this.gates)
+        if (record.relaysDownSince.size > 0) this.checkConditions(gate, record);
+    }, RECHECK_EVERY_MS);
+    this.recheckTimer.unref();
   }
 
   stop(): void {
     clearInterval(this.pruneTimer);
+    clearInterval(this.recheckTimer);
     for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
     this.listeners.clear();
   }
@@ -209,8 +224,23 @@ export class SiteModel {
     if (record.online === false) now.set("gate_offline", { kind: "gate_offline", subject: undefined });
     const state = record.state;
     if (state !== undefined && record.online !== false) {
-      for (const [relay, up] of Object.entries(state.relays))
-        if (!up) now.set(`relay_offline/${relay}`, { kind: "relay_offline", subject: relay });
+      const at = this.deps.clock.now();
+      for (const [relay, up] of Object.entries(state.relays)) {
+        if (up) {
+          record.relaysSeenUp.add(relay);
+          record.relaysDownSince.delete(relay);
+          continue;
+        }
+        // A gate just started reports its relays unreachable until each board's status comes:
+        // that is an alarm only for a relay that was reachable before, or that stays down.
+        const since = record.relaysDownSince.get(relay) ?? at;
+        record.relaysDownSince.set(relay, since);
+        if (
+          record.relaysSeenUp.has(relay) ||
+          at - since >= (this.deps.relayDownGraceMs ?? RELAY_DOWN_GRACE_MS)
+        )
+          now.set(`relay_offline/${relay}`, { kind: "relay_offline", subject: relay });
+      }
       for (const b of state.bridges ?? [])
         if (b.paired && b.status === "offline")
           now.set(`bridge_offline/${b.id}`, { kind: "bridge_offline", subject: b.id });
