@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addTestUsers, GUARD, login } from "../console/testing/test-console.js";
 import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { spawnCli } from "./cli-child.js";
+import { notifySocket } from "./notify-socket.js";
 
 let broker: TestMosquitto;
 let dir: string;
@@ -40,7 +41,10 @@ describe("passgate console run", () => {
       ].join("\n"),
     );
     await addTestUsers(join(dir, "console.db"), [GUARD]);
-    const cli = spawnCli(["console", "run", "--config", config]);
+    // As systemd runs it (scripts/passgate-console.service): it says when it is ready and stopping.
+    const socket = notifySocket();
+    await waitUntil(() => socket.messages.includes("listening"), "the notify socket");
+    const cli = spawnCli(["console", "run", "--config", config], { NOTIFY_SOCKET: socket.path });
     await waitUntil(
       () => cli.logs.some((l) => l.msg === "console listening"),
       "the console listening",
@@ -50,9 +54,12 @@ describe("passgate console run", () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${url}/`)).status).toBe(200);
     expect((await login(url, GUARD)).me.username).toBe(GUARD.name);
+    await waitUntil(() => socket.messages.includes("READY=1"), "READY=1");
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(0);
     expect(cli.logs.some((l) => l.msg === "console stopping")).toBe(true);
+    expect(socket.messages).toContain("STOPPING=1");
+    socket.process.kill();
   });
 
   it("refuses a config with a non-loopback listen and no TLS, naming the line", async () => {
@@ -61,7 +68,10 @@ describe("passgate console run", () => {
       config,
       "site: campus\nmqtt:\n  url: mqtt://127.0.0.1:1\nlisten: 0.0.0.0:8480\noperator:\n  name: desk\n  keyFile: desk.key\n",
     );
-    const cli = spawnCli(["console", "run", "--config", config]);
+    // As systemd runs it (scripts/passgate-console.service): it says when it is ready and stopping.
+    const socket = notifySocket();
+    await waitUntil(() => socket.messages.includes("listening"), "the notify socket");
+    const cli = spawnCli(["console", "run", "--config", config], { NOTIFY_SOCKET: socket.path });
     expect(await cli.exited).toBe(1);
     const text = cli.logs.map((l) => String(l.text ?? "")).join("\n");
     expect(text).toContain(
