@@ -8,6 +8,8 @@ export function consoleConfigText(options: {
   readonly keyFile: string;
   readonly brokerUrl: string;
   readonly timeZone: string;
+  /** Where the database goes; default `console.db` beside the config. */
+  readonly databasePath?: string;
 }): string {
   return `# passgate console: the guard's desk of one site (docs/console.md).
 # Check it by starting it:  passgate console run --config THIS_FILE
@@ -44,8 +46,9 @@ operator:
   name: ${options.operator}
   keyFile: ${options.keyFile}
 
-# The console's own database: users, alarms, today's decisions (0600).
+# The console's own database: users, alarms, today's decisions (0600). The systemd unit
+# (scripts/passgate-console.service) may write only in /var/lib/passgate-console.
 database:
-  path: console.db
+  path: ${options.databasePath ?? "console.db"}
 `;
 }

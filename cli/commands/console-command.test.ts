@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserStore } from "../../console/auth/user-store.js";
 import { loadConsoleConfig } from "../../console/console-config.js";
+import { consoleConfigText } from "../../console/console-config-text.js";
 import { openConsoleDatabase } from "../../console/store/console-database.js";
 import { runCliInProcess } from "../../test/cli-harness.js";
 
@@ -46,6 +47,20 @@ describe("passgate console", () => {
     expect(loaded.operator.keyFile).toBe(join(dir, "operator-desk-1.key"));
     expect(readFileSync(config, "utf8")).toContain("# The roster member the console signs its requests as");
     expect(statSync(config).mode & 0o777).toBe(0o640);
+    // Beside the config here; a config in /etc puts it where the systemd unit may write.
+    expect(loaded.database.path).toBe(join(dir, "console.db"));
+    const service = consoleConfigText({
+      site: "north",
+      operator: "desk-1",
+      keyFile: "k",
+      brokerUrl: "mqtt://127.0.0.1:1883",
+      timeZone: "UTC",
+      databasePath: "/var/lib/passgate-console/console.db",
+    });
+    expect(service).toContain("  path: /var/lib/passgate-console/console.db\n");
+    expect(
+      readFileSync(new URL("../../scripts/passgate-console.service", import.meta.url), "utf8"),
+    ).toContain("ReadWritePaths=/var/lib/passgate-console");
   });
 
   it("adds a user with the password from stdin, lists, changes the password and removes the user; the database is 0600", async () => {

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { machineTimeZone } from "../../console/console-config.js";
 import { consoleConfigText } from "../../console/console-config-text.js";
 import { writeNewFile } from "../setup/write-new-file.js";
@@ -18,6 +19,8 @@ export async function consoleInit(
     keyFile: `operator-${options.operator}.key`,
     brokerUrl: options.broker,
     timeZone: machineTimeZone(),
+    // A config in /etc is the service's: its database goes where the unit may write.
+    ...(resolve(file).startsWith("/etc/") && { databasePath: "/var/lib/passgate-console/console.db" }),
   });
   writeNewFile(file, text, options.force === true, 0o640);
   process.stdout.write(
