@@ -82,8 +82,7 @@ export class HaRequests {
   open(target: HaRequestTarget, relay: string): { sent: string } | { refused: HaRefusal } {
     if (!this.mayOpen(target.gate)) return { refused: "not_allowed" };
     if (!target.relays.includes(relay)) return { refused: "unknown_relay" };
-    // The gate's `open` request sits beside `mode` and `pulse` (docs/mqtt.md).
-    const topic = `${this.options.prefix}/${this.options.site}/${target.gate}/request/open`;
+    const topic = gateTopics(this.ids(target.gate)).request("open");
     return this.send(`open:${target.gate}/${relay}`, target.gate, topic, {
       relay,
       reason: HA_OPEN_REASON,

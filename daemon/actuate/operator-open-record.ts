@@ -1,4 +1,4 @@
-import type { JournalRecord } from "../journal/journal-entry.js";
+import { type JournalRecord, systemRecord } from "../journal/journal-entry.js";
 
 /** Who opened a lane by hand and why: the signer, the console's user, the reason given. */
 export interface OperatorOpen {
@@ -17,16 +17,9 @@ export interface OperatorOpen {
  * characters (topics.ts) before they got here.
  */
 export function operatorOpenRecord(gate: string, open: OperatorOpen, at: number): JournalRecord {
-  return {
-    kind: "system",
+  return systemRecord({
     at,
     gate,
-    reader: null,
-    direction: null,
-    credential: null,
-    person: null,
-    step: null,
-    result: null,
     reason: "operator_open",
     data: {
       relay: open.relay,
@@ -34,5 +27,5 @@ export function operatorOpenRecord(gate: string, open: OperatorOpen, at: number)
       ...(open.user === undefined ? {} : { user: open.user }),
       reason: open.reason,
     },
-  };
+  });
 }

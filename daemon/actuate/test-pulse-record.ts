@@ -1,4 +1,4 @@
-import type { JournalRecord } from "../journal/journal-entry.js";
+import { type JournalRecord, systemRecord } from "../journal/journal-entry.js";
 
 /**
  * The journal record of a relay test pulse (`passgate relay test`, or the MQTT `pulse`
@@ -12,17 +12,10 @@ export function testPulseRecord(
   source?: "cli",
   by?: string,
 ): JournalRecord {
-  return {
-    kind: "system",
+  return systemRecord({
     at,
     gate,
-    reader: null,
-    direction: null,
-    credential: null,
-    person: null,
-    step: null,
-    result: null,
     reason: "test_pulse",
     data: { relay, ...(source === undefined ? {} : { source }), ...(by === undefined ? {} : { by }) },
-  };
+  });
 }

@@ -56,6 +56,31 @@ export function alarmRecord(alarm: {
 }
 
 /**
+ * The record of something the gate did of itself or for an operator (a test pulse, a lane
+ * opened by hand): about no reader, credential or person.
+ */
+export function systemRecord(entry: {
+  readonly at: number;
+  readonly gate: string;
+  readonly reason: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}): JournalRecord {
+  return {
+    kind: "system",
+    at: entry.at,
+    gate: entry.gate,
+    reader: null,
+    direction: null,
+    credential: null,
+    person: null,
+    step: null,
+    result: null,
+    reason: entry.reason,
+    data: entry.data,
+  };
+}
+
+/**
  * The follow-up of a grant whose relay never opened (the pulse failed with `error`: a
  * RelayError code), at `at`: a `not_opened` passage about the grant's reader, credential
  * and person, linked to it by `data.decision`.
