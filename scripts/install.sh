@@ -117,17 +117,31 @@ run install -m 0644 "$SCRIPTS/99-passgate-readers.rules" "$UDEV_DIR/99-passgate-
 run udevadm control --reload
 run udevadm trigger --subsystem-match=tty --subsystem-match=hidraw --subsystem-match=input
 
-# 7. The systemd unit.
-run install -m 0644 "$SCRIPTS/passgate.service" "$UNIT_DIR/passgate.service"
+# 7. The systemd units: the gate, and the services that may run beside it on a site (a
+#    reader bridge on a turnstile's board, the guard's console, the guardian notifier).
+#    Each is installed everywhere and started only where its config exists.
+for unit in passgate passgate-bridge passgate-console passgate-notify; do
+  run install -m 0644 "$SCRIPTS/$unit.service" "$UNIT_DIR/$unit.service"
+done
 run systemctl daemon-reload
 
-# 8. Start only with a config.
-if [ -f "$ETC_DIR/passgate.yaml" ]; then
-  run systemctl enable passgate
-  run systemctl restart passgate
-  say "passgate is running: systemctl status passgate; passgate status"
-else
+# 8. Start only what has a config.
+started=0
+for pair in passgate:passgate.yaml passgate-bridge:passgate-bridge.yaml \
+  passgate-console:console.yaml passgate-notify:passgate-notify.yaml; do
+  unit=${pair%%:*}
+  file=${pair#*:}
+  if [ -f "$ETC_DIR/$file" ]; then
+    run systemctl enable "$unit"
+    run systemctl restart "$unit"
+    say "$unit is running: systemctl status $unit"
+    started=1
+  fi
+done
+if [ "$started" -eq 0 ]; then
   say "next: write the gate's config, then start it:"
   say "  sudo passgate --config $ETC_DIR/passgate.yaml init"
   say "  sudo systemctl enable --now passgate"
+  say "(on a turnstile's board: passgate bridge init, then systemctl enable --now passgate-bridge;"
+  say " for the site's console or notifier: docs/console.md, docs/notices.md)"
 fi

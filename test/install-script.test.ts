@@ -75,6 +75,27 @@ describe("scripts/install.sh", () => {
     ).toBe(true);
   });
 
+  it("--dry-run installs every unit and starts only the services whose config exists", () => {
+    const etc = mkdtempSync(join(tmpdir(), "passgate-etc-"));
+    writeFileSync(join(etc, "passgate-bridge.yaml"), "site: s\n");
+    writeFileSync(join(etc, "passgate-notify.yaml"), "site: s\n");
+    const run = dryRun(["/srv/passgate-0.1.0.tgz"], etc);
+    expect(run.code, run.stderr).toBe(0);
+    for (const unit of ["passgate", "passgate-bridge", "passgate-console", "passgate-notify"]) {
+      expect(
+        run.steps.some((s) =>
+          new RegExp(
+            `^install -m 0644 .*/scripts/${unit}\\.service /etc/systemd/system/${unit}\\.service$`,
+          ).test(s),
+        ),
+        unit,
+      ).toBe(true);
+    }
+    const started = run.steps.filter((s) => s.startsWith("systemctl restart ")).map((s) => s.slice(18));
+    expect(started).toEqual(["passgate-bridge", "passgate-notify"]);
+    expect(run.stdout).not.toContain("next: write the gate's config");
+  });
+
   it("refuses an unknown option with exit 2", () => {
     const run = dryRun(["--force"], "/nonexistent");
     expect(run.code).toBe(2);
