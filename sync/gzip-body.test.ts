@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { brotliCompressSync, constants, createGzip, gzipSync } from "node:zlib";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
 import {
   chunked,
   EXAMPLE_TRUST,
-  headerLine,
   putLine,
   registryCredential,
   signedBody,
@@ -17,6 +16,7 @@ import { GateDb, GOOD_TOKEN, SITE, syncSettings } from "../test/fixtures/sync-fi
 import type { DecodeLimits } from "./body-decoding.js";
 import { HttpRegistryClient } from "./http-registry-client.js";
 import { RegistrySync } from "./registry-sync.js";
+import { endlessGzipBomb } from "./testing/gzip-bomb.js";
 
 /**
  * Allowlist bodies sent with `Content-Encoding: gzip` by a real HTTP server on loopback:
@@ -70,24 +70,7 @@ const answer =
     res.end(body);
   };
 
-/**
- * A gzip bomb that never ends: a snapshot header, then the same valid record over and over,
- * compressed at level 9 (about 1,000 to 1) as the socket drains, until the client hangs up.
- * Only a bound checked while the body streams can stop it.
- */
-function endlessBomb(_req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(200, { "content-type": "application/x-ndjson", "content-encoding": "gzip" });
-  const gzip = createGzip({ level: constants.Z_BEST_COMPRESSION });
-  gzip.pipe(res);
-  res.on("close", () => gzip.destroy());
-  const record = Buffer.from(`${putLine(registryCredential(77))}\n`.repeat(4096));
-  gzip.write(`${headerLine({ site: SITE, to: 2, count: 1_000_000_000 })}\n`);
-  const pump = () => {
-    while (!res.destroyed && gzip.write(record));
-    if (!res.destroyed) gzip.once("drain", pump);
-  };
-  pump();
-}
+const endlessBomb = endlessGzipBomb(SITE);
 
 const records = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => putLine(registryCredential(from + i)));
