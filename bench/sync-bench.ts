@@ -150,6 +150,7 @@ export async function benchSync(
         wire_bytes_gzip: gzip.wireBytes,
         expansion: round(gzip.bodyBytes / gzip.wireBytes),
         compress_seconds: round(gzip.compressSeconds),
+        gunzip_seconds: round(gzip.gunzipMs / 1000),
         note: "the same snapshot gzip-compressed (level 6, compressed once beforehand as a registry would cache it), decompressed within sync.gzip's default bounds; floor: the raw insert of sync_snapshot",
       },
       {

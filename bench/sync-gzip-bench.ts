@@ -1,7 +1,8 @@
 import { createReadStream, createWriteStream, statSync } from "node:fs";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
+import { createGunzip, createGzip } from "node:zlib";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { systemClock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
@@ -19,6 +20,8 @@ export interface GzipSnapshotRun {
   readonly bodyBytes: number;
   /** Seconds the registry-side compression took, once, before the run (not in `ms`). */
   readonly compressSeconds: number;
+  /** Decompressing the same file alone, in ms, in the same run: what gzip itself adds to a gate. */
+  readonly gunzipMs: number;
 }
 
 /**
@@ -60,7 +63,14 @@ export async function benchGzipSnapshot(
     const sent = await sentBody(server, sentBefore);
     if (sent.encoding !== "gzip")
       throw new Error("the bench registry did not send the snapshot gzip-compressed");
-    return { ms, wireBytes: sent.bytes, bodyBytes: statSync(body).size, compressSeconds };
+    const g0 = performance.now();
+    await pipeline(
+      createReadStream(gzipFile),
+      createGunzip({ chunkSize: 64 * 1024 }),
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+    );
+    const gunzipMs = performance.now() - g0;
+    return { ms, wireBytes: sent.bytes, bodyBytes: statSync(body).size, compressSeconds, gunzipMs };
   } finally {
     db.close();
   }
