@@ -13,6 +13,7 @@ import { RegistrySync } from "../sync/registry-sync.js";
 import { SyncStateStore } from "../sync/sync-state.js";
 import { BENCH_REGISTRY_KEY_ID, benchRecords, benchRegistryKey } from "./bench-population.js";
 import { type BenchResult, percentile } from "./bench-result.js";
+import { benchGzipSnapshot, sentBody } from "./sync-gzip-bench.js";
 
 const SITE = "bench-campus";
 const KEY = { keyId: BENCH_REGISTRY_KEY_ID, privateKey: benchRegistryKey.privateKey };
@@ -22,6 +23,8 @@ const KEY = { keyId: BENCH_REGISTRY_KEY_ID, privateKey: benchRegistryKey.private
  * - `sync_snapshot`: a full snapshot of `count` credentials fetched, verified and applied
  *   (seconds, peak RSS) vs inserting the same rows (id, credential JSON) with better-sqlite3 in
  *   one transaction and indexing them;
+ * - `sync_snapshot_gzip`: the same snapshot sent gzip-compressed to a gate that asks for it,
+ *   against the same floor, with the bytes on the wire either way;
  * - `sync_delta`: a delta of `deltaSize` puts vs upserting them in one transaction;
  * - `sync_revocation`: registry change → pull (as on a push) → the credential reads revoked,
  *   vs a 304 round trip.
@@ -35,28 +38,28 @@ export async function benchSync(
   const body = await cachedSnapshot(cacheDir, count, log);
   const server = new RegistryServer({ site: SITE, token: "bench", ...KEY });
   const url = await server.start();
+  // The plain lines measure the body as it is; sync_snapshot_gzip turns gzip on for its run.
+  server.serveGzip = false;
   const dir = mkdtempSync(join(tmpdir(), "passgate-sync-bench-"));
   try {
     const db = openDatabase(join(dir, "gate.db"));
     const store = SqliteAllowlistStore.open(db);
-    const sync = new RegistrySync(
-      {
-        registry: url,
-        site: SITE,
-        trustedKeys: { [BENCH_REGISTRY_KEY_ID]: benchRegistryKey.publicKey },
-        pollInterval: 3_600_000,
-        backoff: { initial: 1000, max: 60_000 },
-        uploadInterval: 3_600_000,
-        fingerprint: "bench",
-      },
-      {
-        client: new HttpRegistryClient({ url, site: SITE, token: "bench" }),
-        store,
-        state: SyncStateStore.open(db),
-        clock: systemClock,
-        logger: createLogger({ level: "silent" }),
-      },
-    );
+    const settings = {
+      registry: url,
+      site: SITE,
+      trustedKeys: { [BENCH_REGISTRY_KEY_ID]: benchRegistryKey.publicKey },
+      pollInterval: 3_600_000,
+      backoff: { initial: 1000, max: 60_000 },
+      uploadInterval: 3_600_000,
+      fingerprint: "bench",
+    };
+    const sync = new RegistrySync(settings, {
+      client: new HttpRegistryClient({ url, site: SITE, token: "bench" }),
+      store,
+      state: SyncStateStore.open(db),
+      clock: systemClock,
+      logger: createLogger({ level: "silent" }),
+    });
 
     log(`bench: sync snapshot of ${count} over HTTP…`);
     server.nextAllowlist({ status: 200, file: body });
@@ -66,11 +69,15 @@ export async function benchSync(
     const snapshotMs = performance.now() - t0;
     const peak = rss.stop();
     if (outcome.kind !== "applied") throw new Error(`bench snapshot not applied: ${JSON.stringify(outcome)}`);
+    const wireBytes = (await sentBody(server, 0)).bytes;
     log("bench: floor, inserting the same rows in one transaction…");
     const floorDb = openDatabase(join(dir, "floor.db"));
     const f0 = performance.now();
     floorInsert(floorDb, benchRecords(count), true);
     const floorMs = performance.now() - f0;
+    server.serveGzip = true;
+    const gzip = await benchGzipSnapshot(server, settings, body, dir, log);
+    server.serveGzip = false;
 
     log(`bench: sync delta of ${deltaSize}…`);
     const delta = deltaRecords(count, deltaSize);
@@ -126,6 +133,25 @@ export async function benchSync(
         peak_rss_mb: Math.round(peak.max / 2 ** 20),
         rss_before_mb: Math.round(peak.before / 2 ** 20),
         peak_heap_mb: Math.round(peak.heap / 2 ** 20),
+        wire_bytes: wireBytes,
+      },
+      {
+        name: "sync_snapshot_gzip",
+        n: 1,
+        p50_us: us(gzip.ms),
+        p99_us: us(gzip.ms),
+        floor_p50_us: us(floorMs),
+        floor_p99_us: us(floorMs),
+        ratio: gzip.ms / floorMs,
+        credentials: count,
+        seconds: round(gzip.ms / 1000),
+        floor_seconds: round(floorMs / 1000),
+        wire_bytes: wireBytes,
+        wire_bytes_gzip: gzip.wireBytes,
+        expansion: round(gzip.bodyBytes / gzip.wireBytes),
+        compress_seconds: round(gzip.compressSeconds),
+        gunzip_seconds: round(gzip.gunzipMs / 1000),
+        note: "the same snapshot gzip-compressed (level 6, compressed once beforehand as a registry would cache it), decompressed within sync.gzip's default bounds; floor: the raw insert of sync_snapshot",
       },
       {
         name: "sync_delta",

@@ -33,5 +33,18 @@ export const syncSchema = z.strictObject({
     .prefault({}),
   /** One HTTP request, from its start to the last byte of its body, may take this long before it is abandoned and retried. */
   requestTimeout: durationSchema.prefault("10m"),
+  /**
+   * Bounds on an allowlist body the registry sends gzip-compressed (docs/sync.md), checked
+   * as it is decompressed: past either one the body is refused and the allowlist in force
+   * stays. A real snapshot of 10⁶ credentials is 221 MiB decompressed at a ratio of about 12.
+   */
+  gzip: z
+    .strictObject({
+      /** Largest body once decompressed, in MiB. */
+      maxDecompressedMiB: z.number().int().min(1).max(65_536).default(1024),
+      /** Largest ratio of decompressed to received bytes at any point of the download. */
+      maxRatio: z.number().min(2).max(10_000).default(50),
+    })
+    .prefault({}),
 });
 export type SyncConfig = z.infer<typeof syncSchema>;

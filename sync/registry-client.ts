@@ -9,6 +9,8 @@
  * - hand back an allowlist body as a stream that is read as it arrives, never buffered
  *   whole (a snapshot of 10⁶ credentials is ~400 MB); an error while reading it (the
  *   connection cut) surfaces as a rejected iteration, which the apply turns into a refusal;
+ *   a body it cannot decode (a Content-Encoding it did not ask for, a corrupt gzip stream,
+ *   one that expands past its bounds) rejects with an `ApplyRefusal` naming why;
  * - stop the request when `signal` aborts;
  * - bound each request by its timeout from start to last byte, a body being read included
  *   (a body that trickles past it errors like a cut connection);

@@ -72,6 +72,10 @@ export function createRegistrySync(config: Config, parts: SyncParts): RegistrySy
       site: config.site,
       token,
       timeoutMs: config.sync.requestTimeout,
+      gzip: {
+        maxBytes: config.sync.gzip.maxDecompressedMiB * 2 ** 20,
+        maxRatio: config.sync.gzip.maxRatio,
+      },
     });
   const state = SyncStateStore.open(parts.db);
   // The roster lives in the same database; the registry's replaces the local one when newer.

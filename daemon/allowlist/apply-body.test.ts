@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Db, openDatabase } from "../../platform/database/database.js";
 import type { AllowlistStats, WritableAllowlistStore } from "./allowlist-store.js";
 import { APPLY_FAILURES, type ApplyFailure, type ApplyOptions, applyAllowlistBody } from "./apply-body.js";
+import { ApplyRefusal } from "./apply-failure.js";
 import { type Credential, credentialSchema } from "./credential.js";
 import { SqliteAllowlistStore } from "./sqlite-allowlist-store.js";
 import { FakeAllowlistStore } from "./testing/fake-allowlist-store.js";
@@ -248,6 +249,14 @@ describe.each(stores)("applyAllowlistBody on %s", (_name, open) => {
       ["a second trailer", "data_after_trailer", `${EXAMPLE_TEXT}${EXAMPLE_LINES.at(-1)}\n`],
       ["bytes after the trailer", "data_after_trailer", `${EXAMPLE_TEXT}x`],
       ["a stream that fails midway", "read_error", failingAfter(EXAMPLE_TEXT.slice(0, 600))],
+      // A source that decodes the body (sync/body-decoding.ts) refuses with its own reason.
+      ...(["unsupported_encoding", "bad_encoding", "decoded_too_large", "expansion_too_high"] as const).map(
+        (reason): [string, ApplyFailure, AsyncIterable<string>] => [
+          `a source that refuses its encoding midway`,
+          reason,
+          refusingAfter(EXAMPLE_TEXT.slice(0, 600), reason),
+        ],
+      ),
     ];
 
   it.each(refusals)("refuses %s (%s) and changes nothing", async (_what, reason, body, options) => {
@@ -372,6 +381,11 @@ async function* endlessLine(): AsyncGenerator<string> {
   // 64 MiB without an LF: refused long before the end, never buffered whole.
   for (let i = 0; i < 1024; i++) yield "x".repeat(65_536);
   throw new Error("the endless line was read to its end");
+}
+
+async function* refusingAfter(text: string, reason: ApplyFailure): AsyncGenerator<string> {
+  yield text;
+  throw new ApplyRefusal(reason, `the source refuses the body (${reason})`);
 }
 
 async function* failingAfter(text: string): AsyncGenerator<string> {

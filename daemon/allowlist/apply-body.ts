@@ -57,6 +57,8 @@ export async function applyAllowlistBody(
         next = await chunks.next();
       } catch (err) {
         ended = true;
+        // A source that decodes the body (a gzip download) refuses it with its own reason.
+        if (err instanceof ApplyRefusal) throw err;
         throw new ApplyRefusal("read_error", `could not read the body: ${errorText(err)}`);
       }
       if (next.done === true) break;

@@ -4,6 +4,11 @@
  */
 export const APPLY_FAILURES = [
   "read_error",
+  // The body as sent could not be decoded (sync/body-decoding.ts): its Content-Encoding.
+  "unsupported_encoding",
+  "bad_encoding",
+  "decoded_too_large",
+  "expansion_too_high",
   "truncated",
   "line_too_long",
   "malformed_line",
@@ -25,8 +30,9 @@ export const APPLY_FAILURES = [
 export type ApplyFailure = (typeof APPLY_FAILURES)[number];
 
 /**
- * Thrown inside the apply to stop at the first failed check; `applyAllowlistBody` turns it
- * into its result value. `message` is for a facilities person: it never quotes body lines,
+ * Thrown inside the apply to stop at the first failed check, or by the body's source when
+ * it cannot decode what was sent (an unknown or corrupt Content-Encoding, a gzip bomb);
+ * `applyAllowlistBody` turns it into its result value. `message` is for a facilities person: it never quotes body lines,
  * which may hold TOTP secrets.
  */
 export class ApplyRefusal extends Error {

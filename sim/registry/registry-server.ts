@@ -4,8 +4,11 @@ import { createReadStream, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
+import { acceptsGzip, bodyHeaders, bodyWire, drainedOrClosed, type SentBody } from "./body-wire.js";
 import { type AllowlistRecord, signedAllowlistLines } from "./signed-allowlist.js";
 import { signedRoster } from "./signed-roster.js";
+
+export type { SentBody } from "./body-wire.js";
 
 /**
  * A scripted answer to the next allowlist GET, taking precedence over the model:
@@ -14,8 +17,12 @@ import { signedRoster } from "./signed-roster.js";
  */
 export type AllowlistReply =
   | { readonly status: 200; readonly lines: Iterable<string>; readonly cutAfterBytes?: number }
-  /** A body already on disk (a pre-signed 10⁶ snapshot for benches), streamed with its Content-Length. */
-  | { readonly status: 200; readonly file: string }
+  /**
+   * A body already on disk (a pre-signed 10⁶ snapshot for benches), streamed with its
+   * Content-Length; to a client that accepts gzip, `gzipFile` (the same body compressed
+   * beforehand, as a registry would cache it) or, without one, the file compressed as it streams.
+   */
+  | { readonly status: 200; readonly file: string; readonly gzipFile?: string }
   | { readonly status: number; readonly retryAfter?: string; readonly text?: string };
 
 /** A scripted answer to the next events POST. `cut`: read and keep the events, then drop the connection before answering. */
@@ -49,7 +56,9 @@ const MAX_EVENTS_BYTES = 16 * 1024 * 1024;
  * simulator and benches: it keeps a versioned allowlist (`publish` adds a version), serves
  * signed snapshots, deltas and 304s from it, and an events sink that drops ids it has seen.
  * Tests script failures (401, 429, 5xx, tampered or cut bodies) with `nextAllowlist` and
- * `nextEvents`. Bodies are generated line by line as the socket drains, never held whole.
+ * `nextEvents`. Bodies are generated line by line as the socket drains, never held whole,
+ * and gzip-compressed as they stream when the request's Accept-Encoding allows gzip (and
+ * `serveGzip` is on), as a registry in front of many gates would serve them.
  */
 export class RegistryServer {
   private server: Server | undefined;
@@ -65,6 +74,10 @@ export class RegistryServer {
   readonly requests: SeenRequest[] = [];
   /** Bodies (NDJSON text) of events POSTs as received, duplicates included. */
   readonly eventPosts: string[] = [];
+  /** Each allowlist body sent in full, in order (a cut one is not listed). */
+  readonly sentBodies: SentBody[] = [];
+  /** Serve gzip to clients that ask for it; off: every body goes out as it is. */
+  serveGzip = true;
   /** A snapshot producer instead of the model's map, for 10⁶-credential benches. */
   private bigSnapshot:
     | { version: number; count: number; records: () => Iterable<AllowlistRecord> }
@@ -183,7 +196,8 @@ export class RegistryServer {
     this.requests.push({ method: req.method ?? "", path: url.pathname, since, authorized });
     const base = `/v1/sites/${encodeURIComponent(this.options.site)}`;
     if (!authorized) return end(res, 401, "bad token");
-    if (req.method === "GET" && url.pathname === `${base}/allowlist`) return this.allowlist(since, res);
+    if (req.method === "GET" && url.pathname === `${base}/allowlist`)
+      return this.allowlist(since, this.serveGzip && acceptsGzip(req.headers["accept-encoding"]), res);
     if (req.method === "POST" && url.pathname === `${base}/events`) return this.acceptEvents(req, res);
     if (req.method === "GET" && url.pathname === `${base}/roster`) {
       if (this.roster === undefined) return end(res, 404, "no roster");
@@ -195,39 +209,61 @@ export class RegistryServer {
     end(res, 404, "not found");
   }
 
-  private async allowlist(since: number | null, res: ServerResponse): Promise<void> {
+  private async allowlist(since: number | null, gzip: boolean, res: ServerResponse): Promise<void> {
     const scripted = this.allowlistReplies.shift();
-    if (scripted !== undefined && "file" in scripted) {
-      res.writeHead(200, {
-        "content-type": "application/x-ndjson",
-        "content-length": String(statSync(scripted.file).size),
-      });
-      await pipeline(createReadStream(scripted.file), res).catch(() => res.destroy());
-      return;
-    }
+    if (scripted !== undefined && "file" in scripted) return this.serveFile(scripted, gzip, res);
     if (scripted !== undefined && !("lines" in scripted)) {
       if (scripted.retryAfter !== undefined) res.setHeader("retry-after", scripted.retryAfter);
       return end(res, scripted.status, scripted.text ?? "");
     }
     const lines = scripted?.lines ?? this.bodyLines(since);
     if (lines === undefined) return end(res, 304, "");
-    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    res.writeHead(200, bodyHeaders(gzip));
+    const wire = bodyWire(gzip, res);
     const cutAfter = scripted?.cutAfterBytes;
     let sent = 0;
     for (const line of lines) {
       const bytes = Buffer.from(line);
       if (cutAfter !== undefined && sent + bytes.length > cutAfter) {
-        res.write(bytes.subarray(0, cutAfter - sent));
-        // Let the partial body reach the client before the connection dies.
+        wire.body.write(bytes.subarray(0, cutAfter - sent));
+        // Let the partial body (compressed so far, when gzip) reach the client before the connection dies.
+        await wire.flush();
         await new Promise((resolve) => setTimeout(resolve, 20));
         res.destroy();
         return;
       }
       sent += bytes.length;
-      if (!res.write(bytes)) await drainedOrClosed(res);
+      if (!wire.body.write(bytes)) await drainedOrClosed(wire.body, res);
       if (res.destroyed) return;
     }
-    res.end();
+    wire.body.end();
+    this.recordSent(await wire.done);
+  }
+
+  private async serveFile(
+    reply: { readonly file: string; readonly gzipFile?: string },
+    gzip: boolean,
+    res: ServerResponse,
+  ): Promise<void> {
+    const file = gzip && reply.gzipFile !== undefined ? reply.gzipFile : reply.file;
+    // Compressed as it streams when no compressed copy was given: its size is known only at the end.
+    const compressNow = gzip && file === reply.file;
+    res.writeHead(
+      200,
+      compressNow
+        ? bodyHeaders(true)
+        : { ...bodyHeaders(gzip), "content-length": String(statSync(file).size) },
+    );
+    const wire = bodyWire(compressNow, res);
+    await pipeline(createReadStream(file), wire.body).catch(() => res.destroy());
+    const sent = await wire.done;
+    this.recordSent(
+      sent === undefined ? undefined : { encoding: gzip ? "gzip" : "identity", bytes: sent.bytes },
+    );
+  }
+
+  private recordSent(sent: SentBody | undefined): void {
+    if (sent !== undefined) this.sentBodies.push(sent);
   }
 
   private async acceptEvents(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -257,19 +293,6 @@ export class RegistryServer {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ accepted }));
   }
-}
-
-/** Waits for the socket to take more, or to go away (a client that left never drains). */
-function drainedOrClosed(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
 }
 
 function end(res: ServerResponse, status: number, text: string): void {
