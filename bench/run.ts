@@ -58,7 +58,7 @@ if (wanted("sync")) results.push(...(await benchSync(cacheDir, count, quick ? 10
 if (wanted("mqtt")) results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));
 if (wanted("bridge")) results.push(...(await benchBridge(quick ? 300 : 10_000, progress)));
 // `--only brokers`: a site on two bridged mosquittos (docs/scale.md).
-if (wanted("brokers")) results.push(await benchSiteAcrossBrokers(quick ? 60 : 500, progress));
+if (wanted("brokers")) results.push(...(await benchSiteAcrossBrokers(quick ? 60 : 500, progress)));
 if (wanted("console"))
   results.push(
     ...(await benchConsole({ gates: 50, peoplePerMinutePerLane: 30, seconds: quick ? 15 : 60 }, progress)),
