@@ -22,11 +22,16 @@ const LAB = testGateMember("gate-lab");
 const members = [A.member, B.member, C.member, LAB.member];
 
 /** gate-a's hearing of zone `campus` over a fake broker link, on a fake clock, with a real verifier thread. */
-function hearing(options: { listen?: boolean } = {}) {
+function hearing(options: { listen?: boolean; acceptUnsigned?: boolean; keyless?: boolean } = {}) {
   const fake = new FakeMqttConnection(true);
   const clock = new FakeClock(1_764_000_000_000);
   const topics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-a" });
-  const trust = testSiteTrust({ members, signer: A.signer, clock });
+  const trust = testSiteTrust({
+    members,
+    ...(options.keyless === true ? {} : { signer: A.signer }),
+    clock,
+    acceptUnsigned: options.acceptUnsigned ?? false,
+  });
   const verifier = new OffThreadVerifier({});
   verifier.start();
   const zone = new ZoneHearing(fake.connection, topics, {
@@ -140,6 +145,22 @@ describe("ZoneHearing", () => {
     expect(zone.hears()).toBe(false);
     fake.setUp(true);
     expect(zone.hears()).toBe(true);
+  });
+
+  it("speaks and hears unsigned only while the site migrates to keys (trust.acceptUnsigned)", async () => {
+    const migrating = hearing({ acceptUnsigned: true, keyless: true });
+    expect(migrating.fake.sent.filter((s) => s.topic === migrating.topics.sharedAlive)[0]?.payload).toEqual({
+      gate: "gate-a",
+      zone: "campus",
+    });
+    migrating.fake.deliver("passgate/s/shared/gate-b/alive", { gate: "gate-b", zone: "campus" });
+    await waitUntil(() => migrating.zone.hears(), "an unsigned alive taken");
+
+    const strict = hearing({ keyless: true });
+    expect(strict.fake.sent).toEqual([]);
+    strict.fake.deliver("passgate/s/shared/gate-b/alive", { gate: "gate-b", zone: "campus" });
+    await waitUntil(() => strict.trust.refusals().get("zone-alive:unsigned") === 1, "the unsigned refused");
+    expect(strict.zone.hears()).toBe(false);
   });
 
   it("a gate that does not listen subscribes to nothing and is never asked to deny", () => {

@@ -119,8 +119,12 @@ export class ZoneHearing {
 
   private sayAlive(): void {
     const topic = this.topics.sharedAlive;
-    // Without a key the site share already said once why nothing is shared.
-    const payload = this.deps.trust.sign(topic, { gate: this.deps.gate, zone: this.deps.zone });
+    const body = { gate: this.deps.gate, zone: this.deps.zone };
+    // As the site share's records: unsigned only while the site migrates (`trust.acceptUnsigned`);
+    // without a key and without it the share already said once why nothing is shared.
+    const payload =
+      this.deps.trust.sign(topic, body) ??
+      (this.deps.trust.acceptsUnsigned ? JSON.stringify(body) : undefined);
     if (payload !== undefined) this.connection.publish(topic, payload);
   }
 
@@ -128,7 +132,8 @@ export class ZoneHearing {
     const gate = sharedTopicGate(topic);
     if (!this.running || gate === undefined || gate === this.deps.gate) return;
     // Another zone's gate that this one never counted cannot change anything: not verified.
-    const body = value.body as { zone?: unknown } | undefined;
+    // (A signed message carries its body under `body`; an unsigned one, while the site migrates, is the body.)
+    const body = ("sig" in value ? value.body : value) as { zone?: unknown } | undefined;
     if (body?.zone !== this.deps.zone && !this.lastHeard.has(gate)) return;
     const done = this.deps.trust
       .checkOffThread(
