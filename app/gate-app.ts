@@ -105,6 +105,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     relays,
     gateMqtt,
     inputs,
+    site,
     trust,
     metrics,
     onDecision,

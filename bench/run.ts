@@ -5,6 +5,7 @@ import { benchConsole } from "./console-bench.js";
 import { benchMqttScanToRelay } from "./mqtt-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
 import { benchSignedMessageVerify } from "./signed-message-bench.js";
+import { benchSiteAcrossBrokers } from "./site-brokers-bench.js";
 import { benchScanUnderSiteShare } from "./site-share-bench.js";
 import { benchSync } from "./sync-bench.js";
 
@@ -56,6 +57,8 @@ if (wanted("signed")) {
 if (wanted("sync")) results.push(...(await benchSync(cacheDir, count, quick ? 1000 : 10_000, progress)));
 if (wanted("mqtt")) results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));
 if (wanted("bridge")) results.push(...(await benchBridge(quick ? 300 : 10_000, progress)));
+// `--only brokers`: a site on two bridged mosquittos (docs/scale.md).
+if (wanted("brokers")) results.push(...(await benchSiteAcrossBrokers(quick ? 60 : 500, progress)));
 if (wanted("console"))
   results.push(
     ...(await benchConsole({ gates: 50, peoplePerMinutePerLane: 30, seconds: quick ? 15 : 60 }, progress)),

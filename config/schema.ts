@@ -96,6 +96,17 @@ const antiPassbackSchema = z.strictObject({
    */
   mode: z.enum(["off", "hard", "soft", "timed"]).default("off"),
   window: durationSchema.prefault("5m"),
+  /**
+   * What `hard` and `timed` do while this gate cannot hear its zone (docs/scale.md): `open`
+   * decides on what this gate knows (a passage made at a gate it cannot hear is missed);
+   * `closed` denies `anti_passback_partition`, since another gate may hold the answer. Set
+   * it alike on every gate of the zone.
+   */
+  partition: z.enum(["open", "closed"]).default("open"),
+  /** With `partition: closed`: a gate of the zone silent this long counts as cut off. */
+  partitionAfter: durationSchema
+    .prefault("15s")
+    .refine((ms) => ms >= 3_000 && ms <= 600_000, "expected a duration from 3s to 10m"),
 });
 
 const lockoutSchema = z.strictObject({
@@ -260,6 +271,19 @@ export const configSchema = z
       });
     },
     { when: whenFieldsValid("readers", "relays") },
+  )
+  .superRefine(
+    (c, ctx) => {
+      // A gate that shares no site state never hears its zone: every entry would be denied.
+      if (c.policy.antiPassback.partition === "closed" && c.mqtt?.siteShare !== true) {
+        ctx.addIssue({
+          code: "custom",
+          message: "fail-closed anti-passback needs mqtt with siteShare: this gate could never hear its zone",
+          path: ["policy", "antiPassback", "partition"],
+        });
+      }
+    },
+    { when: whenFieldsValid("policy", "mqtt") },
   );
 
 export type Config = z.infer<typeof configSchema>;

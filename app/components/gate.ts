@@ -16,6 +16,7 @@ import type { GateMqttComponent } from "./gate-mqtt.js";
 import type { InputsComponent } from "./inputs.js";
 import type { MqttSessionComponent } from "./mqtt-session.js";
 import type { RelaysComponent } from "./relays.js";
+import type { SiteShareComponent } from "./site-share.js";
 import type { StorageComponent } from "./storage.js";
 import type { TrustComponent } from "./trust.js";
 
@@ -25,6 +26,8 @@ export interface GateDeps {
   readonly relays: RelaysComponent;
   readonly gateMqtt: GateMqttComponent;
   readonly inputs: InputsComponent;
+  /** Whether this gate hears its zone, for fail-closed anti-passback; absent: always. */
+  readonly site?: SiteShareComponent | undefined;
   /** Signs the answers to a reader bridge's scans. */
   readonly trust: TrustComponent;
   readonly clock: Clock;
@@ -62,6 +65,7 @@ export class GateComponent implements Component {
   async start(): Promise<void> {
     const { config, deps } = this;
     const { db, allowlist, journal, replay, presence, mode } = deps.storage.stores;
+    const site = deps.site;
     const gate = new Gate(this.settings(config), {
       db,
       allowlist,
@@ -73,6 +77,7 @@ export class GateComponent implements Component {
       guesses: new ReaderGuesses(db, config.policy.guessLimit),
       mode,
       relayAvailable: (readerId) => deps.relays.availableFor(readerId),
+      siteReachable: site === undefined ? undefined : () => site.hearsZone(),
       database: deps.storage,
       clock: deps.clock,
       logger: deps.logger.child({ component: "gate" }),

@@ -1,5 +1,6 @@
 import type { Config } from "../../config/schema.js";
 import { SiteShare } from "../../daemon/site/site-share.js";
+import { ZoneHearing } from "../../daemon/site/zone-hearing.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { Component } from "../component.js";
@@ -15,10 +16,15 @@ import type { TrustComponent } from "./trust.js";
  * store. Starts after the MQTT session and before the inputs and the gate,
  * which share through it, and stops after them. A reload that changes the live part of
  * `mqtt:` or the relays starts it anew, with the new `siteShare` setting.
+ *
+ * With hard or timed anti-passback it also runs the gate's `ZoneHearing` on the share's
+ * verifier: this gate says it is alive and, when its anti-passback is fail-closed, keeps
+ * track of whether it hears its zone (`hearsZone`, which the gate's decisions ask).
  */
 export class SiteShareComponent implements Component {
   readonly name = "site-share";
   private share: SiteShare | undefined;
+  private hearing: ZoneHearing | undefined;
 
   constructor(
     private config: Config,
@@ -34,6 +40,15 @@ export class SiteShareComponent implements Component {
   /** The running share, from `start()` on; undefined when sharing is off. */
   get site(): SiteShare | undefined {
     return this.share;
+  }
+
+  /**
+   * Whether this gate hears its anti-passback zone now (daemon/site/zone-hearing.ts): false
+   * while stopped or without site share, true when the zone is not fail-closed (not asked).
+   */
+  hearsZone(): boolean {
+    if (this.config.policy.antiPassback.partition !== "closed") return true;
+    return this.hearing?.hears() ?? false;
   }
 
   async start(): Promise<void> {
@@ -54,9 +69,11 @@ export class SiteShareComponent implements Component {
       logger: this.deps.logger.child({ component: "site" }),
     });
     this.share.start();
+    this.startHearing();
   }
 
   async stop(): Promise<void> {
+    await this.stopHearing();
     const share = this.share;
     this.share = undefined;
     // Ends the thread that verifies records' signatures; records still in it are not applied.
@@ -64,9 +81,48 @@ export class SiteShareComponent implements Component {
   }
 
   async reload(diff: ConfigDiff): Promise<void> {
-    if (!diff.actuation) return;
-    await this.stop();
-    this.config = diff.effective;
-    await this.start();
+    const before = this.config.policy;
+    const after = diff.effective.policy;
+    if (diff.actuation) {
+      await this.stop();
+      this.config = diff.effective;
+      await this.start();
+    } else if (
+      before.zone !== after.zone ||
+      JSON.stringify(before.antiPassback) !== JSON.stringify(after.antiPassback)
+    ) {
+      // Only the zone's hearing: the share and what waits in its outbox stay as they are.
+      await this.stopHearing();
+      this.config = diff.effective;
+      this.startHearing();
+    } else this.config = diff.effective;
+  }
+
+  /** With hard or timed anti-passback, on the share's verifier (none without a share). */
+  private startHearing(): void {
+    const mqtt = this.deps.session.parts;
+    const verifier = this.share?.signatureVerifier;
+    const { policy, trust, gate } = this.config;
+    const { mode, partition, partitionAfter } = policy.antiPassback;
+    if (mqtt === undefined || verifier === undefined || (mode !== "hard" && mode !== "timed")) return;
+    this.hearing = new ZoneHearing(mqtt.connection, mqtt.topics, {
+      gate,
+      zone: policy.zone,
+      speak: true,
+      listen: partition === "closed",
+      partitionAfterMs: partitionAfter,
+      clockToleranceMs: trust.clockTolerance,
+      trust: this.deps.trust.site,
+      verifier,
+      clock: this.deps.clock,
+      logger: this.deps.logger.child({ component: "zone" }),
+    });
+    this.hearing.start();
+  }
+
+  private async stopHearing(): Promise<void> {
+    const hearing = this.hearing;
+    this.hearing = undefined;
+    await hearing?.stop();
   }
 }

@@ -58,6 +58,8 @@ function input(
     now?: number;
     direction?: "in" | "out";
     antiPassback?: "off" | "hard" | "soft" | "timed";
+    /** `policy.antiPassback.partition`; open (the default) unless given. */
+    partition?: "open" | "closed";
     staleness?: StalenessBudgets;
   } = {},
 ): DecisionInput {
@@ -67,7 +69,15 @@ function input(
     gate: {
       direction: over.direction ?? "in",
       timezone: "Europe/Moscow",
-      policy: { ...policy, antiPassback: { mode: over.antiPassback ?? "hard", window: 300_000 } },
+      policy: {
+        ...policy,
+        antiPassback: {
+          mode: over.antiPassback ?? "hard",
+          window: 300_000,
+          partition: over.partition ?? "open",
+          partitionAfter: 15_000,
+        },
+      },
       staleness: over.staleness,
     },
     state: { mode: "normal", replayed: false, ...over.state },
@@ -76,6 +86,94 @@ function input(
 }
 
 const at = (iso: string) => Date.parse(iso);
+
+/**
+ * Anti-passback while this gate cannot hear its zone (`siteReachable: false`): a fail-closed
+ * zone denies what hard or timed anti-passback would decide, whatever this gate remembers;
+ * a fail-open zone (the default) decides on what this gate knows, as before.
+ */
+function partitionCases(): [string, DecisionInput, Partial<Decision>][] {
+  const cut = { siteReachable: false };
+  const enteredHere = { direction: "in" as const, at: TUESDAY_NOON - 60_000 };
+  const leftHere = { direction: "out" as const, at: TUESDAY_NOON - 60_000 };
+  return [
+    [
+      "fail-closed, zone not heard, no passage known: denied for the partition",
+      input({ partition: "closed", state: cut }),
+      { result: "denied", reason: "anti_passback_partition", flags: [] },
+    ],
+    [
+      "fail-closed, zone not heard, left here last: denied (an entry elsewhere may be unheard)",
+      input({ partition: "closed", state: { ...cut, lastPassage: leftHere } }),
+      { result: "denied", reason: "anti_passback_partition" },
+    ],
+    [
+      "fail-closed, zone not heard, entered here last: the partition is the reason",
+      input({ partition: "closed", state: { ...cut, lastPassage: enteredHere } }),
+      { result: "denied", reason: "anti_passback_partition" },
+    ],
+    [
+      "fail-closed timed anti-passback, zone not heard: denied",
+      input({ partition: "closed", antiPassback: "timed", state: cut }),
+      { result: "denied", reason: "anti_passback_partition" },
+    ],
+    [
+      "fail-closed, zone heard: decided as usual (granted)",
+      input({ partition: "closed", state: { siteReachable: true, lastPassage: leftHere } }),
+      { result: "granted", reason: "ok" },
+    ],
+    [
+      "fail-closed, zone heard: decided as usual (anti_passback)",
+      input({ partition: "closed", state: { siteReachable: true, lastPassage: enteredHere } }),
+      { result: "denied", reason: "anti_passback" },
+    ],
+    [
+      "fail-closed, reachability not asked: decided as usual",
+      input({ partition: "closed" }),
+      { result: "granted", reason: "ok" },
+    ],
+    [
+      "fail-open, zone not heard: decided on what this gate knows (granted)",
+      input({ state: cut }),
+      { result: "granted", reason: "ok" },
+    ],
+    [
+      "fail-open, zone not heard: decided on what this gate knows (anti_passback)",
+      input({ state: { ...cut, lastPassage: enteredHere } }),
+      { result: "denied", reason: "anti_passback" },
+    ],
+    [
+      "fail-closed soft anti-passback, zone not heard: it grants either way, so locally",
+      input({ partition: "closed", antiPassback: "soft", state: { ...cut, lastPassage: enteredHere } }),
+      { result: "granted", flags: ["anti_passback_soft"] },
+    ],
+    [
+      "fail-closed with anti-passback off, zone not heard: granted",
+      input({ partition: "closed", antiPassback: "off", state: cut }),
+      { result: "granted", reason: "ok" },
+    ],
+    [
+      "fail-closed, zone not heard: a scan that fails anyway keeps its own reason",
+      input({ partition: "closed", credential: credential({ status: "revoked" }), state: cut }),
+      { result: "denied", reason: "revoked" },
+    ],
+    [
+      "fail-closed, zone not heard: outside the schedule keeps its reason",
+      input({ partition: "closed", now: at("2026-11-29T09:00:00Z"), state: cut }),
+      { result: "denied", reason: "outside_schedule" },
+    ],
+    [
+      "fail-closed, zone not heard, free passage: granted (a fire alarm still opens)",
+      input({ partition: "closed", state: { ...cut, mode: "free" } }),
+      { result: "granted", reason: "free_passage" },
+    ],
+    [
+      "fail-closed, zone not heard, relay offline: the partition is said first",
+      input({ partition: "closed", state: { ...cut, relayAvailable: false } }),
+      { result: "denied", reason: "anti_passback_partition" },
+    ],
+  ];
+}
 
 const cases: [string, DecisionInput, Partial<Decision>][] = [
   ["a student at noon on a weekday", input(), { result: "granted", reason: "ok", rule: "students" }],
@@ -274,6 +372,7 @@ const cases: [string, DecisionInput, Partial<Decision>][] = [
     input({ antiPassback: "off", state: { lastPassage: { direction: "in", at: TUESDAY_NOON - 1 } } }),
     { result: "granted" },
   ],
+  ...partitionCases(),
   [
     "anti-passback is checked after the rules",
     input({ now: at("2026-11-29T09:00:00Z"), state: { lastPassage: { direction: "in", at: 0 } } }),

@@ -39,6 +39,12 @@ export interface GateState {
   readonly relayAvailable?: boolean | undefined;
   /** The gate's database is known to be damaged: what it says about a credential cannot be trusted. */
   readonly databaseCorrupt?: boolean | undefined;
+  /**
+   * false while this gate cannot hear its zone (its broker away, or a gate of the zone
+   * silent: daemon/site/zone-hearing.ts), so another gate may hold the person's last
+   * passage; absent: not asked (a fail-open zone asks nothing).
+   */
+  readonly siteReachable?: boolean | undefined;
 }
 
 export interface DecisionInput {
@@ -58,7 +64,7 @@ export interface DecisionInput {
  *
  * Order of checks: a stale bridged scan; gate mode; a damaged database; reader throttle; lockout; token verification; replay; credential status;
  * allowlist staleness (the credential's role budget); validity dates; rules (roles or zone grants, direction, assurance, schedule);
- * anti-passback; relay availability.
+ * anti-passback (a fail-closed zone this gate cannot hear first); relay availability.
  */
 export function decide(input: DecisionInput): Decision {
   try {
@@ -98,7 +104,8 @@ function decideUnsafe({ verification, credential, gate, state, now }: DecisionIn
   if (typeof admitted === "string") return deny(admitted);
 
   const flags: DecisionFlag[] = [];
-  const apb = antiPassback(gate, state.lastPassage, now);
+  const apb = antiPassback(gate, state, now);
+  if (apb === "partition") return deny("anti_passback_partition");
   if (apb === "deny") return deny("anti_passback");
   if (apb === "flag") flags.push("anti_passback_soft");
   // Last, so a scan that fails anyway keeps its real reason, and a token is not spent on a
@@ -145,12 +152,19 @@ function assuranceAtLeast(level: AssuranceLevel | undefined, minimum: AssuranceL
   return ASSURANCE_LEVELS.indexOf(level ?? "simplified") >= ASSURANCE_LEVELS.indexOf(minimum);
 }
 
+/**
+ * `partition`: a fail-closed zone whose answer this gate cannot know. Only `hard` and
+ * `timed` can deny, so only they can be wrong for a passage made at a gate this one does
+ * not hear; `soft` and `off` grant either way and decide locally.
+ */
 function antiPassback(
   gate: GateContext,
-  last: LastPassage | undefined,
+  { lastPassage: last, siteReachable }: GateState,
   now: number,
-): "pass" | "flag" | "deny" {
-  const { mode, window } = gate.policy.antiPassback;
+): "pass" | "flag" | "deny" | "partition" {
+  const { mode, window, partition } = gate.policy.antiPassback;
+  if ((mode === "hard" || mode === "timed") && partition === "closed" && siteReachable === false)
+    return "partition";
   if (mode === "off" || last === undefined || last.direction !== gate.direction) return "pass";
   if (mode === "soft") return "flag";
   if (mode === "timed") return now - last.at < window ? "deny" : "pass";

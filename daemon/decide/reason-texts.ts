@@ -40,6 +40,10 @@ export const REASON_TEXTS: Readonly<Record<DenyReason | GrantReason, ReasonText>
   outside_schedule: { en: "No access at this time", ru: "Нет доступа в это время" },
   assurance_too_low: { en: "Confirm your identity first", ru: "Сначала подтвердите личность" },
   anti_passback: { en: "Already passed: use the other way", ru: "Вы уже прошли: используйте другой проход" },
+  anti_passback_partition: {
+    en: "No link to the site: see the guard",
+    ru: "Нет связи с площадкой: обратитесь к охране",
+  },
   relay_offline: { en: "Gate out of order: see the guard", ru: "Турникет не работает: обратитесь к охране" },
   database_corrupt: {
     en: "Gate out of order: see the guard",

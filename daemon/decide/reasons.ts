@@ -33,6 +33,11 @@ export const DENY_REASONS = [
   "assurance_too_low",
   /** The person's last passage in this zone was in the same direction. */
   "anti_passback",
+  /**
+   * Fail-closed anti-passback (`policy.antiPassback.partition: closed`) while this gate cannot
+   * hear its zone: the person's last passage may be at a gate it does not hear (docs/scale.md).
+   */
+  "anti_passback_partition",
   /** The relay board that would open this gate is offline: the gate does not pretend to open. */
   "relay_offline",
   /** The gate's database file is damaged (quick_check or SQLITE_CORRUPT): nobody passes until it is restored. */

@@ -47,6 +47,8 @@ export interface GateParts {
   readonly mode: ModeStore;
   /** Whether the relays a reader's grants open are reachable (daemon/actuate); absent: always. */
   readonly relayAvailable?: ((readerId: string) => boolean) | undefined;
+  /** Whether this gate hears its anti-passback zone (daemon/site/zone-hearing.ts), asked only when it is fail-closed; absent: always. */
+  readonly siteReachable?: (() => boolean) | undefined;
   /** Whether the database file is known to be damaged, and where to report SQLITE_CORRUPT; absent: never checked. */
   readonly database?: DatabaseCondition | undefined;
   readonly clock: Clock;
@@ -238,7 +240,7 @@ export class Gate {
       verification.ok &&
       (this.parts.replay.possiblyLost(verification.step, verification.period, this.settings.window) ||
         this.parts.replay.seen(credential.id, verification.step));
-    return credentialState(
+    const state = credentialState(
       this.parts,
       { zone: this.settings.policy.zone, staleness: this.settings.staleness },
       credential,
@@ -246,6 +248,9 @@ export class Gate {
       now,
       replayed,
     );
+    const { siteReachable } = this.parts;
+    if (this.settings.policy.antiPassback.partition !== "closed" || siteReachable === undefined) return state;
+    return { ...state, siteReachable: siteReachable() };
   }
 
   private record(

@@ -62,6 +62,11 @@ export function gateTopics(ids: GateTopicIds) {
     /** Every gate's shared records of the site. */
     sharedReplayFilter: sharedTopic(site, "+", "replay"),
     sharedPassageFilter: sharedTopic(site, "+", "passage"),
+    /** This gate's signed `ZoneAlive`, every third of `partitionAfter` (daemon/site/zone-hearing.ts). */
+    sharedAlive: sharedTopic(site, ids.gate, "alive"),
+    sharedAliveFilter: sharedTopic(site, "+", "alive"),
+    /** Every gate's retained `online` / `offline`: a gate that went offline is no longer waited for. */
+    siteStatusFilter: `${site}/+/status`,
     /** Scans of a reader beside a turnstile, signed by its reader bridge (docs/trust.md). */
     readerScan: (reader: string) => `${gate}/reader/${reader}/scan`,
     /** The gate's signed answer to each of those scans: `BridgeAnswer`. */
@@ -77,7 +82,7 @@ export function gateTopics(ids: GateTopicIds) {
   } as const;
 }
 
-function sharedTopic(site: string, gate: string, kind: "replay" | "passage"): string {
+function sharedTopic(site: string, gate: string, kind: "replay" | "passage" | "alive"): string {
   return `${site}/shared/${gate}/${kind}`;
 }
 
@@ -298,6 +303,19 @@ export const sharedPassageSchema = z.strictObject({
   at: z.number().int(),
 });
 export type SharedPassage = z.infer<typeof sharedPassageSchema>;
+
+/** A gate's word that it hears the site, and in which anti-passback zone it stands. */
+export const zoneAliveSchema = z.strictObject({
+  gate: z.string().min(1).max(64),
+  zone: z.string().min(1).max(64),
+});
+export type ZoneAlive = z.infer<typeof zoneAliveSchema>;
+
+/** The gate of a status topic (`<prefix>/<site>/<gate>/status`). */
+export function statusTopicGate(topic: string): string | undefined {
+  const levels = topic.split("/");
+  return levels.length >= 3 && levels.at(-1) === "status" ? levels.at(-2) : undefined;
+}
 
 /** A scan as a reader bridge sends it (the body of its signed message). */
 export const bridgeScanSchema = z.strictObject({

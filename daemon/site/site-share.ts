@@ -156,6 +156,11 @@ export class SiteShare {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
+  /** The verifier of records' signatures, from `start()` to `stop()`: others of the site's messages may use it. */
+  get signatureVerifier(): SignatureVerifier | undefined {
+    return this.verifier;
+  }
+
   /** Records received and not yet applied or refused (their signatures are being verified). */
   get pending(): number {
     return this.inFlight.size;
