@@ -62,6 +62,9 @@ export function gateTopics(ids: GateTopicIds) {
     /** Every gate's shared records of the site. */
     sharedReplayFilter: sharedTopic(site, "+", "replay"),
     sharedPassageFilter: sharedTopic(site, "+", "passage"),
+    /** A gate that (re)connected asks the others to send their live records again: `SharedCatchUp`. */
+    sharedCatchUp: sharedTopic(site, ids.gate, "catch-up"),
+    sharedCatchUpFilter: sharedTopic(site, "+", "catch-up"),
     /** Scans of a reader beside a turnstile, signed by its reader bridge (docs/trust.md). */
     readerScan: (reader: string) => `${gate}/reader/${reader}/scan`,
     /** The gate's signed answer to each of those scans: `BridgeAnswer`. */
@@ -77,7 +80,7 @@ export function gateTopics(ids: GateTopicIds) {
   } as const;
 }
 
-function sharedTopic(site: string, gate: string, kind: "replay" | "passage"): string {
+function sharedTopic(site: string, gate: string, kind: "replay" | "passage" | "catch-up"): string {
   return `${site}/shared/${gate}/${kind}`;
 }
 
@@ -298,6 +301,12 @@ export const sharedPassageSchema = z.strictObject({
   at: z.number().int(),
 });
 export type SharedPassage = z.infer<typeof sharedPassageSchema>;
+
+/** A gate asking the site's other gates for their live records (it restarted or was cut off). */
+export const sharedCatchUpSchema = z.strictObject({
+  gate: z.string().min(1).max(64),
+});
+export type SharedCatchUp = z.infer<typeof sharedCatchUpSchema>;
 
 /** A scan as a reader bridge sends it (the body of its signed message). */
 export const bridgeScanSchema = z.strictObject({
