@@ -236,7 +236,7 @@ function addGate(set: AccountSet, config: GateAclConfig, prefix: string): void {
     `the MQTT client id of gate ${gate}`,
   );
   set.grant(name, "gate", use, {
-    owns: [t.status, t.state, t.event, t.sharedReplay, t.sharedPassage],
+    owns: [t.status, t.state, t.event, t.sharedReplay, t.sharedPassage, t.sharedCatchUp],
     publish: [
       t.responseFilter,
       t.readerFeedback("+"),
@@ -251,6 +251,7 @@ function addGate(set: AccountSet, config: GateAclConfig, prefix: string): void {
       t.bridgeFilter,
       t.sharedReplayFilter,
       t.sharedPassageFilter,
+      t.sharedCatchUpFilter,
       // `passgate relay test` looks whether the gate runs and waits for its answer.
       t.status,
       t.response("pulse"),
