@@ -305,6 +305,11 @@ export type SharedPassage = z.infer<typeof sharedPassageSchema>;
 /** A gate asking the site's other gates for their live records (it restarted or was cut off). */
 export const sharedCatchUpSchema = z.strictObject({
   gate: z.string().min(1).max(64),
+  /**
+   * Epoch ms by the asking gate's clock: its link was down from then on, so only records
+   * learned since (less the clock tolerance) are missing. Absent after a start: all of them.
+   */
+  since: z.number().int().min(0).optional(),
 });
 export type SharedCatchUp = z.infer<typeof sharedCatchUpSchema>;
 

@@ -37,18 +37,18 @@ describe("SiteOutbox", () => {
   it("keeps what it was given across a close and reopen of the database, oldest first", () => {
     const file = database();
     const first = new SiteOutbox(file.open());
-    first.add(pair("42"), NOW + 60_000);
-    first.add(passage("p-1"), NOW + 300_000);
-    first.add(pair("43", 8), NOW + 90_000);
+    first.add(pair("42"), NOW, NOW + 60_000);
+    first.add(passage("p-1"), NOW, NOW + 300_000);
+    first.add(pair("43", 8), NOW, NOW + 90_000);
     (dbs.pop() as Db).close();
 
     const again = new SiteOutbox(file.open());
-    expect(again.live(NOW, true).map((r) => [r.kind, r.item])).toEqual([
+    expect(again.live(NOW, { unacked: true }).map((r) => [r.kind, r.item])).toEqual([
       ["replay", pair("42").item],
       ["passage", passage("p-1").item],
       ["replay", pair("43", 8).item],
     ]);
-    expect(again.live(NOW, true).map((r) => r.expiresAt)).toEqual([
+    expect(again.live(NOW, { unacked: true }).map((r) => r.expiresAt)).toEqual([
       NOW + 60_000,
       NOW + 300_000,
       NOW + 90_000,
@@ -58,23 +58,33 @@ describe("SiteOutbox", () => {
 
   it("leaves the outbox on the broker's acknowledgement, and stays for catch-up answers until it expires", () => {
     const outbox = new SiteOutbox(database().open());
-    const acked = outbox.add(pair("42"), NOW + 60_000);
-    outbox.add(pair("43"), NOW + 60_000);
+    const acked = outbox.add(pair("42"), NOW, NOW + 60_000);
+    outbox.add(pair("43"), NOW, NOW + 60_000);
     outbox.acked(acked);
-    expect(outbox.live(NOW, true).map((r) => r.item)).toEqual([pair("43").item]);
+    expect(outbox.live(NOW, { unacked: true }).map((r) => r.item)).toEqual([pair("43").item]);
     expect(outbox.live(NOW).map((r) => [r.item, r.acked])).toEqual([
       [pair("42").item, true],
       [pair("43").item, false],
     ]);
   });
 
+  it("gives only the records learned since a time, for a gate that was cut off from then on", () => {
+    const outbox = new SiteOutbox(database().open());
+    outbox.add(pair("41"), NOW - 5_000, NOW + 60_000);
+    outbox.add(pair("42"), NOW, NOW + 60_000);
+    outbox.add(passage("p-1"), NOW + 1_000, NOW + 300_000);
+    expect(outbox.live(NOW, { since: NOW }).map((r) => r.kind)).toEqual(["replay", "passage"]);
+    expect(outbox.live(NOW, { since: NOW + 1 }).map((r) => r.kind)).toEqual(["passage"]);
+    expect(outbox.live(NOW)).toHaveLength(3);
+  });
+
   it("forgets records at their own expiry: unsent ones too", () => {
     const outbox = new SiteOutbox(database().open());
-    outbox.add(pair("42"), NOW + 20_000);
-    outbox.add(pair("43"), NOW + 60_000);
-    outbox.add(passage("p-1"), NOW + 300_000);
+    outbox.add(pair("42"), NOW, NOW + 20_000);
+    outbox.add(pair("43"), NOW, NOW + 60_000);
+    outbox.add(passage("p-1"), NOW, NOW + 300_000);
     // Expired by the clock, a record is neither sent nor answered, even before the prune.
-    expect(outbox.live(NOW + 20_000, true).map((r) => r.kind)).toEqual(["replay", "passage"]);
+    expect(outbox.live(NOW + 20_000, { unacked: true }).map((r) => r.kind)).toEqual(["replay", "passage"]);
     expect(outbox.prune(NOW + 20_000)).toBe(1);
     expect(outbox.size()).toEqual({ replay: 1, passage: 1 });
     expect(outbox.prune(NOW + 300_000)).toBe(2);
@@ -85,8 +95,8 @@ describe("SiteOutbox", () => {
   it("keeps at most `cap` records per kind, dropping the oldest of that kind only", () => {
     const file = database();
     const outbox = new SiteOutbox(file.open(), 3);
-    outbox.add(passage("p-1"), NOW + 300_000);
-    for (const id of ["41", "42", "43", "44", "45"]) outbox.add(pair(id), NOW + 60_000);
+    outbox.add(passage("p-1"), NOW, NOW + 300_000);
+    for (const id of ["41", "42", "43", "44", "45"]) outbox.add(pair(id), NOW, NOW + 60_000);
     expect(outbox.size()).toEqual({ replay: 3, passage: 1 });
     expect(outbox.live(NOW).map((r) => (r.kind === "replay" ? r.item.credential : r.item.person))).toEqual([
       "p-1",
@@ -97,7 +107,7 @@ describe("SiteOutbox", () => {
     // The count is the table's, after a restart too.
     (dbs.pop() as Db).close();
     const again = new SiteOutbox(file.open(), 3);
-    again.add(pair("46"), NOW + 60_000);
+    again.add(pair("46"), NOW, NOW + 60_000);
     expect(again.live(NOW).map((r) => (r.kind === "replay" ? r.item.credential : r.item.person))).toEqual([
       "p-1",
       "44",

@@ -16,6 +16,7 @@ export const SITE_OUTBOX_SCHEMA: ComponentSchema = {
           id INTEGER PRIMARY KEY,
           kind TEXT NOT NULL CHECK (kind IN ('replay', 'passage')),
           record TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
           expires_at INTEGER NOT NULL,
           acked INTEGER NOT NULL DEFAULT 0 CHECK (acked IN (0, 1))
         ) STRICT;
@@ -58,11 +59,11 @@ type Row = { id: number; kind: "replay" | "passage"; record: string; expires_at:
  * more than `cap` rows, whichever comes first.
  */
 export class SiteOutbox {
-  private readonly insertStmt: Statement<[string, string, number]>;
+  private readonly insertStmt: Statement<[string, string, number, number]>;
   private readonly ackStmt: Statement<[number]>;
   private readonly dropOldestStmt: Statement<[string]>;
   private readonly pruneStmt: Statement<[string, number]>;
-  private readonly liveStmt: Statement<[number], Row>;
+  private readonly liveStmt: Statement<[number, number], Row>;
   private readonly countStmt: Statement<[string], unknown>;
   private readonly counts: Record<SiteRecord["kind"], number>;
 
@@ -71,7 +72,9 @@ export class SiteOutbox {
     db: Db,
     private readonly cap = OUTBOX_CAP,
   ) {
-    this.insertStmt = db.prepare("INSERT INTO site_outbox (kind, record, expires_at) VALUES (?, ?, ?)");
+    this.insertStmt = db.prepare(
+      "INSERT INTO site_outbox (kind, record, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    );
     this.ackStmt = db.prepare("UPDATE site_outbox SET acked = 1 WHERE id = ?");
     // Row ids only grow while rows remain, so the smallest of a kind is its oldest.
     this.dropOldestStmt = db.prepare(
@@ -79,7 +82,7 @@ export class SiteOutbox {
     );
     this.pruneStmt = db.prepare("DELETE FROM site_outbox WHERE kind = ? AND expires_at <= ?");
     this.liveStmt = db.prepare(
-      "SELECT id, kind, record, expires_at, acked FROM site_outbox WHERE expires_at > ? ORDER BY id",
+      "SELECT id, kind, record, expires_at, acked FROM site_outbox WHERE expires_at > ? AND created_at >= ? ORDER BY id",
     );
     this.countStmt = db.prepare("SELECT count(*) FROM site_outbox WHERE kind = ?").pluck();
     this.counts = {
@@ -88,10 +91,10 @@ export class SiteOutbox {
     };
   }
 
-  /** Keeps `record` until `expiresAt` (epoch ms); returns its row id. */
-  add(record: SiteRecord, expiresAt: number): number {
+  /** Keeps `record`, learned at `createdAt`, until `expiresAt` (epoch ms); returns its row id. */
+  add(record: SiteRecord, createdAt: number, expiresAt: number): number {
     const id = Number(
-      this.insertStmt.run(record.kind, JSON.stringify(record.item), expiresAt).lastInsertRowid,
+      this.insertStmt.run(record.kind, JSON.stringify(record.item), createdAt, expiresAt).lastInsertRowid,
     );
     this.counts[record.kind]++;
     while (this.counts[record.kind] > this.cap) {
@@ -117,11 +120,14 @@ export class SiteOutbox {
     return removed;
   }
 
-  /** Every record still live at `now`, oldest first; `onlyUnacked`: just the outbox. */
-  live(now: number, onlyUnacked = false): KeptRecord[] {
+  /**
+   * Every record still live at `now`, oldest first; `unacked`: just the outbox; `since`:
+   * only those learned at or after it (epoch ms).
+   */
+  live(now: number, options: { readonly unacked?: boolean; readonly since?: number } = {}): KeptRecord[] {
     const kept: KeptRecord[] = [];
-    for (const row of this.liveStmt.iterate(now)) {
-      if (onlyUnacked && row.acked === 1) continue;
+    for (const row of this.liveStmt.iterate(now, options.since ?? Number.MIN_SAFE_INTEGER)) {
+      if (options.unacked === true && row.acked === 1) continue;
       // Written by this class from a checked record: parsed back as it was.
       const item = JSON.parse(row.record) as SharedReplay & SharedPassage;
       kept.push({

@@ -48,6 +48,10 @@ export class SiteSender {
   private pruneTimer: NodeJS.Timeout | undefined;
   private answerTimer: NodeJS.Timeout | undefined;
   private lastAnswerAt = Number.NEGATIVE_INFINITY;
+  /** The oldest `since` of the requests the pending answer answers; undefined: everything. */
+  private answerSince: number | undefined;
+  /** When the broker link went down (epoch ms), until it is back; undefined after a start. */
+  private downSince: number | undefined;
   private warnedNoKey = false;
   private running = false;
 
@@ -60,6 +64,11 @@ export class SiteSender {
       readonly trust: SiteTrust;
       /** How long a passage is kept (ms): the anti-passback window when timed. */
       readonly passageKeepMs: number;
+      /**
+       * How far another gate's clock may be off (ms): an answer reaches that much further
+       * back than the asking gate's `since`, whose clock it is.
+       */
+      readonly clockToleranceMs: number;
       readonly clock: Clock;
       readonly logger: Logger;
     },
@@ -93,26 +102,45 @@ export class SiteSender {
     );
   }
 
-  /** The broker link is up (again): the outbox goes out, and the site is asked to catch this gate up. */
+  /**
+   * The broker link is up (again): the outbox goes out, and the site is asked to catch this
+   * gate up on what was shared since the link went down (after a start: on everything live).
+   */
   connected(): void {
     if (!this.running) return;
+    const since = this.downSince;
+    this.downSince = undefined;
     this.flush();
-    this.requestCatchUp();
+    this.requestCatchUp(since);
+  }
+
+  /** The broker link went down: from now on this gate misses what the others share. */
+  disconnected(): void {
+    this.downSince ??= this.deps.clock.now();
   }
 
   /**
-   * Another gate asked to be caught up: this gate's live records go out again, once for
-   * every request of the next `ANSWER_DELAY_MS` and at most once per `ANSWER_MIN_INTERVAL_MS`.
+   * Another gate asked to be caught up on what was shared since `since` (its clock; all
+   * live records when undefined): this gate's own go out again, once for every request of
+   * the next `ANSWER_DELAY_MS` and at most once per `ANSWER_MIN_INTERVAL_MS`.
    */
-  answerCatchUp(): void {
-    if (!this.running || this.answerTimer !== undefined) return;
+  answerCatchUp(since: number | undefined): void {
+    if (!this.running) return;
+    const first = this.answerTimer === undefined;
+    if (first || since === undefined || this.answerSince === undefined)
+      this.answerSince = first ? since : undefined;
+    else this.answerSince = Math.min(this.answerSince, since);
+    if (!first) return;
     const now = this.deps.clock.now();
     const wait = Math.max(ANSWER_DELAY_MS, this.lastAnswerAt + ANSWER_MIN_INTERVAL_MS - now);
     this.answerTimer = setTimeout(() => {
       this.answerTimer = undefined;
       if (!this.running || !this.connection.connected) return;
       this.lastAnswerAt = this.deps.clock.now();
-      const records = this.kept(false);
+      const since = this.answerSince;
+      const records = this.kept({
+        since: since === undefined ? undefined : since - this.deps.clockToleranceMs,
+      });
       if (records.length === 0) return;
       this.deps.logger.info({ records: records.length }, "answering a catch-up request");
       this.sendPaced(records);
@@ -124,7 +152,7 @@ export class SiteSender {
     if (!this.canSend()) return;
     let id: number | undefined;
     try {
-      id = this.deps.outbox.add(record, expiresAt);
+      id = this.deps.outbox.add(record, this.deps.clock.now(), expiresAt);
     } catch (err) {
       // Sent all the same: only a broker outage after this would lose it.
       this.deps.logger.error(
@@ -171,7 +199,7 @@ export class SiteSender {
 
   /** The outbox, sent now and again for the gates that come back later. */
   private flush(): void {
-    const records = this.kept(true);
+    const records = this.kept({ unacked: true });
     if (records.length === 0) return;
     const pairs = records.filter((r) => r.kind === "replay").length;
     this.deps.logger.info({ pairs, passages: records.length - pairs }, "site state caught up");
@@ -185,9 +213,9 @@ export class SiteSender {
     }
   }
 
-  private requestCatchUp(): void {
+  private requestCatchUp(since: number | undefined): void {
     const topic = this.topics.sharedCatchUp;
-    const body = { gate: this.deps.gate };
+    const body = { gate: this.deps.gate, ...(since === undefined ? {} : { since }) };
     const payload =
       this.deps.trust.sign(topic, body) ??
       (this.deps.trust.acceptsUnsigned ? JSON.stringify(body) : undefined);
@@ -206,9 +234,12 @@ export class SiteSender {
     if (end < records.length) this.later(ANSWER_BATCH_EVERY_MS, () => this.sendPaced(records, end));
   }
 
-  private kept(onlyUnacked: boolean): KeptRecord[] {
+  private kept(options: { readonly unacked?: boolean; readonly since?: number | undefined }): KeptRecord[] {
     try {
-      return this.deps.outbox.live(this.deps.clock.now(), onlyUnacked);
+      return this.deps.outbox.live(this.deps.clock.now(), {
+        unacked: options.unacked,
+        ...(options.since === undefined ? {} : { since: options.since }),
+      });
     } catch (err) {
       this.deps.logger.error({ err: describeError(err) }, "the site outbox could not be read");
       return [];

@@ -240,6 +240,43 @@ describe("SiteShare answering another gate's catch-up request", () => {
     g.db.close();
   });
 
+  it("after an outage asks only for what was shared since its link went down, and is answered so", async () => {
+    vi.useFakeTimers();
+    const g = gateA({ up: true });
+    const requests = () =>
+      g.link
+        .sent()
+        .filter((s) => s.topic === g.topics.sharedCatchUp)
+        .map((s) => s.item);
+    expect(requests()).toEqual([{ gate: "gate-a" }]);
+    const downAt = g.clock.now() + 10_000;
+    g.clock.advance(10_000);
+    g.link.setUp(false);
+    g.clock.advance(60_000);
+    g.link.setUp(true);
+    expect(requests()).toEqual([{ gate: "gate-a" }, { gate: "gate-a", since: downAt }]);
+
+    // Gate B asks for what was shared since 60 s ago: with the clock tolerance (2 min) the
+    // answer reaches 3 min back, which takes in "42" but not "41", learned 200 s ago.
+    g.share.shareReplay("41", 7, g.clock.now() + 600_000);
+    g.clock.advance(200_000);
+    g.share.shareReplay("42", 7, g.clock.now() + 600_000);
+    const since = g.clock.now() - 60_000;
+    const answer = { gate: "gate-b", since };
+    g.link.fake.deliver(
+      bTopic,
+      JSON.parse(
+        testSiteTrust({ members: [], signer: b.signer, clock: g.clock }).sign(bTopic, answer) ?? "null",
+      ),
+    );
+    await g.share.settled();
+    vi.advanceTimersByTime(500);
+    const pairs = g.link.sent().filter((s) => s.topic === g.topics.sharedReplay);
+    expect(pairs.map((s) => s.item.credential)).toEqual(["41", "42", "42"]);
+    await g.share.stop();
+    g.db.close();
+  });
+
   it("answers nothing unsigned, nor a gate asking in another gate's name, and counts them", async () => {
     vi.useFakeTimers();
     const g = gateA({ up: true });

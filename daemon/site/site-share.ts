@@ -134,12 +134,13 @@ export class SiteShare {
         jsonObject,
         "shared-catch-up",
         (topic, value) =>
-          this.receive(topic, value, sharedCatchUpSchema, "shared-catch-up", () =>
-            this.sender?.answerCatchUp(),
+          this.receive(topic, value, sharedCatchUpSchema, "shared-catch-up", (request) =>
+            this.sender?.answerCatchUp(request.since),
           ),
       ),
       c.onConnection((up) => {
         if (up) this.sender?.connected();
+        else this.sender?.disconnected();
       }),
     );
     const { gate, outbox, trust, clock, logger, passageHorizonMs } = this.deps;
@@ -152,6 +153,7 @@ export class SiteShare {
         passageHorizonMs === undefined
           ? UNTIMED_PASSAGE_KEEP_MS
           : passageHorizonMs + this.deps.clockToleranceMs,
+      clockToleranceMs: this.deps.clockToleranceMs,
       clock,
       logger,
     });
