@@ -119,6 +119,7 @@ describe("site state across a gate's restart", () => {
   it("refuses at gate B the screenshot of a code granted at gate A, which was killed and restarted while the broker was down", async () => {
     await brokerDown();
     const step = nowStep();
+    const grantedAt = Date.now();
     const code = show(phoneCode(person("1001"), step));
     expect(await scanAt("a", code)).toMatchObject({ result: "granted", reason: "ok", credential: "1001" });
 
@@ -132,11 +133,22 @@ describe("site state across a gate's restart", () => {
       reason: "replayed",
       credential: "1001",
     });
+    // And the passage: a fresh code of the same person is refused by anti-passback.
+    await waitUntil(
+      () => knowsPassage(gates.b.gate, "p-1001", grantedAt),
+      "gate B to learn the passage",
+      20_000,
+    );
+    expect(await scanAt("b", show(phoneCode(person("1001"), step + 1)))).toMatchObject({
+      result: "denied",
+      reason: "anti_passback",
+    });
   }, 90_000);
 
   it("refuses it at gate B when gate B was the one killed and restarted during the outage", async () => {
     await brokerDown();
     const step = nowStep();
+    const grantedAt = Date.now();
     const code = show(phoneCode(person("42"), step));
     expect(await scanAt("a", code)).toMatchObject({ result: "granted", reason: "ok", credential: "42" });
 
@@ -145,6 +157,15 @@ describe("site state across a gate's restart", () => {
 
     await waitUntil(() => knowsPair(gates.b.gate, "42", step), "gate B to catch up on the pair", 20_000);
     expect(await scanAt("b", code)).toMatchObject({ result: "denied", reason: "replayed", credential: "42" });
+    await waitUntil(
+      () => knowsPassage(gates.b.gate, "p-0042", grantedAt),
+      "gate B to learn the passage",
+      20_000,
+    );
+    expect(await scanAt("b", show(phoneCode(person("42"), step + 1)))).toMatchObject({
+      result: "denied",
+      reason: "anti_passback",
+    });
   }, 90_000);
 
   it("catches gate B up, on its request, on what gate A shared while B was down and the broker up", async () => {
