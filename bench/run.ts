@@ -5,6 +5,7 @@ import { benchConsole } from "./console-bench.js";
 import { benchMqttScanToRelay } from "./mqtt-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
 import { benchSignedMessageVerify } from "./signed-message-bench.js";
+import { benchSiteOutbox } from "./site-outbox-bench.js";
 import { benchScanUnderSiteShare } from "./site-share-bench.js";
 import { benchSync } from "./sync-bench.js";
 
@@ -48,6 +49,10 @@ if (wanted("site")) {
       recordsPerSecond: 200,
     }),
   );
+}
+if (wanted("site_outbox")) {
+  progress("bench: the site outbox's commit beside a grant's…");
+  results.push(benchSiteOutbox(quick ? 5_000 : 20_000));
 }
 if (wanted("signed")) {
   progress("bench: signed message verify…");
