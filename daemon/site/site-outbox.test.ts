@@ -78,6 +78,19 @@ describe("SiteOutbox", () => {
     expect(outbox.live(NOW)).toHaveLength(3);
   });
 
+  it("never gives a row whose record is no longer a valid one of its kind", () => {
+    const db = database().open();
+    const outbox = new SiteOutbox(db);
+    const bad = outbox.add(pair("42"), NOW, NOW + 60_000);
+    outbox.add(pair("43"), NOW, NOW + 60_000);
+    db.prepare("UPDATE site_outbox SET record = ? WHERE id = ?").run(
+      '{"gate":"gate-a","credential":"x"}',
+      bad,
+    );
+    expect(outbox.live(NOW).map((r) => r.item)).toEqual([pair("43").item]);
+    expect(outbox.unreadable).toBe(1);
+  });
+
   it("forgets records at their own expiry: unsent ones too", () => {
     const outbox = new SiteOutbox(database().open());
     outbox.add(pair("42"), NOW, NOW + 20_000);

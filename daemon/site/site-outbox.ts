@@ -1,6 +1,11 @@
 import type { Statement } from "better-sqlite3";
 import { type ComponentSchema, type Db, migrate } from "../../platform/database/database.js";
-import type { SharedPassage, SharedReplay } from "../mqtt/topics.js";
+import {
+  type SharedPassage,
+  type SharedReplay,
+  sharedPassageSchema,
+  sharedReplaySchema,
+} from "../mqtt/topics.js";
 
 /** The records this gate shares with the site's other gates, kept until they no longer matter. */
 export const SITE_OUTBOX_SCHEMA: ComponentSchema = {
@@ -66,6 +71,7 @@ export class SiteOutbox {
   private readonly liveStmt: Statement<[number, number], Row>;
   private readonly countStmt: Statement<[string], unknown>;
   private readonly counts: Record<SiteRecord["kind"], number>;
+  private unreadableRows = 0;
 
   /** Expects `migrateSiteOutbox(db)` to have run. `cap`: rows kept per kind. */
   constructor(
@@ -128,8 +134,12 @@ export class SiteOutbox {
     const kept: KeptRecord[] = [];
     for (const row of this.liveStmt.iterate(now, options.since ?? Number.MIN_SAFE_INTEGER)) {
       if (options.unacked === true && row.acked === 1) continue;
-      // Written by this class from a checked record: parsed back as it was.
-      const item = JSON.parse(row.record) as SharedReplay & SharedPassage;
+      // Checked again as read: a row changed on disk is skipped (and expires), never sent.
+      const item = readRecord(row.kind, row.record);
+      if (item === undefined) {
+        this.unreadableRows++;
+        continue;
+      }
       kept.push({
         id: row.id,
         kind: row.kind,
@@ -141,8 +151,25 @@ export class SiteOutbox {
     return kept;
   }
 
+  /** Rows `live` skipped since this outbox was opened, their record not a valid one of their kind. */
+  get unreadable(): number {
+    return this.unreadableRows;
+  }
+
   /** Rows kept per kind (acknowledged or not). */
   size(): Readonly<Record<SiteRecord["kind"], number>> {
     return { ...this.counts };
   }
+}
+
+/** The record of a row, when it is valid for its kind. */
+function readRecord(kind: SiteRecord["kind"], text: string): SharedReplay | SharedPassage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = (kind === "replay" ? sharedReplaySchema : sharedPassageSchema).safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }

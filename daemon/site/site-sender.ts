@@ -236,10 +236,17 @@ export class SiteSender {
 
   private kept(options: { readonly unacked?: boolean; readonly since?: number | undefined }): KeptRecord[] {
     try {
-      return this.deps.outbox.live(this.deps.clock.now(), {
+      const unreadable = this.deps.outbox.unreadable;
+      const records = this.deps.outbox.live(this.deps.clock.now(), {
         unacked: options.unacked,
         ...(options.since === undefined ? {} : { since: options.since }),
       });
+      if (this.deps.outbox.unreadable > unreadable)
+        this.deps.logger.warn(
+          { rows: this.deps.outbox.unreadable - unreadable },
+          "site outbox rows that are no valid record were not sent; they leave when they expire",
+        );
+      return records;
     } catch (err) {
       this.deps.logger.error({ err: describeError(err) }, "the site outbox could not be read");
       return [];

@@ -277,6 +277,25 @@ describe("SiteShare answering another gate's catch-up request", () => {
     g.db.close();
   });
 
+  it("paces a long answer in batches, so the asking gate's verifier keeps up", async () => {
+    vi.useFakeTimers();
+    const g = gateA({ up: true });
+    for (let i = 0; i < 120; i++) g.share.shareReplay(String(1000 + i), 7, g.clock.now() + 60_000);
+    const count = () => g.link.sent().filter((s) => s.topic === g.topics.sharedReplay).length;
+    g.link.fake.deliver(bTopic, signedBy(b, g.clock, bTopic, "gate-b"));
+    await g.share.settled();
+    vi.advanceTimersByTime(500);
+    expect(count()).toBe(120 + 50);
+    vi.advanceTimersByTime(50);
+    expect(count()).toBe(120 + 100);
+    vi.advanceTimersByTime(50);
+    expect(count()).toBe(120 + 120);
+    vi.advanceTimersByTime(1_000);
+    expect(count()).toBe(120 + 120);
+    await g.share.stop();
+    g.db.close();
+  });
+
   it("answers nothing unsigned, nor a gate asking in another gate's name, and counts them", async () => {
     vi.useFakeTimers();
     const g = gateA({ up: true });
