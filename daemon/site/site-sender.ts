@@ -13,7 +13,7 @@ import type { KeptRecord, SiteOutbox, SiteRecord } from "./site-outbox.js";
  * member, a passage moves the state only when newer).
  */
 const CATCH_UP_REPEATS_MS = [2_000, 10_000, 30_000];
-/** How long kept records are pruned after (ms). */
+/** How often expired records are pruned (ms). */
 const PRUNE_EVERY_MS = 60_000;
 /**
  * A catch-up answer waits this long (ms) so that the requests of a site reconnecting at once
