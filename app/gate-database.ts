@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import type { Config } from "../config/schema.js";
 import { ALLOWLIST_SCHEMA } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { JOURNAL_SCHEMA } from "../daemon/journal/journal-schema.js";
+import { SITE_OUTBOX_SCHEMA } from "../daemon/site/site-outbox.js";
 import { GATE_STATE_SCHEMA } from "../daemon/state/gate-state-schema.js";
 import { ROSTER_SCHEMA } from "../daemon/trust/roster-store.js";
 import {
@@ -23,6 +24,7 @@ export const GATE_SCHEMAS: readonly ComponentSchema[] = [
   GATE_STATE_SCHEMA,
   SYNC_SCHEMA,
   ROSTER_SCHEMA,
+  SITE_OUTBOX_SCHEMA,
 ];
 
 /**

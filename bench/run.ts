@@ -6,6 +6,7 @@ import { benchMqttScanToRelay } from "./mqtt-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
 import { benchSignedMessageVerify } from "./signed-message-bench.js";
 import { benchSiteAcrossBrokers } from "./site-brokers-bench.js";
+import { benchSiteOutbox } from "./site-outbox-bench.js";
 import { benchScanUnderSiteShare } from "./site-share-bench.js";
 import { benchSync } from "./sync-bench.js";
 
@@ -49,6 +50,10 @@ if (wanted("site")) {
       recordsPerSecond: 200,
     }),
   );
+}
+if (wanted("site_outbox")) {
+  progress("bench: the site outbox's commit beside a grant's…");
+  results.push(benchSiteOutbox(quick ? 5_000 : 20_000));
 }
 if (wanted("signed")) {
   progress("bench: signed message verify…");

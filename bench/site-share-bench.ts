@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parsePayload } from "../daemon/mqtt/mqtt-connection.js";
 import { FakeMqttConnection } from "../daemon/mqtt/testing/fake-mqtt-connection.js";
 import { gateTopics } from "../daemon/mqtt/topics.js";
+import { migrateSiteOutbox, SiteOutbox } from "../daemon/site/site-outbox.js";
 import { SiteShare } from "../daemon/site/site-share.js";
 import { replayExpiry } from "../daemon/state/replay-guard.js";
 import { Roster } from "../daemon/trust/roster.js";
@@ -49,6 +50,7 @@ export async function benchScanUnderSiteShare(
   copyFileSync(storePath, dbPath);
   const db = openDatabase(dbPath);
   db.pragma("wal_autocheckpoint = 0");
+  migrateSiteOutbox(db);
   const checkpointer = new WalCheckpointer(dbPath, (m) => process.stderr.write(`checkpoint: ${m}\n`), 1000);
   checkpointer.start();
   const timers = new Set<NodeJS.Timeout>();
@@ -77,6 +79,7 @@ export async function benchScanUnderSiteShare(
       gateTopics({ prefix: "passgate", site: SITE, gate: config.gate }),
       {
         gate: config.gate,
+        outbox: new SiteOutbox(db),
         replay,
         presence,
         allowlist,

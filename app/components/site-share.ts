@@ -1,4 +1,5 @@
 import type { Config } from "../../config/schema.js";
+import { SiteOutbox } from "../../daemon/site/site-outbox.js";
 import { SiteShare } from "../../daemon/site/site-share.js";
 import { ZoneHearing } from "../../daemon/site/zone-hearing.js";
 import type { Clock } from "../../platform/clock.js";
@@ -13,8 +14,9 @@ import type { TrustComponent } from "./trust.js";
  * Owns the sharing of accepted tokens and passages with the site's other gates (SiteShare,
  * with `mqtt:` and `mqtt.siteShare`), and with it the worker thread that verifies the
  * records' signatures: what they share goes into the gate's one replay guard and presence
- * store. Starts after the MQTT session and before the inputs and the gate,
- * which share through it, and stops after them. A reload that changes the live part of
+ * store, and the gate's own records wait in its SQLite outbox for the broker. Starts after
+ * the MQTT session and before the inputs and the gate, which share through it, and stops
+ * after them. A reload that changes the live part of
  * `mqtt:` or the relays starts it anew, with the new `siteShare` setting.
  *
  * With hard or timed anti-passback it also runs the gate's `ZoneHearing` on the share's
@@ -54,10 +56,12 @@ export class SiteShareComponent implements Component {
   async start(): Promise<void> {
     const mqtt = this.deps.session.parts;
     if (mqtt === undefined || this.config.mqtt?.siteShare !== true) return;
-    const { replay, presence, allowlist } = this.deps.storage.stores;
+    const { db, replay, presence, allowlist } = this.deps.storage.stores;
     const { token, trust, policy } = this.config;
     this.share = new SiteShare(mqtt.connection, mqtt.topics, {
       gate: this.config.gate,
+      // Its table is created with the others' when the gate database opens (gate-database.ts).
+      outbox: new SiteOutbox(db),
       replay,
       presence,
       allowlist,

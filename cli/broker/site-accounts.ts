@@ -236,7 +236,7 @@ function addGate(set: AccountSet, config: GateAclConfig, prefix: string): void {
     `the MQTT client id of gate ${gate}`,
   );
   set.grant(name, "gate", use, {
-    owns: [t.status, t.state, t.event, t.sharedReplay, t.sharedPassage, t.sharedAlive],
+    owns: [t.status, t.state, t.event, t.sharedReplay, t.sharedPassage, t.sharedAlive, t.sharedCatchUp],
     publish: [
       t.responseFilter,
       t.readerFeedback("+"),
@@ -254,6 +254,7 @@ function addGate(set: AccountSet, config: GateAclConfig, prefix: string): void {
       // Fail-closed anti-passback: which gates of the zone are alive, and which went offline.
       t.sharedAliveFilter,
       t.siteStatusFilter,
+      t.sharedCatchUpFilter,
       // `passgate relay test` looks whether the gate runs and waits for its answer.
       t.status,
       t.response("pulse"),

@@ -67,6 +67,9 @@ export function gateTopics(ids: GateTopicIds) {
     sharedAliveFilter: sharedTopic(site, "+", "alive"),
     /** Every gate's retained `online` / `offline`: a gate that went offline is no longer waited for. */
     siteStatusFilter: `${site}/+/status`,
+    /** A gate that (re)connected asks the others to send their live records again: `SharedCatchUp`. */
+    sharedCatchUp: sharedTopic(site, ids.gate, "catch-up"),
+    sharedCatchUpFilter: sharedTopic(site, "+", "catch-up"),
     /** Scans of a reader beside a turnstile, signed by its reader bridge (docs/trust.md). */
     readerScan: (reader: string) => `${gate}/reader/${reader}/scan`,
     /** The gate's signed answer to each of those scans: `BridgeAnswer`. */
@@ -82,7 +85,7 @@ export function gateTopics(ids: GateTopicIds) {
   } as const;
 }
 
-function sharedTopic(site: string, gate: string, kind: "replay" | "passage" | "alive"): string {
+function sharedTopic(site: string, gate: string, kind: "replay" | "passage" | "alive" | "catch-up"): string {
   return `${site}/shared/${gate}/${kind}`;
 }
 
@@ -316,6 +319,17 @@ export function statusTopicGate(topic: string): string | undefined {
   const levels = topic.split("/");
   return levels.length >= 3 && levels.at(-1) === "status" ? levels.at(-2) : undefined;
 }
+
+/** A gate asking the site's other gates for their live records (it restarted or was cut off). */
+export const sharedCatchUpSchema = z.strictObject({
+  gate: z.string().min(1).max(64),
+  /**
+   * Epoch ms by the asking gate's clock: its link was down from then on, so only records
+   * learned since (less the clock tolerance) are missing. Absent after a start: all of them.
+   */
+  since: z.number().int().min(0).optional(),
+});
+export type SharedCatchUp = z.infer<typeof sharedCatchUpSchema>;
 
 /** A scan as a reader bridge sends it (the body of its signed message). */
 export const bridgeScanSchema = z.strictObject({

@@ -12,6 +12,7 @@ import { migrateGateState } from "../state/gate-state-schema.js";
 import { PresenceStore } from "../state/presence-store.js";
 import { ReplayGuard } from "../state/replay-guard.js";
 import { testGateMember, testSiteTrust } from "../trust/testing/test-members.js";
+import { migrateSiteOutbox, SiteOutbox } from "./site-outbox.js";
 import { SiteShare } from "./site-share.js";
 
 const dirs: string[] = [];
@@ -27,6 +28,7 @@ describe("SiteShare and the gate's clock", () => {
     dirs.push(dir);
     const db = openDatabase(join(dir, "gate.db"));
     migrateGateState(db);
+    migrateSiteOutbox(db);
     const replay = new ReplayGuard(db);
     const topics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-b" });
     const link = new FakeMqttConnection();
@@ -37,6 +39,7 @@ describe("SiteShare and the gate's clock", () => {
     const a = testGateMember("gate-a");
     const share = new SiteShare(link.connection, topics, {
       gate: "gate-b",
+      outbox: new SiteOutbox(db),
       replay,
       presence: new PresenceStore(db),
       allowlist: { get: (id) => (id === "42" || id === "43" ? credential : undefined) },

@@ -15,6 +15,7 @@ import { ReplayGuard } from "../state/replay-guard.js";
 import { OffThreadVerifier } from "../trust/off-thread-verifier.js";
 import type { SiteTrust } from "../trust/site-trust.js";
 import { testGateMember, testOperatorMember, testSiteTrust } from "../trust/testing/test-members.js";
+import { migrateSiteOutbox, SiteOutbox } from "./site-outbox.js";
 import { SiteShare } from "./site-share.js";
 
 const dirs: string[] = [];
@@ -30,6 +31,8 @@ const STEP = 60_000_000;
 const NOW = STEP * PERIOD_MS + 10_000;
 /** Where gate A publishes its records. */
 const topics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-a" });
+/** Where gate B, the gate under test, publishes its own. */
+const gateBTopics = gateTopics({ prefix: "passgate", site: "s", gate: "gate-b" });
 
 const a = testGateMember("gate-a");
 const c = testGateMember("gate-c");
@@ -49,6 +52,7 @@ function gateB(
   dirs.push(dir);
   const db = openDatabase(join(dir, "gate.db"));
   migrateGateState(db);
+  migrateSiteOutbox(db);
   const clock = new FakeClock(NOW);
   const b = testGateMember("gate-b");
   const trust = testSiteTrust({
@@ -60,24 +64,21 @@ function gateB(
   const link = new FakeMqttConnection();
   const replay = new ReplayGuard(db);
   const presence = new PresenceStore(db);
-  const share = new SiteShare(
-    link.connection,
-    gateTopics({ prefix: "passgate", site: "s", gate: "gate-b" }),
-    {
-      gate: "gate-b",
-      replay,
-      presence,
-      allowlist: { get: (id) => (id === "42" ? credential : undefined) },
-      trust,
-      window: 1,
-      clockToleranceMs: 120_000,
-      passageHorizonMs: options.timedWindowMs,
-      clock,
-      logger: createLogger({ level: "silent" }),
-      verifier: options.verifier,
-      maxInFlight: options.maxInFlight,
-    },
-  );
+  const share = new SiteShare(link.connection, gateBTopics, {
+    gate: "gate-b",
+    outbox: new SiteOutbox(db),
+    replay,
+    presence,
+    allowlist: { get: (id) => (id === "42" ? credential : undefined) },
+    trust,
+    window: 1,
+    clockToleranceMs: 120_000,
+    passageHorizonMs: options.timedWindowMs,
+    clock,
+    logger: createLogger({ level: "silent" }),
+    verifier: options.verifier,
+    maxInFlight: options.maxInFlight,
+  });
   share.start();
   shares.push(share);
   const signer = (member: typeof a) => testSiteTrust({ members: [], signer: member.signer, clock });
@@ -216,8 +217,9 @@ describe("SiteShare and the site roster", () => {
   it("signs what it shares, and shares nothing without a key", async () => {
     const g = gateB();
     g.share.shareReplay("42", STEP, NOW + 60_000);
-    expect(g.link.sent).toHaveLength(1);
-    expect(g.link.sent[0]?.payload).toMatchObject({
+    const shared = g.link.sent.filter((s) => s.topic === gateBTopics.sharedReplay);
+    expect(shared).toHaveLength(1);
+    expect(shared[0]?.payload).toMatchObject({
       v: 1,
       signer: "gate:gate-b",
       body: { gate: "gate-b", credential: "42", step: STEP },

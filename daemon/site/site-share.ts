@@ -9,6 +9,7 @@ import {
   type GateTopics,
   type SharedPassage,
   type SharedReplay,
+  sharedCatchUpSchema,
   sharedPassageSchema,
   sharedReplaySchema,
   sharedTopicGate,
@@ -17,27 +18,30 @@ import type { PresenceStore } from "../state/presence-store.js";
 import { type ReplayGuard, replayExpiry } from "../state/replay-guard.js";
 import { OffThreadVerifier, type SignatureVerifier } from "../trust/off-thread-verifier.js";
 import type { SiteTrust, TrustVerdict } from "../trust/site-trust.js";
+import type { SiteOutbox } from "./site-outbox.js";
+import { SiteSender } from "./site-sender.js";
+
+/** The bodies a gate takes from the site's other gates. */
+type SiteSchema = typeof sharedReplaySchema | typeof sharedPassageSchema | typeof sharedCatchUpSchema;
 
 /** Any JSON object: what a signed or an unsigned record is before the trust checks. */
 const jsonObject = z.record(z.string(), z.unknown());
 
-/** Items kept for a broker outage, per kind; the oldest go first beyond this. */
-const OUTBOX_LIMIT = 10_000;
 /**
- * After a reconnect, what was caught up goes out again this long after it (ms). The other
- * gates reconnect on their own backoff: a gate back before them would send into a site
- * where nobody listens yet. Receivers take a record twice without harm (a pair is a set
- * member, a passage moves the state only when newer).
+ * How long a passage is kept for the site without timed anti-passback (ms): hard and soft
+ * anti-passback look at a person's last passage however old, so a day of them is kept (a
+ * gate down longer than that is set right by the person's next passage), within the cap.
  */
-const CATCH_UP_REPEATS_MS = [2_000, 10_000, 30_000];
+const UNTIMED_PASSAGE_KEEP_MS = 24 * 3600_000;
 
 /**
  * Shares what a gate learns with the other gates of its site over MQTT: accepted
  * (credential, step) pairs, so a screenshot used at gate A is refused at gate B, and
  * passages, so anti-passback holds across gates. Each gate decides on its own SQLite
- * state; this only adds to it. While the broker is away, what this gate learns waits in
- * an outbox (pairs until they expire) and goes out on reconnect: unlike an open command,
- * state is still true later.
+ * state; this only adds to it. What this gate learns waits in its SQLite outbox until the
+ * broker took it, and goes out on reconnect, after a restart too: unlike an open command,
+ * state is still true later. A gate that (re)connects asks the others to send their live
+ * records again (`SiteSender`), so one that was down catches up on what it missed.
  *
  * Every record is signed by the gate that sends it (site-roster.md) and acted on only when
  * its signer is an active gate of the roster speaking for itself, and when it is within
@@ -54,19 +58,9 @@ const CATCH_UP_REPEATS_MS = [2_000, 10_000, 30_000];
  * for their signature; beyond that they are refused as `overloaded`.
  */
 export class SiteShare {
-  private readonly replayOutbox: SharedReplay[] = [];
-  private readonly passageOutbox: SharedPassage[] = [];
-  /**
-   * Records published and not yet acknowledged by the broker. One sent as the broker went
-   * away is resent by mqtt.js once, right at the reconnect, when the other gates may not be
-   * back yet: these join the catch-up and its repeats instead.
-   */
-  private readonly unackedReplay = new Set<{ readonly item: SharedReplay }>();
-  private readonly unackedPassage = new Set<{ readonly item: SharedPassage }>();
   private readonly unsubscribes: (() => void)[] = [];
-  private readonly repeats = new Set<NodeJS.Timeout>();
   private received = { replay: 0, passage: 0 };
-  private warnedNoKey = false;
+  private sender: SiteSender | undefined;
   /** Records whose signature is being verified, until they are applied or refused. */
   private readonly inFlight = new Set<Promise<void>>();
   private verifier: SignatureVerifier | undefined;
@@ -84,6 +78,8 @@ export class SiteShare {
       /** To bound a pair by its credential's period. */
       readonly allowlist: Pick<AllowlistStore, "get">;
       readonly trust: SiteTrust;
+      /** Where this gate's own records wait for the broker, and stay for catch-up answers. */
+      readonly outbox: SiteOutbox;
       /** Time steps accepted either side of now (`token.window`). */
       readonly window: number;
       /** How far another gate's clock may be off, ms (`trust.clockTolerance`). */
@@ -132,18 +128,44 @@ export class SiteShare {
             this.onPassage(passage),
           ),
       ),
+      c.subscribeParsed(
+        this.topics.sharedCatchUpFilter,
+        "json",
+        jsonObject,
+        "shared-catch-up",
+        (topic, value) =>
+          this.receive(topic, value, sharedCatchUpSchema, "shared-catch-up", (request) =>
+            this.sender?.answerCatchUp(request.since),
+          ),
+      ),
       c.onConnection((up) => {
-        if (up) this.flush();
+        if (up) this.sender?.connected();
+        else this.sender?.disconnected();
       }),
     );
+    const { gate, outbox, trust, clock, logger, passageHorizonMs } = this.deps;
+    this.sender = new SiteSender(c, this.topics, {
+      gate,
+      outbox,
+      trust,
+      // A passage matters to the others until it is older than they accept (onPassage).
+      passageKeepMs:
+        passageHorizonMs === undefined
+          ? UNTIMED_PASSAGE_KEEP_MS
+          : passageHorizonMs + this.deps.clockToleranceMs,
+      clockToleranceMs: this.deps.clockToleranceMs,
+      clock,
+      logger,
+    });
+    this.sender.start();
   }
 
   /** Unsubscribes and ends the verifier thread it started: records still being verified are dropped. */
   async stop(): Promise<void> {
     this.running = false;
     for (const u of this.unsubscribes.splice(0)) u();
-    for (const t of this.repeats) clearTimeout(t);
-    this.repeats.clear();
+    this.sender?.stop();
+    this.sender = undefined;
     const own = this.ownVerifier;
     this.ownVerifier = undefined;
     this.verifier = undefined;
@@ -172,58 +194,11 @@ export class SiteShare {
   }
 
   shareReplay(credential: string, step: number, expiresAt: number): void {
-    this.send(
-      this.topics.sharedReplay,
-      { gate: this.deps.gate, credential, step, expiresAt },
-      this.replayOutbox,
-      this.unackedReplay,
-    );
+    this.sender?.shareReplay(credential, step, expiresAt);
   }
 
   sharePassage(person: string, zone: string, direction: "in" | "out", at: number): void {
-    this.send(
-      this.topics.sharedPassage,
-      { gate: this.deps.gate, person, zone, direction, at },
-      this.passageOutbox,
-      this.unackedPassage,
-    );
-  }
-
-  private send<T extends SharedReplay | SharedPassage>(
-    topic: string,
-    item: T,
-    outbox: T[],
-    unacked: Set<{ readonly item: T }>,
-  ): void {
-    // Signed when sent, not when learned: a record caught up after an outage is fresh again.
-    const payload =
-      this.deps.trust.sign(topic, { ...item }) ??
-      (this.deps.trust.acceptsUnsigned ? JSON.stringify(item) : undefined);
-    if (payload === undefined) {
-      if (!this.warnedNoKey) {
-        this.warnedNoKey = true;
-        this.deps.logger.warn(
-          "this gate has no key (trust.keyFile): it shares no site records; make one with passgate keys init",
-        );
-      }
-      return;
-    }
-    // One entry per send: the acknowledgement of an earlier send of the same record (mqtt.js
-    // resending it) must not clear this one.
-    const entry = { item };
-    unacked.add(entry);
-    if (this.connection.publish(topic, payload, { qos: 1 }, () => unacked.delete(entry))) {
-      if (unacked.size > OUTBOX_LIMIT) {
-        for (const oldest of unacked) {
-          unacked.delete(oldest);
-          break;
-        }
-      }
-      return;
-    }
-    unacked.delete(entry);
-    outbox.push(item);
-    if (outbox.length > OUTBOX_LIMIT) outbox.shift();
+    this.sender?.sharePassage(person, zone, direction, at);
   }
 
   /**
@@ -231,7 +206,7 @@ export class SiteShare {
    * thread, then checked on (`accepted`) and applied. This gate's own records, which the
    * broker sends back, are passed over without a count.
    */
-  private receive<S extends typeof sharedReplaySchema | typeof sharedPassageSchema>(
+  private receive<S extends SiteSchema>(
     topic: string,
     value: Record<string, unknown>,
     schema: S,
@@ -265,7 +240,7 @@ export class SiteShare {
    * The record in `verdict`, when its signer and body hold (docs/trust.md): the signer must
    * be a gate speaking for itself.
    */
-  private accepted<S extends typeof sharedReplaySchema | typeof sharedPassageSchema>(
+  private accepted<S extends SiteSchema>(
     topic: string,
     verdict: TrustVerdict,
     schema: S,
@@ -287,36 +262,6 @@ export class SiteShare {
       return undefined;
     }
     return body.data as z.infer<S>;
-  }
-
-  private flush(): void {
-    const now = this.deps.clock.now();
-    const pairs = [...takeUnacked(this.unackedReplay), ...this.replayOutbox.splice(0)].filter(
-      (p) => p.expiresAt > now,
-    );
-    const passages = [...takeUnacked(this.unackedPassage), ...this.passageOutbox.splice(0)];
-    if (pairs.length + passages.length === 0) return;
-    this.deps.logger.info({ pairs: pairs.length, passages: passages.length }, "site state caught up");
-    this.resend(pairs, passages);
-    for (const after of CATCH_UP_REPEATS_MS) {
-      const timer = setTimeout(() => {
-        this.repeats.delete(timer);
-        if (!this.connection.connected) return;
-        const live = this.deps.clock.now();
-        this.resend(
-          pairs.filter((p) => p.expiresAt > live),
-          passages,
-        );
-      }, after);
-      timer.unref();
-      this.repeats.add(timer);
-    }
-  }
-
-  private resend(pairs: readonly SharedReplay[], passages: readonly SharedPassage[]): void {
-    for (const p of pairs) this.send(this.topics.sharedReplay, p, this.replayOutbox, this.unackedReplay);
-    for (const p of passages)
-      this.send(this.topics.sharedPassage, p, this.passageOutbox, this.unackedPassage);
   }
 
   private onReplay(pair: SharedReplay): void {
@@ -358,11 +303,4 @@ export class SiteShare {
     this.deps.presence.record(passage.person, passage.zone, passage.direction, passage.at);
     this.received.passage++;
   }
-}
-
-/** The records of `unacked`, which it empties. */
-function takeUnacked<T>(unacked: Set<{ readonly item: T }>): T[] {
-  const items = [...unacked].map((e) => e.item);
-  unacked.clear();
-  return items;
 }

@@ -55,13 +55,15 @@ export class GateProcess {
     });
     this.child = child;
     this.exit = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    // Started again after a stop or a kill: only this run's lines say it is ready.
+    const from = this.logs.length;
     this.collect(child.stdout);
     this.collect(child.stderr);
     await waitUntil(
       () => {
         if (child.exitCode !== null)
           throw new Error(`${this.name} exited with ${child.exitCode}: ${this.raw.join("\n")}`);
-        return this.logs.some((l) => l.msg === this.role.ready);
+        return this.logs.slice(from).some((l) => l.msg === this.role.ready);
       },
       `${this.name} to start`,
       20_000,
@@ -99,6 +101,15 @@ export class GateProcess {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Kills the process with SIGKILL, as a power cut or the OOM killer would, and resolves with its exit. */
+  async kill(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const child = this.child;
+    const exit = this.exit;
+    if (child === undefined || exit === undefined) return { code: null, signal: null };
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    return await exit;
   }
 
   /** Removes the gate's folder (config, database, pty links); call after `stop()`. */
