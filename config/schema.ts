@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DURATION_EXPECTED, parseDuration } from "./duration.js";
 import { durationSchema } from "./duration-schema.js";
 
 export { durationSchema };
@@ -89,6 +90,18 @@ const ruleSchema = z
   });
 export type PolicyRule = z.infer<typeof ruleSchema>;
 
+/**
+ * 3 s to 10 min, checked on the text so an error shows what was written: below 3 s a busy
+ * broker's delay would look like a partition; above 10 min one would go unnoticed.
+ */
+const partitionAfterSchema = z
+  .string({ error: DURATION_EXPECTED })
+  .refine((text) => {
+    const ms = parseDuration(text);
+    return ms === undefined || (ms >= 3_000 && ms <= 600_000);
+  }, "expected a duration from 3s to 10m")
+  .pipe(durationSchema);
+
 const antiPassbackSchema = z.strictObject({
   /**
    * off; hard: a second entry (or exit) in a row is denied; soft: granted and flagged;
@@ -104,9 +117,7 @@ const antiPassbackSchema = z.strictObject({
    */
   partition: z.enum(["open", "closed"]).default("open"),
   /** With `partition: closed`: a gate of the zone silent this long counts as cut off. */
-  partitionAfter: durationSchema
-    .prefault("15s")
-    .refine((ms) => ms >= 3_000 && ms <= 600_000, "expected a duration from 3s to 10m"),
+  partitionAfter: partitionAfterSchema.prefault("15s"),
 });
 
 const lockoutSchema = z.strictObject({
