@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,8 +8,10 @@ import { fileURLToPath } from "node:url";
 import { connectAsync, type MqttClient } from "mqtt";
 import { startDaemon } from "../app/gate-app.js";
 import { exampleGate, staffToken, trustMembers } from "../app/testing/mqtt-gate-fixture.js";
+import { REASON_TEXTS } from "../daemon/decide/reason-texts.js";
 import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
 import type { RosterMember } from "../daemon/trust/roster-member.js";
+import { signMessage } from "../daemon/trust/signed-message.js";
 import { systemClock } from "../platform/clock.js";
 import { createLogger } from "../platform/log/logger.js";
 import { type BenchResult, percentile } from "./bench-result.js";
@@ -36,11 +39,16 @@ function bridgeNodeFlags(): string[] {
  * A reader bridge and its gate through a real mosquitto: from a scan entering the bridge
  * (`passgate bridge run`, a process of its own, reading stdin) to the gate's signed answer
  * being played there, as the bridge itself times it (its log's `ms`). The gate runs in this
- * process. The floor, in the same run on the same broker: two bare publish hops there and
- * back (client A → B → A), which is what a scan and its answer cross, measured once after
- * each scan so that the floor and the scans share the machine's noise (on a shared 2-core
- * machine, a floor measured alone before the run came out anywhere from 1.1 to 2.7 ms p99).
- * Also: the bridge's start to ready, and its resident memory after the run (VmRSS, /proc).
+ * process. The floor, in the same run on the same broker: what a scan and its answer cross,
+ * bare: client A, in a process of its own started with the bridge's node flags
+ * (bench/ping-process.ts), publishes a message of a signed scan's size at the scan's QoS 1 to
+ * client B in this process, subscribed as the gate's reader is, which answers with a message
+ * of a signed answer's size at QoS 0 with the answer's expiry; A times it. One floor sample
+ * after each scan, so that the floor and the scans share the machine's noise (on a shared
+ * 2-core machine, a floor measured alone before the run came out anywhere from 1.1 to 2.7 ms
+ * p99). `floor_one_process_*`: the earlier floor, A and B both in this process at QoS 0 with
+ * 300-byte messages, for comparison. Also: the bridge's start to ready, and its resident
+ * memory after the run (VmRSS, /proc).
  */
 export async function benchBridge(n: number, progress: (m: string) => void): Promise<BenchResult[]> {
   // As docs/mqtt.md asks of a site's broker: without it mosquitto holds the answer behind
@@ -49,8 +57,10 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
   const dir = mkdtempSync(join(tmpdir(), "passgate-bench-bridge-"));
   let child: ChildProcess | undefined;
   let hops: PingPong | undefined;
+  let peer: PingPeer | undefined;
   try {
     const floor: number[] = [];
+    const oneProcessFloor: number[] = [];
     hops = await PingPong.open(broker.url);
 
     const { config: example, member } = await exampleGate({
@@ -97,6 +107,7 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
       encoding: "utf8",
     });
     trustMembers(config, [(JSON.parse(pair.stdout) as { member: RosterMember }).member]);
+    peer = await PingPeer.open(broker.url, config.gate);
     const stdin = new PassThrough();
     const daemon = await startDaemon(config, {
       stdin,
@@ -143,8 +154,12 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
         });
         child.stdin?.write(`${staffToken(Math.floor(Date.now() / 30_000))}\n`);
         await answered;
-        const hop = await hops.once();
-        if (i >= WARM_UP) floor.push(hop);
+        const hop = await peer.once();
+        const oneProcess = await hops.once();
+        if (i >= WARM_UP) {
+          floor.push(hop);
+          oneProcessFloor.push(oneProcess);
+        }
       }
       const procStatus = readFileSync(`/proc/${child.pid}/status`, "utf8");
       const kb = (field: "VmRSS" | "VmHWM" | "RssAnon") =>
@@ -167,6 +182,8 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
           ratio: p99 / floorP99,
           target: "p99 ≤ floor p99 + 2000 µs",
           over_floor_p99_us: Math.round(p99 - floorP99),
+          floor_one_process_p50_us: percentile(oneProcessFloor, 0.5),
+          floor_one_process_p99_us: percentile(oneProcessFloor, 0.99),
           scans: n + WARM_UP,
           answered: answers.length,
           bridge_rss_mb: Math.round(rssKb / 102.4) / 10,
@@ -184,6 +201,7 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
   } finally {
     child?.kill("SIGTERM");
     await hops?.close();
+    await peer?.close();
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -218,4 +236,107 @@ class PingPong {
     await this.a.endAsync();
     await this.b.endAsync();
   }
+}
+
+/**
+ * The floor as the bridge and the gate are laid out: A (bench/ping-process.ts) in a process
+ * of its own with the bridge's node flags, B in this process. Each ping is the size of a
+ * signed scan at the scan's QoS 1; each pong the size of a signed answer, QoS 0, with the
+ * answer's expiry; µs as A times it.
+ */
+class PingPeer {
+  private readonly rounds: ((us: number) => void)[] = [];
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly b: MqttClient,
+  ) {
+    let pending = "";
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) this.rounds.shift()?.(line === "ready" ? 0 : Number(line));
+    });
+  }
+
+  static async open(url: string, gate: string): Promise<PingPeer> {
+    const { scan, answer } = signedSizes(gate);
+    const b = await connectAsync(url, { protocolVersion: 5 });
+    (b.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    await b.subscribeAsync("bench/peer/ping", { qos: 1 });
+    const pong = "x".repeat(answer);
+    b.on("message", () =>
+      b.publish("bench/peer/pong", pong, { qos: 0, properties: { messageExpiryInterval: 5 } }),
+    );
+    const script = fileURLToPath(new URL("ping-process.ts", import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [
+        ...bridgeNodeFlags(),
+        "--import",
+        "tsx",
+        script,
+        url,
+        "bench/peer/ping",
+        "bench/peer/pong",
+        `${scan}`,
+        "1",
+      ],
+      { stdio: ["pipe", "pipe", "inherit"] },
+    );
+    const peer = new PingPeer(child, b);
+    const ready = new Promise<number>((resolve) => peer.rounds.push(resolve));
+    const timer = setTimeout(() => child.kill("SIGTERM"), 30_000);
+    await ready;
+    clearTimeout(timer);
+    return peer;
+  }
+
+  once(): Promise<number> {
+    return new Promise((resolve) => {
+      this.rounds.push(resolve);
+      this.child.stdin?.write("ping\n");
+    });
+  }
+
+  async close(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.stdin?.end();
+    const timer = setTimeout(() => this.child.kill("SIGTERM"), 5_000);
+    await exited;
+    clearTimeout(timer);
+    await this.b.endAsync();
+  }
+}
+
+/** Bytes of a bridge's signed scan (a staff token) and of the gate's signed answer (`replayed`, as most in this run are), as JSON. */
+function signedSizes(gate: string): { scan: number; answer: number } {
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const now = Date.now();
+  const scan = signMessage({
+    topic: "scan",
+    signer: `bridge:${gate}-bench`,
+    privateKey,
+    body: { reader: "in", text: staffToken(Math.floor(now / 30_000)), scannedAt: now, seq: now * 1000 },
+    at: now,
+  });
+  const answer = signMessage({
+    topic: "answer",
+    signer: `gate:${gate}`,
+    privateKey,
+    body: {
+      reader: "in",
+      seq: now * 1000,
+      result: "denied",
+      reason: "replayed",
+      text: REASON_TEXTS.replayed,
+    },
+    at: now,
+  });
+  return {
+    scan: Buffer.byteLength(JSON.stringify(scan)),
+    answer: Buffer.byteLength(JSON.stringify(answer)),
+  };
 }
