@@ -155,6 +155,7 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
         child.stdin?.write(`${staffToken(Math.floor(Date.now() / 30_000))}\n`);
         await answered;
         const hop = await peer.once();
+        if (Number.isNaN(hop)) throw new Error("the floor's ping process stopped");
         const oneProcess = await hops.once();
         if (i >= WARM_UP) {
           floor.push(hop);
@@ -259,6 +260,10 @@ class PingPeer {
       pending = lines.pop() ?? "";
       for (const line of lines) this.rounds.shift()?.(line === "ready" ? 0 : Number(line));
     });
+    // A peer that died answers nothing more: whoever waits gets NaN instead of waiting forever.
+    child.once("exit", () => {
+      for (const resolve of this.rounds.splice(0)) resolve(Number.NaN);
+    });
   }
 
   static async open(url: string, gate: string): Promise<PingPeer> {
@@ -289,12 +294,14 @@ class PingPeer {
     const peer = new PingPeer(child, b);
     const ready = new Promise<number>((resolve) => peer.rounds.push(resolve));
     const timer = setTimeout(() => child.kill("SIGTERM"), 30_000);
-    await ready;
+    const started = await ready;
     clearTimeout(timer);
+    if (Number.isNaN(started)) throw new Error("the floor's ping process never got ready");
     return peer;
   }
 
   once(): Promise<number> {
+    if (this.child.exitCode !== null) return Promise.resolve(Number.NaN);
     return new Promise((resolve) => {
       this.rounds.push(resolve);
       this.child.stdin?.write("ping\n");
@@ -302,7 +309,8 @@ class PingPeer {
   }
 
   async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    const exited =
+      this.child.exitCode === null ? new Promise((resolve) => this.child.once("exit", resolve)) : undefined;
     this.child.stdin?.end();
     const timer = setTimeout(() => this.child.kill("SIGTERM"), 5_000);
     await exited;
