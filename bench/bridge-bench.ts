@@ -12,6 +12,7 @@ import type { RosterMember } from "../daemon/trust/roster-member.js";
 import { systemClock } from "../platform/clock.js";
 import { createLogger } from "../platform/log/logger.js";
 import { type BenchResult, percentile } from "./bench-result.js";
+import { PingPeer } from "./bridge-floor-peer.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cli = join(root, "bin", "passgate.js");
@@ -36,11 +37,16 @@ function bridgeNodeFlags(): string[] {
  * A reader bridge and its gate through a real mosquitto: from a scan entering the bridge
  * (`passgate bridge run`, a process of its own, reading stdin) to the gate's signed answer
  * being played there, as the bridge itself times it (its log's `ms`). The gate runs in this
- * process. The floor, in the same run on the same broker: two bare publish hops there and
- * back (client A → B → A), which is what a scan and its answer cross, measured once after
- * each scan so that the floor and the scans share the machine's noise (on a shared 2-core
- * machine, a floor measured alone before the run came out anywhere from 1.1 to 2.7 ms p99).
- * Also: the bridge's start to ready, and its resident memory after the run (VmRSS, /proc).
+ * process. The floor, in the same run on the same broker: what a scan and its answer cross,
+ * bare: client A, in a process of its own started with the bridge's node flags
+ * (bench/ping-process.ts), publishes a message of a signed scan's size at the scan's QoS 1 to
+ * client B in this process, subscribed as the gate's reader is, which answers with a message
+ * of a signed answer's size at QoS 0 with the answer's expiry; A times it. One floor sample
+ * after each scan, so that the floor and the scans share the machine's noise (on a shared
+ * 2-core machine, a floor measured alone before the run came out anywhere from 1.1 to 2.7 ms
+ * p99). `floor_one_process_*`: the earlier floor, A and B both in this process at QoS 0 with
+ * 300-byte messages, for comparison. Also: the bridge's start to ready, and its resident
+ * memory after the run (VmRSS, /proc).
  */
 export async function benchBridge(n: number, progress: (m: string) => void): Promise<BenchResult[]> {
   // As docs/mqtt.md asks of a site's broker: without it mosquitto holds the answer behind
@@ -49,8 +55,10 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
   const dir = mkdtempSync(join(tmpdir(), "passgate-bench-bridge-"));
   let child: ChildProcess | undefined;
   let hops: PingPong | undefined;
+  let peer: PingPeer | undefined;
   try {
     const floor: number[] = [];
+    const oneProcessFloor: number[] = [];
     hops = await PingPong.open(broker.url);
 
     const { config: example, member } = await exampleGate({
@@ -97,6 +105,7 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
       encoding: "utf8",
     });
     trustMembers(config, [(JSON.parse(pair.stdout) as { member: RosterMember }).member]);
+    peer = await PingPeer.open(broker.url, config.gate, bridgeNodeFlags());
     const stdin = new PassThrough();
     const daemon = await startDaemon(config, {
       stdin,
@@ -143,8 +152,13 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
         });
         child.stdin?.write(`${staffToken(Math.floor(Date.now() / 30_000))}\n`);
         await answered;
-        const hop = await hops.once();
-        if (i >= WARM_UP) floor.push(hop);
+        const hop = await peer.once();
+        if (Number.isNaN(hop)) throw new Error("the floor's ping process stopped");
+        const oneProcess = await hops.once();
+        if (i >= WARM_UP) {
+          floor.push(hop);
+          oneProcessFloor.push(oneProcess);
+        }
       }
       const procStatus = readFileSync(`/proc/${child.pid}/status`, "utf8");
       const kb = (field: "VmRSS" | "VmHWM" | "RssAnon") =>
@@ -167,6 +181,8 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
           ratio: p99 / floorP99,
           target: "p99 ≤ floor p99 + 2000 µs",
           over_floor_p99_us: Math.round(p99 - floorP99),
+          floor_one_process_p50_us: percentile(oneProcessFloor, 0.5),
+          floor_one_process_p99_us: percentile(oneProcessFloor, 0.99),
           scans: n + WARM_UP,
           answered: answers.length,
           bridge_rss_mb: Math.round(rssKb / 102.4) / 10,
@@ -184,6 +200,7 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
   } finally {
     child?.kill("SIGTERM");
     await hops?.close();
+    await peer?.close();
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
   }

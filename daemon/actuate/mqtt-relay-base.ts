@@ -87,15 +87,15 @@ export abstract class MqttRelayBase implements RelayDriver {
       throw new RelayError("offline", `relay ${this.id}: broker unreachable`);
     if (this.deviceOnline !== true) throw new RelayError("offline", `relay ${this.id}: device offline`);
     const key = command.decisionId;
-    const confirmed = this.awaitConfirmation(key);
     const wire: IClientPublishOptions = {
       qos: 0,
       properties: { messageExpiryInterval: this.expirySeconds(command.notAfter - now) },
     };
-    if (!this.sendOpen(command, key, wire)) {
-      this.fail(key, new RelayError("offline", `relay ${this.id}: broker unreachable`));
-    }
-    await confirmed;
+    if (!this.sendOpen(command, key, wire))
+      throw new RelayError("offline", `relay ${this.id}: broker unreachable`);
+    // The command first, the wait for its confirmation after: the confirmation can only
+    // arrive on a later turn of the event loop, and the open need not wait for a timer's set-up.
+    await this.awaitConfirmation(key);
   }
 
   /** Whole seconds (MQTT's unit), at least 1, at most the configured expiry and the time left. */

@@ -19,7 +19,9 @@ export class EmbeddedBroker {
   /** Starts on `port` (0: a free one) and returns the broker's mqtt:// URL. */
   async start(port = this.boundPort): Promise<string> {
     const broker = await Aedes.createBroker();
-    const server = createServer((socket) => {
+    // As docs/mqtt.md asks of a site's mosquitto (`set_tcp_nodelay true`): an open command
+    // sent right after another message must not wait behind Nagle for a delayed ACK.
+    const server = createServer({ noDelay: true }, (socket) => {
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
       broker.handle(socket);
