@@ -107,8 +107,9 @@ export async function benchSync(
       });
       version++;
       const r0 = performance.now();
-      await sync.pullOnce();
-      if (store.get(String(id))?.status !== "revoked") throw new Error("revocation not applied");
+      const pulled = await sync.pullOnce();
+      if (store.get(String(id))?.status !== "revoked")
+        throw new Error(`revocation not applied: ${JSON.stringify(pulled)}`);
       revoke.push((performance.now() - r0) * 1000);
       server.nextAllowlist({ status: 304 });
       const n0 = performance.now();

@@ -138,7 +138,10 @@ describe("a revocation pushed by the registry", () => {
     ).toBe(true);
 
     const firstId = scanned[firstRevoked] as string;
-    const pull = registry.requests.slice(pulls).find((r) => r.method === "GET");
+    // The allowlist's pull: the roster pull that follows the first sync may still land after `pulls`.
+    const pull = registry.requests
+      .slice(pulls)
+      .find((r) => r.method === "GET" && r.path.endsWith("/allowlist"));
     expect(pull).toMatchObject({ since: version - 1, authorized: true });
     const applied = gate.logs.find((l) => l.msg === `allowlist delta v${version} applied`);
     expect(applied).toBeDefined();
