@@ -44,9 +44,9 @@ export class GateProcess {
 
   /**
    * Writes `config` (as JSON, which is YAML; relative paths resolve against `dir`), spawns
-   * the gate and waits for its "gate starting" line.
+   * the gate and waits for its "gate starting" line (at most `timeoutMs`).
    */
-  async start(config?: Record<string, unknown>): Promise<void> {
+  async start(config?: Record<string, unknown>, timeoutMs = 20_000): Promise<void> {
     if (config !== undefined) writeFileSync(this.configPath, JSON.stringify(config, null, 2));
     const child = spawn(process.execPath, cliArgv(["-c", this.configPath, ...this.role.command]), {
       cwd: repoRoot,
@@ -66,7 +66,7 @@ export class GateProcess {
         return this.logs.slice(from).some((l) => l.msg === this.role.ready);
       },
       `${this.name} to start`,
-      20_000,
+      timeoutMs,
     );
   }
 

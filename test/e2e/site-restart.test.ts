@@ -52,7 +52,7 @@ async function scanAt(which: "a" | "b", code: string) {
   const { gate, pty } = gates[which];
   const n = gate.decisions().length + 1;
   await scan(pty, code);
-  return gate.decision(n, 10_000);
+  return gate.decision(n, 30_000);
 }
 
 /** Stops the broker and waits until both gates have seen it go (their reconnect refused). */
@@ -60,7 +60,7 @@ async function brokerDown(): Promise<void> {
   const downAt = Date.now();
   await broker.down();
   for (const { gate } of Object.values(gates))
-    await gate.waitForLog((l) => l.msg === "mqtt error" && l.at >= downAt, "a refused reconnect", 10_000);
+    await gate.waitForLog((l) => l.msg === "mqtt error" && l.at >= downAt, "a refused reconnect", 30_000);
 }
 
 /** Starts the broker again and waits until both gates are connected to it. */
@@ -68,7 +68,7 @@ async function brokerUp(): Promise<void> {
   const upAt = Date.now();
   await broker.up();
   for (const { gate } of Object.values(gates))
-    await gate.waitForLog((l) => l.msg === "mqtt connected" && l.at >= upAt, "the reconnect", 15_000);
+    await gate.waitForLog((l) => l.msg === "mqtt connected" && l.at >= upAt, "the reconnect", 30_000);
 }
 
 /** Kills gate `which` with SIGKILL and starts it again on its database and scanner. */
@@ -80,11 +80,12 @@ async function killAndRestart(which: "a" | "b"): Promise<void> {
   await g.pty.unplug();
   g.pty = await plugInScanner(g.gate.dir);
   const startedAt = Date.now();
-  await g.gate.start();
+  // Generous: a process start on a loaded 2-core machine has taken over 20 s.
+  await g.gate.start(undefined, 60_000);
   await g.gate.waitForLog(
     (l) => l.msg === "reader connected" && l.at >= startedAt,
     "the reader open again",
-    15_000,
+    30_000,
   );
 }
 
@@ -103,7 +104,7 @@ beforeAll(async () => {
   const [a, b] = await Promise.all([startGate(options("gate-a")), startGate(options("gate-b"))]);
   gates.a = a;
   gates.b = b;
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   for (const g of Object.values(gates)) {
@@ -127,7 +128,7 @@ describe("site state across a gate's restart", () => {
     expect(knowsPair(gates.b.gate, "1001", step)).toBe(false);
     await brokerUp();
 
-    await waitUntil(() => knowsPair(gates.b.gate, "1001", step), "gate B to learn the pair", 20_000);
+    await waitUntil(() => knowsPair(gates.b.gate, "1001", step), "gate B to learn the pair", 30_000);
     expect(await scanAt("b", code)).toMatchObject({
       result: "denied",
       reason: "replayed",
@@ -137,13 +138,13 @@ describe("site state across a gate's restart", () => {
     await waitUntil(
       () => knowsPassage(gates.b.gate, "p-1001", grantedAt),
       "gate B to learn the passage",
-      20_000,
+      30_000,
     );
     expect(await scanAt("b", show(phoneCode(person("1001"), step + 1)))).toMatchObject({
       result: "denied",
       reason: "anti_passback",
     });
-  }, 90_000);
+  }, 180_000);
 
   it("refuses it at gate B when gate B was the one killed and restarted during the outage", async () => {
     await brokerDown();
@@ -155,18 +156,18 @@ describe("site state across a gate's restart", () => {
     await killAndRestart("b");
     await brokerUp();
 
-    await waitUntil(() => knowsPair(gates.b.gate, "42", step), "gate B to catch up on the pair", 20_000);
+    await waitUntil(() => knowsPair(gates.b.gate, "42", step), "gate B to catch up on the pair", 30_000);
     expect(await scanAt("b", code)).toMatchObject({ result: "denied", reason: "replayed", credential: "42" });
     await waitUntil(
       () => knowsPassage(gates.b.gate, "p-0042", grantedAt),
       "gate B to learn the passage",
-      20_000,
+      30_000,
     );
     expect(await scanAt("b", show(phoneCode(person("42"), step + 1)))).toMatchObject({
       result: "denied",
       reason: "anti_passback",
     });
-  }, 90_000);
+  }, 180_000);
 
   it("catches gate B up, on its request, on what gate A shared while B was down and the broker up", async () => {
     await gates.b.gate.kill();
@@ -178,20 +179,20 @@ describe("site state across a gate's restart", () => {
     await waitUntil(
       () => query(gates.a.gate, "SELECT 1 AS x FROM site_outbox WHERE acked = 0") === undefined,
       "gate A's outbox to be acknowledged",
-      10_000,
+      30_000,
     );
 
     await killAndRestart("b");
     await gates.a.gate.waitForLog(
       (l) => l.msg === "answering a catch-up request" && l.at >= grantedAt,
       "gate A to answer gate B's catch-up request",
-      15_000,
+      30_000,
     );
-    await waitUntil(() => knowsPair(gates.b.gate, "2001", step), "gate B to learn the pair", 20_000);
+    await waitUntil(() => knowsPair(gates.b.gate, "2001", step), "gate B to learn the pair", 30_000);
     await waitUntil(
       () => knowsPassage(gates.b.gate, "p-2001", grantedAt),
       "gate B to learn the passage",
-      20_000,
+      30_000,
     );
     expect(await scanAt("b", code)).toMatchObject({
       result: "denied",
@@ -204,7 +205,7 @@ describe("site state across a gate's restart", () => {
       reason: "anti_passback",
       credential: "2001",
     });
-  }, 90_000);
+  }, 180_000);
 
   it("never writes a shown code or the registry bearer token to either gate's output", () => {
     expect(shown.length).toBeGreaterThanOrEqual(4);
