@@ -1,5 +1,6 @@
 import type { Config } from "../../config/schema.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
+import { rememberJournaledGrants } from "../../daemon/gate/replay-rebuild.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import { ModeStore } from "../../daemon/state/mode-store.js";
 import { PresenceStore } from "../../daemon/state/presence-store.js";
@@ -141,6 +142,12 @@ export class StorageComponent implements Component, DatabaseCondition {
       const mode = ModeStore.load(db, { mode: policy.mode, since: this.deps.clock.now(), source: "config" });
       const replay = new ReplayGuard(db);
       replay.assumeLostUpTo(this.recordStart(db, journal));
+      // The gate's own grants write no replay row: their journal entries are the record.
+      const remembered = rememberJournaledGrants(journal, replay, allowlist, {
+        now: this.deps.clock.now(),
+        window: this.config.token.window,
+      });
+      this.deps.logger.debug({ component: "storage", remembered }, "replay pairs rebuilt from the journal");
       this.opened = {
         db,
         allowlist,

@@ -11,7 +11,7 @@ import { decide, type GateState } from "../decide/decide.js";
 import { type Decision, deny } from "../decide/reasons.js";
 import type { StalenessBudgets } from "../decide/staleness.js";
 import type { Journal } from "../journal/journal.js";
-import { alarmRecord, type JournalEntry, notOpenedRecord } from "../journal/journal-entry.js";
+import { alarmRecord, type JournalEntry, type JournalRecord, notOpenedRecord } from "../journal/journal-entry.js";
 import type { LockoutTracker } from "../state/lockout-tracker.js";
 import type { ModeStore } from "../state/mode-store.js";
 import type { PresenceStore } from "../state/presence-store.js";
@@ -88,12 +88,15 @@ export class Gate {
   private readonly log: Logger;
   private readonly counts = new Map<string, number>();
   private readonly gap = new JournalGap();
+  /** Runs its argument in one transaction; made once, not per scan (better-sqlite3 builds a wrapper each call). */
+  private readonly inTransaction: (write: () => JournalEntry) => JournalEntry;
 
   constructor(
     private settings: GateSettings,
     private parts: GateParts,
   ) {
     this.log = parts.logger;
+    this.inTransaction = parts.db.transaction((write: () => JournalEntry) => write());
   }
 
   /**
@@ -248,6 +251,13 @@ export class Gate {
     );
   }
 
+  /**
+   * Journals the decision with the state it changes, and returns the committed entry. A
+   * grant's replay pair is the entry itself (its credential and step; the replay guard
+   * keeps it in memory and rebuilds it from the journal at start), so the common decision
+   * is one INSERT committing by itself: the journal's page and its head. Presence, a
+   * lockout count or a journal gap join it in one transaction.
+   */
   private record(
     decision: Decision,
     token: ParsedToken | null,
@@ -257,60 +267,76 @@ export class Gate {
     now: number,
     bridged: BridgedScan | undefined,
   ): JournalEntry {
-    const { journal, replay, presence, lockout, db } = this.parts;
-    return db.transaction(() => {
-      const gap = this.gap.record(this.settings.gate);
-      if (gap !== undefined) journal.append(gap);
-      if (credential !== undefined && !verification.ok && LOCKOUT_FAILURES.has(verification.reason)) {
-        const until = lockout.recordFailure(credential.id, reader.id, now);
-        if (until !== undefined) {
-          this.log.warn(
-            { credential: credential.id, reader: reader.id, until: new Date(until).toISOString() },
-            "credential locked out at this reader",
-          );
-        }
-        if (this.parts.guesses.recordGuess(reader.id, now)) {
-          // The reader's budget of guesses is used up: someone is trying codes here.
-          this.log.warn({ reader: reader.id }, "reader throttled: too many bad codes; see who is at it");
-          journal.append(
-            alarmRecord({ at: now, gate: this.settings.gate, reason: "reader_throttled", reader }),
-          );
-        }
-      }
-      if (decision.result === "granted" && credential !== undefined && verification.ok) {
-        replay.accept(
-          credential.id,
-          verification.step,
-          replayExpiry(verification.step, verification.period, this.settings.window),
-        );
-        // Without a passage sensor a grant counts as a passage; with one, the sensor decides.
-        if (this.settings.passageSensed?.(reader.id) !== true) {
-          presence.record(credential.person, this.settings.policy.zone, reader.direction, now);
-        }
-      }
-      const data: Record<string, unknown> = {};
-      if (decision.flags.length > 0) data.flags = [...decision.flags];
-      if (decision.result === "granted" && decision.rule !== undefined) data.rule = decision.rule;
-      if (token !== null) data.scheme = token.scheme;
-      if (bridged !== undefined) {
-        data.bridge = bridged.member;
-        data.seq = bridged.seq;
-        data.scannedAt = bridged.scannedAt;
-      }
-      return journal.append({
-        kind: "decision",
-        at: now,
-        gate: this.settings.gate,
-        reader: reader.id,
-        direction: reader.direction,
-        credential: credential !== undefined ? credential.id : null,
-        person: credential?.person ?? null,
-        step: token?.step ?? null,
-        result: decision.result,
-        reason: decision.reason,
-        data,
-      });
-    })();
+    const { journal, replay, presence } = this.parts;
+    const granted = decision.result === "granted" && credential !== undefined && verification.ok;
+    // Without a passage sensor a grant counts as a passage; with one, the sensor decides.
+    const movesPresence = granted && this.settings.passageSensed?.(reader.id) !== true;
+    const forged =
+      credential !== undefined && !verification.ok && LOCKOUT_FAILURES.has(verification.reason);
+    const data: Record<string, unknown> = {};
+    if (decision.flags.length > 0) data.flags = [...decision.flags];
+    if (decision.result === "granted" && decision.rule !== undefined) data.rule = decision.rule;
+    if (token !== null) data.scheme = token.scheme;
+    if (bridged !== undefined) {
+      data.bridge = bridged.member;
+      data.seq = bridged.seq;
+      data.scannedAt = bridged.scannedAt;
+    }
+    const entryRecord: JournalRecord = {
+      kind: "decision",
+      at: now,
+      gate: this.settings.gate,
+      reader: reader.id,
+      direction: reader.direction,
+      credential: credential !== undefined ? credential.id : null,
+      person: credential?.person ?? null,
+      step: token?.step ?? null,
+      result: decision.result,
+      reason: decision.reason,
+      data,
+    };
+    const entry =
+      !movesPresence && !forged && this.gap.pending() === 0
+        ? journal.append(entryRecord)
+        : this.inTransaction(() => {
+            const gap = this.gap.record(this.settings.gate);
+            if (gap !== undefined) journal.append(gap);
+            if (forged && credential !== undefined) this.recordForgery(credential, reader, now);
+            if (movesPresence && credential !== undefined)
+              presence.record(credential.person, this.settings.policy.zone, reader.direction, now);
+            return journal.append(entryRecord);
+          });
+    if (granted && credential !== undefined && verification.ok) {
+      // Committed: from now on the pair is used, in memory and (through the entry) on disk.
+      replay.remember(
+        credential.id,
+        verification.step,
+        replayExpiry(verification.step, verification.period, this.settings.window),
+      );
+    }
+    return entry;
+  }
+
+  /** Counts a forged code toward the credential's lockout and the reader's guesses, inside the decision's transaction. */
+  private recordForgery(
+    credential: Credential,
+    reader: { readonly id: string; readonly direction: Direction },
+    now: number,
+  ): void {
+    const until = this.parts.lockout.recordFailure(credential.id, reader.id, now);
+    if (until !== undefined) {
+      this.log.warn(
+        { credential: credential.id, reader: reader.id, until: new Date(until).toISOString() },
+        "credential locked out at this reader",
+      );
+    }
+    if (this.parts.guesses.recordGuess(reader.id, now)) {
+      // The reader's budget of guesses is used up: someone is trying codes here.
+      this.log.warn({ reader: reader.id }, "reader throttled: too many bad codes; see who is at it");
+      this.parts.journal.append(
+        alarmRecord({ at: now, gate: this.settings.gate, reason: "reader_throttled", reader }),
+      );
+    }
   }
 
   private count(key: string): void {

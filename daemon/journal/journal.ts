@@ -195,6 +195,24 @@ export class Journal {
     return head === undefined || head.seq === 0 ? null : { seq: head.seq, hash: head.hash };
   }
 
+  /**
+   * The credential and step of every granted decision, newest first, back to the first
+   * entry dated before `since` (epoch ms): what the replay guard rebuilds the gate's own
+   * grants from at start. Walks back from the head by seq, so it reads only the recent end.
+   */
+  *grantsSince(since: number): Generator<{ readonly credential: string; readonly step: number; readonly at: number }> {
+    const rows = this.db
+      .prepare<[], { kind: string; result: string | null; credential: string | null; step: number | null; at: number }>(
+        "SELECT kind, result, credential, step, at FROM journal ORDER BY seq DESC",
+      )
+      .iterate();
+    for (const row of rows) {
+      if (row.at < since) break;
+      if (row.kind === "decision" && row.result === "granted" && row.credential !== null && row.step !== null)
+        yield { credential: row.credential, step: row.step, at: row.at };
+    }
+  }
+
   /** Rows in the journal. Counts them (O(n)): for tools, not the hot path. */
   count(): number {
     return this.countStmt.get() ?? 0;
