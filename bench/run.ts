@@ -4,6 +4,7 @@ import { benchBridge } from "./bridge-bench.js";
 import { benchConsole } from "./console-bench.js";
 import { benchMqttScanToRelay } from "./mqtt-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
+import { benchScanThroughput } from "./scan-throughput-bench.js";
 import { benchSignedMessageVerify } from "./signed-message-bench.js";
 import { benchScanUnderSiteShare } from "./site-share-bench.js";
 import { benchSync } from "./sync-bench.js";
@@ -24,7 +25,7 @@ const wanted = (name: string) => only === undefined || name.includes(only);
 const cacheDir = process.env.PASSGATE_BENCH_CACHE ?? join(process.cwd(), ".bench-cache");
 const count = quick ? 100_000 : 1_000_000;
 const results: BenchResult[] = [];
-const needsStore = ["scan", "site", "sync"].some(wanted);
+const needsStore = ["scan", "throughput", "site", "sync"].some(wanted);
 const storePath = needsStore ? await cachedStore(cacheDir, count, progress) : "";
 
 for (const scheme of wanted("scan") ? (["ed25519", "totp"] as const) : []) {
@@ -35,6 +36,13 @@ for (const scheme of wanted("scan") ? (["ed25519", "totp"] as const) : []) {
       steps: quick ? 2 : 4,
       credentials: count,
     }),
+  );
+}
+
+if (wanted("throughput")) {
+  progress("bench: decisions per second, every one journaled…");
+  results.push(
+    await benchScanThroughput(storePath, { people: quick ? 1000 : 5000, steps: quick ? 2 : 4, credentials: count }),
   );
 }
 

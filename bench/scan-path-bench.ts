@@ -92,6 +92,13 @@ export function random(seed: number): () => number {
   };
 }
 
+/** A token of credential `id` (of the scheme the bench population gives it) for `step`. */
+export function benchToken(id: number, step: number): string {
+  return benchScheme(id) === "totp"
+    ? encodeTotpToken(String(id), step, totpValue({ secret: benchTotpSecret(id), algorithm: "SHA1", digits: 8 }, step))
+    : encodeEd25519Token(String(id), step, benchPhoneKey.privateKey);
+}
+
 /** The bench gate over `db`, with the stores it decides on (a site share writes into the same ones). */
 export function gateOver(
   db: Db,

@@ -253,10 +253,12 @@ export class Gate {
 
   /**
    * Journals the decision with the state it changes, and returns the committed entry. A
-   * grant's replay pair is the entry itself (its credential and step; the replay guard
-   * keeps it in memory and rebuilds it from the journal at start), so the common decision
-   * is one INSERT committing by itself: the journal's page and its head. Presence, a
-   * lockout count or a journal gap join it in one transaction.
+   * grant's replay pair and passage are the entry itself (credential and step; person,
+   * direction and `data.zone`): the replay guard keeps the pair in memory and rebuilds it
+   * from the journal at start, the presence store writes the passage within a second and
+   * after a crash from the journal. So the common decision is one INSERT committing by
+   * itself (the journal's page and its head); a lockout count or a journal gap joins it
+   * in one transaction.
    */
   private record(
     decision: Decision,
@@ -277,6 +279,8 @@ export class Gate {
     if (decision.flags.length > 0) data.flags = [...decision.flags];
     if (decision.result === "granted" && decision.rule !== undefined) data.rule = decision.rule;
     if (token !== null) data.scheme = token.scheme;
+    // The zone this grant moved the person in: the entry is the passage's durable record.
+    if (movesPresence) data.zone = this.settings.policy.zone;
     if (bridged !== undefined) {
       data.bridge = bridged.member;
       data.seq = bridged.seq;
@@ -296,23 +300,24 @@ export class Gate {
       data,
     };
     const entry =
-      !movesPresence && !forged && this.gap.pending() === 0
+      !forged && this.gap.pending() === 0
         ? journal.append(entryRecord)
         : this.inTransaction(() => {
             const gap = this.gap.record(this.settings.gate);
             if (gap !== undefined) journal.append(gap);
             if (forged && credential !== undefined) this.recordForgery(credential, reader, now);
-            if (movesPresence && credential !== undefined)
-              presence.record(credential.person, this.settings.policy.zone, reader.direction, now);
             return journal.append(entryRecord);
           });
+    // Committed: from now on the pair is used and the person has passed, in memory and
+    // (through the entry) on disk.
     if (granted && credential !== undefined && verification.ok) {
-      // Committed: from now on the pair is used, in memory and (through the entry) on disk.
       replay.remember(
         credential.id,
         verification.step,
         replayExpiry(verification.step, verification.period, this.settings.window),
       );
+      if (movesPresence)
+        presence.recordJournaled(credential.person, this.settings.policy.zone, reader.direction, now, entry.seq);
     }
     return entry;
   }
