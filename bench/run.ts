@@ -42,7 +42,11 @@ for (const scheme of wanted("scan") ? (["ed25519", "totp"] as const) : []) {
 if (wanted("throughput")) {
   progress("bench: decisions per second, every one journaled…");
   results.push(
-    await benchScanThroughput(storePath, { people: quick ? 1000 : 5000, steps: quick ? 2 : 4, credentials: count }),
+    await benchScanThroughput(storePath, {
+      people: quick ? 1000 : 5000,
+      steps: quick ? 2 : 4,
+      credentials: count,
+    }),
   );
 }
 

@@ -95,7 +95,11 @@ export function random(seed: number): () => number {
 /** A token of credential `id` (of the scheme the bench population gives it) for `step`. */
 export function benchToken(id: number, step: number): string {
   return benchScheme(id) === "totp"
-    ? encodeTotpToken(String(id), step, totpValue({ secret: benchTotpSecret(id), algorithm: "SHA1", digits: 8 }, step))
+    ? encodeTotpToken(
+        String(id),
+        step,
+        totpValue({ secret: benchTotpSecret(id), algorithm: "SHA1", digits: 8 }, step),
+      )
     : encodeEd25519Token(String(id), step, benchPhoneKey.privateKey);
 }
 
@@ -346,7 +350,17 @@ export function durableFloor(
           .digest().length === 20;
     }
     seq++;
-    insert.run(seq, id, BASE_MS, token.credentialId, `person-${token.credentialId}`, token.step, data, hash, hash);
+    insert.run(
+      seq,
+      id,
+      BASE_MS,
+      token.credentialId,
+      `person-${token.credentialId}`,
+      token.step,
+      data,
+      hash,
+      hash,
+    );
     const t1 = process.hrtime.bigint();
     if (row === undefined || !ok) throw new Error("durable floor lookup or verify failed");
     return Number(t1 - t0) / 1000;

@@ -71,7 +71,10 @@ export class EventUploader {
     const keep = this.options.keepUploaded;
     if (keep === undefined) return;
     // The gate rebuilds its replay guard from the last day's grants: they stay, whatever `keep` says.
-    this.journal.prune(this.state.get().uploadSeq, this.options.now() - Math.max(keep, JOURNAL_KEEPS_FOR_REPLAY_MS));
+    this.journal.prune(
+      this.state.get().uploadSeq,
+      this.options.now() - Math.max(keep, JOURNAL_KEEPS_FOR_REPLAY_MS),
+    );
   }
 }
 

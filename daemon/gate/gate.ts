@@ -11,7 +11,12 @@ import { decide, type GateState } from "../decide/decide.js";
 import { type Decision, deny } from "../decide/reasons.js";
 import type { StalenessBudgets } from "../decide/staleness.js";
 import type { Journal } from "../journal/journal.js";
-import { alarmRecord, type JournalEntry, type JournalRecord, notOpenedRecord } from "../journal/journal-entry.js";
+import {
+  alarmRecord,
+  type JournalEntry,
+  type JournalRecord,
+  notOpenedRecord,
+} from "../journal/journal-entry.js";
 import type { LockoutTracker } from "../state/lockout-tracker.js";
 import type { ModeStore } from "../state/mode-store.js";
 import type { PresenceStore } from "../state/presence-store.js";
@@ -273,8 +278,7 @@ export class Gate {
     const granted = decision.result === "granted" && credential !== undefined && verification.ok;
     // Without a passage sensor a grant counts as a passage; with one, the sensor decides.
     const movesPresence = granted && this.settings.passageSensed?.(reader.id) !== true;
-    const forged =
-      credential !== undefined && !verification.ok && LOCKOUT_FAILURES.has(verification.reason);
+    const forged = credential !== undefined && !verification.ok && LOCKOUT_FAILURES.has(verification.reason);
     const data: Record<string, unknown> = {};
     if (decision.flags.length > 0) data.flags = [...decision.flags];
     if (decision.result === "granted" && decision.rule !== undefined) data.rule = decision.rule;
@@ -317,7 +321,13 @@ export class Gate {
         replayExpiry(verification.step, verification.period, this.settings.window),
       );
       if (movesPresence)
-        presence.recordJournaled(credential.person, this.settings.policy.zone, reader.direction, now, entry.seq);
+        presence.recordJournaled(
+          credential.person,
+          this.settings.policy.zone,
+          reader.direction,
+          now,
+          entry.seq,
+        );
     }
     return entry;
   }

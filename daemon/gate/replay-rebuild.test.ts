@@ -29,7 +29,12 @@ function credential(id: string, period: number) {
   });
 }
 
-function decision(at: number, credentialId: string, step: number, result: "granted" | "denied"): JournalRecord {
+function decision(
+  at: number,
+  credentialId: string,
+  step: number,
+  result: "granted" | "denied",
+): JournalRecord {
   return {
     kind: "decision",
     at,

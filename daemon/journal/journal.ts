@@ -200,11 +200,14 @@ export class Journal {
    * entry dated before `since` (epoch ms): what the replay guard rebuilds the gate's own
    * grants from at start. Walks back from the head by seq, so it reads only the recent end.
    */
-  *grantsSince(since: number): Generator<{ readonly credential: string; readonly step: number; readonly at: number }> {
+  *grantsSince(
+    since: number,
+  ): Generator<{ readonly credential: string; readonly step: number; readonly at: number }> {
     const rows = this.db
-      .prepare<[], { kind: string; result: string | null; credential: string | null; step: number | null; at: number }>(
-        "SELECT kind, result, credential, step, at FROM journal ORDER BY seq DESC",
-      )
+      .prepare<
+        [],
+        { kind: string; result: string | null; credential: string | null; step: number | null; at: number }
+      >("SELECT kind, result, credential, step, at FROM journal ORDER BY seq DESC")
       .iterate();
     for (const row of rows) {
       if (row.at < since) break;

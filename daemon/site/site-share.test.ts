@@ -55,7 +55,8 @@ async function siteGate({ config, member }: Awaited<ReturnType<typeof prepareGat
     member,
     running,
     replay: { seen },
-    presence: new PresenceStore(db),
+    // A fresh store each time: a store keeps the rows it read (only the gate's own store writes).
+    presence: { last: (person: string, zone: string) => new PresenceStore(db).last(person, zone) },
     close: () => db.close(),
   };
 }

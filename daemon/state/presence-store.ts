@@ -35,6 +35,11 @@ export class PresenceStore {
   private readonly newerStmt: Statement<[string, string, Direction, number]>;
   private readonly appliedStmt: Statement<[number]>;
   private readonly pending = new Map<string, Pending>();
+  /**
+   * Table rows recently read or written (null: no row), so a person's next scan reads no
+   * page: only this store writes the table. Bounded: past `ROWS_CACHED` the oldest go.
+   */
+  private readonly rows = new Map<string, LastPassage | null>();
   /** Seq of the newest journal entry handed to `recordJournaled`. */
   private pendingThrough = 0;
 
@@ -57,15 +62,27 @@ export class PresenceStore {
   }
 
   last(person: string, zone: string): LastPassage | undefined {
-    const row = this.lastStmt.get(person, zone);
-    const mine = this.pending.size === 0 ? undefined : this.pending.get(presenceKey(person, zone));
-    if (mine === undefined) return row;
-    return row !== undefined && row.at > mine.at ? row : { direction: mine.direction, at: mine.at };
+    const key = presenceKey(person, zone);
+    let row = this.rows.get(key);
+    if (row === undefined) {
+      row = this.lastStmt.get(person, zone) ?? null;
+      this.cache(key, row);
+    }
+    const mine = this.pending.size === 0 ? undefined : this.pending.get(key);
+    if (mine === undefined) return row ?? undefined;
+    return row !== null && row.at > mine.at ? row : { direction: mine.direction, at: mine.at };
   }
 
-  /** A passage from elsewhere (another gate, a rotation sensor): written now, in the caller's transaction if any. */
+  /**
+   * A passage from elsewhere (another gate, a rotation sensor): written now, in the caller's
+   * transaction if any. (Should that transaction roll back, the row read back is the one of
+   * the next read: the cache forgets it.)
+   */
   record(person: string, zone: string, direction: Direction, at: number): void {
+    const key = presenceKey(person, zone);
+    this.rows.delete(key);
     this.recordStmt.run(person, zone, direction, at);
+    if (!this.db.inTransaction) this.cache(key, { direction, at });
   }
 
   /**
@@ -88,9 +105,24 @@ export class PresenceStore {
       this.appliedStmt.run(through);
     })();
     // Only what was written leaves memory (nothing can be added meanwhile: all of it is synchronous).
+    for (const p of held) {
+      const key = presenceKey(p.person, p.zone);
+      const row = this.rows.get(key);
+      // The row now holds the newer of the two; one not cached is read when asked.
+      if (row !== undefined && (row === null || row.at <= p.at))
+        this.rows.set(key, { direction: p.direction, at: p.at });
+    }
     this.pending.clear();
     this.pendingThrough = 0;
     return held.length;
+  }
+
+  private cache(key: string, row: LastPassage | null): void {
+    if (this.rows.size >= ROWS_CACHED) {
+      const oldest = this.rows.keys().next();
+      if (!oldest.done) this.rows.delete(oldest.value);
+    }
+    this.rows.set(key, row);
   }
 
   /** Seq of the newest journal entry whose passage the table has; undefined before the first. */
@@ -107,10 +139,17 @@ export class PresenceStore {
    * `headSeq` as applied. Returns how many it wrote.
    */
   replayJournaled(
-    entries: Iterable<{ readonly seq: number; readonly person: string; readonly zone: string; readonly direction: Direction; readonly at: number }>,
+    entries: Iterable<{
+      readonly seq: number;
+      readonly person: string;
+      readonly zone: string;
+      readonly direction: Direction;
+      readonly at: number;
+    }>,
     headSeq: number,
   ): number {
     let count = 0;
+    this.rows.clear();
     this.db.transaction(() => {
       for (const e of entries) {
         this.newerStmt.run(e.person, e.zone, e.direction, e.at);
@@ -121,6 +160,9 @@ export class PresenceStore {
     return count;
   }
 }
+
+/** Table rows kept in memory: a few MB, the people of a busy day at a large gate. */
+const ROWS_CACHED = 65_536;
 
 function presenceKey(person: string, zone: string): string {
   return `${zone}\n${person}`;

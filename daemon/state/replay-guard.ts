@@ -28,9 +28,11 @@ export class ReplayGuard {
       "INSERT OR IGNORE INTO replay (credential, step, expires_at) VALUES (?, ?, ?)",
     );
     this.pruneStmt = db.prepare("DELETE FROM replay WHERE expires_at <= ?");
-    const rows = db
-      .prepare("SELECT credential, step, expires_at FROM replay")
-      .all() as { credential: string; step: number; expires_at: number }[];
+    const rows = db.prepare("SELECT credential, step, expires_at FROM replay").all() as {
+      credential: string;
+      step: number;
+      expires_at: number;
+    }[];
     for (const row of rows) this.keep(row.credential, row.step, row.expires_at);
   }
 
