@@ -75,7 +75,7 @@ function grantThenKill(
 }
 
 describe("passgate run killed with SIGKILL right after a grant", () => {
-  it("keeps the grant's replay row, and on the same boot refuses no other code after the restart", async () => {
+  it("keeps the grant's replay pair, and on the same boot refuses no other code after the restart", async () => {
     const config = gateConfig();
     const imported = runCli([
       "--config",
@@ -93,7 +93,7 @@ describe("passgate run killed with SIGKILL right after a grant", () => {
     expect(killed.stderr).toMatch(/"result":"granted"/);
 
     // The process died without its clean stop, but the machine did not: the OS still holds
-    // every commit, so the granted code is refused by its replay row, and a code minted
+    // every commit, so the granted code is refused (its journal entry is read back at start), and a code minted
     // before the restart (staff 42, same step) opens: no needless refusal after a crash.
     // (A power cut is another matter: app/power-cut-replay.test.ts plays that one.)
     const staff = encodeTotpToken("42", step, totpValue(totp42, step));
