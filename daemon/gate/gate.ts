@@ -320,16 +320,33 @@ export class Gate {
         verification.step,
         replayExpiry(verification.step, verification.period, this.settings.window),
       );
-      if (movesPresence)
+      if (
+        movesPresence &&
         presence.recordJournaled(
           credential.person,
           this.settings.policy.zone,
           reader.direction,
           now,
           entry.seq,
-        );
+        )
+      )
+        this.writePassages();
     }
     return entry;
+  }
+
+  /**
+   * Writes the passages the presence store holds, when it holds its limit (the storage's
+   * timer writes them every second otherwise). A failure is logged and the grant stands: it
+   * is committed, and the passages stay held, in the journal too.
+   */
+  private writePassages(): void {
+    try {
+      this.parts.presence.flush();
+    } catch (err) {
+      if (this.parts.database?.noteError(err, "presence write") !== true)
+        this.log.error({ err: describeError(err) }, "presence write failed; the passages stay held");
+    }
   }
 
   /** Counts a forged code toward the credential's lockout and the reader's guesses, inside the decision's transaction. */

@@ -112,13 +112,16 @@ describe("a grant's passage", () => {
     db.close();
   });
 
-  it("holds no more than PRESENCE_PENDING_LIMIT passages unwritten", () => {
+  it("asks to be written once it holds PRESENCE_PENDING_LIMIT passages", () => {
     const { db, journal, presence } = open(tempPath());
     writeJournaledPassages(journal, presence);
-    for (let i = 1; i <= PRESENCE_PENDING_LIMIT; i++)
-      presence.recordJournaled(`p-${i}`, "campus", "in", NOW, i);
+    for (let i = 1; i < PRESENCE_PENDING_LIMIT; i++)
+      expect(presence.recordJournaled(`p-${i}`, "campus", "in", NOW, i)).toBe(false);
+    expect(presence.recordJournaled("p-last", "campus", "in", NOW, PRESENCE_PENDING_LIMIT)).toBe(true);
+    expect(db.prepare("SELECT count(*) FROM presence").pluck().get()).toBe(0);
+    expect(presence.flush()).toBe(PRESENCE_PENDING_LIMIT);
     expect(db.prepare("SELECT count(*) FROM presence").pluck().get()).toBe(PRESENCE_PENDING_LIMIT);
-    expect(presence.flush()).toBe(0);
+    expect(presence.appliedThrough()).toBe(PRESENCE_PENDING_LIMIT);
     db.close();
   });
 });

@@ -87,12 +87,14 @@ export class PresenceStore {
 
   /**
    * A grant's passage, once the journal entry `seq` that records it (with `data.zone`) has
-   * committed: answered from memory now, written by the next `flush`.
+   * committed: answered from memory now, written by the next `flush`. Returns true when
+   * `PRESENCE_PENDING_LIMIT` passages are held: the caller should `flush` now. (It never
+   * writes itself: the grant is committed, and a failing write must not look like its failure.)
    */
-  recordJournaled(person: string, zone: string, direction: Direction, at: number, seq: number): void {
+  recordJournaled(person: string, zone: string, direction: Direction, at: number, seq: number): boolean {
     this.pending.set(presenceKey(person, zone), { person, zone, direction, at });
     this.pendingThrough = Math.max(this.pendingThrough, seq);
-    if (this.pending.size >= PRESENCE_PENDING_LIMIT) this.flush();
+    return this.pending.size >= PRESENCE_PENDING_LIMIT;
   }
 
   /** Writes the passages held in memory, in one transaction; returns how many. */
