@@ -84,8 +84,9 @@ const LOCKOUT_FAILURES = new Set(["bad_signature", "scheme_mismatch"]);
 
 /**
  * The scan pipeline: parse → look up → verify → gather state → decide → journal. Every
- * decision is committed to the journal, together with the state it changes (replay,
- * presence, lockout), in one transaction before the caller may report or actuate it.
+ * decision is committed to the journal, together with the state it changes, before the
+ * caller may report or actuate it: a grant's entry is itself the durable record of its
+ * replay pair and passage, a lockout count shares the entry's transaction.
  * Any exception denies: a decision that cannot be journaled is never a grant; such
  * decisions are counted and journaled as one `journal_gap` alarm once a write succeeds.
  */
