@@ -102,6 +102,20 @@ describe("rememberJournaledGrants", () => {
     db.close();
   });
 
+  it("reads past a stretch of entries a wrong clock dated in the past", () => {
+    const { db, journal } = opened();
+    const store = new FakeAllowlistStore([credential("30", 30)]);
+    const step = Math.floor(NOW / 30_000);
+    journal.append(decision(NOW - 60_000, "30", step - 2, "granted"));
+    for (let i = 0; i < 10; i++) journal.append(decision(NOW - 5 * 3_600_000, "30", 1000 + i, "granted"));
+    journal.append(decision(NOW - 1_000, "30", step, "granted"));
+    const replay = new ReplayGuard(db);
+    expect(rememberJournaledGrants(journal, replay, store, { now: NOW, window: 1 })).toBe(2);
+    expect(replay.seen("30", step - 2)).toBe(true);
+    expect(replay.seen("30", step)).toBe(true);
+    db.close();
+  });
+
   it("needs no more of the journal than the uploader keeps, at the largest window", () => {
     expect(LONGEST_REPLAY_HORIZON_MS).toBeLessThanOrEqual(JOURNAL_KEEPS_FOR_REPLAY_MS);
   });

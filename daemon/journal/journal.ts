@@ -196,9 +196,11 @@ export class Journal {
   }
 
   /**
-   * The credential and step of every granted decision, newest first, back to the first
-   * entry dated before `since` (epoch ms): what the replay guard rebuilds the gate's own
-   * grants from at start. Walks back from the head by seq, so it reads only the recent end.
+   * The credential and step of every granted decision dated `since` (epoch ms) or later,
+   * newest first: what the replay guard rebuilds the gate's own grants from at start.
+   * Walks back from the head by seq and stops after 1,000 entries in a row dated before
+   * `since`, so it reads only the recent end, yet a stretch written while the clock was
+   * wrong does not hide the grants before it.
    */
   *grantsSince(
     since: number,
@@ -209,8 +211,13 @@ export class Journal {
         { kind: string; result: string | null; credential: string | null; step: number | null; at: number }
       >("SELECT kind, result, credential, step, at FROM journal ORDER BY seq DESC")
       .iterate();
+    let older = 0;
     for (const row of rows) {
-      if (row.at < since) break;
+      if (row.at < since) {
+        if (++older >= 1000) break;
+        continue;
+      }
+      older = 0;
       if (row.kind === "decision" && row.result === "granted" && row.credential !== null && row.step !== null)
         yield { credential: row.credential, step: row.step, at: row.at };
     }
