@@ -4,6 +4,7 @@ import { benchBridge } from "./bridge-bench.js";
 import { benchConsole } from "./console-bench.js";
 import { benchMqttScanToRelay } from "./mqtt-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
+import { benchScanThroughput } from "./scan-throughput-bench.js";
 import { benchSignedMessageVerify } from "./signed-message-bench.js";
 import { benchSiteAcrossBrokers } from "./site-brokers-bench.js";
 import { benchSiteOutbox } from "./site-outbox-bench.js";
@@ -26,13 +27,24 @@ const wanted = (name: string) => only === undefined || name.includes(only);
 const cacheDir = process.env.PASSGATE_BENCH_CACHE ?? join(process.cwd(), ".bench-cache");
 const count = quick ? 100_000 : 1_000_000;
 const results: BenchResult[] = [];
-const needsStore = ["scan", "site", "sync"].some(wanted);
+const needsStore = ["scan", "throughput", "site", "sync"].some(wanted);
 const storePath = needsStore ? await cachedStore(cacheDir, count, progress) : "";
 
 for (const scheme of wanted("scan") ? (["ed25519", "totp"] as const) : []) {
   progress(`bench: scan → journal, ${scheme}…`);
   results.push(
     await benchScanPath(storePath, scheme, {
+      people: quick ? 1000 : 5000,
+      steps: quick ? 2 : 4,
+      credentials: count,
+    }),
+  );
+}
+
+if (wanted("throughput")) {
+  progress("bench: decisions per second, every one journaled…");
+  results.push(
+    await benchScanThroughput(storePath, {
       people: quick ? 1000 : 5000,
       steps: quick ? 2 : 4,
       credentials: count,

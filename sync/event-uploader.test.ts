@@ -82,22 +82,36 @@ describe("EventUploader over HTTP", () => {
 
   it("prunes acknowledged entries older than keepUploaded, never unacknowledged ones", async () => {
     for (let i = 0; i < 10; i++) gate.journal.append(decision(i));
-    const now = Date.parse("2026-11-24T09:00:00Z") + 3_000;
+    const day = 24 * 3_600_000;
+    const now = Date.parse("2026-11-24T09:00:00Z") + day + 3_000;
     const client = new HttpRegistryClient({ url, site: SITE, token: GOOD_TOKEN });
     const up = new EventUploader(gate.journal, gate.state, client, {
       batch: 4,
       now: () => now,
-      keepUploaded: 1_000,
+      keepUploaded: day + 1_000,
     });
     // Nothing acknowledged yet: an upload failure keeps every entry.
     server.nextEvents({ status: 503 });
     await up.uploadPending();
     expect(gate.journal.count()).toBe(10);
     expect(await up.uploadPending()).toEqual({ sent: 10 });
-    // Entries at 0..2000 ms are older than now − 1000 ms = 2000 ms: #1–#4 go.
+    // Entries at 0..2000 ms are older than now − (a day + 1000 ms) = 2000 ms: #1–#4 go.
     expect(gate.journal.count()).toBe(6);
     expect(gate.journal.anchor().seq).toBe(4);
     expect(gate.journal.verify()).toMatchObject({ ok: true, entries: 6 });
+  });
+
+  it("keeps the last day's entries whatever keepUploaded says: the replay guard is rebuilt from them", async () => {
+    for (let i = 0; i < 10; i++) gate.journal.append(decision(i));
+    const client = new HttpRegistryClient({ url, site: SITE, token: GOOD_TOKEN });
+    const up = new EventUploader(gate.journal, gate.state, client, {
+      batch: 4,
+      now: () => Date.parse("2026-11-24T09:00:00Z") + 3_000,
+      keepUploaded: 1_000,
+    });
+    expect(await up.uploadPending()).toEqual({ sent: 10 });
+    expect(gate.journal.count()).toBe(10);
+    expect(gate.journal.anchor().seq).toBe(0);
   });
 
   it("never sends scan text: only ids the gate resolved (the journal holds no scan text)", async () => {

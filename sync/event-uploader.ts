@@ -1,3 +1,4 @@
+import { JOURNAL_KEEPS_FOR_REPLAY_MS } from "../daemon/gate/replay-rebuild.js";
 import type { Journal } from "../daemon/journal/journal.js";
 import type { EventPost, RegistryClient } from "./registry-client.js";
 import type { SyncStateStore } from "./sync-state.js";
@@ -64,12 +65,16 @@ export class EventUploader {
   /**
    * Keeps the journal bounded: entries the registry acknowledged and older than
    * `keepUploaded` go, a batch at a time (the chain's anchor keeps the rest verifiable).
-   * Entries not yet acknowledged are never pruned, however old.
+   * Entries not yet acknowledged are never pruned, however old, nor those of the last day.
    */
   private pruneUploaded(): void {
     const keep = this.options.keepUploaded;
     if (keep === undefined) return;
-    this.journal.prune(this.state.get().uploadSeq, this.options.now() - keep);
+    // The gate rebuilds its replay guard from the last day's grants: they stay, whatever `keep` says.
+    this.journal.prune(
+      this.state.get().uploadSeq,
+      this.options.now() - Math.max(keep, JOURNAL_KEEPS_FOR_REPLAY_MS),
+    );
   }
 }
 

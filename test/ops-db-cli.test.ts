@@ -151,7 +151,7 @@ describe("passgate db upgrade", { timeout: 60_000 }, () => {
       expect(upgraded.stdout.split("\n")[0]).toBe(`upgraded the database at ${old.dbPath}:`);
       expect(upgraded.stdout).toMatch(/^ {2}allowlist {3}v1 \(current\)$/m);
       expect(upgraded.stdout).toMatch(/^ {2}journal {5}v1 → v2$/m);
-      expect(upgraded.stdout).toMatch(/^ {2}gate-state {2}none → v3$/m);
+      expect(upgraded.stdout).toMatch(/^ {2}gate-state {2}none → v4$/m);
       expect(upgraded.stdout).toMatch(/^ {2}sync {8}none → v\d+$/m);
       expect(upgraded.stdout).toMatch(/^ {2}roster {6}none → v1$/m);
 

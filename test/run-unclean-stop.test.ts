@@ -18,7 +18,7 @@ const rfc8032Test1 = createPrivateKey({
 });
 const totp42 = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
 
-function gateConfig(): string {
+function gateConfig(extra = ""): string {
   const dir = mkdtempSync(join(tmpdir(), "passgate-unclean-"));
   const path = join(dir, "passgate.yaml");
   writeFileSync(
@@ -44,7 +44,7 @@ policy:
   rules:
     - name: everyone
       roles: [staff, student]
-`,
+${extra}`,
   );
   return path;
 }
@@ -75,7 +75,7 @@ function grantThenKill(
 }
 
 describe("passgate run killed with SIGKILL right after a grant", () => {
-  it("keeps the grant's replay row, and on the same boot refuses no other code after the restart", async () => {
+  it("keeps the grant's replay pair, and on the same boot refuses no other code after the restart", async () => {
     const config = gateConfig();
     const imported = runCli([
       "--config",
@@ -93,7 +93,7 @@ describe("passgate run killed with SIGKILL right after a grant", () => {
     expect(killed.stderr).toMatch(/"result":"granted"/);
 
     // The process died without its clean stop, but the machine did not: the OS still holds
-    // every commit, so the granted code is refused by its replay row, and a code minted
+    // every commit, so the granted code is refused (its journal entry is read back at start), and a code minted
     // before the restart (staff 42, same step) opens: no needless refusal after a crash.
     // (A power cut is another matter: app/power-cut-replay.test.ts plays that one.)
     const staff = encodeTotpToken("42", step, totpValue(totp42, step));
@@ -114,5 +114,36 @@ describe("passgate run killed with SIGKILL right after a grant", () => {
     const third = runCli(["--config", config, "run"], { input: "" });
     expect(third.code, third.stderr).toBe(0);
     expect(third.stderr).not.toContain("did not stop cleanly");
+  });
+
+  it("keeps the grant's passage: anti-passback holds after the restart", async () => {
+    const config = gateConfig("  antiPassback: { mode: hard }\n");
+    const imported = runCli([
+      "--config",
+      config,
+      "allowlist",
+      "import",
+      join(sharedSpec, "allowlist-example.ndjson"),
+    ]);
+    expect(imported.code, imported.stderr).toBe(0);
+
+    // Staff 42 enters, and the gate dies as it logs the grant: the passage is in the journal
+    // entry, and (within a second, so most likely not yet) in the presence table.
+    const step = Math.floor(Date.now() / 30_000);
+    const killed = await grantThenKill(config, encodeTotpToken("42", step, totpValue(totp42, step)));
+    expect(killed.signal).toBe("SIGKILL");
+    expect(killed.stderr).toMatch(/"result":"granted"/);
+
+    // A fresh code of the same person at the same entry reader: entered already, refused.
+    const next = encodeTotpToken("42", step + 1, totpValue(totp42, step + 1));
+    const rerun = runCli(["--config", config, "run"], { input: `${next}\n` });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const decisions = rerun.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.component === "decision")
+      .map((d) => `${d.credential}:${d.result}:${d.reason}`);
+    expect(decisions).toEqual(["42:denied:anti_passback"]);
   });
 });

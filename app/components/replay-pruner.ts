@@ -13,8 +13,8 @@ const REPLAY_PRUNE_MS = 60_000;
 const REPLAY_PRUNE_MARGIN_MS = 10 * 60_000;
 
 /**
- * Owns the once-a-minute prune of the replay guard's table, which keeps a decision's
- * commit small. Started right after storage and stopped right before it: it needs
+ * Owns the once-a-minute prune of the replay guard: the pairs in memory and the shared
+ * pairs' table. Started right after storage and stopped right before it: it needs
  * nothing but the database.
  */
 export class ReplayPrunerComponent implements Component {

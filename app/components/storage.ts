@@ -1,5 +1,7 @@
 import type { Config } from "../../config/schema.js";
 import { SqliteAllowlistStore } from "../../daemon/allowlist/sqlite-allowlist-store.js";
+import { writeJournaledPassages } from "../../daemon/gate/presence-rebuild.js";
+import { rememberJournaledGrants } from "../../daemon/gate/replay-rebuild.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import { ModeStore } from "../../daemon/state/mode-store.js";
 import { PresenceStore } from "../../daemon/state/presence-store.js";
@@ -25,6 +27,9 @@ import type { Logger } from "../../platform/log/logger.js";
 import type { Component } from "../component.js";
 import { openGateDatabase } from "../gate-database.js";
 import { checkHealth, type HealthReport } from "../http/health.js";
+
+/** How often grants' passages held in memory are written to the presence table, ms. */
+const PRESENCE_FLUSH_MS = 1000;
 
 /** The gate's database and the one instance of each store on it, shared by every part. */
 export interface GateStores {
@@ -53,6 +58,7 @@ export class StorageComponent implements Component, DatabaseCondition {
   readonly name = "storage";
   private opened: GateStores | undefined;
   private checkpointer: WalCheckpointer | undefined;
+  private presenceTimer: NodeJS.Timeout | undefined;
   private finding: CorruptionFinding | undefined;
   private readonly corruptionListeners: ((finding: CorruptionFinding) => void)[] = [];
 
@@ -141,15 +147,29 @@ export class StorageComponent implements Component, DatabaseCondition {
       const mode = ModeStore.load(db, { mode: policy.mode, since: this.deps.clock.now(), source: "config" });
       const replay = new ReplayGuard(db);
       replay.assumeLostUpTo(this.recordStart(db, journal));
+      // The gate's own grants write no replay row: their journal entries are the record.
+      const remembered = rememberJournaledGrants(journal, replay, allowlist, {
+        now: this.deps.clock.now(),
+        window: this.config.token.window,
+      });
+      const presence = new PresenceStore(db);
+      const passages = writeJournaledPassages(journal, presence);
+      this.deps.logger.debug(
+        { component: "storage", remembered, passages },
+        "replay pairs and passages rebuilt from the journal",
+      );
       this.opened = {
         db,
         allowlist,
         journal,
         replay,
         mode,
-        presence: new PresenceStore(db),
+        presence,
       };
       this.checkpointer = checkpointer;
+      // Grants' passages reach the presence table within a second, many per transaction.
+      this.presenceTimer = setInterval(() => this.flushPresence(), PRESENCE_FLUSH_MS);
+      this.presenceTimer.unref();
     } catch (err) {
       db.close();
       await checkpointer.stop();
@@ -218,11 +238,24 @@ export class StorageComponent implements Component, DatabaseCondition {
     return lostUpTo;
   }
 
+  /** Writes the passages of grants held in memory (a failure keeps them: the journal has them too). */
+  private flushPresence(): void {
+    try {
+      this.opened?.presence.flush();
+    } catch (err) {
+      // A damaged file is logged once, by `found`; anything else here.
+      if (!this.noteError(err, "presence write"))
+        this.deps.logger.error({ component: "storage", err: describeError(err) }, "presence write failed");
+    }
+  }
+
   async stop(): Promise<void> {
     const db = this.opened?.db;
     if (db === undefined) return;
+    clearInterval(this.presenceTimer);
+    // Every other component has stopped: no decision follows this.
+    this.flushPresence();
     try {
-      // Every other component has stopped: no decision follows this.
       recordCleanStop(db);
     } catch (err) {
       this.deps.logger.error(

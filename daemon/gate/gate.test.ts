@@ -22,6 +22,7 @@ import { publicKeyText } from "../trust/key-file.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../verify/pg1-encoder.js";
 import { TokenVerifier } from "../verify/verify-token.js";
 import { Gate } from "./gate.js";
+import { rememberJournaledGrants } from "./replay-rebuild.js";
 
 const phone = generateKeyPairSync("ed25519");
 const totp = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
@@ -84,14 +85,19 @@ function rig(options: { path?: string; store?: AllowlistStore } = {}): Rig {
       done();
     },
   });
+  const store = options.store ?? allowlist();
+  const journal = Journal.open(db);
+  const replay = new ReplayGuard(db);
+  // As the gate's storage does at start: its own grants come back from the journal.
+  rememberJournaledGrants(journal, replay, store, { now: NOW, window: 1 });
   const gate = new Gate(
     { gate: config.gate, timezone: config.timezone, policy: config.policy, window: 1 },
     {
       db,
-      allowlist: options.store ?? allowlist(),
+      allowlist: store,
       verifier: new TokenVerifier(1),
-      journal: Journal.open(db),
-      replay: new ReplayGuard(db),
+      journal,
+      replay,
       presence: new PresenceStore(db),
       lockout: new LockoutTracker(db, config.policy.lockout),
       guesses: new ReaderGuesses(db, config.policy.guessLimit),

@@ -11,7 +11,12 @@ import { decide, type GateState } from "../decide/decide.js";
 import { type Decision, deny } from "../decide/reasons.js";
 import type { StalenessBudgets } from "../decide/staleness.js";
 import type { Journal } from "../journal/journal.js";
-import { alarmRecord, type JournalEntry, notOpenedRecord } from "../journal/journal-entry.js";
+import {
+  alarmRecord,
+  type JournalEntry,
+  type JournalRecord,
+  notOpenedRecord,
+} from "../journal/journal-entry.js";
 import type { LockoutTracker } from "../state/lockout-tracker.js";
 import type { ModeStore } from "../state/mode-store.js";
 import type { PresenceStore } from "../state/presence-store.js";
@@ -81,8 +86,9 @@ const LOCKOUT_FAILURES = new Set(["bad_signature", "scheme_mismatch"]);
 
 /**
  * The scan pipeline: parse → look up → verify → gather state → decide → journal. Every
- * decision is committed to the journal, together with the state it changes (replay,
- * presence, lockout), in one transaction before the caller may report or actuate it.
+ * decision is committed to the journal, together with the state it changes, before the
+ * caller may report or actuate it: a grant's entry is itself the durable record of its
+ * replay pair and passage, a lockout count shares the entry's transaction.
  * Any exception denies: a decision that cannot be journaled is never a grant; such
  * decisions are counted and journaled as one `journal_gap` alarm once a write succeeds.
  */
@@ -90,12 +96,15 @@ export class Gate {
   private readonly log: Logger;
   private readonly counts = new Map<string, number>();
   private readonly gap = new JournalGap();
+  /** Runs its argument in one transaction; made once, not per scan (better-sqlite3 builds a wrapper each call). */
+  private readonly inTransaction: (write: () => JournalEntry) => JournalEntry;
 
   constructor(
     private settings: GateSettings,
     private parts: GateParts,
   ) {
     this.log = parts.logger;
+    this.inTransaction = parts.db.transaction((write: () => JournalEntry) => write());
   }
 
   /**
@@ -253,6 +262,15 @@ export class Gate {
     return { ...state, siteReachable: siteReachable() };
   }
 
+  /**
+   * Journals the decision with the state it changes, and returns the committed entry. A
+   * grant's replay pair and passage are the entry itself (credential and step; person,
+   * direction and `data.zone`): the replay guard keeps the pair in memory and rebuilds it
+   * from the journal at start, the presence store writes the passage within a second and
+   * after a crash from the journal. So the common decision is one INSERT committing by
+   * itself (the journal's page and its head); a lockout count or a journal gap joins it
+   * in one transaction.
+   */
   private record(
     decision: Decision,
     token: ParsedToken | null,
@@ -262,60 +280,101 @@ export class Gate {
     now: number,
     bridged: BridgedScan | undefined,
   ): JournalEntry {
-    const { journal, replay, presence, lockout, db } = this.parts;
-    return db.transaction(() => {
-      const gap = this.gap.record(this.settings.gate);
-      if (gap !== undefined) journal.append(gap);
-      if (credential !== undefined && !verification.ok && LOCKOUT_FAILURES.has(verification.reason)) {
-        const until = lockout.recordFailure(credential.id, reader.id, now);
-        if (until !== undefined) {
-          this.log.warn(
-            { credential: credential.id, reader: reader.id, until: new Date(until).toISOString() },
-            "credential locked out at this reader",
-          );
-        }
-        if (this.parts.guesses.recordGuess(reader.id, now)) {
-          // The reader's budget of guesses is used up: someone is trying codes here.
-          this.log.warn({ reader: reader.id }, "reader throttled: too many bad codes; see who is at it");
-          journal.append(
-            alarmRecord({ at: now, gate: this.settings.gate, reason: "reader_throttled", reader }),
-          );
-        }
-      }
-      if (decision.result === "granted" && credential !== undefined && verification.ok) {
-        replay.accept(
-          credential.id,
-          verification.step,
-          replayExpiry(verification.step, verification.period, this.settings.window),
-        );
-        // Without a passage sensor a grant counts as a passage; with one, the sensor decides.
-        if (this.settings.passageSensed?.(reader.id) !== true) {
-          presence.record(credential.person, this.settings.policy.zone, reader.direction, now);
-        }
-      }
-      const data: Record<string, unknown> = {};
-      if (decision.flags.length > 0) data.flags = [...decision.flags];
-      if (decision.result === "granted" && decision.rule !== undefined) data.rule = decision.rule;
-      if (token !== null) data.scheme = token.scheme;
-      if (bridged !== undefined) {
-        data.bridge = bridged.member;
-        data.seq = bridged.seq;
-        data.scannedAt = bridged.scannedAt;
-      }
-      return journal.append({
-        kind: "decision",
-        at: now,
-        gate: this.settings.gate,
-        reader: reader.id,
-        direction: reader.direction,
-        credential: credential !== undefined ? credential.id : null,
-        person: credential?.person ?? null,
-        step: token?.step ?? null,
-        result: decision.result,
-        reason: decision.reason,
-        data,
-      });
-    })();
+    const { journal, replay, presence } = this.parts;
+    const granted = decision.result === "granted" && credential !== undefined && verification.ok;
+    // Without a passage sensor a grant counts as a passage; with one, the sensor decides.
+    const movesPresence = granted && this.settings.passageSensed?.(reader.id) !== true;
+    const forged = credential !== undefined && !verification.ok && LOCKOUT_FAILURES.has(verification.reason);
+    const data: Record<string, unknown> = {};
+    if (decision.flags.length > 0) data.flags = [...decision.flags];
+    if (decision.result === "granted" && decision.rule !== undefined) data.rule = decision.rule;
+    if (token !== null) data.scheme = token.scheme;
+    // The zone this grant moved the person in: the entry is the passage's durable record.
+    if (movesPresence) data.zone = this.settings.policy.zone;
+    if (bridged !== undefined) {
+      data.bridge = bridged.member;
+      data.seq = bridged.seq;
+      data.scannedAt = bridged.scannedAt;
+    }
+    const entryRecord: JournalRecord = {
+      kind: "decision",
+      at: now,
+      gate: this.settings.gate,
+      reader: reader.id,
+      direction: reader.direction,
+      credential: credential !== undefined ? credential.id : null,
+      person: credential?.person ?? null,
+      step: token?.step ?? null,
+      result: decision.result,
+      reason: decision.reason,
+      data,
+    };
+    const entry =
+      !forged && this.gap.pending() === 0
+        ? journal.append(entryRecord)
+        : this.inTransaction(() => {
+            const gap = this.gap.record(this.settings.gate);
+            if (gap !== undefined) journal.append(gap);
+            if (forged && credential !== undefined) this.recordForgery(credential, reader, now);
+            return journal.append(entryRecord);
+          });
+    // Committed: from now on the pair is used and the person has passed, in memory and
+    // (through the entry) on disk.
+    if (granted && credential !== undefined && verification.ok) {
+      replay.remember(
+        credential.id,
+        verification.step,
+        replayExpiry(verification.step, verification.period, this.settings.window),
+      );
+      if (
+        movesPresence &&
+        presence.recordJournaled(
+          credential.person,
+          this.settings.policy.zone,
+          reader.direction,
+          now,
+          entry.seq,
+        )
+      )
+        this.writePassages();
+    }
+    return entry;
+  }
+
+  /**
+   * Writes the passages the presence store holds, when it holds its limit (the storage's
+   * timer writes them every second otherwise). A failure is logged and the grant stands: it
+   * is committed, and the passages stay held, in the journal too.
+   */
+  private writePassages(): void {
+    try {
+      this.parts.presence.flush();
+    } catch (err) {
+      if (this.parts.database?.noteError(err, "presence write") !== true)
+        this.log.error({ err: describeError(err) }, "presence write failed; the passages stay held");
+    }
+  }
+
+  /** Counts a forged code toward the credential's lockout and the reader's guesses, inside the decision's transaction. */
+  private recordForgery(
+    credential: Credential,
+    reader: { readonly id: string; readonly direction: Direction },
+    now: number,
+  ): void {
+    const until = this.parts.lockout.recordFailure(credential.id, reader.id, now);
+    if (until !== undefined) {
+      this.log.warn(
+        { credential: credential.id, reader: reader.id, until: new Date(until).toISOString() },
+        "credential locked out at this reader",
+      );
+    }
+    if (this.parts.guesses.recordGuess(reader.id, now)) {
+      // The reader's budget of guesses is used up: someone is trying codes here.
+      this.log.warn({ reader: reader.id }, "reader throttled: too many bad codes; see who is at it");
+      this.parts.journal.append(
+        alarmRecord({ at: now, gate: this.settings.gate, reason: "reader_throttled", reader }),
+      );
+    }
   }
 
   private count(key: string): void {

@@ -195,6 +195,34 @@ export class Journal {
     return head === undefined || head.seq === 0 ? null : { seq: head.seq, hash: head.hash };
   }
 
+  /**
+   * The credential and step of every granted decision dated `since` (epoch ms) or later,
+   * newest first: what the replay guard rebuilds the gate's own grants from at start.
+   * Walks back from the head by seq and stops after 1,000 entries in a row dated before
+   * `since`, so it reads only the recent end, yet a stretch written while the clock was
+   * wrong does not hide the grants before it.
+   */
+  *grantsSince(
+    since: number,
+  ): Generator<{ readonly credential: string; readonly step: number; readonly at: number }> {
+    const rows = this.db
+      .prepare<
+        [],
+        { kind: string; result: string | null; credential: string | null; step: number | null; at: number }
+      >("SELECT kind, result, credential, step, at FROM journal ORDER BY seq DESC")
+      .iterate();
+    let older = 0;
+    for (const row of rows) {
+      if (row.at < since) {
+        if (++older >= 1000) break;
+        continue;
+      }
+      older = 0;
+      if (row.kind === "decision" && row.result === "granted" && row.credential !== null && row.step !== null)
+        yield { credential: row.credential, step: row.step, at: row.at };
+    }
+  }
+
   /** Rows in the journal. Counts them (O(n)): for tools, not the hot path. */
   count(): number {
     return this.countStmt.get() ?? 0;

@@ -12,6 +12,8 @@ import {
 } from "../../app/testing/mqtt-gate-fixture.js";
 import { systemClock } from "../../platform/clock.js";
 import { openDatabase } from "../../platform/database/database.js";
+import { rememberJournaledGrants } from "../gate/replay-rebuild.js";
+import { Journal } from "../journal/journal.js";
 import { TestMosquitto, waitUntil } from "../mqtt/testing/mosquitto.js";
 import { migrateGateState } from "../state/gate-state-schema.js";
 import { PresenceStore } from "../state/presence-store.js";
@@ -40,12 +42,21 @@ async function siteGate({ config, member }: Awaited<ReturnType<typeof prepareGat
   // A second connection to the gate's database, to see what it learned from the site.
   const db = openDatabase(config.storage.path);
   migrateGateState(db);
+  const journal = Journal.open(db);
+  // What the gate would know on a restart now: the shared pairs of the replay table and its
+  // own grants from the journal (a grant writes no replay row).
+  const seen = (credential: string, step: number) => {
+    const guard = new ReplayGuard(db);
+    rememberJournaledGrants(journal, guard, { get: () => undefined }, { now: Date.now(), window: 1 });
+    return guard.seen(credential, step);
+  };
   return {
     config,
     member,
     running,
-    replay: new ReplayGuard(db),
-    presence: new PresenceStore(db),
+    replay: { seen },
+    // A fresh store each time: a store keeps the rows it read (only the gate's own store writes).
+    presence: { last: (person: string, zone: string) => new PresenceStore(db).last(person, zone) },
     close: () => db.close(),
   };
 }
@@ -57,7 +68,7 @@ async function siteGate({ config, member }: Awaited<ReturnType<typeof prepareGat
  */
 async function siteListening(
   client: { publishAsync(topic: string, payload: string): Promise<unknown> },
-  gates: readonly { replay: ReplayGuard }[],
+  gates: readonly { replay: Pick<ReplayGuard, "seen"> }[],
 ): Promise<void> {
   // Credential 1002 (suspended) is in the allowlist and no scan here uses it.
   const probe = { gate: "probe", credential: "1002", step: nowStep(), expiresAt: Date.now() + 60_000 };

@@ -71,6 +71,19 @@ export const GATE_STATE_SCHEMA: ComponentSchema = {
         ) STRICT;
       `,
     },
+    {
+      version: 4,
+      // A grant's passage is written to presence after its decision's commit, many at a
+      // time (daemon/state/presence-store.ts): the seq of the newest journal entry whose
+      // passage the table has, so a start after a crash writes the ones after it. No row
+      // until the first start of this version, which sets it to the journal's head.
+      up: `
+        CREATE TABLE presence_applied (
+          singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+          seq INTEGER NOT NULL
+        ) STRICT;
+      `,
+    },
   ],
 };
 

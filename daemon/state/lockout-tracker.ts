@@ -20,8 +20,14 @@ export interface LockoutPolicy {
 export class LockoutTracker {
   private readonly getStmt: Statement<[string, string], { failures: string; locked_until: number | null }>;
   private readonly putStmt: Statement<[string, string, string, number | null]>;
+  /**
+   * `reader\ncredential` → locked until (epoch ms), for every lockout the table holds: every
+   * scan asks, and only this process's tracker writes the table, so reads come from here.
+   * A transaction that rolls back after a failure was counted leaves it stricter, never laxer.
+   */
+  private readonly locked = new Map<string, number>();
 
-  /** Expects `migrateGateState(db)` to have run. */
+  /** Expects `migrateGateState(db)` to have run. Reads the lockouts in force into memory. */
   constructor(
     db: Db,
     private readonly policy: LockoutPolicy,
@@ -33,12 +39,17 @@ export class LockoutTracker {
       "INSERT INTO lockout (credential, reader, failures, locked_until) VALUES (?, ?, ?, ?) " +
         "ON CONFLICT (credential, reader) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
     );
+    const rows = db
+      .prepare("SELECT credential, reader, locked_until FROM lockout WHERE locked_until IS NOT NULL")
+      .all() as { credential: string; reader: string; locked_until: number }[];
+    for (const row of rows) this.locked.set(lockKey(row.credential, row.reader), row.locked_until);
   }
 
   /** Epoch ms until which the credential is locked out at `reader`, if it is at `now`. */
   lockedUntil(credential: string, reader: string, now: number): number | undefined {
-    const row = this.getStmt.get(credential, reader);
-    return row?.locked_until != null && row.locked_until > now ? row.locked_until : undefined;
+    if (this.locked.size === 0) return undefined;
+    const until = this.locked.get(lockKey(credential, reader));
+    return until !== undefined && until > now ? until : undefined;
   }
 
   /** Counts one bad token at `reader`; returns the lockout end when this one locks the credential there. */
@@ -52,6 +63,12 @@ export class LockoutTracker {
     const kept = row?.locked_until != null && row.locked_until > now ? row.locked_until : null;
     const until = lockedUntil ?? kept;
     this.putStmt.run(credential, reader, JSON.stringify(lockedUntil === null ? recent : []), until);
+    if (until === null) this.locked.delete(lockKey(credential, reader));
+    else this.locked.set(lockKey(credential, reader), until);
     return lockedUntil ?? undefined;
   }
+}
+
+function lockKey(credential: string, reader: string): string {
+  return `${reader}\n${credential}`;
 }

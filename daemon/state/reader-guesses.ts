@@ -19,6 +19,11 @@ export interface GuessLimit {
 export class ReaderGuesses {
   private readonly getStmt: Statement<[string], { tokens: number; updated_at: number }>;
   private readonly putStmt: Statement<[string, number, number]>;
+  /**
+   * Each reader's row as last read or written (null: none yet): every scan asks, and only
+   * this process writes the table, so a reader's row is read from disk once.
+   */
+  private readonly rows = new Map<string, { tokens: number; updated_at: number } | null>();
 
   /** Expects `migrateGateState(db)` to have run. */
   constructor(
@@ -46,12 +51,17 @@ export class ReaderGuesses {
     if (this.limit.burst === 0) return false;
     const tokens = Math.max(0, this.tokens(reader, now) - 1);
     this.putStmt.run(reader, tokens, now);
+    this.rows.set(reader, { tokens, updated_at: now });
     return tokens < 1;
   }
 
   private tokens(reader: string, now: number): number {
-    const row = this.getStmt.get(reader);
-    if (row === undefined) return this.limit.burst;
+    let row = this.rows.get(reader);
+    if (row === undefined) {
+      row = this.getStmt.get(reader) ?? null;
+      this.rows.set(reader, row);
+    }
+    if (row === null) return this.limit.burst;
     // A clock stepped back refills nothing (and takes nothing back).
     const elapsed = Math.max(0, now - row.updated_at);
     return Math.min(this.limit.burst, row.tokens + elapsed / this.limit.every);

@@ -3,27 +3,41 @@ import type { Db } from "../../platform/database/database.js";
 
 /**
  * Remembers which (credential, step) pairs have opened a gate, so a token (or a
- * screenshot of it) opens at most once (pass-token.md step 6). Kept in SQLite so a
- * restart does not forget; a pair is pruned once its step can no longer verify.
- * Site-wide sharing arrives with the MQTT state sync; this is the gate's own record.
+ * screenshot of it) opens at most once (pass-token.md step 6), also across a restart.
+ *
+ * Two sources, one answer, all held in memory so a scan's check is a map lookup:
+ * - the gate's own grants (`remember`): the durable record of each is its journal entry
+ *   (credential and step), committed before the grant is reported; at start the gate
+ *   rebuilds them from the journal (daemon/gate/replay-rebuild.ts), so a grant costs its
+ *   decision's commit no replay page;
+ * - pairs other gates of the site shared (`accept`), which no journal entry here records:
+ *   kept in the `replay` table too, and read back from it when the guard is built.
+ * Only this process writes the table, so the map never goes stale. A pair is pruned once
+ * its step can no longer verify.
  */
 export class ReplayGuard {
-  private readonly seenStmt: Statement<[string, number], unknown>;
   private readonly acceptStmt: Statement<[string, number, number]>;
   private readonly pruneStmt: Statement<[number]>;
+  /** `step:credential` → when the step stops verifying (epoch ms). */
+  private readonly live = new Map<string, number>();
   private lostUpTo: number | undefined;
 
-  /** Expects `migrateGateState(db)` to have run. */
+  /** Expects `migrateGateState(db)` to have run. Loads the shared pairs of the table. */
   constructor(db: Db) {
-    this.seenStmt = db.prepare("SELECT 1 FROM replay WHERE credential = ? AND step = ?").pluck();
     this.acceptStmt = db.prepare(
       "INSERT OR IGNORE INTO replay (credential, step, expires_at) VALUES (?, ?, ?)",
     );
     this.pruneStmt = db.prepare("DELETE FROM replay WHERE expires_at <= ?");
+    const rows = db.prepare("SELECT credential, step, expires_at FROM replay").all() as {
+      credential: string;
+      step: number;
+      expires_at: number;
+    }[];
+    for (const row of rows) this.keep(row.credential, row.step, row.expires_at);
   }
 
   seen(credential: string, step: number): boolean {
-    return this.seenStmt.get(credential, step) !== undefined;
+    return this.live.has(pairKey(credential, step));
   }
 
   /**
@@ -45,17 +59,43 @@ export class ReplayGuard {
   }
 
   /**
-   * Records an accepted pair. `expiresAt` (epoch ms) is when the step stops verifying:
-   * `(step + window + 1) * period` seconds.
+   * Records a pair another gate shared, in the table and in memory. `expiresAt` (epoch ms)
+   * is when the step stops verifying: `(step + window + 1) * period` seconds.
    */
   accept(credential: string, step: number, expiresAt: number): void {
     this.acceptStmt.run(credential, step, expiresAt);
+    this.keep(credential, step, expiresAt);
   }
 
-  /** Forgets pairs that can no longer verify; returns how many. */
+  /**
+   * Records a pair this gate granted, in memory only. Call it once the journal entry that
+   * records the grant (its credential and step) has committed: that entry is what a restart
+   * rebuilds the pair from.
+   */
+  remember(credential: string, step: number, expiresAt: number): void {
+    this.keep(credential, step, expiresAt);
+  }
+
+  /** Forgets pairs that can no longer verify; returns how many left the table. */
   prune(now: number): number {
+    for (const [key, expiresAt] of this.live) if (expiresAt <= now) this.live.delete(key);
     return this.pruneStmt.run(now).changes;
   }
+
+  /** Pairs held (shared and own), for tests and status. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  private keep(credential: string, step: number, expiresAt: number): void {
+    const key = pairKey(credential, step);
+    const held = this.live.get(key);
+    if (held === undefined || held < expiresAt) this.live.set(key, expiresAt);
+  }
+}
+
+function pairKey(credential: string, step: number): string {
+  return `${step}:${credential}`;
 }
 
 /** When a token of `step` stops verifying, in epoch ms. */
