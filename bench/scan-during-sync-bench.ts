@@ -14,6 +14,7 @@ import { RegistrySync } from "../sync/registry-sync.js";
 import { SyncStateStore } from "../sync/sync-state.js";
 import { BENCH_REGISTRY_KEY_ID, benchPhoneKey, benchRegistryKey, benchScheme } from "./bench-population.js";
 import { type BenchResult, percentile } from "./bench-result.js";
+import { runBenchChild } from "./child-process.js";
 import { mb, sampleProcessMemory, watchEventLoop } from "./process-memory.js";
 import { BASE_MS, gateOver, random, SITE } from "./scan-path-bench.js";
 import { cachedSnapshot } from "./sync-bench.js";
@@ -31,7 +32,8 @@ const FLOOR_MS = 4_000;
  * same gate pulls and applies a signed snapshot of `count` credentials from the simulated
  * registry over loopback HTTP, switch included. Floor: the same schedule on the same gate for
  * FLOOR_MS just before, with no sync. Every scan must be granted (the snapshot holds the same
- * people), so the whole decision path runs each time.
+ * people), so the whole decision path runs each time. The gate runs in a process of its own
+ * (default node flags, as `passgate run`), so its memory is its own; the registry runs here.
  */
 export async function benchScanDuringSync(
   storePath: string,
@@ -40,6 +42,28 @@ export async function benchScanDuringSync(
   log: (m: string) => void,
 ): Promise<BenchResult> {
   const body = await cachedSnapshot(cacheDir, count, log);
+  const server = new RegistryServer({
+    site: SITE,
+    token: "bench",
+    keyId: BENCH_REGISTRY_KEY_ID,
+    privateKey: benchRegistryKey.privateKey,
+  });
+  const url = await server.start();
+  try {
+    server.nextAllowlist({ status: 200, file: body });
+    return (await runBenchChild("during-sync", { url, storePath, count }, log)) as BenchResult;
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The gate side of `benchScanDuringSync`, in a process of its own (bench/bench-child.ts). */
+export async function scansDuringSync(
+  url: string,
+  storePath: string,
+  count: number,
+  log: (m: string) => void,
+): Promise<BenchResult> {
   const runDir = join(tmpdir(), `passgate-bench-${process.pid}-during-sync`);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
@@ -52,13 +76,6 @@ export async function benchScanDuringSync(
   db.prepare("UPDATE allowlist_meta SET version = 0").run();
   const checkpointer = new WalCheckpointer(dbPath, (m) => log(`checkpoint: ${m}`), 1000);
   checkpointer.start();
-  const server = new RegistryServer({
-    site: SITE,
-    token: "bench",
-    keyId: BENCH_REGISTRY_KEY_ID,
-    privateKey: benchRegistryKey.privateKey,
-  });
-  const url = await server.start();
   try {
     const clock = new FakeClock(BASE_MS);
     const { gate, allowlist } = gateOver(db, clock);
@@ -128,7 +145,6 @@ export async function benchScanDuringSync(
     const floor = await scanWhile(() => performance.now() >= floorEnd);
 
     log(`bench: the same scans while a ${count}-credential snapshot applies…`);
-    server.nextAllowlist({ status: 200, file: body });
     const memory = await sampleProcessMemory();
     const loop = watchEventLoop();
     let done = false;
@@ -168,7 +184,6 @@ export async function benchScanDuringSync(
       target: "p99_us < 5000",
     };
   } finally {
-    await server.stop();
     await checkpointer.stop();
     db.close();
     rmSync(runDir, { recursive: true, force: true });

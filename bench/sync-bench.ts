@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { systemClock } from "../platform/clock.js";
 import { type Db, openDatabase } from "../platform/database/database.js";
+import { WalCheckpointer } from "../platform/database/wal-checkpointer.js";
 import { createLogger } from "../platform/log/logger.js";
 import { RegistryServer } from "../sim/registry/registry-server.js";
 import { type AllowlistRecord, signedAllowlistLines } from "../sim/registry/signed-allowlist.js";
@@ -13,7 +14,8 @@ import { RegistrySync } from "../sync/registry-sync.js";
 import { SyncStateStore } from "../sync/sync-state.js";
 import { BENCH_REGISTRY_KEY_ID, benchRecords, benchRegistryKey } from "./bench-population.js";
 import { type BenchResult, percentile } from "./bench-result.js";
-import { mb, sampleProcessMemory, watchEventLoop } from "./process-memory.js";
+import { runBenchChild } from "./child-process.js";
+import { type MemoryPeaks, mb, sampleProcessMemory, watchEventLoop } from "./process-memory.js";
 
 const SITE = "bench-campus";
 const KEY = { keyId: BENCH_REGISTRY_KEY_ID, privateKey: benchRegistryKey.privateKey };
@@ -35,51 +37,27 @@ export async function benchSync(
 ): Promise<BenchResult[]> {
   const body = await cachedSnapshot(cacheDir, count, log);
   const dir = mkdtempSync(join(tmpdir(), "passgate-sync-bench-"));
-  // Everything slow comes before the registry's first request: a pause of over 5 s between
-  // two requests outlasts the server's keep-alive, and the client may then reuse a socket the
-  // server is closing (the delta failed with ECONNRESET when it was built between them).
-  log("bench: floor, inserting the same rows in one transaction…");
-  const floorDb = openDatabase(join(dir, "floor.db"));
-  const f0 = performance.now();
-  floorInsert(floorDb, benchRecords(count), true);
-  const floorMs = performance.now() - f0;
-  const delta = deltaRecords(count, deltaSize);
   const server = new RegistryServer({ site: SITE, token: "bench", ...KEY });
   const url = await server.start();
   try {
-    const db = openDatabase(join(dir, "gate.db"));
-    const store = SqliteAllowlistStore.open(db);
-    const sync = new RegistrySync(
-      {
-        registry: url,
-        site: SITE,
-        trustedKeys: { [BENCH_REGISTRY_KEY_ID]: benchRegistryKey.publicKey },
-        pollInterval: 3_600_000,
-        backoff: { initial: 1000, max: 60_000 },
-        uploadInterval: 3_600_000,
-        fingerprint: "bench",
-      },
-      {
-        client: new HttpRegistryClient({ url, site: SITE, token: "bench" }),
-        store,
-        state: SyncStateStore.open(db),
-        clock: systemClock,
-        logger: createLogger({ level: "silent" }),
-      },
-    );
-
-    log(`bench: sync snapshot of ${count} over HTTP…`);
+    log(`bench: sync snapshot of ${count} over HTTP, in a gate process of its own…`);
     server.nextAllowlist({ status: 200, file: body });
-    const heap = heapSampler();
-    const memory = await sampleProcessMemory();
-    const loop = watchEventLoop();
-    const t0 = performance.now();
-    const outcome = await sync.pullOnce();
-    const snapshotMs = performance.now() - t0;
-    const blockMs = loop.stop();
-    const peaks = await memory.stop();
-    const peakHeap = heap.stop();
-    if (outcome.kind !== "applied") throw new Error(`bench snapshot not applied: ${JSON.stringify(outcome)}`);
+    const gatePath = join(dir, "gate.db");
+    const applied = (await runBenchChild("snapshot", { url, dbPath: gatePath }, log)) as SnapshotApplied;
+    const snapshotMs = applied.ms;
+    log(`bench: applied in ${Math.round(snapshotMs)} ms: ${JSON.stringify(applied)}`);
+
+    log("bench: floor, inserting the same rows in one transaction…");
+    const floorDb = openDatabase(join(dir, "floor.db"));
+    const f0 = performance.now();
+    floorInsert(floorDb, benchRecords(count), true);
+    const floorMs = performance.now() - f0;
+    const delta = deltaRecords(count, deltaSize);
+
+    // The delta and revocations on the database the child left, from this process.
+    const db = openDatabase(gatePath);
+    const store = SqliteAllowlistStore.open(db);
+    const sync = benchRegistrySync(url, db, store);
 
     log(`bench: sync delta of ${deltaSize}…`);
     server.nextAllowlist({
@@ -108,8 +86,9 @@ export async function benchSync(
       });
       version++;
       const r0 = performance.now();
-      await sync.pullOnce();
-      if (store.get(String(id))?.status !== "revoked") throw new Error("revocation not applied");
+      const pulled = await sync.pullOnce();
+      if (store.get(String(id))?.status !== "revoked")
+        throw new Error(`revocation not applied: ${JSON.stringify(pulled)}`);
       revoke.push((performance.now() - r0) * 1000);
       server.nextAllowlist({ status: 304 });
       const n0 = performance.now();
@@ -117,6 +96,7 @@ export async function benchSync(
       roundTrip.push((performance.now() - n0) * 1000);
     }
     db.close();
+    floorDb.close();
 
     const us = (ms: number) => Math.round(ms * 1000);
     return [
@@ -131,14 +111,14 @@ export async function benchSync(
         credentials: count,
         seconds: round(snapshotMs / 1000),
         floor_seconds: round(floorMs / 1000),
-        peak_rss_mb: mb(peaks.rss),
-        peak_rss_anon_mb: mb(peaks.anon),
-        peak_rss_file_mb: mb(peaks.file),
-        peak_rss_shmem_mb: mb(peaks.shmem),
-        rss_before_mb: mb(peaks.before.rss),
-        rss_anon_before_mb: mb(peaks.before.anon),
-        peak_heap_mb: mb(peakHeap),
-        max_event_loop_block_ms: blockMs,
+        peak_rss_mb: mb(applied.peaks.rss),
+        peak_rss_anon_mb: mb(applied.peaks.anon),
+        peak_rss_file_mb: mb(applied.peaks.file),
+        peak_rss_shmem_mb: mb(applied.peaks.shmem),
+        rss_before_mb: mb(applied.peaks.before.rss),
+        rss_anon_before_mb: mb(applied.peaks.before.anon),
+        peak_heap_mb: mb(applied.heap),
+        max_event_loop_block_ms: applied.blockMs,
         target: "peak_rss_anon_mb <= 150, max_event_loop_block_ms < 5, ratio <= 1.5",
       },
       {
@@ -163,9 +143,69 @@ export async function benchSync(
       },
     ];
   } finally {
-    floorDb.close();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What the gate process of `applySnapshotFrom` measured. Times in ms, memory in bytes. */
+interface SnapshotApplied {
+  readonly ms: number;
+  readonly blockMs: number;
+  readonly peaks: MemoryPeaks;
+  readonly heap: number;
+}
+
+/** The sync of a bench gate with `store` on `db`, pulling from the bench registry at `url`. */
+function benchRegistrySync(url: string, db: Db, store: SqliteAllowlistStore): RegistrySync {
+  return new RegistrySync(
+    {
+      registry: url,
+      site: SITE,
+      trustedKeys: { [BENCH_REGISTRY_KEY_ID]: benchRegistryKey.publicKey },
+      pollInterval: 3_600_000,
+      backoff: { initial: 1000, max: 60_000 },
+      uploadInterval: 3_600_000,
+      fingerprint: "bench",
+    },
+    {
+      client: new HttpRegistryClient({ url, site: SITE, token: "bench" }),
+      store,
+      state: SyncStateStore.open(db),
+      clock: systemClock,
+      logger: createLogger({ level: "silent" }),
+    },
+  );
+}
+
+/**
+ * The gate side of `sync_snapshot`, run in its own process (bench/bench-child.ts): a new
+ * gate database at `dbPath` with WAL checkpoints in their thread as in the daemon, one pull
+ * of the snapshot the registry at `url` serves, timed, with the process's memory and the
+ * event loop watched throughout.
+ */
+export async function applySnapshotFrom(url: string, dbPath: string): Promise<SnapshotApplied> {
+  const db = openDatabase(dbPath);
+  db.pragma("wal_autocheckpoint = 0");
+  const checkpointer = new WalCheckpointer(dbPath, (m) => process.stderr.write(`checkpoint: ${m}\n`), 1000);
+  checkpointer.start();
+  try {
+    const store = SqliteAllowlistStore.open(db);
+    const sync = benchRegistrySync(url, db, store);
+    const heap = heapSampler();
+    const memory = await sampleProcessMemory();
+    const loop = watchEventLoop();
+    const t0 = performance.now();
+    const outcome = await sync.pullOnce();
+    const ms = performance.now() - t0;
+    const blockMs = loop.stop();
+    const peaks = await memory.stop();
+    const peakHeap = heap.stop();
+    if (outcome.kind !== "applied") throw new Error(`bench snapshot not applied: ${JSON.stringify(outcome)}`);
+    return { ms, blockMs, peaks, heap: peakHeap };
+  } finally {
+    await checkpointer.stop();
+    db.close();
   }
 }
 
