@@ -14,7 +14,7 @@ import { RegistrySync } from "../sync/registry-sync.js";
 import { SyncStateStore } from "../sync/sync-state.js";
 import { BENCH_REGISTRY_KEY_ID, benchPhoneKey, benchRegistryKey, benchScheme } from "./bench-population.js";
 import { type BenchResult, percentile } from "./bench-result.js";
-import { runBenchChild } from "./child-process.js";
+import { gateNodeFlags, runBenchChild } from "./child-process.js";
 import { mb, sampleProcessMemory, watchEventLoop } from "./process-memory.js";
 import { BASE_MS, gateOver, random, SITE } from "./scan-path-bench.js";
 import { cachedSnapshot } from "./sync-bench.js";
@@ -33,7 +33,8 @@ const FLOOR_MS = 4_000;
  * registry over loopback HTTP, switch included. Floor: the same schedule on the same gate for
  * FLOOR_MS just before, with no sync. Every scan must be granted (the snapshot holds the same
  * people), so the whole decision path runs each time. The gate runs in a process of its own
- * (default node flags, as `passgate run`), so its memory is its own; the registry runs here.
+ * (bench/child-process.ts: plain node, as `passgate run`), so its memory is its own; the
+ * registry runs here.
  */
 export async function benchScanDuringSync(
   storePath: string,
@@ -51,7 +52,8 @@ export async function benchScanDuringSync(
   const url = await server.start();
   try {
     server.nextAllowlist({ status: 200, file: body });
-    return (await runBenchChild("during-sync", { url, storePath, count }, log)) as BenchResult;
+    const result = (await runBenchChild("during-sync", { url, storePath, count }, log)) as BenchResult;
+    return { ...result, gate_node_flags: gateNodeFlags() };
   } finally {
     await server.stop();
   }

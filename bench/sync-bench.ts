@@ -14,7 +14,7 @@ import { RegistrySync } from "../sync/registry-sync.js";
 import { SyncStateStore } from "../sync/sync-state.js";
 import { BENCH_REGISTRY_KEY_ID, benchRecords, benchRegistryKey } from "./bench-population.js";
 import { type BenchResult, percentile } from "./bench-result.js";
-import { runBenchChild } from "./child-process.js";
+import { gateNodeFlags, runBenchChild } from "./child-process.js";
 import { type MemoryPeaks, mb, sampleProcessMemory, watchEventLoop } from "./process-memory.js";
 
 const SITE = "bench-campus";
@@ -119,6 +119,7 @@ export async function benchSync(
         rss_anon_before_mb: mb(applied.peaks.before.anon),
         peak_heap_mb: mb(applied.heap),
         max_event_loop_block_ms: applied.blockMs,
+        gate_node_flags: gateNodeFlags(),
         target: "peak_rss_anon_mb <= 150, max_event_loop_block_ms < 5, ratio <= 1.5",
       },
       {

@@ -24,6 +24,13 @@ export const META_TABLE = "allowlist_meta";
 const BATCH_ROWS = 256;
 /** An allowlist this small is dropped at once when replaced; a bigger one is retired and cleared in steps. */
 const DROP_AT_ONCE_ROWS = 2048;
+/**
+ * SQLite's page cache of the connection while a snapshot is staged, in KiB (a negative
+ * `cache_size`). The pages a snapshot writes are not read again, yet they would fill the
+ * daemon's 32 MB cache (platform/database/database.ts) with anonymous memory a small board
+ * needs; the decision path's reads come from the memory map, not this cache.
+ */
+const STAGING_CACHE_KIB = 2048;
 
 /**
  * The shape of a staging table. A snapshot's staging table becomes the credential table at
@@ -140,9 +147,18 @@ class SqliteSnapshotStaging extends SqliteStaging {
   /** Rows in the staging table: kept exact as puts and dels arrive, so the switch need not count them. */
   private count = 0;
 
+  /** The connection's cache_size before this staging lowered it; undefined when it did not. */
+  private readonly cacheBefore: number | undefined;
+
   constructor(db: Db, table: string) {
     super(db, table);
     db.exec(`${stagingTableSql(table, false)}; CREATE UNIQUE INDEX ${table}_id ON ${table} (id);`);
+    // Lowered only from above: with two snapshots staged at once on one connection, the
+    // second leaves it to the first, and the cache comes back when the first ends.
+    const before = db.pragma("cache_size", { simple: true }) as number;
+    const bounded = before > 0 || before < -STAGING_CACHE_KIB;
+    this.cacheBefore = bounded ? before : undefined;
+    if (bounded) db.pragma(`cache_size = -${STAGING_CACHE_KIB}`);
     this.insert = db.prepare(`INSERT OR IGNORE INTO ${table} (id, body) VALUES (?, ?)`);
     this.replace = db.prepare(`UPDATE ${table} SET body = ? WHERE id = ?`);
     this.remove = db.prepare(`DELETE FROM ${table} WHERE id = ?`);
@@ -174,15 +190,22 @@ class SqliteSnapshotStaging extends SqliteStaging {
     return this.count;
   }
 
-  protected afterCommit(): void {}
+  protected afterCommit(): void {
+    this.restoreCache();
+  }
 
   protected putAside(): void {
+    this.restoreCache();
     if (this.count <= DROP_AT_ONCE_ROWS) {
       this.db.exec(`DROP TABLE IF EXISTS ${this.table}`);
     } else {
       // Dropping a big table is one long statement: retire it instead, to be cleared in steps.
       this.db.exec(`ALTER TABLE ${this.table} RENAME TO ${retiredName(this.table)}`);
     }
+  }
+
+  private restoreCache(): void {
+    if (this.cacheBefore !== undefined) this.db.pragma(`cache_size = ${this.cacheBefore}`);
   }
 }
 
