@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 
 /** Peaks of this process's resident memory by kind, in bytes, from /proc/self/status. */
@@ -73,15 +73,23 @@ export async function sampleProcessMemory(intervalMs = 20): Promise<MemorySample
 
 /**
  * The longest the main thread's event loop was held, in ms (perf_hooks' histogram at 1 ms
- * resolution: a block shows as a timer that fired that much late).
+ * resolution: a block shows as a timer that fired that much late), and the longest garbage
+ * collection pause in the same time, which tells a block of V8's from one of the code or
+ * of a machine too busy to run the process.
  */
-export function watchEventLoop(): { stop(): number } {
+export function watchEventLoop(): { stop(): { blockMs: number; gcMs: number } } {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs = Math.max(gcMs, entry.duration);
+  });
+  gc.observe({ entryTypes: ["gc"] });
   histogram.enable();
   return {
     stop() {
       histogram.disable();
-      return Math.round(histogram.max / 1e5) / 10;
+      gc.disconnect();
+      return { blockMs: Math.round(histogram.max / 1e5) / 10, gcMs: Math.round(gcMs * 10) / 10 };
     },
   };
 }

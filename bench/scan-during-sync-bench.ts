@@ -157,7 +157,7 @@ export async function scansDuringSync(
     const during = await scanWhile(() => done);
     const outcome = await pulled;
     const applyMs = performance.now() - t0;
-    const blockMs = loop.stop();
+    const { blockMs, gcMs } = loop.stop();
     const peaks = await memory.stop();
     if (outcome.kind !== "applied") throw new Error(`bench snapshot not applied: ${JSON.stringify(outcome)}`);
     if (allowlist.stats().version !== 1) throw new Error("bench snapshot not in force");
@@ -180,6 +180,7 @@ export async function scansDuringSync(
       scans_per_s: 1000 / PERIOD_MS,
       apply_seconds: Math.round(applyMs / 10) / 100,
       max_event_loop_block_ms: blockMs,
+      max_gc_pause_ms: gcMs,
       peak_rss_anon_mb: mb(peaks.anon),
       peak_rss_file_mb: mb(peaks.file),
       peak_rss_shmem_mb: mb(peaks.shmem),

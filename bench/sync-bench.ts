@@ -119,6 +119,7 @@ export async function benchSync(
         rss_anon_before_mb: mb(applied.peaks.before.anon),
         peak_heap_mb: mb(applied.heap),
         max_event_loop_block_ms: applied.blockMs,
+        max_gc_pause_ms: applied.gcMs,
         gate_node_flags: gateNodeFlags(),
         target: "peak_rss_anon_mb <= 150, max_event_loop_block_ms < 5, ratio <= 1.5",
       },
@@ -153,6 +154,8 @@ export async function benchSync(
 interface SnapshotApplied {
   readonly ms: number;
   readonly blockMs: number;
+  /** The longest garbage-collection pause meanwhile. */
+  readonly gcMs: number;
   readonly peaks: MemoryPeaks;
   readonly heap: number;
 }
@@ -199,11 +202,11 @@ export async function applySnapshotFrom(url: string, dbPath: string): Promise<Sn
     const t0 = performance.now();
     const outcome = await sync.pullOnce();
     const ms = performance.now() - t0;
-    const blockMs = loop.stop();
+    const { blockMs, gcMs } = loop.stop();
     const peaks = await memory.stop();
     const peakHeap = heap.stop();
     if (outcome.kind !== "applied") throw new Error(`bench snapshot not applied: ${JSON.stringify(outcome)}`);
-    return { ms, blockMs, peaks, heap: peakHeap };
+    return { ms, blockMs, gcMs, peaks, heap: peakHeap };
   } finally {
     await checkpointer.stop();
     db.close();
