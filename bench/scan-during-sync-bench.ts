@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
@@ -138,6 +138,11 @@ export async function scansDuringSync(
         if (outcome.decision.result === "granted") granted++;
         arrival += PERIOD_MS;
         nextScan = token();
+        // Each scan is its own event in a gate (a reader's data): when scans are late, the
+        // next one still waits for the turn, as it would behind a socket's callback, instead
+        // of this loop holding the event loop until it has caught up (on a machine too busy
+        // to keep the schedule, it never would, and the apply would starve).
+        await nextTurn();
       }
       return latencies;
     };

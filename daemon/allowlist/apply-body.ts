@@ -15,6 +15,12 @@ export interface ApplyOptions {
   readonly now: number;
   /** Longest accepted line in bytes, not counting its LF. Default 64 KiB. */
   readonly maxLineBytes?: number;
+  /**
+   * Once aborted, the clearing of replaced allowlists stops at its next step, so a stopping
+   * gate does not wait for it (what is left is cleared by the next apply). The body itself
+   * is not cut by it: the reader's own stream ends that.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Bytes checked and staged between two looks at the clock: about 35 credential lines. */
@@ -57,7 +63,7 @@ export async function applyAllowlistBody(
   options: ApplyOptions,
 ): Promise<ApplyResult> {
   const turns = new EventLoopTurns();
-  await clearRetired(store, options.now, turns);
+  await clearRetired(store, options, turns);
   const body = new BodyApplication(store, options);
   const chunks: AsyncIterator<Uint8Array | string> = input[Symbol.asyncIterator]();
   let ended = false;
@@ -86,7 +92,7 @@ export async function applyAllowlistBody(
     if (!(err instanceof ApplyRefusal)) throw err;
     result = { ok: false, reason: err.code, message: err.message };
   }
-  await clearRetired(store, options.now, turns);
+  await clearRetired(store, options, turns);
   return result;
 }
 
@@ -96,11 +102,11 @@ export async function applyAllowlistBody(
  */
 async function clearRetired(
   store: WritableAllowlistStore,
-  now: number,
+  options: ApplyOptions,
   turns: EventLoopTurns,
 ): Promise<void> {
   try {
-    while (store.clearRetired(now)) await turns.turn();
+    while (options.signal?.aborted !== true && store.clearRetired(options.now)) await turns.turn();
   } catch {
     // Left as it is: the tables are out of force, and the next apply starts by clearing them.
   }

@@ -156,6 +156,25 @@ describe("a snapshot staged in steps and switched at once", () => {
     expect(store.stats()).toMatchObject({ version: 2, count: 3000 });
   });
 
+  it("leaves the clearing to the next apply once its signal is aborted (a stopping gate does not wait)", async () => {
+    const db = openDb();
+    const store = await storeWithV1(db);
+    const stopping = AbortSignal.abort();
+    const v2 = snapshot(2, range(5001, 8000));
+    expect(
+      await applyAllowlistBody(store, chunked(v2, 64 * 1024), { ...OPTIONS, signal: stopping }),
+    ).toMatchObject({ ok: true, count: 3000 });
+    const [retired] = sideTables(db);
+    expect(retired?.startsWith(RETIRED_PREFIX)).toBe(true);
+    expect(store.get("5001")?.id).toBe("5001");
+    const v3 = signedBody({ kind: "delta", from: 2, to: 3 }, [putLine(registryCredential(1))]);
+    expect(await applyAllowlistBody(store, chunked(v3, 1024), OPTIONS)).toMatchObject({
+      ok: true,
+      count: 3001,
+    });
+    expect(sideTables(db)).toEqual([]);
+  });
+
   it("drops later puts' earlier values and dels inside one snapshot, counting exactly", () => {
     const store = SqliteAllowlistStore.open(openDb());
     const staging = store.stage("snapshot", 0);
