@@ -19,8 +19,8 @@ import { mb, sampleProcessMemory, watchEventLoop } from "./process-memory.js";
 import { BASE_MS, gateOver, random, SITE } from "./scan-path-bench.js";
 import { cachedSnapshot } from "./sync-bench.js";
 
-/** Time between two scans' arrivals, ms: 200 scans a second, many more than a lane sees. */
-const PERIOD_MS = 5;
+/** Time between two scans' arrivals, ms: 50 scans a second, a busy gate of many lanes. */
+const PERIOD_MS = 20;
 /** How long the same gate is timed without a sync first, for the floor, ms. */
 const FLOOR_MS = 4_000;
 
