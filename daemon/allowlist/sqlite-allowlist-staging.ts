@@ -18,8 +18,8 @@ export const CREDENTIAL_TABLE = "allowlist_credential";
 export const META_TABLE = "allowlist_meta";
 /**
  * Rows kept in memory before they are written in one short transaction. Small, because the
- * transaction runs on the daemon's event loop: 256 indexed inserts take about 1 ms, so a
- * scan arriving meanwhile waits no longer than that (the apply yields between batches).
+ * transaction runs on the daemon's event loop and a scan arriving meanwhile waits for it to
+ * end (the apply gives the loop a turn between batches).
  */
 const BATCH_ROWS = 256;
 /** An allowlist this small is dropped at once when replaced; a bigger one is retired and cleared in steps. */
@@ -136,9 +136,10 @@ abstract class SqliteStaging implements AllowlistStaging {
  * in force is retired, the staged one takes its name) and so costs the same for 10 or 10⁶
  * credentials; the retired allowlist is then cleared in bounded steps (sqlite-retired-allowlists.ts).
  *
- * Why indexed from the start rather than appended and indexed at the end (about a third
- * faster): building the index of 10⁶ ids is one statement of 1–2 s that nothing can
- * interrupt, and the gate's scans would wait for it.
+ * Why indexed from the start rather than appended and indexed at the end (faster when the
+ * ids arrive in random order): building the index of 10⁶ ids is one statement of seconds
+ * that nothing can interrupt, and the gate's scans would wait for it. A body in id order
+ * (as the simulated registry sends it) puts each batch's index entries on a few pages.
  */
 class SqliteSnapshotStaging extends SqliteStaging {
   private readonly insert: Database.Statement<[string, string]>;
