@@ -3,6 +3,7 @@ import type { BenchResult } from "./bench-result.js";
 import { benchBridge } from "./bridge-bench.js";
 import { benchConsole } from "./console-bench.js";
 import { benchMqttScanToRelay } from "./mqtt-bench.js";
+import { benchScanDuringSync } from "./scan-during-sync-bench.js";
 import { benchScanPath, cachedStore } from "./scan-path-bench.js";
 import { benchScanThroughput } from "./scan-throughput-bench.js";
 import { benchSignedMessageVerify } from "./signed-message-bench.js";
@@ -72,6 +73,7 @@ if (wanted("signed")) {
   results.push(await benchSignedMessageVerify(quick ? 5_000 : 30_000));
 }
 if (wanted("sync")) results.push(...(await benchSync(cacheDir, count, quick ? 1000 : 10_000, progress)));
+if (wanted("sync")) results.push(await benchScanDuringSync(storePath, cacheDir, count, progress));
 if (wanted("mqtt")) results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));
 if (wanted("bridge")) results.push(...(await benchBridge(quick ? 300 : 10_000, progress)));
 // `--only brokers`: a site on two bridged mosquittos (docs/scale.md).

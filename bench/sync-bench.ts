@@ -5,14 +5,17 @@ import { pipeline } from "node:stream/promises";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { systemClock } from "../platform/clock.js";
 import { type Db, openDatabase } from "../platform/database/database.js";
+import { WalCheckpointer } from "../platform/database/wal-checkpointer.js";
 import { createLogger } from "../platform/log/logger.js";
 import { RegistryServer } from "../sim/registry/registry-server.js";
 import { type AllowlistRecord, signedAllowlistLines } from "../sim/registry/signed-allowlist.js";
 import { HttpRegistryClient } from "../sync/http-registry-client.js";
-import { RegistrySync } from "../sync/registry-sync.js";
+import { RegistrySync, type RegistrySyncSettings } from "../sync/registry-sync.js";
 import { SyncStateStore } from "../sync/sync-state.js";
 import { BENCH_REGISTRY_KEY_ID, benchRecords, benchRegistryKey } from "./bench-population.js";
 import { type BenchResult, percentile } from "./bench-result.js";
+import { gateNodeFlags, runBenchChild } from "./child-process.js";
+import { type MemoryPeaks, mb, sampleProcessMemory, watchEventLoop } from "./process-memory.js";
 import { benchGzipSnapshot, sentBody } from "./sync-gzip-bench.js";
 
 const SITE = "bench-campus";
@@ -21,7 +24,7 @@ const KEY = { keyId: BENCH_REGISTRY_KEY_ID, privateKey: benchRegistryKey.private
 /**
  * Registry sync over real HTTP on loopback, each against a floor in the same run:
  * - `sync_snapshot`: a full snapshot of `count` credentials fetched, verified and applied
- *   (seconds, peak RSS) vs inserting the same rows (id, credential JSON) with better-sqlite3 in
+ *   (seconds; peak memory of the process by kind; the longest the event loop was held) vs inserting the same rows (id, credential JSON) with better-sqlite3 in
  *   one transaction and indexing them;
  * - `sync_snapshot_gzip`: the same snapshot sent gzip-compressed to a gate that asks for it,
  *   against the same floor, with the bytes on the wire either way;
@@ -36,51 +39,36 @@ export async function benchSync(
   log: (m: string) => void,
 ): Promise<BenchResult[]> {
   const body = await cachedSnapshot(cacheDir, count, log);
+  const dir = mkdtempSync(join(tmpdir(), "passgate-sync-bench-"));
   const server = new RegistryServer({ site: SITE, token: "bench", ...KEY });
   const url = await server.start();
   // The plain lines measure the body as it is; sync_snapshot_gzip turns gzip on for its run.
   server.serveGzip = false;
-  const dir = mkdtempSync(join(tmpdir(), "passgate-sync-bench-"));
   try {
-    const db = openDatabase(join(dir, "gate.db"));
-    const store = SqliteAllowlistStore.open(db);
-    const settings = {
-      registry: url,
-      site: SITE,
-      trustedKeys: { [BENCH_REGISTRY_KEY_ID]: benchRegistryKey.publicKey },
-      pollInterval: 3_600_000,
-      backoff: { initial: 1000, max: 60_000 },
-      uploadInterval: 3_600_000,
-      fingerprint: "bench",
-    };
-    const sync = new RegistrySync(settings, {
-      client: new HttpRegistryClient({ url, site: SITE, token: "bench" }),
-      store,
-      state: SyncStateStore.open(db),
-      clock: systemClock,
-      logger: createLogger({ level: "silent" }),
-    });
-
-    log(`bench: sync snapshot of ${count} over HTTP…`);
+    log(`bench: sync snapshot of ${count} over HTTP, in a gate process of its own…`);
     server.nextAllowlist({ status: 200, file: body });
-    const rss = rssSampler();
-    const t0 = performance.now();
-    const outcome = await sync.pullOnce();
-    const snapshotMs = performance.now() - t0;
-    const peak = rss.stop();
-    if (outcome.kind !== "applied") throw new Error(`bench snapshot not applied: ${JSON.stringify(outcome)}`);
+    const gatePath = join(dir, "gate.db");
+    const applied = (await runBenchChild("snapshot", { url, dbPath: gatePath }, log)) as SnapshotApplied;
+    const snapshotMs = applied.ms;
     const wireBytes = (await sentBody(server, 0)).bytes;
+    log(`bench: applied in ${Math.round(snapshotMs)} ms: ${JSON.stringify(applied)}`);
+
     log("bench: floor, inserting the same rows in one transaction…");
     const floorDb = openDatabase(join(dir, "floor.db"));
     const f0 = performance.now();
     floorInsert(floorDb, benchRecords(count), true);
     const floorMs = performance.now() - f0;
     server.serveGzip = true;
-    const gzip = await benchGzipSnapshot(server, settings, body, dir, log);
+    const gzip = await benchGzipSnapshot(server, benchSyncSettings(url), body, dir, log);
     server.serveGzip = false;
+    const delta = deltaRecords(count, deltaSize);
+
+    // The delta and revocations on the database the child left, from this process.
+    const db = openDatabase(gatePath);
+    const store = SqliteAllowlistStore.open(db);
+    const sync = benchRegistrySync(url, db, store);
 
     log(`bench: sync delta of ${deltaSize}…`);
-    const delta = deltaRecords(count, deltaSize);
     server.nextAllowlist({
       status: 200,
       lines: [...signedAllowlistLines(header("delta", 1, 2, delta.length), delta, KEY)],
@@ -88,11 +76,11 @@ export async function benchSync(
     const d0 = performance.now();
     const deltaOutcome = await sync.pullOnce();
     const deltaMs = performance.now() - d0;
-    if (deltaOutcome.kind !== "applied") throw new Error(`bench delta not applied: ${deltaOutcome.kind}`);
+    if (deltaOutcome.kind !== "applied")
+      throw new Error(`bench delta not applied: ${JSON.stringify(deltaOutcome)}`);
     const fd0 = performance.now();
     floorInsert(floorDb, delta, false);
     const floorDeltaMs = performance.now() - fd0;
-    floorDb.close();
 
     log("bench: revocation latency…");
     const revoke: number[] = [];
@@ -117,6 +105,7 @@ export async function benchSync(
       roundTrip.push((performance.now() - n0) * 1000);
     }
     db.close();
+    floorDb.close();
 
     const us = (ms: number) => Math.round(ms * 1000);
     return [
@@ -131,10 +120,18 @@ export async function benchSync(
         credentials: count,
         seconds: round(snapshotMs / 1000),
         floor_seconds: round(floorMs / 1000),
-        peak_rss_mb: Math.round(peak.max / 2 ** 20),
-        rss_before_mb: Math.round(peak.before / 2 ** 20),
-        peak_heap_mb: Math.round(peak.heap / 2 ** 20),
+        peak_rss_mb: mb(applied.peaks.rss),
+        peak_rss_anon_mb: mb(applied.peaks.anon),
+        peak_rss_file_mb: mb(applied.peaks.file),
+        peak_rss_shmem_mb: mb(applied.peaks.shmem),
+        rss_before_mb: mb(applied.peaks.before.rss),
+        rss_anon_before_mb: mb(applied.peaks.before.anon),
+        peak_heap_mb: mb(applied.heap),
+        max_event_loop_block_ms: applied.blockMs,
+        max_gc_pause_ms: applied.gcMs,
+        gate_node_flags: gateNodeFlags(),
         wire_bytes: wireBytes,
+        target: "peak_rss_anon_mb <= 150, max_event_loop_block_ms < 5, ratio <= 1.5",
       },
       {
         name: "sync_snapshot_gzip",
@@ -181,12 +178,80 @@ export async function benchSync(
   }
 }
 
+/** What the gate process of `applySnapshotFrom` measured. Times in ms, memory in bytes. */
+interface SnapshotApplied {
+  readonly ms: number;
+  readonly blockMs: number;
+  /** The longest garbage-collection pause meanwhile. */
+  readonly gcMs: number;
+  readonly peaks: MemoryPeaks;
+  readonly heap: number;
+}
+
+/** The sync of a bench gate with `store` on `db`, pulling from the bench registry at `url`. */
+function benchSyncSettings(url: string): RegistrySyncSettings {
+  return {
+    registry: url,
+    site: SITE,
+    trustedKeys: { [BENCH_REGISTRY_KEY_ID]: benchRegistryKey.publicKey },
+    pollInterval: 3_600_000,
+    backoff: { initial: 1000, max: 60_000 },
+    uploadInterval: 3_600_000,
+    fingerprint: "bench",
+  };
+}
+
+function benchRegistrySync(url: string, db: Db, store: SqliteAllowlistStore): RegistrySync {
+  return new RegistrySync(benchSyncSettings(url), {
+    client: new HttpRegistryClient({ url, site: SITE, token: "bench" }),
+    store,
+    state: SyncStateStore.open(db),
+    clock: systemClock,
+    logger: createLogger({ level: "silent" }),
+  });
+}
+
+/**
+ * The gate side of `sync_snapshot`, run in its own process (bench/bench-child.ts): a new
+ * gate database at `dbPath` with WAL checkpoints in their thread as in the daemon, one pull
+ * of the snapshot the registry at `url` serves, timed, with the process's memory and the
+ * event loop watched throughout.
+ */
+export async function applySnapshotFrom(url: string, dbPath: string): Promise<SnapshotApplied> {
+  const db = openDatabase(dbPath);
+  db.pragma("wal_autocheckpoint = 0");
+  const checkpointer = new WalCheckpointer(dbPath, (m) => process.stderr.write(`checkpoint: ${m}\n`), 1000);
+  checkpointer.start();
+  try {
+    const store = SqliteAllowlistStore.open(db);
+    const sync = benchRegistrySync(url, db, store);
+    const heap = heapSampler();
+    const memory = await sampleProcessMemory();
+    const loop = watchEventLoop();
+    const t0 = performance.now();
+    const outcome = await sync.pullOnce();
+    const ms = performance.now() - t0;
+    const { blockMs, gcMs } = loop.stop();
+    const peaks = await memory.stop();
+    const peakHeap = heap.stop();
+    if (outcome.kind !== "applied") throw new Error(`bench snapshot not applied: ${JSON.stringify(outcome)}`);
+    return { ms, blockMs, gcMs, peaks, heap: peakHeap };
+  } finally {
+    await checkpointer.stop();
+    db.close();
+  }
+}
+
 function header(kind: "snapshot" | "delta", from: number | null, to: number, count: number) {
   return { site: SITE, kind, from, to, issuedAt: new Date().toISOString(), count };
 }
 
 /** The signed snapshot body of `count` credentials, written once to the cache. */
-async function cachedSnapshot(cacheDir: string, count: number, log: (m: string) => void): Promise<string> {
+export async function cachedSnapshot(
+  cacheDir: string,
+  count: number,
+  log: (m: string) => void,
+): Promise<string> {
   const path = join(cacheDir, `sync-snapshot-${count}-v1.ndjson`);
   if (existsSync(path)) return path;
   mkdirSync(cacheDir, { recursive: true });
@@ -237,17 +302,11 @@ function floorInsert(db: Db, records: Iterable<AllowlistRecord>, fresh: boolean)
   if (fresh) db.exec("CREATE UNIQUE INDEX floor_id ON floor (id)");
 }
 
-/**
- * Samples every 20 ms; `stop` gives the peak RSS, the RSS at start, and the peak of JS heap
- * plus buffers (what holding the body would grow; RSS also counts SQLite's cache and mmap).
- */
-function rssSampler(): { stop(): { max: number; before: number; heap: number } } {
-  const before = process.memoryUsage.rss();
-  let max = before;
+/** Samples every 20 ms; `stop` gives the peak of JS heap plus buffers (what holding the body would grow). */
+function heapSampler(): { stop(): number } {
   let heap = 0;
   const sample = () => {
     const m = process.memoryUsage();
-    max = Math.max(max, m.rss);
     heap = Math.max(heap, m.heapUsed + m.arrayBuffers);
   };
   const timer = setInterval(sample, 20);
@@ -255,7 +314,7 @@ function rssSampler(): { stop(): { max: number; before: number; heap: number } }
     stop() {
       clearInterval(timer);
       sample();
-      return { max, before, heap };
+      return heap;
     },
   };
 }

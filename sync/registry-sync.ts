@@ -279,6 +279,7 @@ export class RegistrySync {
       site: this.settings.site,
       trustedKeys: this.settings.trustedKeys,
       now: clock.now(),
+      signal: this.abort.signal,
     });
     if (!result.ok) return { kind: "refused", reason: result.reason, message: result.message };
     return { kind: "applied", result };

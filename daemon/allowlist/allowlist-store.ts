@@ -70,6 +70,14 @@ export interface WritableAllowlistStore extends AllowlistStore {
    * staged at once; the first to commit wins and the others' `commit` throws.
    */
   stage(kind: AllowlistBodyKind, now: number): AllowlistStaging;
+  /**
+   * One bounded step (a short transaction, milliseconds) of clearing allowlists no longer
+   * in force: the one a snapshot replaced, a discarded or crashed staging (`now`: epoch ms,
+   * to tell a crashed staging from one running elsewhere). Returns false once nothing is
+   * left. The caller gives the event loop a turn between steps; what is in force is never
+   * touched, so stopping half-way loses nothing (a later apply goes on).
+   */
+  clearRetired(now: number): boolean;
 }
 
 /** Another update was committed while this one was staged; the allowlist in force is the other one. */

@@ -1,6 +1,7 @@
 import type { AllowlistBodyKind, WritableAllowlistStore } from "./allowlist-store.js";
 import { type ApplyFailure, ApplyRefusal } from "./apply-failure.js";
 import { BodyApplication } from "./body-application.js";
+import { EventLoopTurns } from "./event-loop-turns.js";
 
 export { APPLY_FAILURES, type ApplyFailure } from "./apply-failure.js";
 export { DEFAULT_MAX_LINE_BYTES } from "./body-application.js";
@@ -14,7 +15,16 @@ export interface ApplyOptions {
   readonly now: number;
   /** Longest accepted line in bytes, not counting its LF. Default 64 KiB. */
   readonly maxLineBytes?: number;
+  /**
+   * Once aborted, the clearing of replaced allowlists stops at its next step, so a stopping
+   * gate does not wait for it (what is left is cleared by the next apply). The body itself
+   * is not cut by it: the reader's own stream ends that.
+   */
+  readonly signal?: AbortSignal;
 }
+
+/** Bytes checked and staged between two looks at the clock: about 35 credential lines. */
+const PIECE_BYTES = 8 * 1024;
 
 export type ApplyResult =
   | {
@@ -38,6 +48,11 @@ export type ApplyResult =
  * signature verify. Any failure (a check, a stream error, a storage error) discards what
  * was staged: the allowlist in force, credentials and meta, stays exactly as it was.
  *
+ * The work is cut into slices of about a millisecond with a turn of the event loop between
+ * them, so the gate keeps deciding scans while a large body applies; the switch itself is
+ * one short transaction. Allowlists no longer in force (the one a snapshot replaced, what
+ * a refused or crashed apply staged) are cleared in steps before and after, the same way.
+ *
  * Refusals are returned, not thrown; the reason names the first check that failed, in
  * stream order (so a body that is both cut and tampered with may report either). Only an
  * unexpected error (a bug) is thrown, after the staged update is discarded.
@@ -47,9 +62,12 @@ export async function applyAllowlistBody(
   input: NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>,
   options: ApplyOptions,
 ): Promise<ApplyResult> {
+  const turns = new EventLoopTurns();
+  await clearRetired(store, options, turns);
   const body = new BodyApplication(store, options);
   const chunks: AsyncIterator<Uint8Array | string> = input[Symbol.asyncIterator]();
   let ended = false;
+  let result: ApplyResult;
   try {
     for (;;) {
       let next: IteratorResult<Uint8Array | string>;
@@ -62,15 +80,37 @@ export async function applyAllowlistBody(
         throw new ApplyRefusal("read_error", `could not read the body: ${errorText(err)}`);
       }
       if (next.done === true) break;
-      body.push(toBuffer(next.value));
+      const chunk = toBuffer(next.value);
+      for (let at = 0; at < chunk.length; at += PIECE_BYTES) {
+        body.push(chunk.subarray(at, at + PIECE_BYTES));
+        await turns.turn();
+      }
     }
     ended = true;
-    return body.commit();
+    result = body.commit();
   } catch (err) {
     body.discard();
     if (!ended) await stopReading(chunks);
-    if (err instanceof ApplyRefusal) return { ok: false, reason: err.code, message: err.message };
-    throw err;
+    if (!(err instanceof ApplyRefusal)) throw err;
+    result = { ok: false, reason: err.code, message: err.message };
+  }
+  await clearRetired(store, options, turns);
+  return result;
+}
+
+/**
+ * Clears what is no longer in force, a step at a time. A failure here changes nothing in
+ * force and is not the body's fault, so it is left for the next apply to finish.
+ */
+async function clearRetired(
+  store: WritableAllowlistStore,
+  options: ApplyOptions,
+  turns: EventLoopTurns,
+): Promise<void> {
+  try {
+    while (options.signal?.aborted !== true && store.clearRetired(options.now)) await turns.turn();
+  } catch {
+    // Left as it is: the tables are out of force, and the next apply starts by clearing them.
   }
 }
 

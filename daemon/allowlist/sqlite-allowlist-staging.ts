@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { Db } from "../../platform/database/database.js";
 import {
   type AllowlistBodyKind,
@@ -9,40 +9,50 @@ import {
 } from "./allowlist-store.js";
 import type { Credential } from "./credential.js";
 import { encodeCredential } from "./credential-row.js";
+import { retiredName, SNAPSHOT_STAGING_PREFIX } from "./sqlite-retired-allowlists.js";
+
+export { SNAPSHOT_STAGING_PREFIX };
 
 /** The table `get` reads. */
 export const CREDENTIAL_TABLE = "allowlist_credential";
 export const META_TABLE = "allowlist_meta";
-/** Prefix of the tables snapshots are staged in; the suffix is `<started epoch ms>_<random hex>`. */
-export const SNAPSHOT_STAGING_PREFIX = "allowlist_next_";
-/** A staged snapshot this old was left by a crash (a 10⁶ snapshot takes under a minute). */
-const STALE_STAGING_MS = 6 * 3600_000;
-/** Rows kept in memory before they are appended in one short transaction. */
-const BATCH_ROWS = 4096;
+/**
+ * Rows kept in memory before they are written in one short transaction. Small, because the
+ * transaction runs on the daemon's event loop and a scan arriving meanwhile waits for it to
+ * end (the apply gives the loop a turn between batches).
+ */
+const BATCH_ROWS = 256;
+/** An allowlist this small is dropped at once when replaced; a bigger one is retired and cleared in steps. */
+const DROP_AT_ONCE_ROWS = 2048;
+/**
+ * SQLite's page cache of the connection while a snapshot is staged, in KiB (a negative
+ * `cache_size`). The pages a snapshot writes are not read again, yet they would fill the
+ * daemon's 32 MB cache (platform/database/database.ts) with anonymous memory a small board
+ * needs; the decision path's reads come from the memory map, not this cache.
+ */
+const STAGING_CACHE_KIB = 2048;
 
 /**
  * The shape of a staging table. A snapshot's staging table becomes the credential table at
  * commit, so this must stay the newest shape of `allowlist_credential` (a test checks).
- * `body` NULL marks a `del` while staged; the credential table never holds one.
+ * `body` NULL marks a `del` in a delta's staging; the credential table never holds one.
  */
 function stagingTableSql(name: string, temporary: boolean): string {
   return `CREATE ${temporary ? "TEMP " : ""}TABLE ${name} (id TEXT NOT NULL, body TEXT) STRICT`;
 }
 
 /**
- * Stages an update in an append-only table beside the allowlist in force, in short
- * transactions of BATCH_ROWS rows, and switches it in with one short transaction.
+ * Stages an update in a table beside the allowlist in force, in short transactions of
+ * BATCH_ROWS rows, and switches it in with one short transaction.
  *
  * Why not one transaction from the first record to the trailer: the daemon shares its
  * connection, so reads would see the half-built allowlist (a snapshot's "delete all"
  * would deny everyone for the minutes a download takes), other components' writes would
  * join, and roll back with, a refused body, and the file's write lock would stall the
- * journal. Appending without an index and indexing once at the end is also about four
- * times faster than inserting 10⁶ ids in random order into an index.
+ * journal. Short transactions on the same connection let the journal's commits land
+ * between them.
  */
 abstract class SqliteStaging implements AllowlistStaging {
-  protected readonly table: string;
-  private readonly append: Database.Statement<[string, string | null]>;
   private readonly ids: string[] = [];
   private readonly bodies: (string | null)[] = [];
   private readonly base: { site: string | null; version: number | null };
@@ -50,12 +60,8 @@ abstract class SqliteStaging implements AllowlistStaging {
 
   constructor(
     protected readonly db: Db,
-    name: string,
-    temporary: boolean,
+    protected readonly table: string,
   ) {
-    this.table = name;
-    db.exec(stagingTableSql(name, temporary));
-    this.append = db.prepare(`INSERT INTO ${name} (id, body) VALUES (?, ?)`);
     this.base = readBase(db);
   }
 
@@ -70,7 +76,6 @@ abstract class SqliteStaging implements AllowlistStaging {
   commit(meta: AllowlistUpdateMeta): number {
     if (!this.open) throw new Error("this staged update was already committed or discarded");
     this.flush();
-    this.prepareSwitch();
     const count = this.db.transaction(() => {
       const found = readBase(this.db);
       if (found.site !== this.base.site || found.version !== this.base.version) {
@@ -85,7 +90,7 @@ abstract class SqliteStaging implements AllowlistStaging {
       return count;
     })();
     this.open = false;
-    this.dropStaging();
+    this.afterCommit();
     return count;
   }
 
@@ -94,7 +99,7 @@ abstract class SqliteStaging implements AllowlistStaging {
     this.bodies.length = 0;
     if (!this.open) return;
     this.open = false;
-    this.dropStaging();
+    this.putAside();
   }
 
   private stageRow(id: string, body: string | null): void {
@@ -106,74 +111,118 @@ abstract class SqliteStaging implements AllowlistStaging {
 
   private flush(): void {
     if (this.ids.length === 0) return;
-    const { ids, bodies, append } = this;
+    const { ids, bodies } = this;
     // Synchronous, so no other work on the shared connection lands inside this transaction.
     this.db.transaction(() => {
-      for (let i = 0; i < ids.length; i++) append.run(ids[i] as string, bodies[i] as string | null);
+      for (let i = 0; i < ids.length; i++) this.write(ids[i] as string, bodies[i] as string | null);
     })();
     ids.length = 0;
     bodies.length = 0;
   }
 
-  /** Slow work on the staged rows, before the switching transaction (readers still see the old allowlist). */
-  protected abstract prepareSwitch(): void;
+  /** Inside a batch's transaction: one staged put (`body`) or del (`null`), in body order. */
+  protected abstract write(id: string, body: string | null): void;
   /** Inside the switching transaction: makes the staged rows the allowlist in force; returns its count. */
   protected abstract switchIn(): number;
-
-  private dropStaging(): void {
-    this.db.exec(`DROP TABLE IF EXISTS ${this.table}`);
-  }
+  /** After the switch committed. */
+  protected abstract afterCommit(): void;
+  /** Gets rid of what was staged, never in force (discard). */
+  protected abstract putAside(): void;
 }
 
-/** A snapshot: the staging table, deduplicated and indexed, replaces the credential table. */
+/**
+ * A snapshot: staged into a table of the credential table's shape, indexed from the start,
+ * that becomes the credential table at the switch. The switch renames two tables (the one
+ * in force is retired, the staged one takes its name) and so costs the same for 10 or 10⁶
+ * credentials; the retired allowlist is then cleared in bounded steps (sqlite-retired-allowlists.ts).
+ *
+ * Why indexed from the start rather than appended and indexed at the end (faster when the
+ * ids arrive in random order): building the index of 10⁶ ids is one statement of seconds
+ * that nothing can interrupt, and the gate's scans would wait for it. A body in id order
+ * (as the simulated registry sends it) puts each batch's index entries on a few pages.
+ */
 class SqliteSnapshotStaging extends SqliteStaging {
-  private sawDel = false;
-  private puts = 0;
+  private readonly insert: Database.Statement<[string, string]>;
+  private readonly replace: Database.Statement<[string, string]>;
+  private readonly remove: Database.Statement<[string]>;
+  /** Rows in the staging table: kept exact as puts and dels arrive, so the switch need not count them. */
   private count = 0;
 
-  override put(credential: Credential): void {
-    super.put(credential);
-    this.puts++;
+  /** The connection's cache_size before this staging lowered it; undefined when it did not. */
+  private readonly cacheBefore: number | undefined;
+
+  constructor(db: Db, table: string) {
+    super(db, table);
+    db.exec(`${stagingTableSql(table, false)}; CREATE UNIQUE INDEX ${table}_id ON ${table} (id);`);
+    // Lowered only from above: with two snapshots staged at once on one connection, the
+    // second leaves it to the first, and the cache comes back when the first ends.
+    const before = db.pragma("cache_size", { simple: true }) as number;
+    const bounded = before > 0 || before < -STAGING_CACHE_KIB;
+    this.cacheBefore = bounded ? before : undefined;
+    if (bounded) db.pragma(`cache_size = -${STAGING_CACHE_KIB}`);
+    this.insert = db.prepare(`INSERT OR IGNORE INTO ${table} (id, body) VALUES (?, ?)`);
+    this.replace = db.prepare(`UPDATE ${table} SET body = ? WHERE id = ?`);
+    this.remove = db.prepare(`DELETE FROM ${table} WHERE id = ?`);
   }
 
-  override del(id: string): void {
-    super.del(id);
-    this.sawDel = true;
-  }
-
-  protected prepareSwitch(): void {
-    if (!this.sawDel) {
-      try {
-        this.createIndex();
-        this.count = this.puts;
-        return;
-      } catch (err) {
-        if (!(err instanceof Database.SqliteError && err.code === "SQLITE_CONSTRAINT_UNIQUE")) throw err;
-        // Rare: the snapshot put some id twice. The later put wins, as in a delta.
-      }
+  protected write(id: string, body: string | null): void {
+    if (body === null) {
+      this.count -= this.remove.run(id).changes;
+    } else if (this.insert.run(id, body).changes === 1) {
+      this.count++;
+    } else {
+      // Rare: the snapshot put this id before. The later put wins, as in a delta.
+      this.replace.run(body, id);
     }
-    this.db.exec(
-      `DELETE FROM ${this.table} WHERE rowid NOT IN (SELECT max(rowid) FROM ${this.table} GROUP BY id);
-       DELETE FROM ${this.table} WHERE body IS NULL;`,
-    );
-    this.createIndex();
-    this.count = this.db.prepare(`SELECT count(*) FROM ${this.table}`).pluck().get() as number;
   }
 
   protected switchIn(): number {
-    this.db.exec(`DROP TABLE ${CREDENTIAL_TABLE}; ALTER TABLE ${this.table} RENAME TO ${CREDENTIAL_TABLE};`);
+    const replaced = this.db
+      .prepare(`SELECT count FROM ${META_TABLE} WHERE singleton = 1`)
+      .pluck()
+      .get() as number;
+    if (replaced <= DROP_AT_ONCE_ROWS) {
+      this.db.exec(`DROP TABLE ${CREDENTIAL_TABLE}`);
+    } else {
+      this.db.exec(`ALTER TABLE ${CREDENTIAL_TABLE} RENAME TO ${retiredName(this.table)}`);
+    }
+    // The index keeps its staging name after the rename; queries do not name it.
+    this.db.exec(`ALTER TABLE ${this.table} RENAME TO ${CREDENTIAL_TABLE}`);
     return this.count;
   }
 
-  private createIndex(): void {
-    // The index keeps this name after the rename; queries do not name it.
-    this.db.exec(`CREATE UNIQUE INDEX ${this.table}_id ON ${this.table} (id)`);
+  protected afterCommit(): void {
+    this.restoreCache();
+  }
+
+  protected putAside(): void {
+    this.restoreCache();
+    if (this.count <= DROP_AT_ONCE_ROWS) {
+      this.db.exec(`DROP TABLE IF EXISTS ${this.table}`);
+    } else {
+      // Dropping a big table is one long statement: retire it instead, to be cleared in steps.
+      this.db.exec(`ALTER TABLE ${this.table} RENAME TO ${retiredName(this.table)}`);
+    }
+  }
+
+  private restoreCache(): void {
+    if (this.cacheBefore !== undefined) this.db.pragma(`cache_size = ${this.cacheBefore}`);
   }
 }
 
-/** A delta: the last staged operation of each id is merged into the credential table. */
+/** A delta: appended to a temporary table; the last staged operation of each id is merged into the credential table. */
 class SqliteDeltaStaging extends SqliteStaging {
-  protected prepareSwitch(): void {}
+  private readonly append: Database.Statement<[string, string | null]>;
+
+  constructor(db: Db, table: string) {
+    super(db, table);
+    db.exec(stagingTableSql(table, true));
+    this.append = db.prepare(`INSERT INTO ${table} (id, body) VALUES (?, ?)`);
+  }
+
+  protected write(id: string, body: string | null): void {
+    this.append.run(id, body);
+  }
 
   protected switchIn(): number {
     const last = `SELECT id, body FROM ${this.table} WHERE rowid IN (SELECT max(rowid) FROM ${this.table} GROUP BY id)`;
@@ -189,6 +238,14 @@ class SqliteDeltaStaging extends SqliteStaging {
     );
     return before + added - removed;
   }
+
+  protected afterCommit(): void {
+    this.putAside();
+  }
+
+  protected putAside(): void {
+    this.db.exec(`DROP TABLE IF EXISTS temp.${this.table}`);
+  }
 }
 
 function readBase(db: Db): { site: string | null; version: number | null } {
@@ -201,23 +258,10 @@ function readBase(db: Db): { site: string | null; version: number | null } {
 /**
  * Starts staging an update. Snapshots are staged in the main database (the table is
  * renamed into place at commit); deltas in a temporary table of this connection.
- * Staging tables older than STALE_STAGING_MS, left by a crash, are dropped first.
  */
 export function startSqliteStaging(db: Db, kind: AllowlistBodyKind, now: number): AllowlistStaging {
-  dropStaleStaging(db, now);
   const suffix = `${Math.max(0, Math.floor(now))}_${randomBytes(4).toString("hex")}`;
   return kind === "snapshot"
-    ? new SqliteSnapshotStaging(db, `${SNAPSHOT_STAGING_PREFIX}${suffix}`, false)
-    : new SqliteDeltaStaging(db, `allowlist_delta_${suffix}`, true);
-}
-
-function dropStaleStaging(db: Db, now: number): void {
-  const names = db
-    .prepare("SELECT name FROM main.sqlite_master WHERE type = 'table' AND substr(name, 1, ?) = ?")
-    .pluck()
-    .all(SNAPSHOT_STAGING_PREFIX.length, SNAPSHOT_STAGING_PREFIX) as string[];
-  for (const name of names) {
-    const started = Number(name.slice(SNAPSHOT_STAGING_PREFIX.length).split("_")[0]);
-    if (Number.isFinite(started) && now - started > STALE_STAGING_MS) db.exec(`DROP TABLE IF EXISTS ${name}`);
-  }
+    ? new SqliteSnapshotStaging(db, `${SNAPSHOT_STAGING_PREFIX}${suffix}`)
+    : new SqliteDeltaStaging(db, `allowlist_delta_${suffix}`);
 }

@@ -9,11 +9,12 @@ import type {
 import type { Credential } from "./credential.js";
 import { decodeCredential } from "./credential-row.js";
 import { CREDENTIAL_TABLE, META_TABLE, startSqliteStaging } from "./sqlite-allowlist-staging.js";
+import { clearRetiredStep } from "./sqlite-retired-allowlists.js";
 
 /**
- * Schema of the "allowlist" component. A rowid table with a unique index on the id rather
- * than WITHOUT ROWID: lookups cost the same, and staged snapshots are appended unindexed,
- * then indexed once, which a WITHOUT ROWID table cannot do.
+ * Schema of the "allowlist" component: a rowid table with a unique index on the id. A
+ * staged snapshot is a table of the same shape that is renamed into place at its switch
+ * (sqlite-allowlist-staging.ts), so the shape must not change without a new migration.
  */
 export const ALLOWLIST_MIGRATIONS: readonly Migration[] = [
   {
@@ -95,5 +96,9 @@ export class SqliteAllowlistStore implements WritableAllowlistStore {
 
   stage(kind: AllowlistBodyKind, now: number): AllowlistStaging {
     return startSqliteStaging(this.db, kind, now);
+  }
+
+  clearRetired(now: number): boolean {
+    return clearRetiredStep(this.db, now);
   }
 }

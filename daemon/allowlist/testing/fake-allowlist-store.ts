@@ -46,6 +46,11 @@ export class FakeAllowlistStore implements WritableAllowlistStore {
     if ("count" in stats) this.countOverride = count;
   }
 
+  /** Nothing to clear: a replaced map is garbage as soon as the switch drops it. */
+  clearRetired(_now: number): boolean {
+    return false;
+  }
+
   stage(kind: AllowlistBodyKind, _now: number): AllowlistStaging {
     const base = { site: this.meta.site, version: this.meta.version };
     const next = kind === "snapshot" ? new Map<string, Credential>() : new Map(this.credentials);
