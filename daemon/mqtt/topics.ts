@@ -133,8 +133,13 @@ export const gateStateSchema = z.strictObject({
   readers: z
     .array(z.strictObject({ id: z.string(), direction: z.enum(["in", "out"]), connected: z.boolean() }))
     .optional(),
-  /** The allowlist in force: its version, and the epoch ms of the last successful sync. */
-  allowlist: z.strictObject({ version: z.number(), syncedAt: z.number().optional() }).optional(),
+  /**
+   * The allowlist in force: its version, the epoch ms of the last successful sync, and the
+   * epoch ms the gate committed that version (how long a revocation took to reach it).
+   */
+  allowlist: z
+    .strictObject({ version: z.number(), syncedAt: z.number().optional(), appliedAt: z.number().optional() })
+    .optional(),
   /** Whether the gate's clock is NTP-synchronised; absent where the gate cannot tell. */
   clock: z.strictObject({ synced: z.boolean() }).optional(),
   at: z.number(),
