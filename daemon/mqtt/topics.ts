@@ -162,6 +162,8 @@ export interface DecisionEventPayload {
   readonly flags: readonly string[];
   /** The credential's `displayName` (at most 80 characters, control characters removed), when it has one. */
   readonly name?: string | undefined;
+  /** The gate's own decision time, scan text to committed journal entry, µs. */
+  readonly micros?: number | undefined;
 }
 
 /** Longest `name` on a decision event or a guardian notice, in UTF-16 units. */
@@ -182,6 +184,7 @@ export const decisionEventSchema = z.object({
   reason: z.string(),
   flags: z.array(z.string()),
   name: z.string().max(EVENT_NAME_MAX).optional(),
+  micros: z.number().nonnegative().optional(),
 });
 
 export interface RelayEventPayload {
