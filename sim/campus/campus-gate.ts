@@ -104,7 +104,17 @@ export class CampusGate {
 
   /** Devices first (so relays are online when the gate looks), then the daemon. */
   async start(runner: GateRunner): Promise<void> {
+    await this.startDevices();
+    await this.startGate(runner);
+  }
+
+  /** The lanes' readers, relay boards and turnstiles (and bridges). */
+  async startDevices(): Promise<void> {
     for (const lane of this.lanes) await lane.start();
+  }
+
+  /** The gate's daemon, once its devices run. */
+  async startGate(runner: GateRunner): Promise<void> {
     this.running = runner;
     await runner.start();
     // A second connection to the gate's database (WAL: it sees each commit at once, from

@@ -98,7 +98,7 @@ const DRAIN_MS = 2_500;
 /** How often each gate's allowlist version is looked at for `sync` events. */
 const SYNC_WATCH_MS = 100;
 /** Gate processes starting at once: node's start is CPU-bound, and 50 at once swamp 2 cores. */
-const PROCESS_STARTS_AT_ONCE = 3;
+const PROCESS_STARTS_AT_ONCE = 2;
 /** How long the first sync of every gate may take; gate processes start one after another. */
 const FIRST_SYNC_MS = 15_000;
 
@@ -344,7 +344,10 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
           }),
         );
     } else {
-      await inBatches(gates, PROCESS_STARTS_AT_ONCE, (g) => g.start(processes.get(g.id) as GateProcess));
+      // Every lane's devices before the first gate process: node starting up takes all the
+      // CPU there is, and a device connecting meanwhile could time out.
+      for (const g of gates) await g.startDevices();
+      await inBatches(gates, PROCESS_STARTS_AT_ONCE, (g) => g.startGate(processes.get(g.id) as GateProcess));
     }
     startMs = Date.now() - startedAt;
     await waitFor(
