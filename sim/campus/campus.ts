@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { ScanOutcome } from "../../daemon/gate/gate.js";
 import { publicKeyText } from "../../daemon/trust/key-file.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
@@ -9,25 +9,16 @@ import type { Logger } from "../../platform/log/logger.js";
 import type { Scan } from "../../reader-bridge/scan-source.js";
 import { EmbeddedBroker } from "../broker/embedded-broker.js";
 import { RegistryServer } from "../registry/registry-server.js";
-import { CampusBridge, campusBridgeConfig, makeBridgeKey, scannerPaths } from "./campus-bridge.js";
-import type { GatePlan, LanePlan } from "./campus-config.js";
-import {
-  bridgedLaneIds,
-  CAMPUS_SITE,
-  defaultBridgedLanes,
-  nightWindow,
-  planGate,
-  writeGateConfig,
-} from "./campus-config.js";
+import { bridgedLaneIds, defaultBridgedLanes, nightWindow, planGate } from "./campus-config.js";
 import { CampusCrowd } from "./campus-crowd.js";
-import { GuardDesk, makeDeskOperator } from "./campus-desk.js";
+import { GuardDesk } from "./campus-desk.js";
 import type { CampusEvent, CampusEventListener } from "./campus-events.js";
 import { gateProcessSummary, summarizeRun } from "./campus-finish.js";
-import { CampusGate, DaemonRunner } from "./campus-gate.js";
+import { type CampusGate, DaemonRunner } from "./campus-gate.js";
 import { CampusIntruder } from "./campus-intruder.js";
 import { CampusJudge } from "./campus-judge.js";
 import { CampusRegistry } from "./campus-registry.js";
-import { makeCampusKeys, seedCampusRoster } from "./campus-trust.js";
+import { makeCampusGates } from "./campus-site.js";
 import { CampusWatch, type WatchedMessage } from "./campus-watch.js";
 import { FaultRunner } from "./fault-runner.js";
 import { explainingFault } from "./faults.js";
@@ -99,8 +90,8 @@ const DRAIN_MS = 2_500;
 const SYNC_WATCH_MS = 100;
 /** Gate processes starting at once: node's start is CPU-bound, and 50 at once swamp 2 cores. */
 const PROCESS_STARTS_AT_ONCE = 2;
-/** How long the first sync of every gate may take; gate processes start one after another. */
-const FIRST_SYNC_MS = 15_000;
+/** How long the first sync of every gate may take (many gate processes pull at once from one registry). */
+const FIRST_SYNC_MS = 60_000;
 
 /**
  * Starts a simulated campus: a broker (embedded unless `brokerUrl`), the registry over
@@ -144,60 +135,23 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   );
   const registryUrl = await registry.start();
   const night = nightWindow(clock.now());
-  for (const plan of plans) mkdirSync(dirname(plan.configPath), { recursive: true });
-  // The site's members: the gates, the guard desk (an operator with the guard role) and
-  // the bridges of the bridged lanes (each paired with its gate).
-  const desk = makeDeskOperator();
-  const gateMembers = makeCampusKeys(plans);
-  const bridgeKeys = new Map(
-    plans.flatMap((plan) =>
-      plan.lanes
-        .filter((l) => l.bridged)
-        .map((l) => [`${l.gate}/${l.reader}`, makeBridgeKey(plan, l)] as const),
-    ),
-  );
-  const members = [
-    ...gateMembers,
-    desk.member,
-    ...[...bridgeKeys.values()].map((k) => k.member),
-    ...(options.members ?? []),
-  ];
   const tryAgain = { total: 0, unexplained: 0 };
-  const makeBridge = (plan: GatePlan, gateKey: string) => (lane: LanePlan, gateClock: Clock) => {
-    const key = bridgeKeys.get(`${lane.gate}/${lane.reader}`);
-    if (key === undefined) return undefined;
-    const config = campusBridgeConfig(plan, lane, {
-      brokerUrl,
-      protocolVersion,
-      site: CAMPUS_SITE,
-      gateKey,
-      keyFile: key.keyFile,
-    });
-    return new CampusBridge(config, scannerPaths(plan, lane), {
-      clock: gateClock,
-      logger: options.logger.child({ gate: lane.gate, bridge: key.member.id }),
-      onPlayed: (answer) => {
-        if (answer.answered) return;
-        // "Try again": the person shows the phone again, as after an unread code; a fault
-        // (the broker away, the bridge restarted, the gate's clock stepping) explains it.
-        tryAgain.total++;
-        if (explainingFault("no_answer", lane.gate, clock.now(), faults.windows) === undefined)
-          tryAgain.unexplained++;
-      },
-    });
-  };
-  const gates = plans.map((plan) => {
-    const config = writeGateConfig(plan, {
-      brokerUrl,
-      protocolVersion,
-      registryUrl,
-      registryKeyId: "sim-campus-registry",
-      registryPublicKey: publicKeyText(registryKey.publicKey),
-      night,
-    });
-    seedCampusRoster(config, members, clock.now());
-    const gateKey = gateMembers.find((m) => m.gate === plan.gate)?.publicKey ?? "";
-    return new CampusGate(plan, config, brokerUrl, protocolVersion, clock, makeBridge(plan, gateKey));
+  const { gates, desk } = makeCampusGates(plans, {
+    brokerUrl,
+    protocolVersion,
+    registryUrl,
+    registryPublicKey: publicKeyText(registryKey.publicKey),
+    night,
+    members: options.members ?? [],
+    clock,
+    logger: options.logger,
+    onTryAgain: (gate) => {
+      // "Try again": the person shows the phone again, as after an unread code; a fault
+      // (the broker away, the bridge restarted, the gate's clock stepping) explains it.
+      tryAgain.total++;
+      if (explainingFault("no_answer", gate, clock.now(), faults.windows) === undefined)
+        tryAgain.unexplained++;
+    },
   });
   const ledger = new ScanLedger();
   const faults = new FaultRunner({
@@ -221,6 +175,12 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   const processes = new Map<string, GateProcess>(
     options.processes === true ? plans.map((p) => [p.gate, new GateProcess(p.configPath)]) : [],
   );
+  // A campus that exits without its stop (an uncaught error, a second Ctrl-C) takes its gate
+  // processes with it: nothing else would ever stop them.
+  const killGates = () => {
+    for (const p of processes.values()) p.killNow();
+  };
+  if (processes.size > 0) process.once("exit", killGates);
   const forced = { alarms: 0 };
   let passages = 0;
   const watch = new CampusWatch(plans, (m: WatchedMessage) => onWatched(m), processes.size > 0);
@@ -359,6 +319,7 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
     // A campus that cannot start leaves nothing running behind it.
     for (const g of [...gates].reverse()) await g.stop();
     for (const p of processes.values()) await p.kill();
+    process.off("exit", killGates);
     await intruderClient.stop();
     await deskClient.stop();
     await watch.stop();
@@ -409,6 +370,7 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
       // Gate processes stop side by side (each takes a moment to finish its pulses and checkpoint).
       if (processes.size > 0) await Promise.all(gates.map((g) => g.stop()));
       else for (const g of [...gates].reverse()) await g.stop();
+      process.off("exit", killGates);
       await intruderClient.stop();
       await deskClient.stop();
       await watch.stop();
