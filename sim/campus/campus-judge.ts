@@ -7,7 +7,7 @@ import type { CampusRegistry } from "./campus-registry.js";
 import type { FaultRunner } from "./fault-runner.js";
 import { explainingFault } from "./faults.js";
 import type { PendingScan, ScanLedger } from "./scan-ledger.js";
-import { expectedAnswer, type PlannedScan } from "./scenarios.js";
+import { expectedAnswer } from "./scenarios.js";
 
 /** A gate's decision as the campus learnt it: from the daemon in this process, or from the gate's decision event. */
 export interface GateDecision {
@@ -16,7 +16,7 @@ export interface GateDecision {
   readonly result: "grant" | "deny";
   readonly reason: string;
   /** Which pending scan at the lane it answers: the scan text in process, the credential id from an event. */
-  readonly answers: (plan: PlannedScan) => boolean;
+  readonly answers: (scan: PendingScan) => boolean;
   /** The gate's clock at the decision. */
   readonly gateNow: number;
   /**

@@ -92,6 +92,8 @@ const SYNC_WATCH_MS = 100;
 const PROCESS_STARTS_AT_ONCE = 2;
 /** How long the first sync of every gate may take (many gate processes pull at once from one registry). */
 const FIRST_SYNC_MS = 60_000;
+/** A decision event's `at` and a scan's `shownAt` come from this machine's one clock; ms of rounding. */
+const SAME_CLOCK_SLACK_MS = 5;
 
 /**
  * Starts a simulated campus: a broker (embedded unless `brokerUrl`), the registry over
@@ -209,7 +211,10 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
           reader: e.reader,
           result: e.result === "granted" ? "grant" : "deny",
           reason: e.reason,
-          answers: (plan) => plan.person.credential.id === e.credential,
+          // The credential, and a scan shown before the gate took it (`at`): a late decision of
+          // a scan already given up must not be taken for a later scan of the same person.
+          answers: (p) =>
+            p.plan.person.credential.id === e.credential && p.shownAt <= e.at + SAME_CLOCK_SLACK_MS,
           gateNow: e.at,
           decidedAt: e.at,
           versions: (pending) => [pending.version, gate.allowlistVersion()],
@@ -283,7 +288,7 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
       reader: scan.reader,
       result: outcome.decision.result === "granted" ? "grant" : "deny",
       reason: outcome.decision.reason,
-      answers: (plan) => plan.text === scan.text,
+      answers: (p) => p.plan.text === scan.text,
       gateNow: gate.clock.now(),
       versions: () => [version],
       micros: () => outcome.micros,

@@ -32,7 +32,7 @@ describe("ScanLedger", () => {
     ledger.shown(a);
     ledger.shown(b);
     ledger.shown(c);
-    const byCredential = (id: string) => (p: PlannedScan) => p.person.credential.id === id;
+    const byCredential = (id: string) => (p: PendingScan) => p.plan.person.credential.id === id;
     expect(ledger.answerWhere("gate-1", "in", byCredential(other.credential.id), 1_300)).toBe(b);
     expect(ledger.answerWhere("gate-1", "in", byCredential(person.credential.id), 1_300)).toBe(a);
     expect(ledger.answerWhere("gate-1", "out", byCredential(person.credential.id), 1_300)).toBeUndefined();

@@ -51,7 +51,7 @@ export class ScanLedger {
    * gate names no credential it does not know). Scans waiting longer than 10 s are lost.
    */
   answer(gate: string, reader: string, text: string, now: number): PendingScan | undefined {
-    return this.answerWhere(gate, reader, (plan) => plan.text === text, now);
+    return this.answerWhere(gate, reader, (scan) => scan.plan.text === text, now);
   }
 
   /**
@@ -61,11 +61,11 @@ export class ScanLedger {
   answerWhere(
     gate: string,
     reader: string,
-    matches: (plan: PlannedScan) => boolean,
+    matches: (scan: PendingScan) => boolean,
     now: number,
   ): PendingScan | undefined {
     const queue = this.pending.get(`${gate}/${reader}`) ?? [];
-    const index = queue.findIndex((s) => matches(s.plan));
+    const index = queue.findIndex(matches);
     if (index < 0) {
       this.unmatched++;
       return undefined;
