@@ -147,6 +147,8 @@ describe("passgate run with MQTT relays", () => {
     const decisions = events(messages, gate).filter((e) => e.type === "decision");
     expect(decisions.map((d) => `${d.result}:${d.reason}`)).toEqual(["granted:ok", "denied:replayed"]);
     expect(decisions[0]).toMatchObject({ credential: "42", reader: "in", direction: "in", gate });
+    // The gate's own decision time (scan text to committed journal entry), for a site watching its gates.
+    for (const d of decisions) expect(d.micros).toBeGreaterThan(0);
     await waitUntil(() => events(messages, gate).some((e) => e.type === "relay"), "the relay event");
     expect(events(messages, gate).find((e) => e.type === "relay")).toMatchObject({
       relay: "turnstile",

@@ -142,9 +142,15 @@ describe("the daemon with a registry", () => {
     try {
       await until(() => last()?.allowlist?.version === version);
       expect(last()?.allowlist?.syncedAt).toBeGreaterThan(Date.now() - 60_000);
+      const firstApplied = last()?.allowlist?.appliedAt ?? 0;
+      expect(firstApplied).toBeGreaterThan(Date.now() - 60_000);
+      const publishedAt = Date.now();
       const next = server.publish([put(72, { roles: ["staff"] })]);
       daemon.requestSync();
       await until(() => last()?.allowlist?.version === next);
+      // appliedAt is when the new version was committed: after it was published, not the first one's.
+      expect(last()?.allowlist?.appliedAt).toBeGreaterThanOrEqual(publishedAt);
+      expect(last()?.allowlist?.appliedAt).toBeGreaterThanOrEqual(firstApplied);
     } finally {
       await daemon.stop();
     }

@@ -25,7 +25,8 @@ export type DeskFields = Pick<GateStatePayload, "readers" | "allowlist" | "clock
  * The retained state's `readers`, `allowlist` and `clock` (docs/mqtt.md). A local reader is
  * connected as `/status` says (its source runs and its device last said connected); a
  * bridged one also needs a paired bridge that serves it to be online. `syncedAt` is the
- * later of the body's commit and the last pull the registry answered. An allowlist never
+ * later of the body's commit and the last pull the registry answered; `appliedAt` is the
+ * body's commit alone (when the version in force, and any revocation in it, took effect). An allowlist never
  * synced has no version yet: then `allowlist` is left out, as `clock` is where the gate
  * cannot tell.
  */
@@ -50,6 +51,7 @@ export function deskFields(readers: readonly ReaderConfig[], sources: DeskSource
           allowlist: {
             version: stats.version,
             ...(syncedAt === 0 ? {} : { syncedAt }),
+            ...(stats.syncedAt === null ? {} : { appliedAt: stats.syncedAt }),
           },
         }),
     ...(synced === undefined ? {} : { clock: { synced } }),

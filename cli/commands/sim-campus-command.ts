@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { brokerUrl, seconds, wholeNumber } from "../campus-options.js";
-import { helpAfter } from "../output.js";
+import { helpAfter, usageError } from "../output.js";
 
 /** The options of `passgate sim campus`, as commander parsed them. */
 export interface CampusCommandOptions {
@@ -13,7 +13,12 @@ export interface CampusCommandOptions {
   readonly faults: boolean;
   readonly dir?: string;
   readonly json?: boolean;
+  readonly processes?: boolean;
 }
+
+/** Gates in this process at most (one event loop decides for all), and as processes. */
+const IN_PROCESS_GATES = 16;
+const PROCESS_GATES = 64;
 
 /**
  * `passgate sim campus`: a whole campus run headless for CI — the same engine as the
@@ -26,7 +31,12 @@ export function registerSimCampusCommand(sim: Command): void {
     .command("campus")
     .description("run a simulated campus headless and check the gates' answers")
     .requiredOption("--duration <s>", "how long the crowd arrives, seconds", seconds)
-    .option("--gates <n>", "how many gates, each with an in and an out lane (1–16)", wholeNumber(1, 16), 2)
+    .option(
+      "--gates <n>",
+      `how many gates, each with an in and an out lane (1–${IN_PROCESS_GATES}; with --processes 1–${PROCESS_GATES})`,
+      wholeNumber(1, PROCESS_GATES),
+      2,
+    )
     .option("--rate <n>", "people per minute per lane (1–600)", wholeNumber(1, 600), 30)
     .option("--seed <n>", "seed of the crowd, for a repeatable run", wholeNumber(0, 2 ** 31 - 1))
     .option(
@@ -43,6 +53,10 @@ export function registerSimCampusCommand(sim: Command): void {
       "--dir <dir>",
       "keep the gates' configs and databases here (default: a temporary directory, removed)",
     )
+    .option(
+      "--processes",
+      "run each gate as its own `passgate run` process (needs the built CLI); one is killed and restarted each cycle",
+    )
     .option("--json", "print the summary as one JSON object");
   helpAfter(campus, {
     notes:
@@ -56,9 +70,15 @@ export function registerSimCampusCommand(sim: Command): void {
       "passgate sim campus --duration 60 --bridged 4   # every lane of 2 gates through a bridge",
       "passgate sim campus --duration 60 --no-faults --dir var/campus   # keep the gates' databases",
       "passgate sim campus --duration 60 --broker mqtt://127.0.0.1:1883",
+      "passgate sim campus --duration 90 --gates 50 --processes --json   # 50 gate processes",
     ],
   });
   campus.action(async (options: CampusCommandOptions) => {
+    if (options.processes !== true && options.gates > IN_PROCESS_GATES)
+      usageError(
+        campus,
+        `--gates ${options.gates}: at most ${IN_PROCESS_GATES} in one process; add --processes for more`,
+      );
     const { simCampus } = await import("../handlers/sim-campus.js");
     await simCampus(options);
   });

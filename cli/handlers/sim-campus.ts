@@ -25,6 +25,7 @@ export async function simCampus(options: CampusCommandOptions): Promise<void> {
     faults: options.faults,
     durationMs: options.duration * 1000,
     seed: options.seed,
+    processes: options.processes === true,
     // The gates' own logs would drown the summary; errors still show on stderr.
     logger: createLogger({ level: "silent" }),
     clock: systemClock,

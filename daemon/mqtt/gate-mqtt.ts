@@ -116,6 +116,7 @@ export class GateMqtt {
       reason: outcome.decision.reason,
       flags: outcome.decision.flags,
       ...(outcome.name === undefined ? {} : { name: outcome.name }),
+      micros: Math.round(outcome.micros),
     };
     this.publishEvent(event);
   }

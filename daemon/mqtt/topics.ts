@@ -141,8 +141,13 @@ export const gateStateSchema = z.strictObject({
   readers: z
     .array(z.strictObject({ id: z.string(), direction: z.enum(["in", "out"]), connected: z.boolean() }))
     .optional(),
-  /** The allowlist in force: its version, and the epoch ms of the last successful sync. */
-  allowlist: z.strictObject({ version: z.number(), syncedAt: z.number().optional() }).optional(),
+  /**
+   * The allowlist in force: its version, the epoch ms of the last successful sync, and the
+   * epoch ms the gate committed that version (how long a revocation took to reach it).
+   */
+  allowlist: z
+    .strictObject({ version: z.number(), syncedAt: z.number().optional(), appliedAt: z.number().optional() })
+    .optional(),
   /** Whether the gate's clock is NTP-synchronised; absent where the gate cannot tell. */
   clock: z.strictObject({ synced: z.boolean() }).optional(),
   at: z.number(),
@@ -165,6 +170,8 @@ export interface DecisionEventPayload {
   readonly flags: readonly string[];
   /** The credential's `displayName` (at most 80 characters, control characters removed), when it has one. */
   readonly name?: string | undefined;
+  /** The gate's own decision time, scan text to committed journal entry, µs. */
+  readonly micros?: number | undefined;
 }
 
 /** Longest `name` on a decision event or a guardian notice, in UTF-16 units. */
@@ -185,6 +192,7 @@ export const decisionEventSchema = z.object({
   reason: z.string(),
   flags: z.array(z.string()),
   name: z.string().max(EVENT_NAME_MAX).optional(),
+  micros: z.number().nonnegative().optional(),
 });
 
 export interface RelayEventPayload {

@@ -1,7 +1,8 @@
 import type { Clock } from "../../platform/clock.js";
 import { CAMPUS_TOKEN_WINDOW } from "./campus-config.js";
 import type { CampusEvent } from "./campus-events.js";
-import type { CampusGate, CampusLane } from "./campus-gate.js";
+import type { CampusGate } from "./campus-gate.js";
+import type { CampusLane } from "./campus-lane.js";
 import type { CampusRegistry } from "./campus-registry.js";
 import { crowdArrivals } from "./crowd.js";
 import type { FaultRunner } from "./fault-runner.js";
@@ -39,6 +40,8 @@ export interface CrowdDeps {
   readonly night: { readonly fromHour: number; readonly toHour: number };
   readonly perMinute: number;
   readonly injectFaults: boolean;
+  /** The gates run as processes: the schedule kills one and starts it again each cycle. */
+  readonly gateProcesses?: boolean;
   /** Run length, for the cycle of faults (a shorter run gets the whole schedule squeezed in). */
   readonly durationMs: number | undefined;
   /** The guard desk's and the intruder's round of cycle `n` (0-based), once a cycle, faults or not. */
@@ -90,16 +93,22 @@ export class CampusCrowd {
     return Date.now() - this.startedAt;
   }
 
-  /** After a grant: the person goes through 300–900 ms later, unless they turn back. */
   /** A gate decided a scan of `scenario`: it is no longer owed in this cycle. */
   decided(scenario: ScenarioName): void {
     this.owed.delete(scenario);
   }
 
-  granted(gate: CampusGate, reader: string, plan: PlannedScan): void {
+  /**
+   * After a grant: the person goes through 300–900 ms after the gate's answer (`sinceMs`
+   * ago), unless they turn back.
+   */
+  granted(gate: CampusGate, reader: string, plan: PlannedScan, sinceMs = 0): void {
     if (!plan.passes) return;
     const lane = gate.lanes.find((l) => l.plan.reader === reader);
-    this.later(300 + this.deps.rng.int(600), () => void lane?.turnstile.rotate().catch(() => undefined));
+    this.later(
+      Math.max(0, 300 + this.deps.rng.int(600) - sinceMs),
+      () => void lane?.turnstile.rotate().catch(() => undefined),
+    );
   }
 
   private onTick(): void {
@@ -128,7 +137,8 @@ export class CampusCrowd {
       items.push({ at: base + c.at, run: () => void registry.scheduled(c.change).catch(() => undefined) });
     }
     if (this.deps.injectFaults) {
-      for (const f of faultSchedule(cycle)) items.push({ at: base + f.at, run: () => faults.inject(f) });
+      for (const f of faultSchedule(cycle, { gateProcesses: this.deps.gateProcesses === true }))
+        items.push({ at: base + f.at, run: () => faults.inject(f) });
     }
     for (let t = rng.exponential(FORCED_EVERY_MS); t < cycle; t += rng.exponential(FORCED_EVERY_MS)) {
       items.push({ at: base + t, run: () => this.forcePassage() });
@@ -158,7 +168,13 @@ export class CampusCrowd {
         phoneStep,
         byKind: registry.byKind,
         lastStep: this.lastStep,
-        replayable: ledger.screenshots(gate.id, Date.now(), faults.brokerUpSince + 2_000),
+        // A gate that was down missed the records shared meanwhile (they are not kept for it).
+        replayable: ledger.screenshots(
+          gate.id,
+          Date.now(),
+          Math.max(faults.brokerUpSince, faults.gateUpSince.get(gate.id) ?? 0) + 2_000,
+          (from, decidedAt) => faults.killedAround(from, decidedAt),
+        ),
         revokedLive: registry.revokedLive,
         addedVisitors: registry.addedVisitors,
         night: this.deps.night,
@@ -173,12 +189,13 @@ export class CampusCrowd {
     if (plan.genuine) this.lastStep.set(plan.person.credential.id, phoneStep);
     // What the gate should answer as far as can be told now; the decision is judged again
     // when it comes (a revocation may land in between).
+    const version = gate.allowlistVersion();
     const expect = expectedAnswer(
       plan,
-      { now: gate.clock.now(), version: gate.allowlistVersion(), window: CAMPUS_TOKEN_WINDOW },
+      { now: gate.clock.now(), version, window: CAMPUS_TOKEN_WINDOW },
       registry.history(plan.person.credential.id),
     );
-    ledger.shown({ plan, gate: gate.id, reader: lane.plan.reader, shownAt: Date.now() });
+    ledger.shown({ plan, gate: gate.id, reader: lane.plan.reader, shownAt: Date.now(), version });
     this.deps.emit({
       kind: "scan",
       at: clock.now(),

@@ -10,125 +10,69 @@ import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { Scan } from "../../reader-bridge/scan-source.js";
 import { SyncStateStore } from "../../sync/sync-state.js";
-import type { DeviceEmulator } from "../devices/device-emulator.js";
-import { ShellyGen1Emulator } from "../devices/shelly-gen1-emulator.js";
-import { ShellyGen2Emulator } from "../devices/shelly-gen2-emulator.js";
-import { TasmotaEmulator } from "../devices/tasmota-emulator.js";
-import { TurnstileEmulator } from "../devices/turnstile-emulator.js";
-import { MqttScannerEmulator } from "../scanners/mqtt-scanner-emulator.js";
 import type { CampusBridge } from "./campus-bridge.js";
 import type { GatePlan, LanePlan } from "./campus-config.js";
+import { CampusLane, SkewedClock } from "./campus-lane.js";
 
-/** A gate's clock: the campus clock plus an offset the clock-skew fault sets. */
-export class SkewedClock implements Clock {
-  offsetMs = 0;
-  constructor(private readonly base: Clock) {}
-  now(): number {
-    return this.base.now() + this.offsetMs;
-  }
-}
+export { CampusLane, SkewedClock } from "./campus-lane.js";
 
 /**
- * A lane's devices: the reader (a firmware reader on MQTT, or a serial scanner read by a
- * reader bridge), the relay board and the turnstile's rotation sensor.
+ * How a campus gate's daemon runs: in the campus's process (`DaemonRunner`), or as a
+ * `passgate run` child process (`GateProcess`, gate-process.ts).
  */
-export class CampusLane {
-  /** The firmware reader; absent on a bridged lane. */
-  private scanner: MqttScannerEmulator | undefined;
-  readonly board: DeviceEmulator;
-  readonly turnstile: TurnstileEmulator;
-  /** Set while the reader is unplugged (its board, or the bridge's, is off the network). */
-  unplugged = false;
+export interface GateRunner {
+  /** Resolves once the gate runs: its database exists and it is on the broker. */
+  start(): Promise<void>;
+  /** A graceful stop (the gate publishes `offline` and checkpoints its journal). */
+  stop(): Promise<void>;
+  /** Asks the gate to pull now; a process gate has no such door and polls (every 5 s). */
+  requestSync(): void;
+  /** The gate's mode as it holds it (or last published it); undefined while it is not running. */
+  mode(): string | undefined;
+}
+
+/** The gate's daemon in this process (`startDaemon`), which hands every decision to `onDecision`. */
+export class DaemonRunner implements GateRunner {
+  private daemon: RunningDaemon | undefined;
 
   constructor(
-    readonly plan: LanePlan,
-    private readonly brokerUrl: string,
-    protocolVersion: 4 | 5,
-    /** The lane's reader bridge, when the lane is bridged. */
-    readonly bridge?: CampusBridge,
-  ) {
-    this.scanner = bridge === undefined ? this.newScanner() : undefined;
-    const board = plan.board;
-    this.board =
-      board.type === "tasmota"
-        ? new TasmotaEmulator(board.topic)
-        : board.type === "shelly-gen1"
-          ? new ShellyGen1Emulator(board.id)
-          : new ShellyGen2Emulator(board.id, protocolVersion);
-    this.turnstile = new TurnstileEmulator(plan.rotationTopic, plan.rotationPayload);
-  }
-
-  get id(): string {
-    return `${this.plan.gate}/${this.plan.reader}`;
-  }
+    private readonly config: Config,
+    private readonly deps: {
+      readonly clock: Clock;
+      readonly logger: Logger;
+      readonly onDecision: (outcome: ScanOutcome, scan: Scan) => void;
+    },
+  ) {}
 
   async start(): Promise<void> {
-    await this.board.start(this.brokerUrl);
-    await this.turnstile.start(this.brokerUrl);
-    await this.scanner?.start(this.brokerUrl);
-    await this.bridge?.start();
-  }
-
-  /**
-   * Whether a code shown now is read: the reader's board is plugged in and online; for a
-   * bridged lane, the bridge runs with its scanner open (the broker may be away: the bridge
-   * keeps the scan until it is back, or drops it as stale).
-   */
-  get readable(): boolean {
-    if (this.unplugged) return false;
-    return this.bridge === undefined ? (this.scanner?.connected ?? false) : this.bridge.reading;
-  }
-
-  /** Shows a code to the reader: published by the firmware reader, or typed into the bridge's scanner. */
-  scan(text: string): Promise<void> {
-    if (this.bridge !== undefined) return this.bridge.scan(text);
-    if (this.scanner === undefined) return Promise.reject(new Error(`${this.id}: no reader`));
-    return this.scanner.scan(text);
-  }
-
-  /**
-   * The reader's board loses power: the firmware reader leaves the broker (LWT Offline), or
-   * the bridge stops; codes shown are not read.
-   */
-  async unplug(): Promise<void> {
-    this.unplugged = true;
-    if (this.bridge !== undefined) await this.bridge.unplug();
-    else await this.scanner?.stop();
-  }
-
-  /** Power back: a new session, as a rebooted board makes; a bridge with the same config and key. */
-  async plugIn(): Promise<void> {
-    if (this.bridge !== undefined) await this.bridge.plugIn();
-    else {
-      this.scanner = this.newScanner();
-      await this.scanner.start(this.brokerUrl);
-    }
-    this.unplugged = false;
-  }
-
-  /** No more codes read: the firmware reader leaves, or the bridge stops. */
-  async stopReading(): Promise<void> {
-    if (this.bridge !== undefined) await this.bridge.unplug();
-    else await this.scanner?.stop();
+    mkdirSync(dirname(this.config.storage.path), { recursive: true });
+    this.daemon = await startDaemon(this.config, {
+      stdin: new PassThrough(),
+      logger: this.deps.logger,
+      clock: this.deps.clock,
+      onDecision: this.deps.onDecision,
+    });
   }
 
   async stop(): Promise<void> {
-    await this.scanner?.stop();
-    await this.bridge?.stop();
-    await this.turnstile.stop();
-    await this.board.stop();
+    await this.daemon?.stop();
+    this.daemon = undefined;
   }
 
-  private newScanner(): MqttScannerEmulator {
-    return new MqttScannerEmulator({ format: "tasmota", deviceTopic: this.plan.readerTopic });
+  requestSync(): void {
+    this.daemon?.requestSync();
+  }
+
+  mode(): string | undefined {
+    return this.daemon?.gate.currentMode();
   }
 }
 
-/** A running gate of the campus: its daemon (in process), its lanes and a view of its allowlist version. */
+/** A running gate of the campus: its daemon (in process or a child process), its lanes and a view of its allowlist version. */
 export class CampusGate {
   readonly lanes: CampusLane[];
   readonly clock: SkewedClock;
-  private daemon: RunningDaemon | undefined;
+  private running: GateRunner | undefined;
   private view: { close(): void; version(): number; syncError(): string | undefined } | undefined;
 
   constructor(
@@ -153,18 +97,28 @@ export class CampusGate {
     return this.plan.gate;
   }
 
+  /** The gate's daemon, from start() on. */
+  get runner(): GateRunner | undefined {
+    return this.running;
+  }
+
   /** Devices first (so relays are online when the gate looks), then the daemon. */
-  async start(logger: Logger, onDecision: (outcome: ScanOutcome, scan: Scan) => void): Promise<void> {
+  async start(runner: GateRunner): Promise<void> {
+    await this.startDevices();
+    await this.startGate(runner);
+  }
+
+  /** The lanes' readers, relay boards and turnstiles (and bridges). */
+  async startDevices(): Promise<void> {
     for (const lane of this.lanes) await lane.start();
-    mkdirSync(dirname(this.config.storage.path), { recursive: true });
-    this.daemon = await startDaemon(this.config, {
-      stdin: new PassThrough(),
-      logger: logger.child({ gate: this.id }),
-      clock: this.clock,
-      onDecision,
-    });
-    // A second connection to the gate's database (WAL: it sees each commit at once) to
-    // judge each decision by the allowlist version the gate had when it decided.
+  }
+
+  /** The gate's daemon, once its devices run. */
+  async startGate(runner: GateRunner): Promise<void> {
+    this.running = runner;
+    await runner.start();
+    // A second connection to the gate's database (WAL: it sees each commit at once, from
+    // this process or another) to judge each decision by the allowlist version the gate had.
     const db = openGateDatabase(this.config.storage, "read");
     const store = SqliteAllowlistStore.open(db);
     const sync = SyncStateStore.open(db);
@@ -191,12 +145,12 @@ export class CampusGate {
   }
 
   requestSync(): void {
-    this.daemon?.requestSync();
+    this.running?.requestSync();
   }
 
   /** The gate's mode as the running gate holds it; undefined while it is not running. */
   mode(): string | undefined {
-    return this.daemon?.gate.currentMode();
+    return this.running?.mode();
   }
 
   /** Readers first (no new scans), then the daemon, then the devices. */
@@ -204,8 +158,8 @@ export class CampusGate {
     for (const lane of this.lanes) await lane.stopReading();
     this.view?.close();
     this.view = undefined;
-    await this.daemon?.stop();
-    this.daemon = undefined;
+    await this.running?.stop();
+    this.running = undefined;
     for (const lane of this.lanes) await lane.stop();
   }
 }

@@ -1,9 +1,21 @@
 import { connect, type MqttClient } from "mqtt";
 import { z } from "zod";
+import {
+  type DecisionEventPayload,
+  decisionEventSchema,
+  type GateStatePayload,
+  gateStateSchema,
+} from "../../daemon/mqtt/topics.js";
 import { CAMPUS_SITE, type GatePlan } from "./campus-config.js";
 
-/** What the campus sees on the broker: board outputs and the gates' passage and alarm events. */
+/**
+ * What the campus sees on the broker: board outputs, the gates' passage and alarm events,
+ * their retained status and state, and (when asked for) their decision events.
+ */
 export type WatchedMessage =
+  | { readonly kind: "status"; readonly gate: string; readonly online: boolean }
+  | { readonly kind: "state"; readonly gate: string; readonly state: GateStatePayload }
+  | { readonly kind: "decision"; readonly gate: string; readonly event: DecisionEventPayload }
   | { readonly kind: "relay"; readonly gate: string; readonly relay: string; readonly on: boolean }
   | {
       readonly kind: "passage";
@@ -35,6 +47,8 @@ export class CampusWatch {
   constructor(
     gates: readonly GatePlan[],
     private readonly onMessage: (message: WatchedMessage) => void,
+    /** Whether to hand on decision events: how the campus learns the decisions of gate processes. */
+    private readonly decisions = false,
   ) {
     for (const g of gates) {
       for (const l of g.lanes) {
@@ -57,7 +71,10 @@ export class CampusWatch {
     });
     this.client = client;
     client.on("connect", () => {
-      client.subscribe([...this.relayTopics.keys(), `passgate/${CAMPUS_SITE}/+/event`], { qos: 0 });
+      const gate = `passgate/${CAMPUS_SITE}/+`;
+      client.subscribe([...this.relayTopics.keys(), `${gate}/status`, `${gate}/state`], { qos: 0 });
+      // QoS 1 when decisions are read from it: a decision the campus missed is a scan it cannot judge.
+      client.subscribe(`${gate}/event`, { qos: this.decisions ? 1 : 0 });
     });
     client.on("message", (topic, payload) => this.handle(topic, payload.toString("utf8")));
     await new Promise<void>((resolve, reject) => {
@@ -85,7 +102,12 @@ export class CampusWatch {
       this.onMessage({ kind: "relay", gate: relay.gate, relay: relay.relay, on: relay.isOn(text) });
       return;
     }
-    if (!topic.endsWith("/event")) return;
+    const gate = topic.split("/")[2] ?? "";
+    if (topic.endsWith("/status")) {
+      this.onMessage({ kind: "status", gate, online: text === "online" });
+      return;
+    }
+    if (!topic.endsWith("/event") && !topic.endsWith("/state")) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -93,10 +115,27 @@ export class CampusWatch {
       // A gate publishes only JSON here; anything else is not ours to count.
       return;
     }
+    if (topic.endsWith("/state")) {
+      const state = gateStateSchema.safeParse(parsed);
+      if (state.success) this.onMessage({ kind: "state", gate, state: state.data });
+      return;
+    }
+    if (this.decisions) {
+      const decision = decisionEventSchema.safeParse(parsed);
+      if (decision.success) {
+        const { id, seq, name, ...rest } = decision.data;
+        this.onMessage({
+          kind: "decision",
+          gate,
+          event: { ...rest, id, seq, ...(name === undefined ? {} : { name }) },
+        });
+        return;
+      }
+    }
     const event = passageEvent.safeParse(parsed);
     if (!event.success) return;
-    const { gate, reader, result } = event.data;
-    this.onMessage({ kind: "passage", gate, reader, result });
+    const { reader, result } = event.data;
+    this.onMessage({ kind: "passage", gate: event.data.gate, reader, result });
   }
 }
 

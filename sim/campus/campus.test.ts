@@ -61,6 +61,12 @@ describe("startCampus", () => {
     expect(summary.relayOpens).toBeLessThanOrEqual(summary.granted);
     expect(summary.passages).toBeGreaterThan(0);
     expect(summary.eventsUploaded).toBeGreaterThanOrEqual(summary.scans);
+    // The revocation by hand and the scheduled ones, timed at both gates (their retained state).
+    expect(summary.revocationMs.revocations).toBeGreaterThanOrEqual(2);
+    expect(summary.revocationMs.gates).toBe(2);
+    expect(summary.revocationMs.p50).toBeLessThanOrEqual(summary.revocationMs.max);
+    expect(summary.revocationMs.max).toBeLessThan(20_000);
+    expect(summary.gateProcesses).toBeUndefined();
 
     // The guard desk's signed pulse opened a turnstile; its mode request was refused (a guard
     // may not change the mode); the intruder's unsigned and forged requests were not acted on,

@@ -1,10 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { openGateDatabase } from "../../app/gate-database.js";
-import { OPEN_DEADLINE_MS } from "../../daemon/actuate/relay-set.js";
+import { resolve } from "node:path";
 import type { ScanOutcome } from "../../daemon/gate/gate.js";
-import { Journal } from "../../daemon/journal/journal.js";
 import { publicKeyText } from "../../daemon/trust/key-file.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { type Clock, systemClock } from "../../platform/clock.js";
@@ -12,32 +9,26 @@ import type { Logger } from "../../platform/log/logger.js";
 import type { Scan } from "../../reader-bridge/scan-source.js";
 import { EmbeddedBroker } from "../broker/embedded-broker.js";
 import { RegistryServer } from "../registry/registry-server.js";
-import { CampusBridge, campusBridgeConfig, makeBridgeKey, scannerPaths } from "./campus-bridge.js";
-import type { GatePlan, LanePlan } from "./campus-config.js";
-import {
-  bridgedLaneIds,
-  CAMPUS_SITE,
-  CAMPUS_TOKEN_WINDOW,
-  defaultBridgedLanes,
-  nightWindow,
-  planGate,
-  writeGateConfig,
-} from "./campus-config.js";
+import { bridgedLaneIds, defaultBridgedLanes, nightWindow, planGate } from "./campus-config.js";
 import { CampusCrowd } from "./campus-crowd.js";
-import { DESK_ID, GuardDesk, makeDeskOperator } from "./campus-desk.js";
+import { GuardDesk } from "./campus-desk.js";
 import type { CampusEvent, CampusEventListener } from "./campus-events.js";
-import { CampusGate, type CampusLane } from "./campus-gate.js";
+import { gateProcessSummary, summarizeRun } from "./campus-finish.js";
+import { type CampusGate, DaemonRunner } from "./campus-gate.js";
 import { CampusIntruder } from "./campus-intruder.js";
+import { CampusJudge } from "./campus-judge.js";
 import { CampusRegistry } from "./campus-registry.js";
-import { makeCampusKeys, seedCampusRoster } from "./campus-trust.js";
+import { makeCampusGates } from "./campus-site.js";
 import { CampusWatch, type WatchedMessage } from "./campus-watch.js";
 import { FaultRunner } from "./fault-runner.js";
 import { explainingFault } from "./faults.js";
+import { GateProcess } from "./gate-process.js";
 import { OperatorClient } from "./operator-client.js";
+import { RevocationClock } from "./revocation-clock.js";
 import { SeededRandom } from "./rng.js";
 import { ScanLedger } from "./scan-ledger.js";
-import { expectedAnswer } from "./scenarios.js";
-import { type CampusSummary, summarize } from "./summary.js";
+import type { CampusSummary } from "./summary.js";
+import { sleep, waitFor, waitForStable } from "./wait.js";
 
 export type { CampusSummary } from "./summary.js";
 
@@ -66,6 +57,12 @@ export interface CampusOptions {
   readonly clock?: Clock;
   /** More members for every gate's roster: the demo's web console as an operator. */
   readonly members?: readonly RosterMember[];
+  /**
+   * Each gate as its own `passgate run` process (the built CLI, `dist/`), learnt about from
+   * what it publishes; one is killed and started again each cycle (`gate_restart`). Default:
+   * every gate in this process.
+   */
+  readonly processes?: boolean;
 }
 
 export interface RunningCampus {
@@ -91,6 +88,12 @@ export interface RunningCampus {
 const DRAIN_MS = 2_500;
 /** How often each gate's allowlist version is looked at for `sync` events. */
 const SYNC_WATCH_MS = 100;
+/** Gate processes starting at once: node's start is CPU-bound, and 50 at once swamp 2 cores. */
+const PROCESS_STARTS_AT_ONCE = 2;
+/** How long the first sync of every gate may take (many gate processes pull at once from one registry). */
+const FIRST_SYNC_MS = 60_000;
+/** A decision event's `at` and a scan's `shownAt` come from this machine's one clock; ms of rounding. */
+const SAME_CLOCK_SLACK_MS = 5;
 
 /**
  * Starts a simulated campus: a broker (embedded unless `brokerUrl`), the registry over
@@ -109,7 +112,10 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   mkdirSync(dir, { recursive: true });
 
   const listeners = new Set<CampusEventListener>();
+  const revocations = new RevocationClock();
   const emit = (event: CampusEvent) => {
+    if (event.kind === "registry" && event.change === "revoke")
+      revocations.revoked(event.version, clock.now());
     for (const l of listeners) l(event);
   };
 
@@ -131,60 +137,23 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   );
   const registryUrl = await registry.start();
   const night = nightWindow(clock.now());
-  for (const plan of plans) mkdirSync(dirname(plan.configPath), { recursive: true });
-  // The site's members: the gates, the guard desk (an operator with the guard role) and
-  // the bridges of the bridged lanes (each paired with its gate).
-  const desk = makeDeskOperator();
-  const gateMembers = makeCampusKeys(plans);
-  const bridgeKeys = new Map(
-    plans.flatMap((plan) =>
-      plan.lanes
-        .filter((l) => l.bridged)
-        .map((l) => [`${l.gate}/${l.reader}`, makeBridgeKey(plan, l)] as const),
-    ),
-  );
-  const members = [
-    ...gateMembers,
-    desk.member,
-    ...[...bridgeKeys.values()].map((k) => k.member),
-    ...(options.members ?? []),
-  ];
   const tryAgain = { total: 0, unexplained: 0 };
-  const makeBridge = (plan: GatePlan, gateKey: string) => (lane: LanePlan, gateClock: Clock) => {
-    const key = bridgeKeys.get(`${lane.gate}/${lane.reader}`);
-    if (key === undefined) return undefined;
-    const config = campusBridgeConfig(plan, lane, {
-      brokerUrl,
-      protocolVersion,
-      site: CAMPUS_SITE,
-      gateKey,
-      keyFile: key.keyFile,
-    });
-    return new CampusBridge(config, scannerPaths(plan, lane), {
-      clock: gateClock,
-      logger: options.logger.child({ gate: lane.gate, bridge: key.member.id }),
-      onPlayed: (answer) => {
-        if (answer.answered) return;
-        // "Try again": the person shows the phone again, as after an unread code; a fault
-        // (the broker away, the bridge restarted, the gate's clock stepping) explains it.
-        tryAgain.total++;
-        if (explainingFault("no_answer", lane.gate, clock.now(), faults.windows) === undefined)
-          tryAgain.unexplained++;
-      },
-    });
-  };
-  const gates = plans.map((plan) => {
-    const config = writeGateConfig(plan, {
-      brokerUrl,
-      protocolVersion,
-      registryUrl,
-      registryKeyId: "sim-campus-registry",
-      registryPublicKey: publicKeyText(registryKey.publicKey),
-      night,
-    });
-    seedCampusRoster(config, members, clock.now());
-    const gateKey = gateMembers.find((m) => m.gate === plan.gate)?.publicKey ?? "";
-    return new CampusGate(plan, config, brokerUrl, protocolVersion, clock, makeBridge(plan, gateKey));
+  const { gates, desk } = makeCampusGates(plans, {
+    brokerUrl,
+    protocolVersion,
+    registryUrl,
+    registryPublicKey: publicKeyText(registryKey.publicKey),
+    night,
+    members: options.members ?? [],
+    clock,
+    logger: options.logger,
+    onTryAgain: (gate) => {
+      // "Try again": the person shows the phone again, as after an unread code; a fault
+      // (the broker away, the bridge restarted, the gate's clock stepping) explains it.
+      tryAgain.total++;
+      if (explainingFault("no_answer", gate, clock.now(), faults.windows) === undefined)
+        tryAgain.unexplained++;
+    },
   });
   const ledger = new ScanLedger();
   const faults = new FaultRunner({
@@ -195,25 +164,78 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
     rng,
     now: () => clock.now(),
     emit,
+    onRegistry: (up) => {
+      if (!up) {
+        revocations.registryDown();
+        return;
+      }
+      revocations.registryUp(clock.now());
+      // A registry back from an outage announces its version: gates that missed a change pull now.
+      watch.pushChanged(registry.version());
+    },
   });
+  const processes = new Map<string, GateProcess>(
+    options.processes === true ? plans.map((p) => [p.gate, new GateProcess(p.configPath)]) : [],
+  );
+  // A campus that exits without its stop (an uncaught error, a second Ctrl-C) takes its gate
+  // processes with it: nothing else would ever stop them.
+  const killGates = () => {
+    for (const p of processes.values()) p.killNow();
+  };
+  if (processes.size > 0) process.once("exit", killGates);
   const forced = { alarms: 0 };
   let passages = 0;
-  const watch = new CampusWatch(plans, (m: WatchedMessage) => {
-    if (m.kind === "relay") {
-      emit({ kind: "relay", at: clock.now(), gate: m.gate, relay: m.relay, on: m.on });
-      return;
+  const watch = new CampusWatch(plans, (m: WatchedMessage) => onWatched(m), processes.size > 0);
+  const onWatched = (m: WatchedMessage) => {
+    const gate = gates.find((g) => g.id === m.gate);
+    switch (m.kind) {
+      case "relay":
+        emit({ kind: "relay", at: clock.now(), gate: m.gate, relay: m.relay, on: m.on });
+        return;
+      case "status":
+        processes.get(m.gate)?.observeStatus(m.online, Date.now());
+        return;
+      case "state": {
+        processes.get(m.gate)?.observeState(m.state);
+        const applied = m.state.allowlist;
+        // A skewed gate stamps with its own clock: taken back to the campus's.
+        if (applied?.appliedAt !== undefined && gate !== undefined)
+          revocations.reported(m.gate, applied.version, applied.appliedAt - gate.clock.offsetMs);
+        return;
+      }
+      case "decision": {
+        if (gate === undefined) return;
+        const e = m.event;
+        judge.decided({
+          gate,
+          reader: e.reader,
+          result: e.result === "granted" ? "grant" : "deny",
+          reason: e.reason,
+          // The credential, and a scan shown before the gate took it (`at`): a late decision of
+          // a scan already given up must not be taken for a later scan of the same person.
+          answers: (p) =>
+            p.plan.person.credential.id === e.credential && p.shownAt <= e.at + SAME_CLOCK_SLACK_MS,
+          gateNow: e.at,
+          decidedAt: e.at,
+          versions: (pending) => [pending.version, gate.allowlistVersion()],
+          // The gate's own time; a gate without it in its events: the code shown until its event came.
+          micros: (pending, realNow) => e.micros ?? (realNow - pending.shownAt) * 1000,
+        });
+        return;
+      }
+      case "passage":
+        if (m.result === "forced_passage") forced.alarms++;
+        if (m.result === "passed") passages++;
+        if (m.result !== "forced_passage")
+          emit({
+            kind: "passage",
+            at: clock.now(),
+            gate: m.gate,
+            reader: m.reader,
+            passed: m.result === "passed",
+          });
     }
-    if (m.result === "forced_passage") forced.alarms++;
-    if (m.result === "passed") passages++;
-    if (m.result !== "forced_passage")
-      emit({
-        kind: "passage",
-        at: clock.now(),
-        gate: m.gate,
-        reader: m.reader,
-        passed: m.result === "passed",
-      });
-  });
+  };
   await watch.start(brokerUrl, protocolVersion);
   const deskClient = new OperatorClient("desk");
   const intruderClient = new OperatorClient("intruder");
@@ -240,48 +262,6 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
     if (!watch.pushChanged(to)) for (const g of gates) g.requestSync();
   });
 
-  const onDecision = (gate: CampusGate) => (outcome: ScanOutcome, scan: Scan) => {
-    const realNow = Date.now();
-    const pending = ledger.answer(gate.id, scan.reader, scan.text, realNow);
-    if (pending === undefined) return;
-    const { plan } = pending;
-    const knowledge = {
-      now: gate.clock.now(),
-      version: gate.allowlistVersion(),
-      window: CAMPUS_TOKEN_WINDOW,
-    };
-    const history = registry.history(plan.person.credential.id);
-    const expect = expectedAnswer(plan, knowledge, history);
-    const { reason } = outcome.decision;
-    const result = outcome.decision.result === "granted" ? "grant" : "deny";
-    const explainedBy =
-      result === "deny" && expect === "grant"
-        ? explainingFault(reason, gate.id, clock.now(), faults.windows)
-        : undefined;
-    ledger.decided({ scenario: plan.scenario, expect, result, reason, micros: outcome.micros, explainedBy });
-    crowd.decided(plan.scenario);
-    if (faults.skewRefusals.has(gate.id) && expect === "deny") {
-      const trueClock = expectedAnswer(plan, { ...knowledge, now: clock.now() }, history);
-      if (trueClock === "grant")
-        faults.skewRefusals.set(gate.id, (faults.skewRefusals.get(gate.id) ?? 0) + 1);
-    }
-    emit({
-      kind: "decision",
-      at: clock.now(),
-      gate: gate.id,
-      reader: scan.reader,
-      person: plan.person.credential.person,
-      scenario: plan.scenario,
-      expect,
-      result,
-      reason,
-      micros: outcome.micros,
-    });
-    if (result !== "grant") return;
-    ledger.granted(pending, realNow);
-    crowd.granted(gate, scan.reader, plan);
-  };
-
   const crowd = new CampusCrowd({
     rng,
     clock,
@@ -293,22 +273,58 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
     night,
     perMinute,
     injectFaults: options.faults !== false,
+    gateProcesses: processes.size > 0,
     durationMs: options.durationMs,
     desk: (cycle) => round("desk", () => guardDesk.visit(cycle)),
     intruder: (cycle) => round("intruder", () => intruder.visit(cycle)),
   });
+  const judge = new CampusJudge({ clock, ledger, registry, faults, crowd, emit });
+  faults.decisionsOf = (gate) => judge.perGate.get(gate) ?? 0;
+  // In this process the campus reads the gate's allowlist version at the very decision.
+  const inProcess = (gate: CampusGate) => (outcome: ScanOutcome, scan: Scan) => {
+    const version = gate.allowlistVersion();
+    judge.decided({
+      gate,
+      reader: scan.reader,
+      result: outcome.decision.result === "granted" ? "grant" : "deny",
+      reason: outcome.decision.reason,
+      answers: (p) => p.plan.text === scan.text,
+      gateNow: gate.clock.now(),
+      versions: () => [version],
+      micros: () => outcome.micros,
+    });
+  };
+  const startedAt = Date.now();
+  let startMs = 0;
   try {
     await deskClient.start(brokerUrl, protocolVersion);
     await intruderClient.start(brokerUrl, protocolVersion);
-    for (const g of gates) await g.start(options.logger, onDecision(g));
+    if (processes.size === 0) {
+      for (const g of gates)
+        await g.start(
+          new DaemonRunner(g.config, {
+            clock: g.clock,
+            logger: options.logger.child({ gate: g.id }),
+            onDecision: inProcess(g),
+          }),
+        );
+    } else {
+      // Every lane's devices before the first gate process: node starting up takes all the
+      // CPU there is, and a device connecting meanwhile could time out.
+      for (const g of gates) await g.startDevices();
+      await inBatches(gates, PROCESS_STARTS_AT_ONCE, (g) => g.startGate(processes.get(g.id) as GateProcess));
+    }
+    startMs = Date.now() - startedAt;
     await waitFor(
       () => gates.every((g) => g.allowlistVersion() >= registry.version()),
-      15_000,
+      FIRST_SYNC_MS,
       "the first sync",
     );
   } catch (err) {
     // A campus that cannot start leaves nothing running behind it.
     for (const g of [...gates].reverse()) await g.stop();
+    for (const p of processes.values()) await p.kill();
+    process.off("exit", killGates);
     await intruderClient.stop();
     await deskClient.stop();
     await watch.stop();
@@ -335,7 +351,6 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
     }
   }, SYNC_WATCH_MS);
   crowd.start();
-  const lanes: CampusLane[] = gates.flatMap((g) => g.lanes);
   let stopping: Promise<CampusSummary> | undefined;
   let endTimer: NodeJS.Timeout | undefined;
 
@@ -355,72 +370,38 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
         () => undefined,
       );
       await waitForStable(() => registry.server.events.size, 600, 5_000);
-      for (const g of [...gates].reverse()) await g.stop();
+      // Every gate's memory while it still runs, as it stood after the whole run.
+      const memory = [...processes.values()].map((p) => p.memory());
+      // Gate processes stop side by side (each takes a moment to finish its pulses and checkpoint).
+      if (processes.size > 0) await Promise.all(gates.map((g) => g.stop()));
+      else for (const g of [...gates].reverse()) await g.stop();
+      process.off("exit", killGates);
       await intruderClient.stop();
       await deskClient.stop();
       await watch.stop();
       await registry.stop();
       await broker?.stop();
-      const journals = gates.map((g) => checkJournal(g.config.storage.path));
-      const journalsVerified = journals.every((j) => j.verified);
-      // The desk's pulses open boards with no scan before them: not late opens.
-      const lateOpens = lanes.reduce(
-        (sum, l) =>
-          sum +
-          ledger.lateOpens(
-            l.plan.gate,
-            l.plan.reader,
-            guardDesk.withoutDeskOpens(l.plan.gate, l.plan.reader, l.board.opens),
-            OPEN_DEADLINE_MS,
-          ),
-        0,
-      );
-      const extra: { fault: string; at: number; detail?: string }[] = [];
-      const neverDecided = ledger.lost + ledger.unanswered();
-      if (neverDecided > 0 || ledger.unmatched > 0 || faults.unread > 0) {
-        const bridgeNote =
-          tryAgain.total > 0
-            ? ` (bridges played "try again" ${tryAgain.total} times, ${tryAgain.unexplained} outside a fault)`
-            : "";
-        extra.push({
-          fault: "unread",
-          at: clock.now(),
-          detail: `${faults.unread} codes shown to readers that were offline, ${neverDecided} scans never decided${bridgeNote}, ${ledger.unmatched} decisions matched no scan`,
-        });
-      }
-      const bridgeLanes = lanes.filter((l) => l.bridge !== undefined);
-      const bridgeCounts = bridgeLanes.map((l) => (l.bridge as CampusBridge).counts());
-      const bridges = {
-        lanes: bridgeLanes.length,
-        scansSent: bridgeCounts.reduce((sum, c) => sum + c.scansSent, 0),
-        answered: bridgeCounts.reduce((sum, c) => sum + c.answered, 0),
-        noAnswer: bridgeCounts.reduce((sum, c) => sum + c.noAnswer, 0),
-        dropped: bridgeCounts.reduce((sum, c) => sum + c.dropped, 0),
-        unexplained: tryAgain.unexplained,
-      };
-      return summarize({
+      return summarizeRun({
         durationMs,
-        gates: gates.length,
-        lanes: lanes.length,
-        decisions: ledger.decisions,
+        gates,
+        ledger,
+        faults,
+        now: clock.now(),
         forced: { rotations: crowd.forcedRotations, alarms: forced.alarms },
-        faults: [...faults.record, ...extra],
-        // For grants: the desk's opens are its own count (operators.answeredOk).
-        relayOpens: lanes.reduce(
-          (sum, l) => sum + guardDesk.withoutDeskOpens(l.plan.gate, l.plan.reader, l.board.opens).length,
-          0,
-        ),
         passages,
-        lateOpens,
         eventsUploaded: registry.server.events.size,
-        journalsVerified,
-        bridges,
+        tryAgain,
         operators: {
           ...guardDesk.tally,
           intruderRequests: intruder.requests,
-          intruderActedOn: intruder.actedOn + journals.reduce((sum, j) => sum + j.unsignedActs, 0),
+          intruderActedOn: intruder.actedOn,
           gateRefusals,
         },
+        withoutDeskOpens: (gate, reader, opens) => guardDesk.withoutDeskOpens(gate, reader, opens),
+        revocationMs: revocations.summary(gates.map((g) => g.id)),
+        ...(processes.size === 0
+          ? {}
+          : { gateProcesses: gateProcessSummary([...processes.values()], memory, faults, startMs) }),
       });
     })();
     return stopping;
@@ -454,53 +435,22 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   };
 }
 
-/**
- * A gate's journal after the run: whether its hash chain verifies, and the mode changes and
- * test pulses in it that the guard desk did not sign (nobody else may make them: each is
- * something the gate did for the intruder). The desk's mode requests are refused, so every
- * mode change counts.
- */
-function checkJournal(path: string): { verified: boolean; unsignedActs: number } {
-  const db = openGateDatabase({ path, synchronous: "normal" }, "read");
-  try {
-    const journal = Journal.open(db);
-    let unsignedActs = 0;
-    for (let seq = 0, batch = journal.since(0, 1_000); batch.length > 0; batch = journal.since(seq, 1_000)) {
-      for (const e of batch) {
-        seq = e.seq;
-        if (e.kind === "mode" || (e.reason === "test_pulse" && e.data.by !== DESK_ID)) unsignedActs++;
-      }
+/** Runs `start` for every item, at most `atOnce` at a time; the first failure rejects once all have settled. */
+async function inBatches<T>(
+  items: readonly T[],
+  atOnce: number,
+  start: (item: T) => Promise<void>,
+): Promise<void> {
+  const queue = [...items];
+  const errors: unknown[] = [];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      await start(item).catch((err: unknown) => {
+        errors.push(err);
+        queue.length = 0;
+      });
     }
-    return { verified: journal.verify().ok, unsignedActs };
-  } finally {
-    db.close();
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `done` every 20 ms; rejects after `timeoutMs` of real time. */
-async function waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`campus: timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** Waits until `value()` has not changed for `quietMs`, at most `maxMs`. */
-async function waitForStable(value: () => number, quietMs: number, maxMs: number): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  let last = value();
-  let since = Date.now();
-  while (Date.now() < deadline && Date.now() - since < quietMs) {
-    await sleep(50);
-    const now = value();
-    if (now !== last) {
-      last = now;
-      since = Date.now();
-    }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(atOnce, items.length) }, worker));
+  if (errors.length > 0) throw errors[0];
 }

@@ -1,8 +1,10 @@
 import type { EmbeddedBroker } from "../broker/embedded-broker.js";
 import type { RegistryServer } from "../registry/registry-server.js";
 import type { CampusEvent } from "./campus-events.js";
-import type { CampusGate, CampusLane } from "./campus-gate.js";
+import type { CampusGate } from "./campus-gate.js";
+import type { CampusLane } from "./campus-lane.js";
 import type { FaultKind, ScheduledFault } from "./faults.js";
+import { GateProcess } from "./gate-process.js";
 import type { SeededRandom } from "./rng.js";
 
 /** A fault's time span (campus clock), for explaining denials; `to` undefined while it lasts. */
@@ -22,7 +24,12 @@ export interface FaultTargets {
   readonly rng: SeededRandom;
   readonly now: () => number;
   readonly emit: (event: CampusEvent) => void;
+  /** The registry stops serving (false) and serves again (true), for the revocation times and its push. */
+  readonly onRegistry?: (up: boolean) => void;
 }
+
+/** How long before its kill a gate's grant may not have reached the other gates (its share unsent). */
+const UNSHARED_BEFORE_KILL_MS = 2_000;
 
 /**
  * Injects the scheduled faults and keeps their record: windows for the false-reject rule,
@@ -39,6 +46,13 @@ export class FaultRunner {
   private readonly running = new Set<Promise<void>>();
   /** Per skewed gate: denials of codes a correct clock would have taken. */
   readonly skewRefusals = new Map<string, number>();
+  /** Real time each restarted gate process was back online: site-shared state reaches it from then on. */
+  readonly gateUpSince = new Map<string, number>();
+  /** Gate processes killed and started again: when each was back, and its decisions then. */
+  readonly restarts: { readonly gate: string; readonly decisionsBefore: number }[] = [];
+  /** The decisions the campus has judged of a gate so far (set by the campus). */
+  decisionsOf: (gate: string) => number = () => 0;
+  private readonly kills: { readonly gate: string; readonly at: number; upAt: number | undefined }[] = [];
 
   constructor(private readonly targets: FaultTargets) {}
 
@@ -49,6 +63,18 @@ export class FaultRunner {
     });
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
+  }
+
+  /**
+   * Whether a grant of `gate` at real time `decidedAt` fell just before the gate's process
+   * was killed (or while it was down): its shared replay record may never have gone out,
+   * so a screenshot of it elsewhere proves nothing about site share.
+   */
+  killedAround(gate: string, decidedAt: number): boolean {
+    return this.kills.some(
+      (k) =>
+        k.gate === gate && decidedAt >= k.at - UNSHARED_BEFORE_KILL_MS && decidedAt <= (k.upAt ?? Infinity),
+    );
   }
 
   /** Waits for faults under way to end (a stop lets a broker or registry come back first). */
@@ -102,9 +128,11 @@ export class FaultRunner {
       }
       case "registry_down": {
         const w = open(undefined, `for ${f.lastsMs} ms`);
+        t.onRegistry?.(false);
         await t.registry.stop();
         await sleep(f.lastsMs);
         await t.registry.start(t.registryPort);
+        t.onRegistry?.(true);
         close(w, `registry unreachable for ${f.lastsMs} ms, back on the same port`);
         return;
       }
@@ -152,6 +180,14 @@ export class FaultRunner {
       case "clock_skew_beyond": {
         const gate = t.gates[t.gates.length - 1];
         if (gate === undefined) return;
+        if (gate.runner instanceof GateProcess) {
+          this.record.push({
+            fault: f.fault,
+            at,
+            detail: "skipped: a gate process keeps the machine's clock",
+          });
+          return;
+        }
         const skew = f.skewMs ?? 0;
         const w = open(gate.id, `${gate.id} clock ${skew >= 0 ? "+" : ""}${skew / 1000} s`);
         this.skewRefusals.set(gate.id, 0);
@@ -163,6 +199,32 @@ export class FaultRunner {
         close(
           w,
           `${gate.id} clock ${skew >= 0 ? "+" : ""}${skew / 1000} s for ${f.lastsMs} ms; ${refused} valid codes refused for the gate's clock (expected)`,
+        );
+        return;
+      }
+      case "gate_restart": {
+        const gates = t.gates.filter((g) => g.runner instanceof GateProcess);
+        if (gates.length === 0) {
+          this.record.push({ fault: f.fault, at, detail: "skipped: the gates run in this process" });
+          return;
+        }
+        const gate = t.rng.pick(gates);
+        const gateProcess = gate.runner as GateProcess;
+        const w = open(gate.id, `${gate.id} process killed (SIGKILL)`);
+        const kill = { gate: gate.id, at: Date.now(), upAt: undefined as number | undefined };
+        this.kills.push(kill);
+        for (const lane of gate.lanes) lane.gateDown = true;
+        await gateProcess.kill();
+        await sleep(f.lastsMs);
+        const startedAt = Date.now();
+        await gateProcess.start();
+        kill.upAt = Date.now();
+        this.gateUpSince.set(gate.id, kill.upAt);
+        this.restarts.push({ gate: gate.id, decisionsBefore: this.decisionsOf(gate.id) });
+        for (const lane of gate.lanes) lane.gateDown = false;
+        close(
+          w,
+          `${gate.id} process killed (SIGKILL), started again after ${f.lastsMs} ms, online ${kill.upAt - startedAt} ms later`,
         );
         return;
       }

@@ -5,7 +5,8 @@ export type FaultKind =
   | "reader_unplug"
   | "bridge_unplug"
   | "clock_skew_within"
-  | "clock_skew_beyond";
+  | "clock_skew_beyond"
+  | "gate_restart";
 
 export interface ScheduledFault {
   /** ms after the crowd starts, within one cycle. */
@@ -37,12 +38,20 @@ export const SKEW_BEYOND_MS = 100_000;
  * The faults of one cycle of `cycleMs`, placed at fixed fractions so that even a 20 s run
  * sees each of them, and the crowd keeps arriving through every one.
  */
-export function faultSchedule(cycleMs: number): ScheduledFault[] {
+export function faultSchedule(
+  cycleMs: number,
+  options: { readonly gateProcesses?: boolean } = {},
+): ScheduledFault[] {
   const at = (fraction: number) => Math.round(cycleMs * fraction);
   return [
     { at: at(0.2), fault: "broker_restart", lastsMs: 1_500 },
     { at: at(0.32), fault: "registry_down", lastsMs: at(0.15) },
     { at: at(0.5), fault: "reader_unplug", lastsMs: Math.max(2_000, at(0.1)) },
+    // Gate processes only: one is killed (SIGKILL) and started again, well before the
+    // revocation at 0.7 so that it is back to apply it.
+    ...(options.gateProcesses === true
+      ? [{ at: at(0.55), fault: "gate_restart" as const, lastsMs: Math.max(2_000, at(0.04)) }]
+      : []),
     { at: at(0.6), fault: "clock_skew_within", lastsMs: at(0.1), skewMs: SKEW_WITHIN_MS },
     { at: at(0.75), fault: "clock_skew_beyond", lastsMs: at(0.1), skewMs: SKEW_BEYOND_MS },
     { at: at(0.9), fault: "bridge_unplug", lastsMs: Math.max(2_000, at(0.05)) },
@@ -83,6 +92,9 @@ const EXPLAINS: Readonly<Record<FaultKind, readonly string[]>> = {
   // stale at the gate (a step ahead) or refused from the future (a step back, unanswered).
   clock_skew_within: ["no_response", "stale_scan", "no_answer"],
   clock_skew_beyond: ["no_response", "stale_scan", "no_answer"],
+  // A gate process killed: requests and bridged scans to it go unanswered; once back, its
+  // relays are offline until each board answers, and a scan delivered on its return is stale.
+  gate_restart: ["relay_offline", "relay_unconfirmed", "stale_scan", "no_answer", "no_response"],
 };
 
 /**

@@ -20,9 +20,26 @@ const pending = (shownAt: number, p = person, gate = "gate-1"): PendingScan => (
   gate,
   reader: "in",
   shownAt,
+  version: 1,
 });
 
 describe("ScanLedger", () => {
+  it("answers a gate process's decision by the credential it names: the oldest such scan at that lane", () => {
+    const ledger = new ScanLedger();
+    const a = pending(1_000);
+    const b = pending(1_100, other);
+    const c = pending(1_200);
+    ledger.shown(a);
+    ledger.shown(b);
+    ledger.shown(c);
+    const byCredential = (id: string) => (p: PendingScan) => p.plan.person.credential.id === id;
+    expect(ledger.answerWhere("gate-1", "in", byCredential(other.credential.id), 1_300)).toBe(b);
+    expect(ledger.answerWhere("gate-1", "in", byCredential(person.credential.id), 1_300)).toBe(a);
+    expect(ledger.answerWhere("gate-1", "out", byCredential(person.credential.id), 1_300)).toBeUndefined();
+    expect(ledger.unmatched).toBe(1);
+    expect(ledger.unanswered()).toBe(1);
+  });
+
   it("answers a decision with the oldest scan of that text at that lane", () => {
     const ledger = new ScanLedger();
     const a = pending(1_000);

@@ -8,6 +8,8 @@ export interface PendingScan {
   readonly reader: string;
   /** Real time (Date.now()) the reader published it: what late opens are measured from. */
   readonly shownAt: number;
+  /** The allowlist version the gate had applied when the scan was shown. */
+  readonly version: number;
 }
 
 /** A granted scan, for late-open matching and screenshots. */
@@ -49,8 +51,21 @@ export class ScanLedger {
    * gate names no credential it does not know). Scans waiting longer than 10 s are lost.
    */
   answer(gate: string, reader: string, text: string, now: number): PendingScan | undefined {
+    return this.answerWhere(gate, reader, (scan) => scan.plan.text === text, now);
+  }
+
+  /**
+   * The oldest pending scan at that lane that `matches` (a gate process's decision event
+   * names the credential, not the text); scans waiting longer than 10 s are lost.
+   */
+  answerWhere(
+    gate: string,
+    reader: string,
+    matches: (scan: PendingScan) => boolean,
+    now: number,
+  ): PendingScan | undefined {
     const queue = this.pending.get(`${gate}/${reader}`) ?? [];
-    const index = queue.findIndex((s) => s.plan.text === text);
+    const index = queue.findIndex(matches);
     if (index < 0) {
       this.unmatched++;
       return undefined;
@@ -99,11 +114,18 @@ export class ScanLedger {
    * decided at least 500 ms ago, and after `sharedSince` (the broker was up from then on, so
    * the pair reached every gate). Each screenshot is shown once.
    */
-  screenshots(gate: string, now: number, sharedSince: number): RecentGrant[] {
+  screenshots(
+    gate: string,
+    now: number,
+    sharedSince: number,
+    /** Grants whose shared record may never have gone out (their gate was killed just after). */
+    unshared: (gate: string, decidedAt: number) => boolean = () => false,
+  ): RecentGrant[] {
     return this.grants
       .filter(
         (g) =>
           g.gate !== gate &&
+          !unshared(g.gate, g.decidedAt) &&
           g.plan.genuine &&
           !this.usedShots.has(g) &&
           g.decidedAt > sharedSince &&

@@ -42,6 +42,7 @@ describe("passgate sim campus", () => {
         "journalsVerified",
         "operators",
         "bridges",
+        "revocationMs",
       ].sort(),
     );
     expect(summary).toMatchObject({
@@ -66,6 +67,14 @@ describe("passgate sim campus", () => {
     expect(bridges).toMatchObject({ lanes: 2 });
     expect(bridges.answered).toBeGreaterThan(0);
     expect(bridges.scansSent).toBeGreaterThanOrEqual(bridges.answered as number);
+    // Revocations made in 5 s (the one at 15 % of the run), timed at each gate from its retained state.
+    expect(summary.revocationMs).toEqual({
+      p50: expect.any(Number),
+      p99: expect.any(Number),
+      max: expect.any(Number),
+      gates: 2,
+      revocations: expect.any(Number),
+    });
     expect(summary.latencyMicros).toEqual({
       p50: expect.any(Number),
       p99: expect.any(Number),

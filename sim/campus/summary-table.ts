@@ -1,4 +1,4 @@
-import type { CampusSummary } from "./summary.js";
+import type { CampusSummary, GateProcessSummary } from "./summary.js";
 
 /**
  * The summary as plain text for a terminal or a CI log: totals, the guard desk and the
@@ -22,6 +22,9 @@ export function formatCampusSummary(s: CampusSummary): string {
     `intruder: ${o.intruderRequests} unsigned or forged requests, ${o.intruderActedOn} acted on`,
     `bridges: ${b.lanes} bridged lanes, ${b.scansSent} scans sent, ${b.answered} answered, ` +
       `${b.noAnswer} no answer, ${b.dropped} dropped as stale (${b.unexplained} "try again" outside a fault)`,
+    `revocations: ${s.revocationMs.revocations}, applied at ${s.revocationMs.gates} of ${s.gates} gates, ms: ` +
+      `p50 ${s.revocationMs.p50}, p99 ${s.revocationMs.p99}, max ${s.revocationMs.max}`,
+    ...(s.gateProcesses === undefined ? [] : [processLine(s.gateProcesses)]),
     "",
     table(
       ["scenario", "scans", "granted", "denied"],
@@ -65,6 +68,14 @@ export function formatCampusSummary(s: CampusSummary): string {
       : `FAILED: ${problems.join(", ")}`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+function processLine(p: GateProcessSummary): string {
+  return (
+    `gate processes: ${p.count} started in ${(p.startMs / 1000).toFixed(1)} s, ${p.restarts} killed and restarted ` +
+    `(${p.decidedAfterRestart} scans decided after), memory per process MiB: RSS mean ${p.rssMiB.mean} max ${p.rssMiB.max}, ` +
+    `anonymous mean ${p.rssAnonMiB.mean} max ${p.rssAnonMiB.max}`
+  );
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

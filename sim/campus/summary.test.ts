@@ -45,6 +45,7 @@ const record = (decisions: DecidedScan[], extra: Partial<CampusRecord> = {}): Ca
   journalsVerified: true,
   operators,
   bridges,
+  revocationMs: { p50: 120, p99: 480, max: 510, gates: 2, revocations: 3 },
   ...extra,
 });
 const d = (

@@ -18,6 +18,38 @@ export interface CampusSummary {
   readonly journalsVerified: boolean;
   readonly operators: OperatorSummary;
   readonly bridges: BridgeSummary;
+  readonly revocationMs: RevocationSummary;
+  /** With `--processes` only: the gates as `passgate run` processes. */
+  readonly gateProcesses?: GateProcessSummary;
+}
+
+/**
+ * For each revocation made during the run, the time from the registry's change to each
+ * gate having applied it (its retained state's `allowlist.appliedAt`), over all gates, ms.
+ */
+export interface RevocationSummary {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  /** Gates seen applying every revocation of the run (0 when there was none). */
+  readonly gates: number;
+  /** Revocations made during the run. */
+  readonly revocations: number;
+}
+
+/** The gate processes of a `--processes` run (memory read from /proc/<pid>/status before they stop). */
+export interface GateProcessSummary {
+  readonly count: number;
+  /** Gate processes killed (SIGKILL) and started again by the `gate_restart` fault. */
+  readonly restarts: number;
+  /** Scans the restarted gates decided after they were back. */
+  readonly decidedAfterRestart: number;
+  /** Resident memory per gate process (VmRSS), MiB: mean and largest. */
+  readonly rssMiB: { readonly mean: number; readonly max: number };
+  /** Of it, anonymous memory (RssAnon: heap and native allocations, not the shared executable and libraries), MiB. */
+  readonly rssAnonMiB: { readonly mean: number; readonly max: number };
+  /** From the first spawn to the last gate online, ms. */
+  readonly startMs: number;
 }
 
 /** The bridged lanes' scans, from each reader bridge's own counts (`state().scans`). */
@@ -86,6 +118,8 @@ export interface CampusRecord {
   readonly journalsVerified: boolean;
   readonly operators: OperatorSummary;
   readonly bridges: BridgeSummary;
+  readonly revocationMs: RevocationSummary;
+  readonly gateProcesses?: GateProcessSummary;
 }
 
 /** The forced-passage "scenario" in `byScenario`: scans = rotations, denied = alarms raised. */
@@ -147,6 +181,8 @@ export function summarize(record: CampusRecord): CampusSummary {
     journalsVerified: record.journalsVerified,
     operators: record.operators,
     bridges: record.bridges,
+    revocationMs: record.revocationMs,
+    ...(record.gateProcesses === undefined ? {} : { gateProcesses: record.gateProcesses }),
   };
 }
 

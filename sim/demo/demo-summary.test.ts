@@ -15,6 +15,7 @@ const summary: CampusSummary = {
   eventsUploaded: 240,
   journalsVerified: true,
   bridges: { lanes: 1, scansSent: 60, answered: 59, noAnswer: 1, dropped: 0, unexplained: 0 },
+  revocationMs: { p50: 150, p99: 700, max: 900, gates: 2, revocations: 3 },
   operators: {
     signedRequests: 6,
     answeredOk: 3,

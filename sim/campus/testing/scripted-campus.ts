@@ -92,6 +92,7 @@ export class ScriptedCampus implements RunningCampus {
       eventsUploaded: 4,
       journalsVerified: true,
       bridges: { lanes: 1, scansSent: 1, answered: 1, noAnswer: 0, dropped: 0, unexplained: 0 },
+      revocationMs: { p50: 120, p99: 480, max: 510, gates: 2, revocations: 3 },
       operators: {
         signedRequests: 2,
         answeredOk: 1,
