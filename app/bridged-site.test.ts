@@ -70,7 +70,8 @@ async function siteGate({ config }: Awaited<ReturnType<typeof prepareGate>>) {
   migrateGateState(db);
   return {
     running,
-    replay: new ReplayGuard(db),
+    // A guard reads the pairs other gates shared when it is made: a new one per look.
+    replay: { seen: (credential: string, step: number) => new ReplayGuard(db).seen(credential, step) },
     /** What the gate last said of its zone: it hears it, or it is cut off from it. */
     zone: () =>
       lines
@@ -118,6 +119,21 @@ describe("a site on two bridged brokers", () => {
     const g3 = await siteGate(c3);
     try {
       await siteListening(core, [g1, g2, g3]);
+      // Each fail-closed gate waits only for the zone gates it has heard: before the cut, gate-1's
+      // alive must have crossed to the building and gate-2's to the core, or neither would miss the other.
+      const aliveOf = (gate: string) => `passgate/${SITE}/shared/${gate}/alive`;
+      const coreAlive = await watchTopics(brokers.core.url, aliveOf("gate-2"));
+      const buildingAlive = await watchTopics(brokers.building.url, aliveOf("gate-1"));
+      try {
+        await waitUntil(
+          () => coreAlive.messages.length > 0 && buildingAlive.messages.length > 0,
+          "gate-1 and gate-2 to hear each other across the bridge",
+          30_000,
+        );
+      } finally {
+        await coreAlive.client.endAsync();
+        await buildingAlive.client.endAsync();
+      }
       await waitUntil(
         () => g1.zone() === "hears" && g2.zone() === "hears",
         "gates 1 and 2 to hear their zone",
