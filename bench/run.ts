@@ -28,7 +28,7 @@ const wanted = (name: string) => only === undefined || name.includes(only);
 const cacheDir = process.env.PASSGATE_BENCH_CACHE ?? join(process.cwd(), ".bench-cache");
 const count = quick ? 100_000 : 1_000_000;
 const results: BenchResult[] = [];
-const needsStore = ["scan", "throughput", "site", "sync"].some(wanted);
+const needsStore = ["scan", "throughput", "site", "sync", "during_sync"].some(wanted);
 const storePath = needsStore ? await cachedStore(cacheDir, count, progress) : "";
 
 for (const scheme of wanted("scan") ? (["ed25519", "totp"] as const) : []) {
@@ -73,7 +73,7 @@ if (wanted("signed")) {
   results.push(await benchSignedMessageVerify(quick ? 5_000 : 30_000));
 }
 if (wanted("sync")) results.push(...(await benchSync(cacheDir, count, quick ? 1000 : 10_000, progress)));
-if (wanted("sync")) results.push(await benchScanDuringSync(storePath, cacheDir, count, progress));
+if (wanted("during_sync")) results.push(await benchScanDuringSync(storePath, cacheDir, count, progress));
 if (wanted("mqtt")) results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));
 if (wanted("bridge")) results.push(...(await benchBridge(quick ? 300 : 10_000, progress)));
 // `--only brokers`: a site on two bridged mosquittos (docs/scale.md).

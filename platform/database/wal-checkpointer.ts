@@ -16,14 +16,23 @@ import { WAL_SIZE_LIMIT_BYTES } from "./database.js";
  * command) at most `truncateWaitMs` before giving up until `truncateBackoffMs` later.
  */
 const WORKER_SOURCE = `
-const { statSync } = require("node:fs");
+const { closeSync, fsyncSync, openSync, statSync } = require("node:fs");
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma("busy_timeout = 1000");
 let truncateAfter = 0;
 const walSize = () => { try { return statSync(workerData.path + "-wal").size; } catch { return 0; } };
+// Flushes to disk what the PASSIVE checkpoint copied into the database file, before the
+// TRUNCATE: the TRUNCATE syncs the file while it holds the gate's writes, and after a second
+// of a snapshot's staging that flush is tens of MB (a scan waited 75 ms for it). Synced here,
+// on no lock, the TRUNCATE's own sync has only its last frames left.
+const syncDatabaseFile = () => {
+  const fd = openSync(workerData.path, "r");
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+};
 const truncate = () => {
+  syncDatabaseFile();
   // Blocks the gate's writes while it runs: wait for a reader no longer than truncateWaitMs.
   db.pragma("busy_timeout = " + workerData.truncateWaitMs);
   try {
