@@ -47,6 +47,10 @@ const knowsPair = (g: GateProcess, credential: string, step: number) =>
 const knowsPassage = (g: GateProcess, personId: string, after: number) =>
   query(g, "SELECT 1 AS x FROM presence WHERE person = ? AND at >= ?", personId, after) !== undefined;
 
+/** Whether `g`'s outbox holds records of each of these kinds, sent or not. */
+const outboxHolds = (g: GateProcess, kinds: readonly string[]) =>
+  kinds.every((kind) => query(g, "SELECT 1 AS x FROM site_outbox WHERE kind = ?", kind) !== undefined);
+
 /** The next decision `g` logs after scanning `code`. */
 async function scanAt(which: "a" | "b", code: string) {
   const { gate, pty } = gates[which];
@@ -124,6 +128,13 @@ describe("site state across a gate's restart", () => {
     const code = show(phoneCode(person("1001"), step));
     expect(await scanAt("a", code)).toMatchObject({ result: "granted", reason: "ok", credential: "1001" });
 
+    // The kill comes once the gate has put both records in its outbox: each gets its own commit
+    // just after the grant's (docs/storage.md), and this test is about what the gate recorded.
+    await waitUntil(
+      () => outboxHolds(gates.a.gate, ["passage", "replay"]),
+      "gate A's outbox to hold both records",
+      30_000,
+    );
     await killAndRestart("a");
     expect(knowsPair(gates.b.gate, "1001", step)).toBe(false);
     await brokerUp();
