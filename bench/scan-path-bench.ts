@@ -17,7 +17,7 @@ import { PresenceStore } from "../daemon/state/presence-store.js";
 import { ReaderGuesses } from "../daemon/state/reader-guesses.js";
 import { ReplayGuard } from "../daemon/state/replay-guard.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
-import { parseToken } from "../daemon/verify/pg1-token.js";
+import { type ParsedToken, parseToken } from "../daemon/verify/pg1-token.js";
 import { importEd25519PublicKey, TokenVerifier } from "../daemon/verify/verify-token.js";
 import { type Db, openDatabase } from "../platform/database/database.js";
 import { WalCheckpointer } from "../platform/database/wal-checkpointer.js";
@@ -152,6 +152,34 @@ export function gateOver(
 }
 
 /**
+ * A copy of the cached 10⁶-credential store in a folder of its own, opened as the daemon
+ * opens it: checkpoints in their own thread, not inside a decision's commit. `close` stops
+ * the thread, closes the database and removes the folder.
+ */
+export function openBenchGateDatabase(
+  storePath: string,
+  name: string,
+): { readonly db: Db; readonly close: () => Promise<void> } {
+  const runDir = join(tmpdir(), `passgate-bench-${process.pid}-${name}`);
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  const dbPath = join(runDir, "gate.db");
+  copyFileSync(storePath, dbPath);
+  const db = openDatabase(dbPath);
+  db.pragma("wal_autocheckpoint = 0");
+  const checkpointer = new WalCheckpointer(dbPath, (m) => process.stderr.write(`checkpoint: ${m}\n`), 1000);
+  checkpointer.start();
+  return {
+    db,
+    close: async () => {
+      await checkpointer.stop();
+      db.close();
+      rmSync(runDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
  * The whole path from scan text to a committed journal entry (parse, look up among 10⁶
  * credentials, verify, replay/lockout/presence state, policy with a schedule, journal
  * append with the state it changes in one transaction), for one scheme, against the floor
@@ -166,16 +194,7 @@ export async function benchScanPath(
   scheme: "totp" | "ed25519",
   options: { people: number; steps: number; credentials: number },
 ): Promise<BenchResult> {
-  const runDir = join(tmpdir(), `passgate-bench-${process.pid}-${scheme}`);
-  rmSync(runDir, { recursive: true, force: true });
-  mkdirSync(runDir, { recursive: true });
-  const dbPath = join(runDir, "gate.db");
-  copyFileSync(storePath, dbPath);
-  const db = openDatabase(dbPath);
-  // As in the daemon: checkpoints run in their own thread, not inside a decision's commit.
-  db.pragma("wal_autocheckpoint = 0");
-  const checkpointer = new WalCheckpointer(dbPath, (m) => process.stderr.write(`checkpoint: ${m}\n`), 1000);
-  checkpointer.start();
+  const { db, close } = openBenchGateDatabase(storePath, scheme);
   try {
     const clock = new FakeClock(BASE_MS);
     const { gate } = gateOver(db, clock);
@@ -200,23 +219,13 @@ export async function benchScanPath(
     // The floor's own statement and key: what the cheapest possible gate would do.
     const lookup = db.prepare("SELECT body FROM allowlist_credential WHERE id = ?");
     const floorKey = importEd25519PublicKey(benchPhoneKey.publicKey)!;
-    const counter = Buffer.alloc(8);
+    const check = floorCheck(lookup, floorKey, secrets);
     const floorOnce = (text: string) => {
       const token = parseToken(text)!;
       const t0 = process.hrtime.bigint();
-      const row = lookup.get(token.credentialId);
-      let ok: boolean;
-      if (token.scheme === "ed25519") {
-        ok = cryptoVerify(null, token.signedMessage, floorKey, token.signature);
-      } else {
-        counter.writeBigUInt64BE(BigInt(token.step));
-        ok =
-          createHmac("sha1", secrets.get(Number(token.credentialId))!)
-            .update(counter)
-            .digest().length === 20;
-      }
+      const ok = check(token);
       const t1 = process.hrtime.bigint();
-      if (row === undefined || !ok) throw new Error("floor lookup or verify failed");
+      if (!ok) throw new Error("floor lookup or verify failed");
       return Number(t1 - t0) / 1000;
     };
 
@@ -302,10 +311,35 @@ export async function benchScanPath(
       target: "p99_us < 1000 and ratio <= 1.5 and ratio_durable <= 1.3",
     };
   } finally {
-    await checkpointer.stop();
-    db.close();
-    rmSync(runDir, { recursive: true, force: true });
+    await close();
   }
+}
+
+/**
+ * What both floors do for one token: one primary-key lookup of its credential row and one
+ * verify with a cached key (Ed25519), or one HMAC (TOTP). True when the row is there and the
+ * verify held.
+ */
+function floorCheck(
+  lookup: Statement,
+  key: KeyObject,
+  secrets: ReadonlyMap<number, Buffer>,
+): (token: ParsedToken) => boolean {
+  const counter = Buffer.alloc(8);
+  return (token) => {
+    const row = lookup.get(token.credentialId);
+    let ok: boolean;
+    if (token.scheme === "ed25519") {
+      ok = cryptoVerify(null, token.signedMessage, key, token.signature);
+    } else {
+      counter.writeBigUInt64BE(BigInt(token.step));
+      ok =
+        createHmac("sha1", secrets.get(Number(token.credentialId))!)
+          .update(counter)
+          .digest().length === 20;
+    }
+    return row !== undefined && ok;
+  };
 }
 
 /**
@@ -330,7 +364,7 @@ export function durableFloor(
   const insert = db.prepare(
     "INSERT INTO bench_floor_journal VALUES (?, ?, ?, 'decision', 'bench-1', 'in', 'in', ?, ?, ?, 'granted', 'ok', ?, ?, ?)",
   );
-  const counter = Buffer.alloc(8);
+  const check = floorCheck(lookup, key, secrets);
   const hash = "ab".repeat(32);
   const id = "0b7e5c1e-6a1f-4c1e-9d7a-2f8d3c4b5a69";
   const data = '{"rule":"students","scheme":"ed25519"}';
@@ -338,17 +372,7 @@ export function durableFloor(
   return (text) => {
     const token = parseToken(text)!;
     const t0 = process.hrtime.bigint();
-    const row = lookup.get(token.credentialId);
-    let ok: boolean;
-    if (token.scheme === "ed25519") {
-      ok = cryptoVerify(null, token.signedMessage, key, token.signature);
-    } else {
-      counter.writeBigUInt64BE(BigInt(token.step));
-      ok =
-        createHmac("sha1", secrets.get(Number(token.credentialId))!)
-          .update(counter)
-          .digest().length === 20;
-    }
+    const ok = check(token);
     seq++;
     insert.run(
       seq,
@@ -362,7 +386,7 @@ export function durableFloor(
       hash,
     );
     const t1 = process.hrtime.bigint();
-    if (row === undefined || !ok) throw new Error("durable floor lookup or verify failed");
+    if (!ok) throw new Error("durable floor lookup or verify failed");
     return Number(t1 - t0) / 1000;
   };
 }

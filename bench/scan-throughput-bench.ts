@@ -1,15 +1,17 @@
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { ScureBase32Plugin } from "@otplib/plugin-base32-scure";
 import { importEd25519PublicKey } from "../daemon/verify/verify-token.js";
-import { openDatabase } from "../platform/database/database.js";
-import { WalCheckpointer } from "../platform/database/wal-checkpointer.js";
 import { FakeClock } from "../platform/testing/fake-clock.js";
 import { benchPhoneKey, benchScheme, benchTotpSecret } from "./bench-population.js";
 import { type BenchResult, percentile } from "./bench-result.js";
-import { BASE_MS, benchToken, durableFloor, gateOver, random } from "./scan-path-bench.js";
+import {
+  BASE_MS,
+  benchToken,
+  durableFloor,
+  gateOver,
+  openBenchGateDatabase,
+  random,
+} from "./scan-path-bench.js";
 
 /**
  * `scan_throughput`: how many decisions one gate takes per second with every one journaled
@@ -26,15 +28,7 @@ export async function benchScanThroughput(
   storePath: string,
   options: { people: number; steps: number; credentials: number },
 ): Promise<BenchResult> {
-  const runDir = join(tmpdir(), `passgate-bench-${process.pid}-throughput`);
-  rmSync(runDir, { recursive: true, force: true });
-  mkdirSync(runDir, { recursive: true });
-  const dbPath = join(runDir, "gate.db");
-  copyFileSync(storePath, dbPath);
-  const db = openDatabase(dbPath);
-  db.pragma("wal_autocheckpoint = 0");
-  const checkpointer = new WalCheckpointer(dbPath, (m) => process.stderr.write(`checkpoint: ${m}\n`), 1000);
-  checkpointer.start();
+  const { db, close } = openBenchGateDatabase(storePath, "throughput");
   try {
     const clock = new FakeClock(BASE_MS);
     const { gate } = gateOver(db, clock);
@@ -117,8 +111,6 @@ export async function benchScanThroughput(
       target: "decisions_per_second >= 5000",
     };
   } finally {
-    await checkpointer.stop();
-    db.close();
-    rmSync(runDir, { recursive: true, force: true });
+    await close();
   }
 }
