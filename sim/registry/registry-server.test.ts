@@ -10,6 +10,7 @@ import {
   RFC_TEST2_PRIVATE,
   registryCredential,
 } from "../../daemon/allowlist/testing/test-bodies.js";
+import { waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
 import { GateDb, httpSync } from "../../test/fixtures/sync-fixture.js";
 import { acceptsGzip } from "./body-wire.js";
 import { RegistryServer } from "./registry-server.js";
@@ -115,6 +116,9 @@ describe("RegistryServer: gzip when asked", () => {
     expect(plain.encoding).toBeUndefined();
     expect(plain.bytes.equals(text)).toBe(true);
     expect(off.encoding).toBeUndefined();
+    // A body is listed once the server's side of the response has finished, which may come
+    // just after the client read its last byte.
+    await waitUntil(() => server.sentBodies.length >= 5, "the server to list the five bodies", 5_000);
     expect(server.sentBodies.slice(1).map((s) => s.encoding)).toEqual([
       "gzip",
       "gzip",
