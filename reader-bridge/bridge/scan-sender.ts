@@ -1,6 +1,7 @@
 import { NO_ANSWER_TEXT } from "../../daemon/decide/reason-texts.js";
+import { readBridgeAnswer } from "../../daemon/mqtt/bridge-answer-shape.js";
 import type { MqttConnection } from "../../daemon/mqtt/mqtt-connection.js";
-import { type BridgeAnswer, bridgeAnswerSchema, type GateTopics } from "../../daemon/mqtt/topics.js";
+import type { BridgeAnswer, GateTopics } from "../../daemon/mqtt/topics.js";
 import { NonceWindow } from "../../daemon/trust/nonce-window.js";
 import { Roster } from "../../daemon/trust/roster.js";
 import { signMessage, verifyMessage } from "../../daemon/trust/signed-message.js";
@@ -225,12 +226,11 @@ export class ScanSender {
       this.refuse(verdict.reason);
       return;
     }
-    const body = bridgeAnswerSchema.safeParse(verdict.body);
-    if (!body.success) {
+    const answer: BridgeAnswer | undefined = readBridgeAnswer(verdict.body);
+    if (answer === undefined) {
       this.refuse("bad_answer");
       return;
     }
-    const answer: BridgeAnswer = body.data;
     const waiting = this.pending.get(answer.seq);
     if (waiting === undefined || waiting.scan.reader !== answer.reader) {
       this.refuse("unknown_scan");
