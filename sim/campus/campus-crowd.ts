@@ -168,13 +168,11 @@ export class CampusCrowd {
         phoneStep,
         byKind: registry.byKind,
         lastStep: this.lastStep,
-        // A gate that was down missed the records shared meanwhile (they are not kept for it).
-        replayable: ledger.screenshots(
-          gate.id,
-          Date.now(),
-          Math.max(faults.brokerUpSince, faults.gateUpSince.get(gate.id) ?? 0) + 2_000,
-          (from, decidedAt) => faults.killedAround(from, decidedAt),
-        ),
+        // Any earlier grant elsewhere, once this gate and the granting one have the site's
+        // records again after a broker restart or their own (outbox and catch-up).
+        replayable: faults.shareSettled(gate.id, Date.now())
+          ? ledger.screenshots(gate.id, Date.now(), 0, (from) => !faults.shareSettled(from, Date.now()))
+          : [],
         revokedLive: registry.revokedLive,
         addedVisitors: registry.addedVisitors,
         night: this.deps.night,

@@ -28,8 +28,12 @@ export interface FaultTargets {
   readonly onRegistry?: (up: boolean) => void;
 }
 
-/** How long before its kill a gate's grant may not have reached the other gates (its share unsent). */
-const UNSHARED_BEFORE_KILL_MS = 2_000;
+/**
+ * How long after the broker came back, or a gate's process came back online, site share is
+ * whole again: the gates have their sessions back, each has resent what its outbox held and
+ * asked the others for what it missed (catch-up), and the answers have arrived.
+ */
+const SHARE_SETTLE_MS = 3_000;
 
 /**
  * Injects the scheduled faults and keeps their record: windows for the false-reject rule,
@@ -66,15 +70,17 @@ export class FaultRunner {
   }
 
   /**
-   * Whether a grant of `gate` at real time `decidedAt` fell just before the gate's process
-   * was killed (or while it was down): its shared replay record may never have gone out,
-   * so a screenshot of it elsewhere proves nothing about site share.
+   * Whether `gate` has had the site's shared records for a while at real time `now`: the
+   * broker is up and the gate's process too, each for SHARE_SETTLE_MS. Grants made before,
+   * even during a broker outage or just before a gate was killed, count: each gate keeps its
+   * records in its outbox until the broker has them and asks the others for what it missed
+   * when it comes back (docs/mqtt.md), so a screenshot of any of them must be refused once
+   * both the granting and the asked gate are settled.
    */
-  killedAround(gate: string, decidedAt: number): boolean {
-    return this.kills.some(
-      (k) =>
-        k.gate === gate && decidedAt >= k.at - UNSHARED_BEFORE_KILL_MS && decidedAt <= (k.upAt ?? Infinity),
-    );
+  shareSettled(gate: string, now: number): boolean {
+    if (this.brokerDown || now - this.brokerUpSince < SHARE_SETTLE_MS) return false;
+    if (this.kills.some((k) => k.gate === gate && k.upAt === undefined)) return false;
+    return now - (this.gateUpSince.get(gate) ?? 0) >= SHARE_SETTLE_MS;
   }
 
   /** Waits for faults under way to end (a stop lets a broker or registry come back first). */

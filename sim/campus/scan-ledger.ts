@@ -118,7 +118,7 @@ export class ScanLedger {
     gate: string,
     now: number,
     sharedSince: number,
-    /** Grants whose shared record may never have gone out (their gate was killed just after). */
+    /** Grants whose shared record may not have reached `gate` yet (their gate is not back). */
     unshared: (gate: string, decidedAt: number) => boolean = () => false,
   ): RecentGrant[] {
     return this.grants
