@@ -74,7 +74,7 @@ if (wanted("signed")) {
 }
 if (wanted("sync")) results.push(...(await benchSync(cacheDir, count, quick ? 1000 : 10_000, progress)));
 if (wanted("during_sync")) results.push(await benchScanDuringSync(storePath, cacheDir, count, progress));
-if (wanted("mqtt")) results.push(...(await benchMqttScanToRelay(quick ? 200 : 1000, progress)));
+if (wanted("mqtt")) results.push(...(await benchMqttScanToRelay(quick ? 200 : 5000, progress)));
 if (wanted("bridge")) results.push(...(await benchBridge(quick ? 300 : 10_000, progress)));
 // `--only brokers`: a site on two bridged mosquittos (docs/scale.md).
 if (wanted("brokers")) results.push(...(await benchSiteAcrossBrokers(quick ? 60 : 500, progress)));
