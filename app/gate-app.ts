@@ -114,7 +114,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const sync = new RegistrySyncComponent(config, { storage, session, metrics, gateMqtt, ...base });
   const readers = new ReadersComponent(config, { session, trust, gate, stdin: io.stdin, metrics, ...base });
   // Built last, since it reads the parts after it in the list (only when asked); started third.
-  const parts = { storage, session, relays, gate, sync, readers, bridges };
+  const parts = { storage, session, relays, gate, sync, readers, bridges, site };
   const http = new HttpEndpointComponent(config, { parts, metrics, health, version, ...base });
 
   // The start order; the stop runs it backwards. Each component's JSDoc says why it sits where it does.

@@ -15,6 +15,7 @@ import type { MqttSessionComponent } from "./mqtt-session.js";
 import type { ReadersComponent } from "./readers.js";
 import type { RegistrySyncComponent } from "./registry-sync.js";
 import type { RelaysComponent } from "./relays.js";
+import type { SiteShareComponent } from "./site-share.js";
 import type { StorageComponent } from "./storage.js";
 
 /** The parts `/status` and the gauges read, at request time only. */
@@ -26,6 +27,7 @@ export interface ObservedParts {
   readonly sync: RegistrySyncComponent;
   readonly readers: ReadersComponent;
   readonly bridges: BridgesComponent;
+  readonly site: SiteShareComponent;
 }
 
 /**
@@ -102,6 +104,8 @@ export class HttpEndpointComponent implements Component {
       now: () => clock.now(),
       clockSynchronized: () => clockSync.synchronized(),
       mqttDrops: () => parts.session.parts?.connection.dropCounts() ?? noDrops,
+      siteRecords: () => parts.site.siteRecords(),
+      zoneHeard: () => parts.site.zoneHeard(),
       startedAt: clock.now(),
       version,
     };

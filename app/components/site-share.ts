@@ -26,6 +26,7 @@ import type { TrustComponent } from "./trust.js";
 export class SiteShareComponent implements Component {
   readonly name = "site-share";
   private share: SiteShare | undefined;
+  private outbox: SiteOutbox | undefined;
   private hearing: ZoneHearing | undefined;
 
   constructor(
@@ -53,15 +54,30 @@ export class SiteShareComponent implements Component {
     return this.hearing?.hears() ?? false;
   }
 
+  /**
+   * Records this gate keeps for the site, per kind: those the broker has not taken yet and
+   * those kept for catch-up answers until they expire. Undefined without site share.
+   */
+  siteRecords(): Readonly<Record<string, number>> | undefined {
+    return this.share === undefined ? undefined : this.outbox?.size();
+  }
+
+  /** `hearsZone()` where the zone is fail-closed and shared; undefined where nothing asks it. */
+  zoneHeard(): boolean | undefined {
+    if (this.config.policy.antiPassback.partition !== "closed" || this.share === undefined) return undefined;
+    return this.hearsZone();
+  }
+
   async start(): Promise<void> {
     const mqtt = this.deps.session.parts;
     if (mqtt === undefined || this.config.mqtt?.siteShare !== true) return;
     const { db, replay, presence, allowlist } = this.deps.storage.stores;
     const { token, trust, policy } = this.config;
+    // Its table is created with the others' when the gate database opens (gate-database.ts).
+    this.outbox = new SiteOutbox(db);
     this.share = new SiteShare(mqtt.connection, mqtt.topics, {
       gate: this.config.gate,
-      // Its table is created with the others' when the gate database opens (gate-database.ts).
-      outbox: new SiteOutbox(db),
+      outbox: this.outbox,
       replay,
       presence,
       allowlist,

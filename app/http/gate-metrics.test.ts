@@ -15,6 +15,8 @@ function sources(overrides: Partial<MetricSources>): MetricSources {
     now: () => 0,
     clockSynchronized: () => Promise.resolve(true),
     mqttDrops: () => new Map(),
+    siteRecords: () => undefined,
+    zoneHeard: () => undefined,
     ...overrides,
   };
 }
@@ -54,6 +56,34 @@ describe("the gate's clock and MQTT drop metrics", () => {
     drops.set("request-mode:not_json", 3);
     text = await metrics.scrape();
     expect(line(text, "passgate_mqtt_dropped_total", 'kind="request-mode",reason="not_json"')).toMatch(/ 3$/);
+  });
+});
+
+describe("the gate's site-share metrics", () => {
+  it("shows the records kept per kind as they stand, and none without site share", async () => {
+    let kept: Record<string, number> | undefined = { replay: 3, passage: 1 };
+    const metrics = new GateMetrics("test");
+    metrics.observe(sources({ siteRecords: () => kept }));
+    let text = await metrics.scrape();
+    expect(line(text, "passgate_site_records", 'kind="replay"')).toBe(
+      'passgate_site_records{kind="replay"} 3',
+    );
+    expect(line(text, "passgate_site_records", 'kind="passage"')).toBe(
+      'passgate_site_records{kind="passage"} 1',
+    );
+    kept = undefined;
+    text = await metrics.scrape();
+    expect(line(text, "passgate_site_records", 'kind="replay"')).toBeUndefined();
+  });
+
+  it("says 1 or 0 for a fail-closed zone heard or not, NaN where nothing asks", async () => {
+    const seen: (string | undefined)[] = [];
+    for (const heard of [true, false, undefined]) {
+      const metrics = new GateMetrics("test");
+      metrics.observe(sources({ zoneHeard: () => heard }));
+      seen.push(line(await metrics.scrape(), "passgate_zone_heard")?.toLowerCase());
+    }
+    expect(seen).toEqual(["passgate_zone_heard 1", "passgate_zone_heard 0", "passgate_zone_heard nan"]);
   });
 });
 

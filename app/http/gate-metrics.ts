@@ -26,6 +26,10 @@ export interface MetricSources {
   clockSynchronized(): Promise<boolean | undefined>;
   /** Inbound MQTT messages dropped unread, by `kind:reason` (MqttConnection.dropCounts); empty without mqtt:. */
   mqttDrops(): ReadonlyMap<string, number>;
+  /** Site records the gate keeps, per kind (its outbox and what it keeps for catch-up); undefined without site share. */
+  siteRecords(): Readonly<Record<string, number>> | undefined;
+  /** Whether the gate hears its fail-closed anti-passback zone; undefined when the zone is not fail-closed. */
+  zoneHeard(): boolean | undefined;
 }
 
 /** Decision latency buckets, seconds: 50 µs to 50 ms (the budget is well under 1 ms). */
@@ -202,6 +206,25 @@ export class GateMetrics {
           const at = key.lastIndexOf(":");
           this.inc({ kind: key.slice(0, at), reason: key.slice(at + 1) }, n);
         }
+      },
+    });
+    new Gauge({
+      name: "passgate_site_records",
+      help: "Site-share records this gate keeps, by kind: waiting for the broker, or kept until they expire for other gates' catch-up.",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, n] of Object.entries(sources.siteRecords() ?? {})) this.set({ kind }, n);
+      },
+    });
+    new Gauge({
+      name: "passgate_zone_heard",
+      help: "1 while the gate hears every gate of its fail-closed anti-passback zone, 0 while cut off (anti-passback denies), NaN where the zone is not fail-closed.",
+      registers,
+      collect() {
+        const heard = sources.zoneHeard();
+        this.set(heard === undefined ? Number.NaN : heard ? 1 : 0);
       },
     });
     new Gauge({

@@ -36,6 +36,10 @@ export interface ObservedGate {
   clockSynchronized(): Promise<boolean | undefined>;
   /** Inbound MQTT messages dropped, by `kind:reason`; empty without `mqtt:`. */
   mqttDrops(): ReadonlyMap<string, number>;
+  /** Site records kept per kind (outbox and catch-up); undefined without site share. */
+  siteRecords(): Readonly<Record<string, number>> | undefined;
+  /** Whether the gate hears its fail-closed zone; undefined where the zone is not fail-closed. */
+  zoneHeard(): boolean | undefined;
   readonly startedAt: number;
   readonly version: string;
 }
@@ -129,5 +133,7 @@ export function metricSources(gate: ObservedGate): MetricSources {
     now: () => gate.now(),
     clockSynchronized: () => gate.clockSynchronized(),
     mqttDrops: () => gate.mqttDrops(),
+    siteRecords: () => gate.siteRecords(),
+    zoneHeard: () => gate.zoneHeard(),
   };
 }
