@@ -269,12 +269,47 @@ describe("SiteShare verifies records' signatures off the scan thread", () => {
     expect(g.replay.seen("42", STEP)).toBe(true);
     expect(g.replay.seen("42", STEP + 1)).toBe(false);
     expect(refusals(g.trust)).toEqual({ "shared-replay:bad_signature": 1 });
-    // The real record's nonce is remembered now: a replay of it is refused.
+    // A copy of it again changes nothing: passed over as known, before any signature check.
     await g.deliver(topics.sharedReplay, real);
-    expect(refusals(g.trust)).toEqual({
-      "shared-replay:bad_signature": 1,
-      "shared-replay:repeated_nonce": 1,
-    });
+    expect(g.share.alreadyKnown).toBe(1);
+    expect(refusals(g.trust)).toEqual({ "shared-replay:bad_signature": 1 });
+  });
+
+  it("verifies only records that are news: a known pair or an older passage is passed over unverified", async () => {
+    let verified = 0;
+    const verifier = new OffThreadVerifier({ restartBackoffMs: 0 });
+    verifier.start();
+    const counting = {
+      verify: (signed: Buffer, signature: Buffer, key: string) => {
+        verified++;
+        return verifier.verify(signed, signature, key);
+      },
+    };
+    const g = gateB({ verifier: counting as unknown as OffThreadVerifier });
+    try {
+      await g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, pair()));
+      await g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-1")));
+      expect(verified).toBe(2);
+      // A catch-up answer: the same records signed again (new nonces), from the same gate.
+      await g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, pair()));
+      await g.deliver(topics.sharedPassage, g.signed(a, topics.sharedPassage, passage("p-1")));
+      // And a forged one of a known pair: it would change nothing either.
+      await g.deliver(topics.sharedReplay, forged(g.signed(a, topics.sharedReplay, pair()), pair()));
+      expect(verified).toBe(2);
+      expect(g.share.alreadyKnown).toBe(3);
+      // News is verified and applied: a new step, a newer passage.
+      await g.deliver(topics.sharedReplay, g.signed(a, topics.sharedReplay, pair(STEP + 1)));
+      await g.deliver(
+        topics.sharedPassage,
+        g.signed(a, topics.sharedPassage, { ...passage("p-1"), at: NOW + 1_000 }),
+      );
+      expect(verified).toBe(4);
+      expect(g.replay.seen("42", STEP + 1)).toBe(true);
+      expect(g.presence.last("p-1", "campus")?.at).toBe(NOW + 1_000);
+      expect(refusals(g.trust)).toEqual({});
+    } finally {
+      await verifier.stop();
+    }
   });
 
   it("refuses records beyond the bound of records in flight as overloaded", async () => {

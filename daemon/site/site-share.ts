@@ -60,6 +60,7 @@ const UNTIMED_PASSAGE_KEEP_MS = 24 * 3600_000;
 export class SiteShare {
   private readonly unsubscribes: (() => void)[] = [];
   private received = { replay: 0, passage: 0 };
+  private known = 0;
   private sender: SiteSender | undefined;
   /** Records whose signature is being verified, until they are applied or refused. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -116,7 +117,14 @@ export class SiteShare {
     }
     this.unsubscribes.push(
       c.subscribeParsed(this.topics.sharedReplayFilter, "json", jsonObject, "shared-replay", (topic, value) =>
-        this.receive(topic, value, sharedReplaySchema, "shared-replay", (pair) => this.onReplay(pair)),
+        this.receive(
+          topic,
+          value,
+          sharedReplaySchema,
+          "shared-replay",
+          (pair) => this.onReplay(pair),
+          (body) => this.knownPair(body),
+        ),
       ),
       c.subscribeParsed(
         this.topics.sharedPassageFilter,
@@ -124,8 +132,13 @@ export class SiteShare {
         jsonObject,
         "shared-passage",
         (topic, value) =>
-          this.receive(topic, value, sharedPassageSchema, "shared-passage", (passage) =>
-            this.onPassage(passage),
+          this.receive(
+            topic,
+            value,
+            sharedPassageSchema,
+            "shared-passage",
+            (passage) => this.onPassage(passage),
+            (body) => this.knownPassage(body),
           ),
       ),
       c.subscribeParsed(
@@ -193,6 +206,11 @@ export class SiteShare {
     return { ...this.received };
   }
 
+  /** Records passed over unverified since start, because this gate knew them already (`receive`). */
+  get alreadyKnown(): number {
+    return this.known;
+  }
+
   shareReplay(credential: string, step: number, expiresAt: number): void {
     this.sender?.shareReplay(credential, step, expiresAt);
   }
@@ -212,12 +230,24 @@ export class SiteShare {
     schema: S,
     kind: string,
     apply: (record: z.infer<S>) => void,
+    knownAlready?: (body: Record<string, unknown>) => boolean,
   ): void {
     const verifier = this.verifier;
     if (!this.running || verifier === undefined) return;
     const own = this.deps.trust.ownId;
     if ((own !== undefined && value.signer === own) || (!("sig" in value) && value.gate === this.deps.gate))
       return;
+    // A record that would change nothing here is passed over before its signature is
+    // verified: applied, it would be a no-op, so whether it is genuine does not matter. When
+    // a whole site reconnects at once every gate answers every catch-up with all its live
+    // records, and each gate receives them from all the others: with 50 gates that is 49
+    // times what it missed, most of it known, which would otherwise queue on the verifier
+    // (and past its bound be refused as overloaded, news included).
+    const body = "sig" in value ? value.body : value;
+    if (knownAlready !== undefined && isRecordBody(body) && knownAlready(body)) {
+      this.known++;
+      return;
+    }
     // A record is fresh within the clock tolerance, not the 30 s of a request: a gate whose
     // clock is off within it must still hear which codes were used (and replaying an old
     // record changes nothing: the pair or passage is there already, and bounded).
@@ -264,6 +294,22 @@ export class SiteShare {
     return body.data as z.infer<S>;
   }
 
+  /** The pair is in this gate's replay guard already (`onReplay` would change nothing). */
+  private knownPair(body: Record<string, unknown>): boolean {
+    const { credential, step } = body;
+    return (
+      typeof credential === "string" && typeof step === "number" && this.deps.replay.seen(credential, step)
+    );
+  }
+
+  /** A passage of the person in the zone as new or newer is known (`onPassage` would change nothing). */
+  private knownPassage(body: Record<string, unknown>): boolean {
+    const { person, zone, at } = body;
+    if (typeof person !== "string" || typeof zone !== "string" || typeof at !== "number") return false;
+    const last = this.deps.presence.last(person, zone);
+    return last !== undefined && last.at >= at;
+  }
+
   private onReplay(pair: SharedReplay): void {
     // Bounded by what could still verify here: only a step within the window and the clock
     // tolerance of now, and no longer than that step's own expiry. Within those bounds a pair
@@ -303,4 +349,8 @@ export class SiteShare {
     this.deps.presence.record(passage.person, passage.zone, passage.direction, passage.at);
     this.received.passage++;
   }
+}
+
+function isRecordBody(body: unknown): body is Record<string, unknown> {
+  return typeof body === "object" && body !== null && !Array.isArray(body);
 }
