@@ -1,11 +1,10 @@
-import { createPrivateKey, createPublicKey } from "node:crypto";
 import canonicalize from "canonicalize";
 import { describe, expect, it } from "vitest";
 import { canonicalEnvelope, readEnvelope } from "./envelope-shape.js";
-import { publicKeyText } from "./key-file.js";
 import { NonceWindow } from "./nonce-window.js";
 import { Roster } from "./roster.js";
 import { signedMessageSchema, signMessage, verifyMessage } from "./signed-message.js";
+import { testGateMember } from "./testing/test-members.js";
 
 const valid = {
   v: 1,
@@ -92,25 +91,16 @@ describe("the envelope's shape, checked by hand (envelope-shape.ts)", () => {
   });
 
   it("refuses as malformed, without throwing, a body RFC 8785 cannot write (a lone surrogate)", () => {
-    const privateKey = createPrivateKey({
-      key: Buffer.from(
-        "302e020100300506032b6570042204209d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-        "hex",
-      ),
-      format: "der",
-      type: "pkcs8",
-    });
-    const roster = new Roster([
-      {
-        id: "gate:a",
-        kind: "gate",
-        gate: "a",
-        publicKey: publicKeyText(createPublicKey(privateKey)),
-        status: "active",
-      },
-    ]);
+    const a = testGateMember("a");
+    const roster = new Roster([a.member]);
     const topic = "passgate/s/shared/replay";
-    const message = signMessage({ topic, signer: "gate:a", privateKey, body: { a: "ok" }, at: 1_000 });
+    const message = signMessage({
+      topic,
+      signer: a.signer.id,
+      privateKey: a.signer.privateKey,
+      body: { a: "ok" },
+      at: 1_000,
+    });
     const payload = JSON.stringify(message).replace('"ok"', '"\\ud800"');
     const verdict = verifyMessage(topic, payload, {
       roster,
