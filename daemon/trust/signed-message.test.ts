@@ -68,6 +68,16 @@ describe("the signed message envelope (site-roster.md)", () => {
     expect(signedMessageSchema.safeParse(m).success).toBe(true);
   });
 
+  it("gives every message a nonce of 16 random bytes of its own, across refills of its pool", () => {
+    const nonces = Array.from({ length: 1_000 }, () => signed().nonce);
+    expect(new Set(nonces).size).toBe(1_000);
+    for (const n of nonces) expect(Buffer.from(n, "base64url").toString("base64url")).toBe(n);
+    expect(nonces.every((n) => Buffer.from(n, "base64url").length === 16)).toBe(true);
+    // Not a counter or a constant: the bytes vary in every position.
+    const distinctFirstBytes = new Set(nonces.map((n) => Buffer.from(n, "base64url")[0]));
+    expect(distinctFirstBytes.size).toBeGreaterThan(100);
+  });
+
   it("accepts a fresh message from an active member of an allowed kind, once", () => {
     const m = signed();
     const c = check();

@@ -1,4 +1,4 @@
-import { type KeyObject, randomBytes, sign, verify } from "node:crypto";
+import { type KeyObject, randomFillSync, sign, verify } from "node:crypto";
 import { z } from "zod";
 import { canonicalEnvelope, isCanonicalNonce, readEnvelope } from "./envelope-shape.js";
 import type { NonceWindow } from "./nonce-window.js";
@@ -75,11 +75,29 @@ export function signMessage(options: {
     v: 1 as const,
     signer: options.signer,
     at: options.at,
-    nonce: options.nonce ?? randomBytes(16).toString("base64url"),
+    nonce: options.nonce ?? freshNonce(),
     body: options.body,
   };
   const sig = sign(null, signingInput(options.topic, unsigned), options.privateKey).toString("base64url");
   return { ...unsigned, sig };
+}
+
+/**
+ * 16 random bytes from a pool filled from the CSPRNG 256 nonces at a time, as node does for
+ * `randomUUID`: a `randomBytes(16)` per message measured 7–8 µs in a loop and 30–40 µs inside
+ * a bridge (twice a scan's round trip, on its decision path), the pooled one under 1 µs.
+ * Nonces are public once sent; each pool byte is used once.
+ */
+const noncePool = Buffer.alloc(4096);
+let noncePoolAt = noncePool.length;
+function freshNonce(): string {
+  if (noncePoolAt + 16 > noncePool.length) {
+    randomFillSync(noncePool);
+    noncePoolAt = 0;
+  }
+  const nonce = noncePool.toString("base64url", noncePoolAt, noncePoolAt + 16);
+  noncePoolAt += 16;
+  return nonce;
 }
 
 /** What a receiver checks a message against. */
