@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -59,7 +59,7 @@ describe("WalCheckpointer", () => {
     db.close();
   });
 
-  it("empties the WAL of a gate that never stops writing, once it is over the bound", async () => {
+  it("keeps the WAL of a gate that never stops writing bounded, once it is over the bound", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
     const db = openDatabase(path);
     db.pragma("wal_autocheckpoint = 0");
@@ -91,4 +91,46 @@ describe("WalCheckpointer", () => {
     expect(largest).toBeLessThan((commits * row.length) / 2);
     db.close();
   });
+
+  it("starts the log over in the file's own blocks: the WAL is written over, not cut to nothing and grown again", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
+    const db = openDatabase(path);
+    db.pragma("wal_autocheckpoint = 0");
+    db.exec("CREATE TABLE t (x BLOB)");
+    const bound = 1024 * 1024;
+    const checkpointer = new WalCheckpointer(path, () => undefined, 50, bound);
+    checkpointer.start();
+    const wal = () => statSync(`${path}-wal`).size;
+    // The WAL header's checkpoint sequence number (bytes 12–15) grows each time the log starts over.
+    const header = Buffer.alloc(16);
+    const restarts = () => {
+      const fd = openSync(`${path}-wal`, "r");
+      try {
+        return readSync(fd, header, 0, 16, 0) === 16 ? header.readUInt32BE(12) : 0;
+      } finally {
+        closeSync(fd);
+      }
+    };
+    const insert = db.prepare("INSERT INTO t VALUES (?)");
+    const row = Buffer.alloc(2000, 5);
+    insert.run(row);
+    const first = restarts();
+    // Writes until the log has started over three times, noting the smallest size the file
+    // had once it first passed the bound.
+    let smallestAfterBound = Number.POSITIVE_INFINITY;
+    let passed = false;
+    const deadline = Date.now() + 60_000;
+    while (restarts() - first < 3 && Date.now() < deadline) {
+      for (let i = 0; i < 5; i++) insert.run(row);
+      const size = wal();
+      if (size > bound) passed = true;
+      if (passed) smallestAfterBound = Math.min(smallestAfterBound, size);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await checkpointer.stop();
+    expect(restarts() - first).toBeGreaterThanOrEqual(3);
+    // Cut to 0 (a TRUNCATE), the file would have been seen far under the bound.
+    expect(smallestAfterBound).toBeGreaterThan(bound);
+    db.close();
+  }, 90_000);
 });
