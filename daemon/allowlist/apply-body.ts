@@ -1,6 +1,7 @@
 import type { AllowlistBodyKind, WritableAllowlistStore } from "./allowlist-store.js";
 import { type ApplyFailure, ApplyRefusal } from "./apply-failure.js";
 import { BodyApplication } from "./body-application.js";
+import { OffThreadLineParser } from "./body-line-parser.js";
 import { EventLoopTurns } from "./event-loop-turns.js";
 
 export { APPLY_FAILURES, type ApplyFailure } from "./apply-failure.js";
@@ -64,7 +65,8 @@ export async function applyAllowlistBody(
 ): Promise<ApplyResult> {
   const turns = new EventLoopTurns();
   await clearRetired(store, options, turns);
-  const body = new BodyApplication(store, options);
+  const parser = new OffThreadLineParser();
+  const body = new BodyApplication(store, options, parser);
   const chunks: AsyncIterator<Uint8Array | string> = input[Symbol.asyncIterator]();
   let ended = false;
   let result: ApplyResult;
@@ -83,16 +85,20 @@ export async function applyAllowlistBody(
       const chunk = toBuffer(next.value);
       for (let at = 0; at < chunk.length; at += PIECE_BYTES) {
         body.push(chunk.subarray(at, at + PIECE_BYTES));
+        await body.settle(turns);
         await turns.turn();
       }
     }
     ended = true;
+    await body.finish(turns);
     result = body.commit();
   } catch (err) {
     body.discard();
     if (!ended) await stopReading(chunks);
     if (!(err instanceof ApplyRefusal)) throw err;
     result = { ok: false, reason: err.code, message: err.message };
+  } finally {
+    await parser.stop();
   }
   await clearRetired(store, options, turns);
   return result;

@@ -7,6 +7,7 @@ import {
 } from "./allowlist-store.js";
 import type { ApplyOptions, ApplyResult } from "./apply-body.js";
 import { ApplyRefusal } from "./apply-failure.js";
+import { type BodyLineParser, inThreadLineParser, type ParsedLine } from "./body-line-parser.js";
 import {
   type BodyHeader,
   type BodyRecord,
@@ -17,20 +18,36 @@ import {
   parseTrailer,
 } from "./body-lines.js";
 import { ALLOWLIST_FORMAT, importRegistryKey, verifyBodySignature } from "./body-signature.js";
+import type { EventLoopTurns } from "./event-loop-turns.js";
 import { LineSplitter, LineTooLongError } from "./ndjson-lines.js";
+import { ParsedLineQueue, type ParsingPlan } from "./parsed-line-queue.js";
 
 /** Longest line accepted by default, in bytes without its LF: a credential line is about 400. */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 const LF = Buffer.from("\n");
+/** Lines parsed together (about 100 KB of a snapshot). */
+const BATCH_LINES = 256;
+/** Batches parsed ahead of the one being checked and staged. */
+const BATCHES_AHEAD = 1;
+/** A body announcing at least this many records is parsed off the event loop's thread. */
+const OFF_THREAD_RECORDS = 4096;
+/** Lines checked and staged between two looks at the clock. */
+const LINES_PER_TURN = 32;
 
 /**
- * One body as it streams through `applyAllowlistBody`: `push` each chunk as it arrives,
- * then `commit` at the end of the stream, or `discard` after any failure. Every check
- * throws an `ApplyRefusal`; the digest covers each line before the trailer with its LF.
+ * One body as it streams through `applyAllowlistBody`: `push` each chunk as it arrives and
+ * `settle` after it, then `finish` and `commit` at the end of the stream, or `discard` after
+ * any failure. Lines are parsed in batches, a batch ahead (off the event loop's thread for a
+ * big body: body-line-parser.ts), and checked and staged in body order by `settle`, so every
+ * refusal is the one the first bad line in stream order calls for. Every check throws an
+ * `ApplyRefusal`; the digest covers each line before the trailer with its LF.
  */
 export class BodyApplication {
   private readonly lines: LineSplitter;
+  private readonly queue: ParsedLineQueue;
+  /** A line too long, met while splitting: thrown once the lines before it are checked. */
+  private splitFailure: ApplyRefusal | undefined;
   private readonly digest: Hash = createHash("sha256");
   private header: BodyHeader | undefined;
   private versionBefore: number | null = null;
@@ -43,19 +60,45 @@ export class BodyApplication {
   constructor(
     private readonly store: WritableAllowlistStore,
     private readonly options: ApplyOptions,
+    /** Parses a big body's lines (`OFF_THREAD_RECORDS`); a small one's are parsed here. */
+    private readonly bigBodyParser: BodyLineParser = inThreadLineParser,
   ) {
     const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    this.lines = new LineSplitter(max, (line, n) => this.onLine(line, n));
+    this.queue = new ParsedLineQueue(() => this.parsingPlan());
+    this.lines = new LineSplitter(max, (line) => this.queue.add(line));
   }
 
+  /** Splits `chunk` into lines and sends each full batch of them to be parsed. */
   push(chunk: Buffer): void {
     if (this.trailerSeen && chunk.length > 0) throw afterTrailer();
+    if (this.splitFailure !== undefined) return;
     try {
       this.lines.push(chunk);
     } catch (err) {
       if (!(err instanceof LineTooLongError)) throw err;
-      throw new ApplyRefusal("line_too_long", `${err.message}: the body is not a valid allowlist`);
+      this.splitFailure = new ApplyRefusal(
+        "line_too_long",
+        `${err.message}: the body is not a valid allowlist`,
+      );
     }
+  }
+
+  /**
+   * Checks and stages the lines parsed so far, in body order, but for the last batches
+   * sent, which are parsed meanwhile; gives the event loop a turn every LINES_PER_TURN lines.
+   */
+  async settle(turns: EventLoopTurns): Promise<void> {
+    const failing = this.splitFailure !== undefined;
+    if (failing) this.queue.send();
+    await this.checkParsed(failing ? 0 : BATCHES_AHEAD, turns);
+    if (this.splitFailure !== undefined) throw this.splitFailure;
+  }
+
+  /** At the end of the stream: checks and stages every line left. */
+  async finish(turns: EventLoopTurns): Promise<void> {
+    this.queue.send();
+    await this.checkParsed(0, turns);
+    if (this.splitFailure !== undefined) throw this.splitFailure;
     if (this.trailerSeen && this.lines.partialBytes > 0) throw afterTrailer();
   }
 
@@ -106,9 +149,34 @@ export class BodyApplication {
     }
   }
 
-  private onLine(line: Buffer, n: number): void {
+  /**
+   * How the next lines are parsed. The header (the first line) is parsed here by itself, so
+   * that a body for another site or an old version is refused at once; so are a small body's
+   * lines, one by one as they are split. A body announcing OFF_THREAD_RECORDS or more is
+   * parsed by `bigBodyParser` in batches, one parsed while the one before is checked.
+   */
+  private parsingPlan(): ParsingPlan {
+    return this.header !== undefined && this.header.count >= OFF_THREAD_RECORDS
+      ? { parser: this.bigBodyParser, batchLines: BATCH_LINES, ahead: true }
+      : { parser: inThreadLineParser, batchLines: 1, ahead: false };
+  }
+
+  /** Checks and stages parsed lines in body order, leaving `keepAhead` batches to their parsing. */
+  private async checkParsed(keepAhead: number, turns: EventLoopTurns): Promise<void> {
+    for (;;) {
+      const lines = await this.queue.take(keepAhead);
+      if (lines === undefined) return;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i] as (typeof lines)[number];
+        this.onLine(line.bytes, line.parsed, line.lineNumber);
+        if (i % LINES_PER_TURN === LINES_PER_TURN - 1) await turns.turn();
+      }
+    }
+  }
+
+  private onLine(line: Buffer, parsed: ParsedLine, n: number): void {
     if (this.trailerSeen) throw afterTrailer();
-    const value = parseLine(line, n);
+    const value = parseLine(parsed, n);
     if (this.header === undefined) {
       this.start(parseHeader(value, ALLOWLIST_FORMAT));
     } else if (value.type === "trailer") {

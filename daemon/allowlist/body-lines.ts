@@ -1,6 +1,7 @@
 import { type ZodError, z } from "zod";
 import type { AllowlistBodyKind } from "./allowlist-store.js";
 import { ApplyRefusal } from "./apply-failure.js";
+import { MALFORMED, type ParsedLine } from "./body-line-parser.js";
 import { type Credential, credentialIdSchema, credentialSchema } from "./credential.js";
 
 /** The header line of a body, parsed. `issuedAt` is epoch ms. */
@@ -48,15 +49,10 @@ const trailerSchema = z.object({
 
 export type BodyLine = { readonly type?: unknown; readonly [field: string]: unknown };
 
-/** The JSON object on a line. Never quotes the line: it may hold a TOTP secret. */
-export function parseLine(line: Buffer, lineNumber: number): BodyLine {
-  let value: unknown;
-  try {
-    value = JSON.parse(line.toString("utf8"));
-  } catch {
-    // JSON.parse's message quotes the text, so it is replaced, not passed on.
-    throw new ApplyRefusal("malformed_line", `line ${lineNumber} is not valid JSON`);
-  }
+/** The JSON object a line parsed to (body-line-parser.ts). Never quotes the line: it may hold a TOTP secret. */
+export function parseLine(value: ParsedLine, lineNumber: number): BodyLine {
+  // JSON.parse's message quotes the text, so the parser drops it and this says why alone.
+  if (value === MALFORMED) throw new ApplyRefusal("malformed_line", `line ${lineNumber} is not valid JSON`);
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ApplyRefusal("malformed_line", `line ${lineNumber} is not a JSON object`);
   }

@@ -10,10 +10,22 @@ import { WAL_SIZE_LIMIT_BYTES } from "./database.js";
  * PASSIVE alone never empties the WAL of a busy gate: SQLite starts the log over only when
  * a write begins with every frame already copied, and with scans arriving between the
  * checkpoints that moment never comes (measured: 4 MB a second at 450 scans/s, 80 MB in
- * 20 s, for good). So once the file is over `truncateAboveBytes` the thread runs one
- * TRUNCATE: it copies the frames since the last PASSIVE (at most a second of commits) and
- * cuts the file to 0, holding the gate's writes meanwhile, and waits for a reader (a CLI
- * command) at most `truncateWaitMs` before giving up until `truncateBackoffMs` later.
+ * 20 s, for good). So once the file is over `restartAboveBytes` the thread runs one
+ * RESTART, which holds the gate's writes while it copies the last frames and waits for a
+ * reader (a CLI command) at most `restartWaitMs`, giving up until `restartBackoffMs` later
+ * when one is still reading; the gate's next commit then writes the log from its start again
+ * and cuts the file back to `journal_size_limit` (database.ts).
+ *
+ * What it holds the gate's writes for is kept to a few milliseconds, because a scan's
+ * journal entry waits for it (and SQLite's busy wait sleeps in steps of 1, 2, 5, 10 ms, so
+ * a scan waits longer than the hold). Measured while a 10⁶-credential snapshot was staged
+ * (about 25 MB of WAL a second), a TRUNCATE held the gate's writes 11–68 ms once a second:
+ * it copied what the gate wrote during the PASSIVE before it (50–200 ms of copying), synced
+ * the database file, and cut the WAL file to 0, which on ext4 frees its blocks at about
+ * 0.2 ms per MB (the gate's writes then grew it again, block by block). So before the
+ * RESTART the thread repeats PASSIVE, on no lock, until little is left to copy, and syncs
+ * the database file; and the RESTART leaves the file's blocks in place for the log to be
+ * written over.
  */
 const WORKER_SOURCE = `
 const { closeSync, fsyncSync, openSync, statSync } = require("node:fs");
@@ -21,29 +33,43 @@ const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma("busy_timeout = 1000");
-let truncateAfter = 0;
+let restartAfter = 0;
+// Bytes a WAL frame takes: a page and its header.
+const frameBytes = db.pragma("page_size", { simple: true }) + 24;
+let framesBefore = 0;
 const walSize = () => { try { return statSync(workerData.path + "-wal").size; } catch { return 0; } };
-// Flushes to disk what the PASSIVE checkpoint copied into the database file, before the
-// TRUNCATE: the TRUNCATE syncs the file while it holds the gate's writes, and after a second
-// of a snapshot's staging that flush is tens of MB (a scan waited 75 ms for it). Synced here,
-// on no lock, the TRUNCATE's own sync has only its last frames left.
 const syncDatabaseFile = () => {
   const fd = openSync(workerData.path, "r");
   try { fsyncSync(fd); } finally { closeSync(fd); }
 };
-const truncate = () => {
-  syncDatabaseFile();
-  // Blocks the gate's writes while it runs: wait for a reader no longer than truncateWaitMs.
-  db.pragma("busy_timeout = " + workerData.truncateWaitMs);
+// Frames of the WAL not yet in the database file after a checkpoint: [{ busy, log, checkpointed }].
+const behind = ([r]) => (r ? r.log - r.checkpointed : 0);
+const passive = () => db.pragma("wal_checkpoint(PASSIVE)");
+const restart = () => {
+  // Blocks the gate's writes while it runs: wait for a reader no longer than restartWaitMs.
+  db.pragma("busy_timeout = " + workerData.restartWaitMs);
   try {
-    const [r] = db.pragma("wal_checkpoint(TRUNCATE)");
-    if (r && r.busy) truncateAfter = Date.now() + workerData.truncateBackoffMs;
+    const [r] = db.pragma("wal_checkpoint(RESTART)");
+    if (r && r.busy) restartAfter = Date.now() + workerData.restartBackoffMs;
   } finally { db.pragma("busy_timeout = 1000"); }
 };
 const checkpoint = () => {
   try {
-    db.pragma("wal_checkpoint(PASSIVE)");
-    if (walSize() > workerData.truncateAboveBytes && Date.now() >= truncateAfter) truncate();
+    let result = passive();
+    // More than the bound written since the last check is a bulk write (a snapshot being
+    // staged): each RESTART holds the gate's writes, so the WAL is let grow to bulkRestartFactor
+    // times the bound before one, or until the bulk write ends.
+    const frames = Math.max(0, (result[0] && result[0].log) || 0);
+    const written = (frames >= framesBefore ? frames - framesBefore : frames) * frameBytes;
+    framesBefore = frames;
+    const bound = workerData.restartAboveBytes * (written > workerData.restartAboveBytes ? workerData.bulkRestartFactor : 1);
+    if (walSize() > bound && Date.now() >= restartAfter) {
+      for (let i = 0; i < workerData.catchUpPasses && behind(result) > workerData.catchUpFrames; i++) {
+        result = passive();
+      }
+      syncDatabaseFile();
+      restart();
+    }
   }
   catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }); }
 };
@@ -57,10 +83,23 @@ parentPort.on("message", (m) => {
 });
 `;
 
-/** Longest a TRUNCATE waits for a reader to finish (the gate's writes wait as long), ms. */
-const TRUNCATE_WAIT_MS = 50;
-/** After a reader kept a TRUNCATE from finishing, the next try waits this long, ms. */
-const TRUNCATE_BACKOFF_MS = 5_000;
+/** Longest a RESTART waits for a reader to finish (the gate's writes wait as long), ms. */
+const RESTART_WAIT_MS = 50;
+/** After a reader kept a RESTART from finishing, the next try waits this long, ms. */
+const RESTART_BACKOFF_MS = 5_000;
+/**
+ * Before a RESTART, PASSIVE runs again while more than CATCH_UP_FRAMES pages (1 MB) are left
+ * to copy, at most CATCH_UP_PASSES times: each pass copies what the gate wrote during the
+ * one before, about a tenth of it while a snapshot is staged.
+ */
+const CATCH_UP_FRAMES = 256;
+const CATCH_UP_PASSES = 3;
+/**
+ * While more than the bound is written between two checks (a snapshot being staged, about
+ * 25 MB a second for a 10⁶ one), the WAL may grow to this many times the bound before a
+ * RESTART: four times fewer holds of the gate's writes while a snapshot applies.
+ */
+const BULK_RESTART_FACTOR = 4;
 
 /**
  * Moves WAL checkpoints off the decision path: the daemon's connection turns SQLite's
@@ -75,8 +114,8 @@ export class WalCheckpointer {
     private readonly path: string,
     private readonly onError: (message: string) => void,
     private readonly intervalMs = 1000,
-    /** The WAL file size above which the thread empties it (TRUNCATE). */
-    private readonly truncateAboveBytes = WAL_SIZE_LIMIT_BYTES,
+    /** The WAL file size above which the thread starts the log over (RESTART). */
+    private readonly restartAboveBytes = WAL_SIZE_LIMIT_BYTES,
   ) {}
 
   start(): void {
@@ -87,9 +126,12 @@ export class WalCheckpointer {
         path: this.path,
         intervalMs: this.intervalMs,
         driver,
-        truncateAboveBytes: this.truncateAboveBytes,
-        truncateWaitMs: TRUNCATE_WAIT_MS,
-        truncateBackoffMs: TRUNCATE_BACKOFF_MS,
+        restartAboveBytes: this.restartAboveBytes,
+        restartWaitMs: RESTART_WAIT_MS,
+        restartBackoffMs: RESTART_BACKOFF_MS,
+        catchUpFrames: CATCH_UP_FRAMES,
+        catchUpPasses: CATCH_UP_PASSES,
+        bulkRestartFactor: BULK_RESTART_FACTOR,
       },
     });
     this.worker.on("message", (m: { error?: string }) => {
