@@ -7,6 +7,7 @@ import {
   registryCredential,
   signedBody,
 } from "../daemon/allowlist/testing/test-bodies.js";
+import { openDatabase } from "../platform/database/database.js";
 import type { RegistryServer } from "../sim/registry/registry-server.js";
 import { signedAllowlistLines } from "../sim/registry/signed-allowlist.js";
 import {
@@ -273,6 +274,34 @@ describe("RegistrySync over HTTP: when to pull", () => {
       sync.requestSync();
       await until(() => gate.store.get("60")?.status === "revoked", 5000);
     } finally {
+      await sync.stop();
+    }
+  });
+
+  it("goes on pulling when the sync state cannot be written for a while (another writer holds the database)", async () => {
+    server.publish([put(70)]);
+    // The daemon waits 5 s for a lock; 50 ms here, so the test need not.
+    gate.db.pragma("busy_timeout = 50");
+    const { logger, lines } = memoryLogger();
+    const { sync } = httpSync(gate, url, { logger });
+    const other = openDatabase(gate.path);
+    sync.start();
+    // Before the first pull runs (its timer is due now): the apply, its record and the next
+    // pull's schedule all find the database locked.
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      await until(() =>
+        lines().some((l) => l.msg === "the next pull could not be scheduled from the sync state"),
+      );
+      expect(lines().some((l) => l.msg === "the pull's outcome could not be recorded")).toBe(true);
+      expect(gate.store.stats().version).toBeNull();
+      other.exec("COMMIT");
+      // Pulls went on by themselves: the allowlist arrives once the lock is gone.
+      await until(() => gate.store.stats().version === server.currentVersion());
+      await until(() => gate.state.get().lastSuccessAt !== null);
+    } finally {
+      if (other.inTransaction) other.exec("ROLLBACK");
+      other.close();
       await sync.stop();
     }
   });

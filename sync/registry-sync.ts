@@ -170,7 +170,26 @@ export class RegistrySync {
     this.pullTimer = setTimeout(() => void this.runScheduledPull(), delay);
   }
 
+  /**
+   * The scheduled pull, and the next one scheduled. Never rejects (it runs from a timer): if
+   * the sync state cannot be read or written, the next pull comes after one backoff step
+   * anyway, so a database busy for a moment never stops the sync for good.
+   */
   private async runScheduledPull(): Promise<void> {
+    try {
+      await this.runScheduledPullUnsafe();
+    } catch (err) {
+      this.log.error({ err: describeError(err) }, "the next pull could not be scheduled from the sync state");
+      if (!this.running) return;
+      clearTimeout(this.pullTimer);
+      this.pullTimer = setTimeout(
+        () => void this.runScheduledPull(),
+        backoffDelay(this.settings.backoff, 1, this.random()),
+      );
+    }
+  }
+
+  private async runScheduledPullUnsafe(): Promise<void> {
     const run = this.pull();
     this.pulling = run;
     let outcome: PullOutcome;
@@ -208,7 +227,13 @@ export class RegistrySync {
     // Cut short by stop(): not the registry's failure, nothing to record.
     if (this.abort.signal.aborted && outcome.kind !== "applied")
       return { kind: "stopped", message: "sync stopped" };
-    this.record(outcome);
+    try {
+      this.record(outcome);
+    } catch (err) {
+      // The sync state's table is busy or failing (another writer holding the database past
+      // its busy timeout): the allowlist is as the pull left it; only `sync status` lags.
+      this.log.error({ err: describeError(err) }, "the pull's outcome could not be recorded");
+    }
     try {
       this.parts.onPulled?.(outcome);
     } catch (err) {
