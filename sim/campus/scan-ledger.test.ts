@@ -62,6 +62,33 @@ describe("ScanLedger", () => {
     expect(ledger.busy("gate-1", "in")).toBe(false);
   });
 
+  it("gives a late decision to the oldest scan of that person at the lane, even one already counted lost", () => {
+    const ledger = new ScanLedger();
+    const byCredential = (id: string) => (p: PendingScan) => p.plan.person.credential.id === id;
+    const real = pending(0);
+    ledger.shown(real);
+    ledger.shown(pending(500, other));
+    // 11 s on, the other person's decision comes: the real scan has waited too long, lost.
+    ledger.answerWhere("gate-1", "in", byCredential(other.credential.id), 11_000);
+    expect(ledger.lost).toBe(1);
+    // The same person shows a forged code; the gate then decides the real scan, far behind.
+    const forged = pending(12_000);
+    ledger.shown(forged);
+    expect(ledger.answerWhere("gate-1", "in", byCredential(person.credential.id), 13_000)).toBe(real);
+    expect(ledger.lost).toBe(0);
+    expect(ledger.answerWhere("gate-1", "in", byCredential(person.credential.id), 13_500)).toBe(forged);
+    // Past two minutes a lost scan is not matched any more.
+    ledger.shown(pending(20_000));
+    ledger.shown(pending(20_500, other));
+    ledger.answerWhere("gate-1", "in", byCredential(other.credential.id), 31_000);
+    expect(ledger.lost).toBe(1);
+    ledger.shown(pending(160_000));
+    expect(ledger.answerWhere("gate-1", "in", byCredential(person.credential.id), 160_100)?.shownAt).toBe(
+      160_000,
+    );
+    expect(ledger.lost).toBe(1);
+  });
+
   it.each([
     { name: "an open 300 ms after its scan", grants: [1_000], opens: [1_300], late: 0 },
     { name: "an open 2.5 s after its scan", grants: [1_000], opens: [3_500], late: 1 },

@@ -23,6 +23,14 @@ interface Grant {
 
 /** A scan not decided within this long is counted lost (its message died with a connection). */
 const LOST_AFTER_MS = 10_000;
+/**
+ * A lost scan is still matched this long, before any newer scan at its lane: a gate far
+ * behind (50 gate processes on 2 cores) decides a lane's scans in the order it got them, so
+ * a late decision must go to the oldest scan of that person at the lane, even one given up,
+ * and not to a later scan of the same person (a forged code shown after the real one was
+ * given up would otherwise take the real one's grant, and count as a false accept).
+ */
+const LOST_STILL_MATCHED_MS = 120_000;
 /** A screenshot is shown at another gate within this long of the grant. */
 const SCREENSHOT_WITHIN_MS = 20_000;
 
@@ -33,6 +41,8 @@ const SCREENSHOT_WITHIN_MS = 20_000;
  */
 export class ScanLedger {
   private readonly pending = new Map<string, PendingScan[]>();
+  /** Per lane, the scans counted lost, oldest first, still matched for LOST_STILL_MATCHED_MS. */
+  private readonly overdue = new Map<string, PendingScan[]>();
   private readonly grants: Grant[] = [];
   private readonly usedShots = new Set<Grant>();
   readonly decisions: DecidedScan[] = [];
@@ -64,18 +74,31 @@ export class ScanLedger {
     matches: (scan: PendingScan) => boolean,
     now: number,
   ): PendingScan | undefined {
-    const queue = this.pending.get(`${gate}/${reader}`) ?? [];
+    const key = `${gate}/${reader}`;
+    const queue = this.pending.get(key) ?? [];
+    const overdue = this.overdue.get(key) ?? [];
+    this.overdue.set(key, overdue);
+    while (overdue.length > 0 && (overdue[0] as PendingScan).shownAt < now - LOST_STILL_MATCHED_MS)
+      overdue.shift();
+    // Decided after all, late: no longer lost.
+    const late = overdue.findIndex(matches);
+    if (late >= 0) {
+      this.lost--;
+      return overdue.splice(late, 1)[0];
+    }
     const index = queue.findIndex(matches);
     if (index < 0) {
       this.unmatched++;
       return undefined;
     }
     const [scan] = queue.splice(index, 1);
-    for (let i = queue.length - 1; i >= 0; i--) {
-      if ((queue[i] as PendingScan).shownAt < now - LOST_AFTER_MS) {
+    for (let i = 0; i < queue.length; ) {
+      const waiting = queue[i] as PendingScan;
+      if (waiting.shownAt < now - LOST_AFTER_MS) {
         queue.splice(i, 1);
+        overdue.push(waiting);
         this.lost++;
-      }
+      } else i++;
     }
     return scan;
   }
