@@ -47,6 +47,19 @@ function trickle(res: ServerResponse, text: string, bytesPerSecond: number): voi
   res.on("close", () => clearInterval(timer));
 }
 
+/** One journaled denial, as the uploader sends it. */
+const EVENT = {
+  id: "e1",
+  gate: "g",
+  reader: "r",
+  at: new Date(0).toISOString(),
+  credential: null,
+  person: null,
+  result: "denied",
+  reason: "unknown_credential",
+  passed: false,
+} as const;
+
 function client(url: string): HttpRegistryClient {
   return new HttpRegistryClient({ url, site: SITE, token: GOOD_TOKEN, timeoutMs: TIMEOUT_MS });
 }
@@ -103,19 +116,8 @@ describe("HttpRegistryClient: sync.requestTimeout bounds the whole request", () 
       } else trickle(res, "x".repeat(4000), 1000);
     });
     const c = client(registry.url);
-    const event = {
-      id: "e1",
-      gate: "g",
-      reader: "r",
-      at: new Date(0).toISOString(),
-      credential: null,
-      person: null,
-      result: "denied",
-      reason: "unknown_credential",
-      passed: false,
-    } as const;
     const started = Date.now();
-    const [posted, roster] = await Promise.all([c.postEvents([event]), c.fetchRoster(null)]);
+    const [posted, roster] = await Promise.all([c.postEvents([EVENT]), c.fetchRoster(null)]);
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1500);
     expect(posted).toMatchObject({ kind: "retry" });
     expect(roster).toMatchObject({ kind: "retry" });
@@ -192,19 +194,7 @@ describe("HttpRegistryClient: redirects are refused", () => {
       res.writeHead(307, { location: `${elsewhere.url}/v1/sites/${SITE}/events` });
       res.end();
     });
-    const posted = await client(registry.url).postEvents([
-      {
-        id: "e1",
-        gate: "g",
-        reader: "r",
-        at: new Date(0).toISOString(),
-        credential: null,
-        person: null,
-        result: "denied",
-        reason: "unknown_credential",
-        passed: false,
-      },
-    ]);
+    const posted = await client(registry.url).postEvents([EVENT]);
     expect(posted).toMatchObject({ kind: "failed", status: 307 });
     expect(elsewhere.requests).toEqual([]);
   });
