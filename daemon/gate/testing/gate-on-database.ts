@@ -27,21 +27,24 @@ export function gateOnDatabase(
   over: { readonly settings?: Partial<GateSettings>; readonly parts?: Partial<GateParts> } = {},
 ): Gate {
   migrateGateState(db);
+  const parts = over.parts ?? {};
+  // Each default is made only when the test gives none: a store's constructor may read or
+  // write the database (the mode store records its starting mode).
   return new Gate(
     { gate: config.gate, timezone: config.timezone, policy: config.policy, window: 1, ...over.settings },
     {
+      ...parts,
       db,
       allowlist,
-      verifier: new TokenVerifier(1),
-      journal: over.parts?.journal ?? Journal.open(db),
-      replay: over.parts?.replay ?? new ReplayGuard(db),
-      presence: new PresenceStore(db),
-      lockout: new LockoutTracker(db, config.policy.lockout),
-      guesses: new ReaderGuesses(db, config.policy.guessLimit),
-      mode: ModeStore.load(db, { mode: "normal", since: now, source: "config" }),
-      clock: new FakeClock(now),
-      logger: createLogger({ level: "silent" }),
-      ...over.parts,
+      verifier: parts.verifier ?? new TokenVerifier(1),
+      journal: parts.journal ?? Journal.open(db),
+      replay: parts.replay ?? new ReplayGuard(db),
+      presence: parts.presence ?? new PresenceStore(db),
+      lockout: parts.lockout ?? new LockoutTracker(db, config.policy.lockout),
+      guesses: parts.guesses ?? new ReaderGuesses(db, config.policy.guessLimit),
+      mode: parts.mode ?? ModeStore.load(db, { mode: "normal", since: now, source: "config" }),
+      clock: parts.clock ?? new FakeClock(now),
+      logger: parts.logger ?? createLogger({ level: "silent" }),
     },
   );
 }
