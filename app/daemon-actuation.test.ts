@@ -1,44 +1,29 @@
 import type { KeyObject } from "node:crypto";
-import { createReadStream, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { connect, type MqttClient } from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { MqttClient } from "mqtt";
+import { describe, expect, it } from "vitest";
 import { type Config, configSchema } from "../config/schema.js";
-import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
-import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
-import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../daemon/allowlist/testing/test-bodies.js";
+import { EXAMPLE_SITE } from "../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../daemon/journal/journal.js";
-import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
-import { RosterStore } from "../daemon/trust/roster-store.js";
+import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { signMessage } from "../daemon/trust/signed-message.js";
 import { testOperatorMember } from "../daemon/trust/testing/test-members.js";
-import { encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
 import { createLogger } from "../platform/log/logger.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
 import { runCliInProcess } from "../test/cli-harness.js";
 import { type RunningDaemon, startDaemon } from "./gate-app.js";
-import { openGateDatabase } from "./gate-database.js";
+import { brokerPerFile, cleanupsPerTest } from "./testing/broker-per-file.js";
+import { prepareExampleDatabase, staffToken, watchTopics } from "./testing/mqtt-gate-fixture.js";
 
-const totp42 = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
-const token42 = (step: number) => encodeTotpToken("42", step, totpValue(totp42, step));
 const logger = createLogger({ level: "silent" });
 
-let broker: TestMosquitto;
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-});
-afterAll(async () => {
-  await broker.close();
-});
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const broker = brokerPerFile();
+const cleanups = cleanupsPerTest();
 
 const ADMIN = testOperatorMember("admin", ["admin"]);
 const GUARD = testOperatorMember("guard", ["guard"]);
@@ -70,17 +55,8 @@ async function gateSetup(): Promise<{ config: Config; device: TasmotaEmulator; g
   const config = configSchema.parse(raw);
   const file = join(dir, "passgate.yaml");
   writeFileSync(file, JSON.stringify(raw));
-  const db = openGateDatabase(config.storage, "write");
-  const imported = await applyAllowlistBody(SqliteAllowlistStore.open(db), createReadStream(EXAMPLE_PATH), {
-    site: EXAMPLE_SITE,
-    trustedKeys: EXAMPLE_TRUST,
-    now: Date.now(),
-  });
   // The site's operators: requests are acted on only when one of them signed it.
-  const roster = RosterStore.open(db);
-  for (const op of [ADMIN, GUARD]) roster.addLocal(op.member, Date.now());
-  db.close();
-  if (!imported.ok) throw new Error(imported.message);
+  await prepareExampleDatabase(config, [ADMIN.member, GUARD.member]);
   const device = new TasmotaEmulator(`ts-${gate}`);
   await device.start(broker.url);
   cleanups.push(() => device.stop());
@@ -101,11 +77,7 @@ async function runGate(config: Config): Promise<{ daemon: RunningDaemon; stdin: 
 async function watch(
   gate: string,
 ): Promise<{ client: MqttClient; messages: { topic: string; text: string }[] }> {
-  const messages: { topic: string; text: string }[] = [];
-  const client = connect(broker.url, { protocolVersion: 5 });
-  client.on("message", (topic, payload) => messages.push({ topic, text: payload.toString() }));
-  await new Promise<void>((resolve) => client.once("connect", () => resolve()));
-  await client.subscribeAsync(`passgate/${EXAMPLE_SITE}/${gate}/#`);
+  const { client, messages } = await watchTopics(broker.url, `passgate/${EXAMPLE_SITE}/${gate}/#`);
   cleanups.push(() => client.endAsync());
   return { client, messages };
 }
@@ -135,7 +107,7 @@ describe("passgate run with MQTT relays", () => {
     expect(messages.find((m) => m.topic.endsWith("/status"))?.text).toBe("online");
 
     const step = Math.floor(Date.now() / 30_000);
-    const token = token42(step);
+    const token = staffToken(step);
     stdin.write(`${token}\n`);
     await waitUntil(() => device.opens.length === 1, "the turnstile to open");
     expect(device.opens[0]?.ms).toBe(1000);
@@ -162,7 +134,7 @@ describe("passgate run with MQTT relays", () => {
       () => lastState(messages, gate)?.relays.turnstile === false,
       "the relay offline in the state",
     );
-    stdin.write(`${token42(step + 1)}\n`);
+    stdin.write(`${staffToken(step + 1)}\n`);
     await waitUntil(
       () => events(messages, gate).filter((e) => e.type === "decision").length === 3,
       "a third decision",
@@ -245,7 +217,7 @@ describe("passgate run with MQTT relays", () => {
     });
 
     const step = Math.floor(Date.now() / 30_000);
-    first.stdin.write(`${token42(step)}\n`);
+    first.stdin.write(`${staffToken(step)}\n`);
     await waitUntil(() => events(messages, gate).length >= 1, "the decision");
     expect(events(messages, gate).find((e) => e.type === "decision")).toMatchObject({ reason: "lockdown" });
 

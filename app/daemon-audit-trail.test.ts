@@ -1,43 +1,30 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configSchema } from "../config/schema.js";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { EXAMPLE_TRUST, freshKey } from "../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../daemon/journal/journal.js";
-import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
 import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
-import type { RegistryServer } from "../sim/registry/registry-server.js";
 import {
   GateDb,
   GOOD_TOKEN,
   memoryLogger,
   put,
+  registryPerFile,
   SITE,
-  startRegistry,
   until,
 } from "../test/fixtures/sync-fixture.js";
 import { startDaemon } from "./gate-app.js";
+import { brokerPerFile } from "./testing/broker-per-file.js";
 
-let broker: TestMosquitto;
-let server: RegistryServer;
-let url: string;
+const broker = brokerPerFile();
+const registry = registryPerFile();
 let tmp: GateDb;
-
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-  const started = startRegistry();
-  server = started.server;
-  url = await started.url;
-});
-afterAll(async () => {
-  await server.stop();
-  await broker.close();
-});
 beforeEach(() => {
   tmp = new GateDb();
 });
@@ -46,7 +33,9 @@ afterEach(() => tmp.close());
 /** A gate with a registry (uploading every 200 ms) and one Tasmota turnstile, and a staff member's phone. */
 async function gateWithBoard(id: number, configureBoard: (board: TasmotaEmulator) => void) {
   const phone = freshKey();
-  server.publish([put(id, { roles: ["staff"], ed25519: { publicKey: phone.publicKey, period: 30 } })]);
+  registry.server.publish([
+    put(id, { roles: ["staff"], ed25519: { publicKey: phone.publicKey, period: 30 } }),
+  ]);
   const tokenFile = join(tmp.dir, "token");
   writeFileSync(tokenFile, `${GOOD_TOKEN}\n`);
   const topic = `ts-audit-${id}`;
@@ -55,7 +44,7 @@ async function gateWithBoard(id: number, configureBoard: (board: TasmotaEmulator
     gate: "main-1",
     timezone: "Europe/Moscow",
     storage: { path: join(tmp.dir, "daemon.db") },
-    registry: { url, tokenFile, trustedKeys: EXAMPLE_TRUST, pollInterval: "1h" },
+    registry: { url: registry.url, tokenFile, trustedKeys: EXAMPLE_TRUST, pollInterval: "1h" },
     // Uploads often: the grant goes up before its relay has answered.
     sync: { uploadInterval: "200ms" },
     mqtt: { url: broker.url, reconnectMin: "100ms", reconnectMax: "400ms", confirmTimeout: "2s" },
@@ -100,7 +89,7 @@ async function gateWithBoard(id: number, configureBoard: (board: TasmotaEmulator
       }
       throw new Error("never granted");
     },
-    uploaded: () => [...server.events.values()].filter((e) => e.credential === String(id)),
+    uploaded: () => [...registry.server.events.values()].filter((e) => e.credential === String(id)),
     stop: async () => {
       stdin.end();
       await daemon.stop();
@@ -137,7 +126,7 @@ describe("the audit trail of a grant whose turnstile never opened", () => {
       });
       expect(gate.uploaded()).toHaveLength(2);
       // Sent in the same post as its follow-up: not passed; sent before it: a plain grant.
-      const together = server.eventPosts.some(
+      const together = registry.server.eventPosts.some(
         (body) => grant !== undefined && body.includes(grant.id as string) && body.includes('"not_opened"'),
       );
       expect(grant).toMatchObject({ result: "granted", reason: "ok", passed: !together });

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configSchema } from "../config/schema.js";
 import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
 import { EXAMPLE_TRUST, freshKey } from "../daemon/allowlist/testing/test-bodies.js";
@@ -11,29 +11,20 @@ import { alarmEventSchema, gateStateSchema } from "../daemon/mqtt/topics.js";
 import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
-import type { RegistryServer } from "../sim/registry/registry-server.js";
 import {
   GateDb,
   GOOD_TOKEN,
   memoryLogger,
   put,
+  registryPerFile,
   SITE,
-  startRegistry,
   until,
 } from "../test/fixtures/sync-fixture.js";
 import { startDaemon } from "./gate-app.js";
 import { watchTopics } from "./testing/mqtt-gate-fixture.js";
 
-let server: RegistryServer;
-let url: string;
+const registry = registryPerFile();
 let tmp: GateDb;
-
-beforeAll(async () => {
-  const started = startRegistry();
-  server = started.server;
-  url = await started.url;
-});
-afterAll(() => server.stop());
 beforeEach(() => {
   tmp = new GateDb();
 });
@@ -57,8 +48,8 @@ describe("the daemon with a registry", () => {
   it("syncs at start, and a push (requestSync) revokes a credential at the gate", async () => {
     const phone = freshKey();
     const cred = { roles: ["staff"], ed25519: { publicKey: phone.publicKey, period: 30 } };
-    server.publish([put(70, cred)]);
-    const config = gateConfig(url);
+    registry.server.publish([put(70, cred)]);
+    const config = gateConfig(registry.url);
     const daemon = await startDaemon(config, {
       stdin: new PassThrough(),
       logger: memoryLogger().logger,
@@ -72,7 +63,7 @@ describe("the daemon with a registry", () => {
           daemon.gate.handleScan(encodeEd25519Token(70n, step, phone.privateKey), reader).decision.result ===
           "granted",
       );
-      server.publish([put(70, { ...cred, status: "revoked" })]);
+      registry.server.publish([put(70, { ...cred, status: "revoked" })]);
       const pushed = performance.now();
       daemon.requestSync();
       // Watched from a second connection: a scan would be granted (and then replayed) until it lands.
@@ -126,8 +117,8 @@ describe("the daemon with a registry", () => {
   it("publishes the new allowlist version in the retained state after a sync, and a staleness alarm as an event", async () => {
     const broker = await TestMosquitto.start();
     const watched = await watchTopics(broker.url, `passgate/${SITE}/main-1/#`);
-    const version = server.publish([put(71, { roles: ["staff"] })]);
-    const config = gateConfig(url, { mqtt: { url: broker.url, siteShare: false } });
+    const version = registry.server.publish([put(71, { roles: ["staff"] })]);
+    const config = gateConfig(registry.url, { mqtt: { url: broker.url, siteShare: false } });
     const daemon = await startDaemon(config, {
       stdin: new PassThrough(),
       logger: memoryLogger().logger,
@@ -145,7 +136,7 @@ describe("the daemon with a registry", () => {
       const firstApplied = last()?.allowlist?.appliedAt ?? 0;
       expect(firstApplied).toBeGreaterThan(Date.now() - 60_000);
       const publishedAt = Date.now();
-      const next = server.publish([put(72, { roles: ["staff"] })]);
+      const next = registry.server.publish([put(72, { roles: ["staff"] })]);
       daemon.requestSync();
       await until(() => last()?.allowlist?.version === next);
       // appliedAt is when the new version was committed: after it was published, not the first one's.

@@ -1,46 +1,31 @@
 import { generateKeyPairSync } from "node:crypto";
-import { createReadStream, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { connect, type MqttClient } from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { MqttClient } from "mqtt";
+import { describe, expect, it } from "vitest";
 import { type Config, configSchema } from "../config/schema.js";
-import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
-import { SqliteAllowlistStore } from "../daemon/allowlist/sqlite-allowlist-store.js";
-import { EXAMPLE_PATH, EXAMPLE_SITE, EXAMPLE_TRUST } from "../daemon/allowlist/testing/test-bodies.js";
+import { EXAMPLE_SITE } from "../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../daemon/journal/journal.js";
-import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { publicKeyText } from "../daemon/trust/key-file.js";
 import { NonceWindow } from "../daemon/trust/nonce-window.js";
 import { Roster } from "../daemon/trust/roster.js";
 import type { RosterMember } from "../daemon/trust/roster-member.js";
-import { RosterStore } from "../daemon/trust/roster-store.js";
 import { signMessage, verifyMessage } from "../daemon/trust/signed-message.js";
-import { encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
 import { systemClock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
 import { createLogger } from "../platform/log/logger.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
 import { startDaemon } from "./gate-app.js";
-import { openGateDatabase } from "./gate-database.js";
+import { brokerPerFile, cleanupsPerTest } from "./testing/broker-per-file.js";
+import { nowStep, prepareExampleDatabase, staffToken, watchTopics } from "./testing/mqtt-gate-fixture.js";
 
-const totp42 = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
-const token42 = (step: number) => encodeTotpToken("42", step, totpValue(totp42, step));
-const nowStep = () => Math.floor(Date.now() / 30_000);
 const logger = createLogger({ level: "silent" });
 
-let broker: TestMosquitto;
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-});
-afterAll(async () => {
-  await broker.close();
-});
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const broker = brokerPerFile();
+const cleanups = cleanupsPerTest();
 
 let gates = 0;
 /** A gate as configs were before signed messages: no `trust:` section; `members` in its roster. */
@@ -73,16 +58,7 @@ async function gateSetup(options: {
       ...(options.withKey === true ? { keyFile } : {}),
     },
   });
-  const db = openGateDatabase(config.storage, "write");
-  const imported = await applyAllowlistBody(SqliteAllowlistStore.open(db), createReadStream(EXAMPLE_PATH), {
-    site: EXAMPLE_SITE,
-    trustedKeys: EXAMPLE_TRUST,
-    now: Date.now(),
-  });
-  const roster = RosterStore.open(db);
-  for (const m of options.members?.(gate) ?? []) roster.addLocal(m, Date.now());
-  db.close();
-  if (!imported.ok) throw new Error(imported.message);
+  await prepareExampleDatabase(config, options.members?.(gate) ?? []);
   const device = new TasmotaEmulator(`ts-${gate}`);
   await device.start(broker.url);
   cleanups.push(() => device.stop());
@@ -107,13 +83,9 @@ async function gateSetup(options: {
 async function anonymous(
   base: string,
 ): Promise<{ client: MqttClient; seen: { topic: string; text: string }[] }> {
-  const seen: { topic: string; text: string }[] = [];
-  const client = connect(broker.url, { protocolVersion: 5 });
-  client.on("message", (topic, payload) => seen.push({ topic, text: payload.toString() }));
-  await new Promise<void>((resolve) => client.once("connect", () => resolve()));
-  await client.subscribeAsync(`${base}/#`);
+  const { client, messages } = await watchTopics(broker.url, `${base}/#`);
   cleanups.push(() => client.endAsync());
-  return { client, seen };
+  return { client, seen: messages };
 }
 
 function journalOf(config: Config) {
@@ -181,7 +153,7 @@ describe("a gate configured before signed messages, and an anonymous client on a
     // Scans posted as if from a reader bridge.
     await client.publishAsync(
       `${base}/reader/in/scan`,
-      JSON.stringify({ reader: "in", text: token42(step), scannedAt: Date.now(), seq: 1 }),
+      JSON.stringify({ reader: "in", text: staffToken(step), scannedAt: Date.now(), seq: 1 }),
     );
 
     const status = await statusOf(client, seen, base);
@@ -198,9 +170,9 @@ describe("a gate configured before signed messages, and an anonymous client on a
     expect(seen.filter((m) => m.topic.includes("/response/") && !m.topic.endsWith("/status"))).toEqual([]);
 
     // The person passes, once; the gate still decides.
-    stdin.write(`${token42(step)}\n`);
+    stdin.write(`${staffToken(step)}\n`);
     await waitUntil(() => device.opens.length === 1, "the turnstile to open for the person");
-    stdin.write(`${token42(step)}\n`);
+    stdin.write(`${staffToken(step)}\n`);
     await waitUntil(
       () => journalOf(config).filter((e) => e.kind === "decision").length === 2,
       "two decisions",
@@ -222,7 +194,7 @@ describe("trust.acceptUnsigned, the switch for migrating site records", () => {
     let status = await statusOf(client, seen, base);
     for (let seq = 0; status.data.trustRefusals["bridge-scan:unsigned"] === undefined; seq++) {
       if (seq > 50) throw new Error("the gate never heard the reader's topic");
-      const scan = { reader: "in", text: token42(nowStep()), scannedAt: Date.now(), seq };
+      const scan = { reader: "in", text: staffToken(nowStep()), scannedAt: Date.now(), seq };
       await client.publishAsync(`${base}/reader/in/scan`, JSON.stringify(scan));
       status = await statusOf(client, seen, base);
     }
@@ -270,14 +242,14 @@ describe("scans from a reader bridge", () => {
     // The reader subscribes as the gate starts: send the late scan until the gate hears one.
     for (let i = 0; !journalOf(config).some((e) => e.reason === "stale_scan"); i++) {
       if (i > 50) throw new Error("the gate never heard the bridge's topic");
-      await client.publishAsync(topic, scanFrom(topic, token42(step), Date.now() - 3_000));
+      await client.publishAsync(topic, scanFrom(topic, staffToken(step), Date.now() - 3_000));
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await client.publishAsync(topic, scanFrom(topic, token42(step)));
+    await client.publishAsync(topic, scanFrom(topic, staffToken(step)));
     await waitUntil(() => device.opens.length === 1, "the turnstile to open");
     await client.publishAsync(
       topic,
-      JSON.stringify({ reader: "in", text: token42(step + 1), scannedAt: Date.now(), seq: 99 }),
+      JSON.stringify({ reader: "in", text: staffToken(step + 1), scannedAt: Date.now(), seq: 99 }),
     );
     const status = await statusOf(client, seen, base);
     expect(status.data.trustRefusals).toMatchObject({ "bridge-scan:unsigned": 1 });

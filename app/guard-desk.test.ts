@@ -1,13 +1,14 @@
 import { generateKeyPairSync } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Config } from "../config/schema.js";
 import { registryCredential } from "../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../daemon/journal/journal.js";
-import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { alarmEventSchema, decisionEventSchema, gateStateSchema } from "../daemon/mqtt/topics.js";
 import { publicKeyText } from "../daemon/trust/key-file.js";
 import { openDatabase } from "../platform/database/database.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
+import { brokerPerFile, cleanupsPerTest } from "./testing/broker-per-file.js";
 import {
   exampleGate,
   nowStep,
@@ -22,17 +23,8 @@ import {
   watchTopics,
 } from "./testing/mqtt-gate-fixture.js";
 
-let broker: TestMosquitto;
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-});
-afterAll(async () => {
-  await broker.close();
-});
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const broker = brokerPerFile();
+const cleanups = cleanupsPerTest();
 
 async function watch(gate: string): Promise<Watched> {
   const watched = await watchTopics(broker.url, `passgate/${SITE}/${gate}/#`);

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Config } from "../config/schema.js";
 import { Journal } from "../daemon/journal/journal.js";
 import type { JournalEntry } from "../daemon/journal/journal-entry.js";
-import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { operatorOpenEventSchema } from "../daemon/mqtt/topics.js";
 import { signMessage } from "../daemon/trust/signed-message.js";
 import { testOperatorMember } from "../daemon/trust/testing/test-members.js";
@@ -10,6 +10,7 @@ import { openDatabase } from "../platform/database/database.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
 import { TurnstileEmulator } from "../sim/devices/turnstile-emulator.js";
 import { runCliInProcess } from "../test/cli-harness.js";
+import { brokerPerFile, cleanupsPerTest } from "./testing/broker-per-file.js";
 import {
   exampleGate,
   runGate,
@@ -19,17 +20,8 @@ import {
   watchTopics,
 } from "./testing/mqtt-gate-fixture.js";
 
-let broker: TestMosquitto;
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-});
-afterAll(async () => {
-  await broker.close();
-});
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const broker = brokerPerFile();
+const cleanups = cleanupsPerTest();
 
 const GUARD = testOperatorMember("desk-1", ["guard"], ["o-1", "o-2", "o-3"]);
 const ADMIN = testOperatorMember("chief", ["admin"]);

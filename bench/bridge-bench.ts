@@ -11,7 +11,7 @@ import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
 import type { RosterMember } from "../daemon/trust/roster-member.js";
 import { systemClock } from "../platform/clock.js";
 import { createLogger } from "../platform/log/logger.js";
-import { type BenchResult, percentile } from "./bench-result.js";
+import { againstFloor, type BenchResult, percentile } from "./bench-result.js";
 import { PingPeer } from "./bridge-floor-peer.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -168,19 +168,12 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
       // executable, shared and reclaimable.
       const anonKb = kb("RssAnon");
       const samples = answers.slice(Math.min(WARM_UP, answers.length - 1)).map((ms) => ms * 1000);
-      const p99 = percentile(samples, 0.99);
-      const floorP99 = percentile(floor, 0.99);
+      const line = againstFloor("bridge scan→answer", samples, floor);
       return [
         {
-          name: "bridge scan→answer",
-          n: samples.length,
-          p50_us: percentile(samples, 0.5),
-          p99_us: p99,
-          floor_p50_us: percentile(floor, 0.5),
-          floor_p99_us: floorP99,
-          ratio: p99 / floorP99,
+          ...line,
           target: "p99 ≤ floor p99 + 2000 µs",
-          over_floor_p99_us: Math.round(p99 - floorP99),
+          over_floor_p99_us: Math.round(line.p99_us - line.floor_p99_us),
           floor_one_process_p50_us: percentile(oneProcessFloor, 0.5),
           floor_one_process_p99_us: percentile(oneProcessFloor, 0.99),
           scans: n + WARM_UP,

@@ -9,7 +9,7 @@ import { TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
 import { genericRelayTopics } from "../daemon/mqtt/topics.js";
 import type { Clock } from "../platform/clock.js";
 import { createLogger } from "../platform/log/logger.js";
-import { type BenchResult, percentile } from "./bench-result.js";
+import { againstFloor, type BenchResult } from "./bench-result.js";
 
 /** Scans (and floor samples) left out at the start, while code and sockets warm up. */
 const WARM_UP = 20;
@@ -159,18 +159,11 @@ class BoardProcess {
 }
 
 function result(name: string, samples: number[], floor: number[]): BenchResult {
-  const p99 = percentile(samples, 0.99);
-  const floorP99 = percentile(floor, 0.99);
+  const line = againstFloor(name, samples, floor);
   return {
-    name,
-    n: samples.length,
-    p50_us: percentile(samples, 0.5),
-    p99_us: p99,
-    floor_p50_us: percentile(floor, 0.5),
-    floor_p99_us: floorP99,
-    ratio: p99 / floorP99,
+    ...line,
     target: "p99 ≤ floor p99 + 1000 µs",
-    over_floor_p99_us: Math.round(p99 - floorP99),
+    over_floor_p99_us: Math.round(line.p99_us - line.floor_p99_us),
     floor: "a bare publish of the open command's size, QoS 0, gate's process to the board's, after each scan",
   };
 }

@@ -8,7 +8,7 @@ import { ReplayGuard } from "../daemon/state/replay-guard.js";
 import type { Clock } from "../platform/clock.js";
 import { openDatabase } from "../platform/database/database.js";
 import { createLogger } from "../platform/log/logger.js";
-import { type BenchResult, percentile } from "./bench-result.js";
+import { againstFloor, type BenchResult, percentile } from "./bench-result.js";
 
 /** Scans before the samples: the JIT, the sockets and the bridge warm up. */
 const WARM_UP = 20;
@@ -110,16 +110,8 @@ async function polled(check: () => boolean, timeoutMs: number): Promise<boolean>
 }
 
 function result(name: string, samples: number[], floor: number[], what: string): BenchResult {
-  const p99 = percentile(samples, 0.99);
-  const floorP99 = percentile(floor, 0.99);
   return {
-    name,
-    n: samples.length,
-    p50_us: percentile(samples, 0.5),
-    p99_us: p99,
-    floor_p50_us: percentile(floor, 0.5),
-    floor_p99_us: floorP99,
-    ratio: p99 / floorP99,
+    ...againstFloor(name, samples, floor),
     max_us: percentile(samples, 1),
     floor: what,
   };

@@ -1,36 +1,26 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { systemClock } from "../platform/clock.js";
 import { createLogger } from "../platform/log/logger.js";
 import { type RunningNotifier, startNotifier } from "./notify-app.js";
 import { loadNotifyConfig } from "./notify-config.js";
+import { annaAndOleg, notifyPeersPerFile } from "./testing/notify-peers.js";
 import { type GuardianEntry, NotifySite, WEBHOOK_SECRET } from "./testing/notify-site.js";
-import { TestSmtpServer } from "./testing/test-smtp-server.js";
-import { TestWebhookReceiver } from "./testing/test-webhook-receiver.js";
 
 // The notifier as it runs: a real mosquitto carries the gates' signed notices, a real SMTP
 // server and a real HTTP receiver take what it delivers.
 
-let broker: TestMosquitto;
-let smtp: TestSmtpServer;
-let hooks: TestWebhookReceiver;
+const peers = notifyPeersPerFile();
 let site: NotifySite;
 let notifier: RunningNotifier | undefined;
 let log = "";
 
 function guardians(): GuardianEntry[] {
   return [
-    {
-      id: "p-77",
-      name: "Иванова Анна",
-      consent: true,
-      email: "anna@example.ru",
-      webhook: { url: hooks.url },
-    },
-    { id: "p-78", name: "Иванов Олег", consent: false, email: "oleg@example.ru" },
+    ...annaAndOleg(peers.hooks.url),
     { id: "p-80", name: "Сидорова Мария", consent: true, email: "maria@example.ru" },
   ];
 }
@@ -58,45 +48,35 @@ async function sentinel(): Promise<void> {
   const body = site.body({ guardians: ["p-80"], name: "Маркер" });
   await site.publish(site.sign(body));
   await waitUntil(
-    () => smtp.mails.some((m) => m.to.includes("maria@example.ru") && m.text.includes(String("Маркер"))),
+    () =>
+      peers.smtp.mails.some((m) => m.to.includes("maria@example.ru") && m.text.includes(String("Маркер"))),
     "the marker notice",
   );
   // The server has the mail before the notifier hears it was taken: wait for the record too.
   await waitUntil(() => notifier?.store.counts().pending === 0, "the marker recorded as sent");
-  smtp.mails.splice(0);
+  peers.smtp.mails.splice(0);
 }
-
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-  smtp = await TestSmtpServer.start();
-  hooks = await TestWebhookReceiver.start(WEBHOOK_SECRET);
-});
-
-afterAll(async () => {
-  await hooks.close();
-  await smtp.down();
-  await broker.close();
-});
 
 afterEach(async () => {
   await notifier?.stop();
   notifier = undefined;
   await site.close();
-  smtp.mails.splice(0);
-  hooks.hooks.splice(0);
-  hooks.status = 200;
+  peers.reset();
   log = "";
 });
 
 describe("passgate notify", () => {
   it("delivers a notice once by e-mail and once by webhook, in Russian, at the local time", async () => {
-    site = new NotifySite(broker.url);
-    site.write({ guardians: guardians(), smtpPort: smtp.port });
+    site = new NotifySite(peers.broker.url);
+    site.write({ guardians: guardians(), smtpPort: peers.smtp.port });
     const running = await start();
     // A passage a minute ago; its time is written as the clock in Moscow showed it.
     const body = site.body({ at: Date.now() - 60_000, guardians: ["p-77", "p-78", "p-99"] });
     await site.publish(site.sign(body));
-    await waitUntil(() => smtp.mails.length === 1 && hooks.hooks.length === 1, "the mail and the webhook");
+    await waitUntil(
+      () => peers.smtp.mails.length === 1 && peers.hooks.hooks.length === 1,
+      "the mail and the webhook",
+    );
 
     const time = new Intl.DateTimeFormat("ru-RU", {
       timeZone: "Europe/Moscow",
@@ -104,14 +84,14 @@ describe("passgate notify", () => {
       minute: "2-digit",
       hourCycle: "h23",
     }).format(Number(body.at));
-    const mail = smtp.mails[0];
+    const mail = peers.smtp.mails[0];
     expect(mail?.to).toEqual(["anna@example.ru"]);
     expect(mail?.from).toBe("gate@school7.example");
     expect(mail?.subject).toBe(`Проход: Иванов Петя, ворота main-1 (вход), ${time}`);
     expect(mail?.text).toContain(`Иванов Петя: проход через ворота main-1 (вход) в ${time}.`);
     expect(mail?.html).toContain(`<p>Иванов Петя: проход через ворота main-1 (вход) в ${time}.</p>`);
 
-    const hook = hooks.hooks[0];
+    const hook = peers.hooks.hooks[0];
     expect(hook?.signatureOk).toBe(true);
     expect(hook?.json).toEqual({
       id: body.id,
@@ -134,17 +114,17 @@ describe("passgate notify", () => {
       failed: 0,
       refused: { no_consent: 1, unknown_guardian: 1 },
     });
-    expect(smtp.mails.some((m) => m.to.includes("oleg@example.ru"))).toBe(false);
+    expect(peers.smtp.mails.some((m) => m.to.includes("oleg@example.ru"))).toBe(false);
     // Addresses, the webhook's URL and the secret stay out of the log.
     expect(log).toContain("notice delivered");
     expect(log).not.toContain("anna@example.ru");
-    expect(log).not.toContain(hooks.url);
+    expect(log).not.toContain(peers.hooks.url);
     expect(log).not.toContain(WEBHOOK_SECRET.toString());
   });
 
   it("reads the guardians file again on reload: a consent given is used from the next notice", async () => {
-    site = new NotifySite(broker.url);
-    site.write({ guardians: guardians(), smtpPort: smtp.port });
+    site = new NotifySite(peers.broker.url);
+    site.write({ guardians: guardians(), smtpPort: peers.smtp.port });
     const running = await start();
     await site.publish(site.sign(site.body({ guardians: ["p-78"] })));
     await sentinel();
@@ -154,26 +134,29 @@ describe("passgate notify", () => {
     expect(() => running.reload()).toThrow(/guardians\.0\.consent/);
     site.write({
       guardians: guardians().map((g) => (g.id === "p-78" ? { ...g, consent: true } : g)),
-      smtpPort: smtp.port,
+      smtpPort: peers.smtp.port,
     });
     expect(running.reload()).toEqual({ gates: 2, guardians: 3 });
     await site.publish(site.sign(site.body({ guardians: ["p-78"] })));
     await waitUntil(
-      () => smtp.mails.some((m) => m.to.includes("oleg@example.ru")),
+      () => peers.smtp.mails.some((m) => m.to.includes("oleg@example.ru")),
       "the mail to the guardian who consented",
     );
     expect(running.store.counts().refused).toEqual({ no_consent: 1 });
   });
 
   it("delivers nothing twice: not for a repeat from the broker, nor after a restart", async () => {
-    site = new NotifySite(broker.url);
-    site.write({ guardians: guardians(), smtpPort: smtp.port });
+    site = new NotifySite(peers.broker.url);
+    site.write({ guardians: guardians(), smtpPort: peers.smtp.port });
     const first = await start();
     const body = site.body({ guardians: ["p-77"] });
     const signed = site.sign(body);
     await site.publish(signed);
     await site.publish(signed);
-    await waitUntil(() => smtp.mails.length === 1 && hooks.hooks.length === 1, "the first delivery");
+    await waitUntil(
+      () => peers.smtp.mails.length === 1 && peers.hooks.hooks.length === 1,
+      "the first delivery",
+    );
     await sentinel();
     await first.stop();
     notifier = undefined;
@@ -184,19 +167,19 @@ describe("passgate notify", () => {
     await site.publish(site.sign(body));
     const second = await start();
     await sentinel();
-    expect(smtp.mails).toEqual([]);
-    expect(hooks.hooks).toHaveLength(1);
+    expect(peers.smtp.mails).toEqual([]);
+    expect(peers.hooks.hooks).toHaveLength(1);
     // The first repeat by its nonce, the two after the restart by their queued deliveries.
     expect(second.store.counts().refused.duplicate).toBe(3);
     expect(second.store.counts().sent).toBe(4);
   });
 
   it("refuses unsigned, forged, other-gate, unknown-gate and stale notices, and counts each", async () => {
-    site = new NotifySite(broker.url);
-    site.write({ guardians: guardians(), smtpPort: smtp.port });
+    site = new NotifySite(peers.broker.url);
+    site.write({ guardians: guardians(), smtpPort: peers.smtp.port });
     const running = await start();
     // Keys the notifier does not know: one under a known gate's id, one of a gate not listed.
-    const stranger = new NotifySite(broker.url, ["main-1", "north-9"]);
+    const stranger = new NotifySite(peers.broker.url, ["main-1", "north-9"]);
     try {
       // Unsigned: the bare body, as gates published notices before they were signed.
       await site.publish(JSON.stringify(site.body()));
@@ -218,7 +201,7 @@ describe("passgate notify", () => {
         site.sign(site.body({ guardians: Array.from({ length: 100 }, (_, i) => `p-${i}`) })),
       );
       await sentinel();
-      expect(hooks.hooks).toEqual([]);
+      expect(peers.hooks.hooks).toEqual([]);
       expect(running.store.counts().refused).toEqual({
         unsigned: 1,
         bad_signature: 3,
@@ -236,13 +219,13 @@ describe("passgate notify", () => {
   });
 
   it("an SMTP server that was down gets the mail once it is back, after a retry", async () => {
-    site = new NotifySite(broker.url);
-    site.write({ guardians: guardians(), smtpPort: smtp.port });
+    site = new NotifySite(peers.broker.url);
+    site.write({ guardians: guardians(), smtpPort: peers.smtp.port });
     const running = await start();
-    await smtp.down();
+    await peers.smtp.down();
     try {
       await site.publish(site.sign(site.body({ guardians: ["p-77"] })));
-      await waitUntil(() => hooks.hooks.length === 1, "the webhook, which does not wait for the mail");
+      await waitUntil(() => peers.hooks.hooks.length === 1, "the webhook, which does not wait for the mail");
       await waitUntil(
         () => running.store.list("pending", 10).some((d) => d.channel === "email" && d.attempts >= 2),
         "two failed attempts at the mail",
@@ -251,9 +234,9 @@ describe("passgate notify", () => {
       expect(waiting?.lastError).toMatch(/^SMTP E[A-Z]+/);
       expect(waiting?.lastError).not.toContain("anna@example.ru");
     } finally {
-      await smtp.up();
+      await peers.smtp.up();
     }
-    await waitUntil(() => smtp.mails.length === 1, "the mail after the server came back");
+    await waitUntil(() => peers.smtp.mails.length === 1, "the mail after the server came back");
     await waitUntil(() => running.store.counts().sent === 2, "the mail recorded as sent");
     expect(running.store.counts()).toMatchObject({ pending: 0, failed: 0 });
     expect(
@@ -262,10 +245,10 @@ describe("passgate notify", () => {
   });
 
   it("a receiver that redirects is given up at once; one that fails is retried", async () => {
-    site = new NotifySite(broker.url);
-    site.write({ guardians: guardians(), smtpPort: smtp.port });
+    site = new NotifySite(peers.broker.url);
+    site.write({ guardians: guardians(), smtpPort: peers.smtp.port });
     const running = await start();
-    hooks.status = 302;
+    peers.hooks.status = 302;
     await site.publish(site.sign(site.body({ guardians: ["p-77"] })));
     await waitUntil(() => running.store.counts().failed === 1, "the redirected webhook given up");
     expect(running.store.list("failed", 1)[0]).toMatchObject({
@@ -273,22 +256,25 @@ describe("passgate notify", () => {
       attempts: 1,
       lastError: "webhook answered a redirect (HTTP 302), refused",
     });
-    hooks.status = 503;
+    peers.hooks.status = 503;
     await site.publish(site.sign(site.body({ guardians: ["p-77"] })));
-    await waitUntil(() => hooks.hooks.length >= 3, "the failing webhook tried again");
-    hooks.status = 200;
+    await waitUntil(() => peers.hooks.hooks.length >= 3, "the failing webhook tried again");
+    peers.hooks.status = 200;
     await waitUntil(() => running.store.counts().pending === 0, "the webhook delivered in the end");
     expect(running.store.counts()).toMatchObject({ sent: 3, failed: 1 });
   });
 
   it("a name with HTML and control characters is escaped in the mail and harmless in the webhook", async () => {
-    site = new NotifySite(broker.url);
-    site.write({ guardians: guardians(), smtpPort: smtp.port });
+    site = new NotifySite(peers.broker.url);
+    site.write({ guardians: guardians(), smtpPort: peers.smtp.port });
     await start();
     const name = '<img src=x onerror="alert(1)">Петя\u001b[2J\r\nBcc: evil@example.com\u202e';
     await site.publish(site.sign(site.body({ name, guardians: ["p-77"] })));
-    await waitUntil(() => smtp.mails.length === 1 && hooks.hooks.length === 1, "the mail and the webhook");
-    const mail = smtp.mails[0];
+    await waitUntil(
+      () => peers.smtp.mails.length === 1 && peers.hooks.hooks.length === 1,
+      "the mail and the webhook",
+    );
+    const mail = peers.smtp.mails[0];
     expect(mail?.to).toEqual(["anna@example.ru"]);
     expect(mail?.headers).not.toMatch(/^Bcc:/im);
     expect(mail?.html).not.toContain("<img");
@@ -300,7 +286,7 @@ describe("passgate notify", () => {
     expect(mail?.text).not.toMatch(control);
     expect(mail?.subject).not.toMatch(control);
     expect(mail?.subject).toContain('<img src=x onerror="alert(1)">Петя [2J Bcc: evil@example.com');
-    const hook = hooks.hooks[0];
+    const hook = peers.hooks.hooks[0];
     expect(hook?.signatureOk).toBe(true);
     const json = hook?.json as { name: string; text: string };
     expect(json.name).toBe('<img src=x onerror="alert(1)">Петя [2J Bcc: evil@example.com');

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TestMosquitto as Mosquitto } from "../daemon/mqtt/testing/mosquitto.js";
 import { publicKeyText } from "../daemon/trust/key-file.js";
@@ -11,6 +11,7 @@ import { systemClock } from "../platform/clock.js";
 import { createLogger } from "../platform/log/logger.js";
 import { BridgeFloodLimit } from "./bridge/bridge-flood-limit.js";
 import { BridgeScanSource } from "./bridge-scan-source.js";
+import { mqttReaderRig, quickClient } from "./testing/mqtt-reader-rig.js";
 import { ScanRecorder, settle, waitFor } from "./testing/scan-recorder.js";
 import { describeScanSourceContract } from "./testing/scan-source-contract.js";
 
@@ -60,10 +61,6 @@ function signedScan(
   return JSON.stringify(message);
 }
 
-function client(url: string): MqttClient {
-  return mqtt.connect(url, { reconnectPeriod: 150, connectTimeout: 1_000 });
-}
-
 function trustWith(members: readonly RosterMember[]): SiteTrust {
   return testSiteTrust({ members, clock: systemClock, acceptUnsigned: true });
 }
@@ -82,10 +79,8 @@ function source(
 }
 
 async function harness(startBroker: boolean) {
-  const broker = await Mosquitto.start();
-  if (!startBroker) await broker.down();
-  const readerClient = client(broker.url);
-  const publisher = client(broker.url);
+  const rig = await mqttReaderRig(startBroker);
+  const { readerClient, publisher } = rig;
   const send = async (bytes: Buffer) => {
     await waitFor(() => publisher.connected, "the bridge's client", 5_000);
     // Bytes that are not UTF-8 cannot be signed as JSON text: spliced into a signed message,
@@ -100,19 +95,7 @@ async function harness(startBroker: boolean) {
         );
     await publisher.publishAsync(topicOf("in"), payload, { qos: 1 });
   };
-  return {
-    source: source(readerClient, trustWith([BRIDGE.member])),
-    maxBytes: 512,
-    sendScan: send,
-    unplug: () => broker.down(),
-    replug: () => broker.up(),
-    plugIn: () => broker.up(),
-    close: async () => {
-      await readerClient.endAsync(true);
-      await publisher.endAsync(true);
-      await broker.close();
-    },
-  };
+  return { ...rig, source: source(readerClient, trustWith([BRIDGE.member])), maxBytes: 512, sendScan: send };
 }
 
 describeScanSourceContract("BridgeScanSource (signed scans) on a real mosquitto", () => harness(true), {
@@ -126,8 +109,8 @@ describe("BridgeScanSource: only its bridge's signed, fresh scans for this reade
   const running: BridgeScanSource[] = [];
   beforeAll(async () => {
     broker = await Mosquitto.start();
-    readerClient = client(broker.url);
-    publisher = client(broker.url);
+    readerClient = quickClient(broker.url);
+    publisher = quickClient(broker.url);
     await waitFor(() => readerClient.connected && publisher.connected, "the clients", 5_000);
   });
   afterEach(async () => {

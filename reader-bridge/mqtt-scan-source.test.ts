@@ -1,18 +1,15 @@
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestMosquitto as Mosquitto } from "../daemon/mqtt/testing/mosquitto.js";
 import { systemClock } from "../platform/clock.js";
 import { createLogger } from "../platform/log/logger.js";
 import { type MqttReaderOptions, MqttScanSource } from "./mqtt-scan-source.js";
+import { mqttReaderRig, quickClient } from "./testing/mqtt-reader-rig.js";
 import { ScanRecorder, settle, waitFor } from "./testing/scan-recorder.js";
 import { describeScanSourceContract } from "./testing/scan-source-contract.js";
 
 const silent = createLogger({ level: "silent" });
 const TOPIC = "tele/reader-in/RESULT";
-
-function client(url: string): MqttClient {
-  return mqtt.connect(url, { reconnectPeriod: 150, connectTimeout: 1_000 });
-}
 
 async function connected(c: MqttClient): Promise<void> {
   await waitFor(() => c.connected, "the MQTT client to connect", 5_000);
@@ -27,27 +24,13 @@ function source(c: MqttClient, options: Partial<MqttReaderOptions> = {}): MqttSc
 }
 
 async function harness(startBroker: boolean) {
-  const broker = await Mosquitto.start();
-  if (!startBroker) await broker.down();
-  const readerClient = client(broker.url);
-  const publisher = client(broker.url);
+  const rig = await mqttReaderRig(startBroker);
+  const { readerClient, publisher } = rig;
   const send = async (bytes: Buffer) => {
     await connected(publisher);
     await publisher.publishAsync(TOPIC, bytes, { qos: 1 });
   };
-  return {
-    source: source(readerClient),
-    maxBytes: 512,
-    sendScan: send,
-    unplug: () => broker.down(),
-    replug: () => broker.up(),
-    plugIn: () => broker.up(),
-    close: async () => {
-      await readerClient.endAsync(true);
-      await publisher.endAsync(true);
-      await broker.close();
-    },
-  };
+  return { ...rig, source: source(readerClient), maxBytes: 512, sendScan: send };
 }
 
 describeScanSourceContract("MqttScanSource (raw payload) on a real mosquitto", () => harness(true), {
@@ -61,8 +44,8 @@ describe("MqttScanSource payload forms on a real mosquitto", () => {
 
   beforeAll(async () => {
     broker = await Mosquitto.start();
-    readerClient = client(broker.url);
-    publisher = client(broker.url);
+    readerClient = quickClient(broker.url);
+    publisher = quickClient(broker.url);
     await connected(readerClient);
     await connected(publisher);
   });

@@ -1,25 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JournalRecord } from "../daemon/journal/journal-entry.js";
-import type { RegistryServer } from "../sim/registry/registry-server.js";
-import { GateDb, GOOD_TOKEN, httpSync, SITE, startRegistry, until } from "../test/fixtures/sync-fixture.js";
+import { GateDb, GOOD_TOKEN, httpSync, registryPerFile, SITE, until } from "../test/fixtures/sync-fixture.js";
 import { EventUploader } from "./event-uploader.js";
 import { HttpRegistryClient } from "./http-registry-client.js";
 
-let server: RegistryServer;
-let url: string;
+const registry = registryPerFile();
 let gate: GateDb;
-
-beforeAll(async () => {
-  const started = startRegistry();
-  server = started.server;
-  url = await started.url;
-});
-afterAll(() => server.stop());
 beforeEach(() => {
   gate = new GateDb();
-  server.events.clear();
-  server.eventOrder.length = 0;
-  server.eventPosts.length = 0;
+  registry.server.events.clear();
+  registry.server.eventOrder.length = 0;
+  registry.server.eventPosts.length = 0;
 });
 afterEach(() => gate.close());
 
@@ -41,7 +32,7 @@ function decision(i: number, over: Partial<JournalRecord> = {}): JournalRecord {
 }
 
 function uploader(g: GateDb, batch = 4): EventUploader {
-  const client = new HttpRegistryClient({ url, site: SITE, token: GOOD_TOKEN });
+  const client = new HttpRegistryClient({ url: registry.url, site: SITE, token: GOOD_TOKEN });
   return new EventUploader(g.journal, g.state, client, { batch, now: () => Date.now() });
 }
 
@@ -59,9 +50,9 @@ describe("EventUploader over HTTP", () => {
     expect(up.backlog()).toBe(10);
     expect(await up.uploadPending()).toEqual({ sent: 10 });
     expect(up.backlog()).toBe(0);
-    expect(server.eventPosts).toHaveLength(3);
-    expect(server.eventOrder).toEqual(journalIds(gate));
-    const first = server.events.get(server.eventOrder[0] ?? "");
+    expect(registry.server.eventPosts).toHaveLength(3);
+    expect(registry.server.eventOrder).toEqual(journalIds(gate));
+    const first = registry.server.events.get(registry.server.eventOrder[0] ?? "");
     expect(Object.keys(first ?? {}).sort()).toEqual(
       ["at", "credential", "gate", "id", "passed", "person", "reader", "reason", "result"].sort(),
     );
@@ -74,7 +65,7 @@ describe("EventUploader over HTTP", () => {
       result: "granted",
       passed: true,
     });
-    expect(server.events.get(server.eventOrder[1] ?? "")).toMatchObject({
+    expect(registry.server.events.get(registry.server.eventOrder[1] ?? "")).toMatchObject({
       credential: "1001",
       passed: false,
     });
@@ -84,14 +75,14 @@ describe("EventUploader over HTTP", () => {
     for (let i = 0; i < 10; i++) gate.journal.append(decision(i));
     const day = 24 * 3_600_000;
     const now = Date.parse("2026-11-24T09:00:00Z") + day + 3_000;
-    const client = new HttpRegistryClient({ url, site: SITE, token: GOOD_TOKEN });
+    const client = new HttpRegistryClient({ url: registry.url, site: SITE, token: GOOD_TOKEN });
     const up = new EventUploader(gate.journal, gate.state, client, {
       batch: 4,
       now: () => now,
       keepUploaded: day + 1_000,
     });
     // Nothing acknowledged yet: an upload failure keeps every entry.
-    server.nextEvents({ status: 503 });
+    registry.server.nextEvents({ status: 503 });
     await up.uploadPending();
     expect(gate.journal.count()).toBe(10);
     expect(await up.uploadPending()).toEqual({ sent: 10 });
@@ -103,7 +94,7 @@ describe("EventUploader over HTTP", () => {
 
   it("keeps the last day's entries whatever keepUploaded says: the replay guard is rebuilt from them", async () => {
     for (let i = 0; i < 10; i++) gate.journal.append(decision(i));
-    const client = new HttpRegistryClient({ url, site: SITE, token: GOOD_TOKEN });
+    const client = new HttpRegistryClient({ url: registry.url, site: SITE, token: GOOD_TOKEN });
     const up = new EventUploader(gate.journal, gate.state, client, {
       batch: 4,
       now: () => Date.parse("2026-11-24T09:00:00Z") + 3_000,
@@ -117,7 +108,7 @@ describe("EventUploader over HTTP", () => {
   it("never sends scan text: only ids the gate resolved (the journal holds no scan text)", async () => {
     gate.journal.append(decision(1, { data: { scheme: "ed25519", flags: ["unverified"] } }));
     await uploader(gate).uploadPending();
-    const body = server.eventPosts.join("");
+    const body = registry.server.eventPosts.join("");
     expect(body).not.toContain("PG1");
     expect(body).not.toContain("scheme");
     expect(body).not.toContain("step");
@@ -125,23 +116,23 @@ describe("EventUploader over HTTP", () => {
 
   it("keeps a batch the registry answered 500 to, and sends it again later", async () => {
     for (let i = 0; i < 3; i++) gate.journal.append(decision(i));
-    server.nextEvents({ status: 500, text: "oops" });
+    registry.server.nextEvents({ status: 500, text: "oops" });
     const up = uploader(gate);
     const run = await up.uploadPending();
     expect(run.failure).toMatchObject({ kind: "retry", status: 500 });
     expect(up.backlog()).toBe(3);
     expect(gate.state.get().uploadError).toContain("500");
     expect(await up.uploadPending()).toEqual({ sent: 3 });
-    expect(server.eventOrder).toEqual(journalIds(gate));
+    expect(registry.server.eventOrder).toEqual(journalIds(gate));
   });
 
   it("resends after a crash between send and ack: no loss, no duplicate, in order", async () => {
     for (let i = 0; i < 10; i++) gate.journal.append(decision(i));
     // The first batch reaches the registry, which keeps it, but the gate never sees the 200.
-    server.nextEvents({ cut: true });
+    registry.server.nextEvents({ cut: true });
     const run = await uploader(gate).uploadPending();
     expect(run).toMatchObject({ sent: 0, failure: { kind: "retry" } });
-    expect(server.events.size).toBe(4);
+    expect(registry.server.events.size).toBe(4);
 
     // The gate restarts (as after a crash): the backlog is all still there.
     gate.reopen();
@@ -150,10 +141,10 @@ describe("EventUploader over HTTP", () => {
     expect(await up.uploadPending()).toEqual({ sent: 10 });
     expect(up.backlog()).toBe(0);
     const ids = journalIds(gate);
-    expect(server.eventOrder).toEqual(ids);
-    expect(server.events.size).toBe(10);
+    expect(registry.server.eventOrder).toEqual(ids);
+    expect(registry.server.events.size).toBe(10);
     // The cut batch was sent twice; the registry dropped the second copies by id.
-    const [cut, resent] = server.eventPosts;
+    const [cut, resent] = registry.server.eventPosts;
     expect(resent).toBe(cut);
   });
 
@@ -172,7 +163,7 @@ describe("EventUploader over HTTP", () => {
     gate.journal.append({ ...decision(1), kind: "alarm", result: null, reason: "allowlist_stale" });
     const up = uploader(gate);
     expect(await up.uploadPending()).toEqual({ sent: 0 });
-    expect(server.eventPosts).toEqual([]);
+    expect(registry.server.eventPosts).toEqual([]);
     expect(gate.state.get()).toMatchObject({ uploadSeq: 2, uploadedAt: null });
 
     gate.journal.append(decision(2));
@@ -204,7 +195,7 @@ describe("EventUploader over HTTP", () => {
       data: { ...notOpened.data, decision: early.id },
     });
     expect(await up.uploadPending()).toEqual({ sent: 1 });
-    const sent = (id: string) => server.events.get(id);
+    const sent = (id: string) => registry.server.events.get(id);
     expect(sent(grant.id)).toMatchObject({ result: "granted", reason: "ok", passed: false });
     expect(sent(followUp.id)).toEqual({
       id: followUp.id,
@@ -237,7 +228,7 @@ describe("EventUploader over HTTP", () => {
       data: { count: 7, first, last: first + 6000 },
     });
     expect(await uploader(gate).uploadPending()).toEqual({ sent: 1 });
-    expect(server.events.get(gap.id)).toMatchObject({
+    expect(registry.server.events.get(gap.id)).toMatchObject({
       at: "2026-11-24T09:00:00.000Z",
       credential: null,
       result: "denied",
@@ -248,15 +239,15 @@ describe("EventUploader over HTTP", () => {
 
   it("is run by the sync loop on its interval", async () => {
     for (let i = 0; i < 6; i++) gate.journal.append(decision(i));
-    const { sync } = httpSync(gate, url, { settings: { uploadInterval: 50 } });
+    const { sync } = httpSync(gate, registry.url, { settings: { uploadInterval: 50 } });
     sync.start();
     try {
-      await until(() => server.events.size === 6);
+      await until(() => registry.server.events.size === 6);
       gate.journal.append(decision(6));
-      await until(() => server.events.size === 7);
+      await until(() => registry.server.events.size === 7);
     } finally {
       await sync.stop();
     }
-    expect(server.eventOrder).toEqual(journalIds(gate));
+    expect(registry.server.eventOrder).toEqual(journalIds(gate));
   });
 });

@@ -1,22 +1,18 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
 import {
-  chunked,
-  EXAMPLE_TRUST,
   putLine,
+  putLines,
   registryCredential,
   signedBody,
 } from "../daemon/allowlist/testing/test-bodies.js";
-import { systemClock } from "../platform/clock.js";
-import { createLogger } from "../platform/log/logger.js";
-import { GateDb, GOOD_TOKEN, SITE, syncSettings } from "../test/fixtures/sync-fixture.js";
+import { GateDb, GOOD_TOKEN, pullingSync, SITE, seedV1 } from "../test/fixtures/sync-fixture.js";
 import type { DecodeLimits } from "./body-decoding.js";
 import { HttpRegistryClient } from "./http-registry-client.js";
-import { RegistrySync } from "./registry-sync.js";
+import type { RegistrySync } from "./registry-sync.js";
 import { endlessGzipBomb } from "./testing/gzip-bomb.js";
+import { TestHttpServers } from "./testing/test-http-servers.js";
 
 /**
  * Allowlist bodies sent with `Content-Encoding: gzip` by a real HTTP server on loopback:
@@ -25,38 +21,13 @@ import { endlessGzipBomb } from "./testing/gzip-bomb.js";
  * short, or in an encoding the gate did not ask for.
  */
 
-const servers: Server[] = [];
+const servers = new TestHttpServers();
 const gates: GateDb[] = [];
 
 afterEach(async () => {
   for (const gate of gates.splice(0)) gate.close();
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
+  await servers.close();
 });
-
-interface Served {
-  readonly url: string;
-  /** Accept-Encoding of each request, in order. */
-  readonly acceptEncoding: (string | undefined)[];
-}
-
-async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<Served> {
-  const acceptEncoding: (string | undefined)[] = [];
-  const server = createServer((req, res) => {
-    acceptEncoding.push(req.headers["accept-encoding"]);
-    handle(req, res);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, acceptEncoding };
-}
 
 /** Answers every request with `body` as sent, under `encoding`. */
 const answer =
@@ -72,19 +43,11 @@ const answer =
 
 const endlessBomb = endlessGzipBomb(SITE);
 
-const records = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => putLine(registryCredential(from + i)));
-
 /** A gate holding a v1 of three credentials, and a sync loop to `url` with `gzip` bounds. */
 async function gateWithV1(url: string, gzip?: DecodeLimits) {
   const gate = new GateDb();
   gates.push(gate);
-  const seeded = await applyAllowlistBody(gate.store, chunked(signedBody({ to: 1 }, records(1, 3)), 1000), {
-    site: SITE,
-    trustedKeys: EXAMPLE_TRUST,
-    now: 1,
-  });
-  expect(seeded.ok).toBe(true);
+  await seedV1(gate);
   return { gate, sync: syncTo(gate, url, gzip), before: gate.dump() };
 }
 
@@ -96,24 +59,18 @@ function syncTo(gate: GateDb, url: string, gzip?: DecodeLimits): RegistrySync {
     timeoutMs: 60_000,
     ...(gzip === undefined ? {} : { gzip }),
   });
-  return new RegistrySync(syncSettings(url), {
-    client,
-    store: gate.store,
-    state: gate.state,
-    clock: systemClock,
-    logger: createLogger({ level: "silent" }),
-  });
+  return pullingSync(gate, url, client);
 }
 
 describe("HttpRegistryClient: gzip bodies", () => {
   it("asks for gzip and applies a gzip snapshot, then a gzip delta", async () => {
-    const registry = await serve((req, res) => {
+    const registry = await servers.serve((req, res) => {
       const text =
         req.url?.includes("since=") === true
           ? signedBody({ kind: "delta", from: 2, to: 3 }, [
               putLine(registryCredential(1, { status: "revoked" })),
             ])
-          : signedBody({ to: 2 }, records(1, 500));
+          : signedBody({ to: 2 }, putLines(1, 500));
       answer(gzipSync(text), "gzip")(req, res);
     });
     const { gate, sync } = await gateWithV1(registry.url);
@@ -123,14 +80,14 @@ describe("HttpRegistryClient: gzip bodies", () => {
     const delta = await sync.pullOnce();
     expect(delta).toMatchObject({ kind: "applied", result: { kind: "delta", from: 2, to: 3 } });
 
-    expect(registry.acceptEncoding).toEqual(["gzip", "gzip"]);
+    expect(registry.requests.map((r) => r.acceptEncoding)).toEqual(["gzip", "gzip"]);
     expect(gate.store.get("1")?.status).toBe("revoked");
     expect(gate.store.stats()).toMatchObject({ version: 3, count: 500 });
     expect(gate.state.get()).toMatchObject({ failures: 0, refused: {} });
   });
 
   it("refuses a bomb by its expansion ratio while it streams; the allowlist stays whole", async () => {
-    const registry = await serve(endlessBomb);
+    const registry = await servers.serve(endlessBomb);
     const { gate, sync, before } = await gateWithV1(registry.url, { maxBytes: 2 ** 30, maxRatio: 50 });
 
     const outcome = await sync.pullOnce();
@@ -146,7 +103,7 @@ describe("HttpRegistryClient: gzip bodies", () => {
   });
 
   it("refuses a bomb by its decompressed size while it streams, and counts each refusal", async () => {
-    const registry = await serve(endlessBomb);
+    const registry = await servers.serve(endlessBomb);
     const { gate, sync, before } = await gateWithV1(registry.url, {
       maxBytes: 4 * 2 ** 20,
       maxRatio: 10_000,
@@ -163,7 +120,7 @@ describe("HttpRegistryClient: gzip bodies", () => {
     expect(gate.state.get()).toMatchObject({ failures: 2, refused: { decoded_too_large: 2 } });
   });
 
-  const v2 = signedBody({ to: 2 }, records(1, 200));
+  const v2 = signedBody({ to: 2 }, putLines(1, 200));
   const gz = gzipSync(v2);
   const badCrc = Buffer.from(gz);
   // The CRC-32 of the gzip trailer: every byte decompresses, then the check fails at the end.
@@ -179,7 +136,7 @@ describe("HttpRegistryClient: gzip bodies", () => {
   it.each(refusals)(
     "refuses %s, counted; the allowlist stays whole",
     async (_what, body, encoding, reason, text) => {
-      const registry = await serve(answer(body, encoding));
+      const registry = await servers.serve(answer(body, encoding));
       const { gate, sync, before } = await gateWithV1(registry.url);
 
       const outcome = await sync.pullOnce();
@@ -193,7 +150,7 @@ describe("HttpRegistryClient: gzip bodies", () => {
         refused: { [reason]: 1 },
       });
       // The same body sent plainly goes in: nothing but its encoding was wrong.
-      const plain = await serve(answer(Buffer.from(v2), null));
+      const plain = await servers.serve(answer(Buffer.from(v2), null));
       expect(await syncTo(gate, plain.url).pullOnce()).toMatchObject({
         kind: "applied",
         result: { to: 2, count: 200 },

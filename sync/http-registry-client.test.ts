@@ -1,22 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
-import { applyAllowlistBody } from "../daemon/allowlist/apply-body.js";
-import {
-  chunked,
-  EXAMPLE_TRUST,
-  putLine,
-  registryCredential,
-  signedBody,
-} from "../daemon/allowlist/testing/test-bodies.js";
-import { systemClock } from "../platform/clock.js";
-import { createLogger } from "../platform/log/logger.js";
-import { GateDb, GOOD_TOKEN, SITE, syncSettings } from "../test/fixtures/sync-fixture.js";
+import { putLines, signedBody } from "../daemon/allowlist/testing/test-bodies.js";
+import { GateDb, GOOD_TOKEN, pullingSync, SITE, seedV1 } from "../test/fixtures/sync-fixture.js";
 import { HttpRegistryClient } from "./http-registry-client.js";
-import { RegistrySync } from "./registry-sync.js";
+import { TestHttpServers } from "./testing/test-http-servers.js";
 
 /**
  * The hostile registries of issue 14: a body that trickles in slower than the timeout allows,
@@ -29,45 +19,13 @@ setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
 const TIMEOUT_MS = 500;
-const servers: Server[] = [];
+const servers = new TestHttpServers();
 const gates: GateDb[] = [];
 
 afterEach(async () => {
   for (const gate of gates.splice(0)) gate.close();
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
+  await servers.close();
 });
-
-interface Served {
-  readonly url: string;
-  readonly requests: { path: string; authorization: string | undefined }[];
-  /** Resolves when the server saw the client close the connection of a request, with ms since it began. */
-  readonly closed: Promise<number>;
-}
-
-async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<Served> {
-  const requests: Served["requests"] = [];
-  let resolveClosed: (ms: number) => void = () => undefined;
-  const closed = new Promise<number>((resolve) => {
-    resolveClosed = resolve;
-  });
-  const server = createServer((req, res) => {
-    const began = Date.now();
-    requests.push({ path: req.url ?? "", authorization: req.headers.authorization });
-    res.on("close", () => resolveClosed(Date.now() - began));
-    handle(req, res);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, closed };
-}
 
 /** Sends `text` at `bytesPerSecond`, 100 bytes at a time, forcing a GC with every piece. */
 function trickle(res: ServerResponse, text: string, bytesPerSecond: number): void {
@@ -89,8 +47,18 @@ function trickle(res: ServerResponse, text: string, bytesPerSecond: number): voi
   res.on("close", () => clearInterval(timer));
 }
 
-const records = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => putLine(registryCredential(from + i)));
+/** One journaled denial, as the uploader sends it. */
+const EVENT = {
+  id: "e1",
+  gate: "g",
+  reader: "r",
+  at: new Date(0).toISOString(),
+  credential: null,
+  person: null,
+  result: "denied",
+  reason: "unknown_credential",
+  passed: false,
+} as const;
 
 function client(url: string): HttpRegistryClient {
   return new HttpRegistryClient({ url, site: SITE, token: GOOD_TOKEN, timeoutMs: TIMEOUT_MS });
@@ -100,27 +68,15 @@ describe("HttpRegistryClient: sync.requestTimeout bounds the whole request", () 
   it("abandons a valid body trickling at 1 KB/s at the timeout; the allowlist in force stays whole", async () => {
     const gate = new GateDb();
     gates.push(gate);
-    const v1 = signedBody({ to: 1 }, records(1, 3));
-    const seeded = await applyAllowlistBody(gate.store, chunked(v1, 1000), {
-      site: SITE,
-      trustedKeys: EXAMPLE_TRUST,
-      now: 1,
-    });
-    expect(seeded.ok).toBe(true);
+    await seedV1(gate);
     const before = gate.dump();
 
     // About 4 KB: whole after ~4 s at 1 KB/s, eight times the timeout. Valid and signed, so
     // only the timeout can stop it.
-    const v2 = signedBody({ to: 2 }, records(1, 40));
+    const v2 = signedBody({ to: 2 }, putLines(1, 40));
     expect(v2.length).toBeGreaterThan(3000);
-    const registry = await serve((_req, res) => trickle(res, v2, 1000));
-    const sync = new RegistrySync(syncSettings(registry.url), {
-      client: client(registry.url),
-      store: gate.store,
-      state: gate.state,
-      clock: systemClock,
-      logger: createLogger({ level: "silent" }),
-    });
+    const registry = await servers.serve((_req, res) => trickle(res, v2, 1000));
+    const sync = pullingSync(gate, registry.url, client(registry.url));
 
     const started = Date.now();
     const outcome = await sync.pullOnce();
@@ -142,7 +98,7 @@ describe("HttpRegistryClient: sync.requestTimeout bounds the whole request", () 
   });
 
   it("gives up on headers that never come, with the reason, as a failure to retry", async () => {
-    const registry = await serve(() => {
+    const registry = await servers.serve(() => {
       // Never answers: the request hangs until the client gives up.
     });
     const started = Date.now();
@@ -153,26 +109,15 @@ describe("HttpRegistryClient: sync.requestTimeout bounds the whole request", () 
   });
 
   it("bounds an event upload whose answer trickles, and the roster", async () => {
-    const registry = await serve((req, res) => {
+    const registry = await servers.serve((req, res) => {
       if (req.url?.endsWith("/events")) {
         req.resume();
         trickle(res, `{"accepted":1}${" ".repeat(4000)}`, 1000);
       } else trickle(res, "x".repeat(4000), 1000);
     });
     const c = client(registry.url);
-    const event = {
-      id: "e1",
-      gate: "g",
-      reader: "r",
-      at: new Date(0).toISOString(),
-      credential: null,
-      person: null,
-      result: "denied",
-      reason: "unknown_credential",
-      passed: false,
-    } as const;
     const started = Date.now();
-    const [posted, roster] = await Promise.all([c.postEvents([event]), c.fetchRoster(null)]);
+    const [posted, roster] = await Promise.all([c.postEvents([EVENT]), c.fetchRoster(null)]);
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1500);
     expect(posted).toMatchObject({ kind: "retry" });
     expect(roster).toMatchObject({ kind: "retry" });
@@ -180,8 +125,8 @@ describe("HttpRegistryClient: sync.requestTimeout bounds the whole request", () 
   });
 
   it("a quick answer read at once is whole, and its deadline ends with it", async () => {
-    const body = signedBody({ to: 1 }, records(1, 2));
-    const registry = await serve((_req, res) => {
+    const body = signedBody({ to: 1 }, putLines(1, 2));
+    const registry = await servers.serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/x-ndjson" });
       res.end(body);
     });
@@ -199,7 +144,7 @@ describe("HttpRegistryClient: sync.requestTimeout bounds the whole request", () 
   });
 
   it("abandons a body nobody reads in time, without crashing the process", async () => {
-    const registry = await serve((_req, res) => trickle(res, "x".repeat(4000), 1000));
+    const registry = await servers.serve((_req, res) => trickle(res, "x".repeat(4000), 1000));
     const answer = await client(registry.url).fetchAllowlist(null);
     expect(answer.kind).toBe("body");
     if (answer.kind !== "body") return;
@@ -214,23 +159,17 @@ describe("HttpRegistryClient: sync.requestTimeout bounds the whole request", () 
 
 describe("HttpRegistryClient: redirects are refused", () => {
   it("does not follow a 302 to another origin: no request there, no token sent, a clear reason", async () => {
-    const elsewhere = await serve((_req, res) => {
+    const elsewhere = await servers.serve((_req, res) => {
       res.writeHead(200);
-      res.end(signedBody({ to: 9 }, records(1, 1)));
+      res.end(signedBody({ to: 9 }, putLines(1, 1)));
     });
-    const registry = await serve((_req, res) => {
+    const registry = await servers.serve((_req, res) => {
       res.writeHead(302, { location: `${elsewhere.url}/v1/sites/${SITE}/allowlist` });
       res.end();
     });
     const gate = new GateDb();
     gates.push(gate);
-    const sync = new RegistrySync(syncSettings(registry.url), {
-      client: client(registry.url),
-      store: gate.store,
-      state: gate.state,
-      clock: systemClock,
-      logger: createLogger({ level: "silent" }),
-    });
+    const sync = pullingSync(gate, registry.url, client(registry.url));
 
     const outcome = await sync.pullOnce();
 
@@ -246,28 +185,16 @@ describe("HttpRegistryClient: redirects are refused", () => {
   });
 
   it("refuses an event upload answered with a redirect: the batch stays to be sent again", async () => {
-    const elsewhere = await serve((_req, res) => {
+    const elsewhere = await servers.serve((_req, res) => {
       res.writeHead(200);
       res.end('{"accepted":1}');
     });
-    const registry = await serve((req, res) => {
+    const registry = await servers.serve((req, res) => {
       req.resume();
       res.writeHead(307, { location: `${elsewhere.url}/v1/sites/${SITE}/events` });
       res.end();
     });
-    const posted = await client(registry.url).postEvents([
-      {
-        id: "e1",
-        gate: "g",
-        reader: "r",
-        at: new Date(0).toISOString(),
-        credential: null,
-        person: null,
-        result: "denied",
-        reason: "unknown_credential",
-        passed: false,
-      },
-    ]);
+    const posted = await client(registry.url).postEvents([EVENT]);
     expect(posted).toMatchObject({ kind: "failed", status: 307 });
     expect(elsewhere.requests).toEqual([]);
   });

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { putLine, registryCredential, signedBody } from "../daemon/allowlist/testing/test-bodies.js";
-import type { RegistryServer } from "../sim/registry/registry-server.js";
-import { GOOD_TOKEN, SITE, startRegistry } from "../test/fixtures/sync-fixture.js";
+import { GOOD_TOKEN, registryPerFile, SITE } from "../test/fixtures/sync-fixture.js";
 import { HttpRegistryClient } from "./http-registry-client.js";
 import type { RegistryClient } from "./registry-client.js";
 import { FakeRegistryClient } from "./testing/fake-registry-client.js";
@@ -14,14 +13,7 @@ interface Harness {
   status(status: 401 | 403 | 429 | 503, retryAfterSeconds?: number): void;
 }
 
-let server: RegistryServer;
-let url: string;
-beforeAll(async () => {
-  const started = startRegistry();
-  server = started.server;
-  url = await started.url;
-});
-afterAll(() => server.stop());
+const registry = registryPerFile();
 
 const harnesses: [string, () => Harness][] = [
   [
@@ -49,11 +41,11 @@ const harnesses: [string, () => Harness][] = [
   [
     "HttpRegistryClient against a real HTTP registry",
     () => ({
-      client: new HttpRegistryClient({ url, site: SITE, token: GOOD_TOKEN }),
-      body: (text) => server.nextAllowlist({ status: 200, lines: [text] }),
-      notModified: () => server.nextAllowlist({ status: 304 }),
+      client: new HttpRegistryClient({ url: registry.url, site: SITE, token: GOOD_TOKEN }),
+      body: (text) => registry.server.nextAllowlist({ status: 200, lines: [text] }),
+      notModified: () => registry.server.nextAllowlist({ status: 304 }),
       status: (status, retryAfter) =>
-        server.nextAllowlist({
+        registry.server.nextAllowlist({
           status,
           ...(retryAfter === undefined ? {} : { retryAfter: String(retryAfter) }),
         }),

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   delLine,
   freshKey,
@@ -8,7 +8,6 @@ import {
   signedBody,
 } from "../daemon/allowlist/testing/test-bodies.js";
 import { openDatabase } from "../platform/database/database.js";
-import type { RegistryServer } from "../sim/registry/registry-server.js";
 import { signedAllowlistLines } from "../sim/registry/signed-allowlist.js";
 import {
   del,
@@ -16,22 +15,14 @@ import {
   httpSync,
   memoryLogger,
   put,
+  registryPerFile,
   SITE,
-  startRegistry,
   until,
 } from "../test/fixtures/sync-fixture.js";
 import type { PullOutcome } from "./registry-sync.js";
 
-let server: RegistryServer;
-let url: string;
+const registry = registryPerFile({ deltaWindow: 2 });
 let gate: GateDb;
-
-beforeAll(async () => {
-  const started = startRegistry({ deltaWindow: 2 });
-  server = started.server;
-  url = await started.url;
-});
-afterAll(() => server.stop());
 beforeEach(() => {
   gate = new GateDb();
 });
@@ -43,48 +34,48 @@ function expectApplied(outcome: PullOutcome, kind: "snapshot" | "delta", to: num
 
 describe("RegistrySync over HTTP: pulling", () => {
   it("pulls a snapshot first, then deltas with ?since=V, then gets 304", async () => {
-    const v1 = server.publish([put(1), put(2), put(3)]);
-    const { sync } = httpSync(gate, url);
-    const before = server.requests.length;
+    const v1 = registry.server.publish([put(1), put(2), put(3)]);
+    const { sync } = httpSync(gate, registry.url);
+    const before = registry.server.requests.length;
     expectApplied(await sync.pullOnce(), "snapshot", v1);
     expect(gate.store.stats()).toMatchObject({ site: SITE, version: v1, count: 3 });
 
-    const v2 = server.publish([del(2), put(4)]);
+    const v2 = registry.server.publish([del(2), put(4)]);
     expectApplied(await sync.pullOnce(), "delta", v2);
     expect(gate.store.get("2")).toBeUndefined();
     expect(gate.store.get("4")?.person).toBe("p-4");
     expect(gate.store.stats().count).toBe(3);
 
     expect(await sync.pullOnce()).toEqual({ kind: "not_modified" });
-    expect(server.requests.slice(before).map((r) => r.since)).toEqual([null, v1, v2]);
+    expect(registry.server.requests.slice(before).map((r) => r.since)).toEqual([null, v1, v2]);
     const status = gate.state.get();
-    expect(status).toMatchObject({ registry: url, lastError: null, failures: 0 });
+    expect(status).toMatchObject({ registry: registry.url, lastError: null, failures: 0 });
     expect(status.lastSuccessAt).not.toBeNull();
   });
 
   it("applies a snapshot the registry sends instead of a delta when `since` is too old", async () => {
-    const { sync } = httpSync(gate, url);
-    const first = server.publish([put(10)]);
-    expectApplied(await sync.pullOnce(), "snapshot", server.currentVersion());
-    server.publish([put(11)]);
-    server.publish([put(12)]);
-    const last = server.publish([del(10)]);
+    const { sync } = httpSync(gate, registry.url);
+    const first = registry.server.publish([put(10)]);
+    expectApplied(await sync.pullOnce(), "snapshot", registry.server.currentVersion());
+    registry.server.publish([put(11)]);
+    registry.server.publish([put(12)]);
+    const last = registry.server.publish([del(10)]);
     // deltaWindow 2: `first` is three versions back, so the registry answers with a snapshot.
     const outcome = await sync.pullOnce();
-    expect(server.requests.at(-1)?.since).toBeGreaterThanOrEqual(first);
+    expect(registry.server.requests.at(-1)?.since).toBeGreaterThanOrEqual(first);
     expectApplied(outcome, "snapshot", last);
     expect(gate.store.get("10")).toBeUndefined();
     expect(gate.store.get("12")).toBeDefined();
   });
 
   it("asks for a full snapshot when told to", async () => {
-    const { sync } = httpSync(gate, url);
+    const { sync } = httpSync(gate, registry.url);
     await sync.pullOnce();
     expect(await sync.pullOnce({ snapshot: true })).toMatchObject({ kind: "refused" });
     // Same version again as a snapshot is not newer: refused, nothing changed. A newer one goes in.
-    const v = server.publish([put(20)]);
+    const v = registry.server.publish([put(20)]);
     expectApplied(await sync.pullOnce({ snapshot: true }), "snapshot", v);
-    expect(server.requests.at(-1)?.since).toBeNull();
+    expect(registry.server.requests.at(-1)?.since).toBeNull();
   });
 });
 
@@ -93,8 +84,8 @@ describe("RegistrySync over HTTP: a refused body leaves the allowlist exactly as
   const next = () => version + 1;
 
   beforeEach(async () => {
-    server.publish([put(1), put(2), put(3)]);
-    const { sync } = httpSync(gate, url);
+    registry.server.publish([put(1), put(2), put(3)]);
+    const { sync } = httpSync(gate, registry.url);
     const outcome = await sync.pullOnce();
     expect(outcome.kind).toBe("applied");
     version = gate.store.stats().version ?? 0;
@@ -151,9 +142,9 @@ describe("RegistrySync over HTTP: a refused body leaves the allowlist exactly as
 
   it.each(cases)("%s", async (_name, body, reason) => {
     const { logger, lines } = memoryLogger();
-    const { sync } = httpSync(gate, url, { logger });
+    const { sync } = httpSync(gate, registry.url, { logger });
     const before = gate.dump();
-    server.nextAllowlist({ status: 200, lines: [body()] });
+    registry.server.nextAllowlist({ status: 200, lines: [body()] });
     expect(await sync.pullOnce()).toMatchObject({ kind: "refused", reason });
     expect(gate.dump()).toBe(before);
     expect(gate.state.get()).toMatchObject({ lastErrorCode: reason, failures: 1 });
@@ -162,7 +153,7 @@ describe("RegistrySync over HTTP: a refused body leaves the allowlist exactly as
   });
 
   it("a connection cut in the middle of a snapshot", async () => {
-    const { sync } = httpSync(gate, url);
+    const { sync } = httpSync(gate, registry.url);
     const before = gate.dump();
     const records = Array.from({ length: 5000 }, (_, i) => put(100 + i));
     const body = [
@@ -180,43 +171,43 @@ describe("RegistrySync over HTTP: a refused body leaves the allowlist exactly as
       ),
     ];
     const bytes = body.reduce((n, l) => n + Buffer.byteLength(l), 0);
-    server.nextAllowlist({ status: 200, lines: body, cutAfterBytes: Math.floor(bytes / 2) });
+    registry.server.nextAllowlist({ status: 200, lines: body, cutAfterBytes: Math.floor(bytes / 2) });
     const outcome = await sync.pullOnce();
     expect(outcome).toMatchObject({ kind: "refused" });
     expect(["read_error", "truncated"]).toContain((outcome as { reason: string }).reason);
     expect(gate.dump()).toBe(before);
     // The same snapshot whole goes in afterwards.
-    server.nextAllowlist({ status: 200, lines: body });
+    registry.server.nextAllowlist({ status: 200, lines: body });
     expectApplied(await sync.pullOnce(), "snapshot", next());
     expect(gate.store.stats().count).toBe(5000);
   });
 
   it("after a delta that does not fit, the next pull asks for a snapshot", async () => {
-    const { sync } = httpSync(gate, url);
-    server.nextAllowlist({
+    const { sync } = httpSync(gate, registry.url);
+    registry.server.nextAllowlist({
       status: 200,
       lines: [signedBody({ kind: "delta", from: version - 1, to: next() }, [delLine("1")])],
     });
     await sync.pullOnce();
-    server.publish([put(30)]);
-    expectApplied(await sync.pullOnce(), "snapshot", server.currentVersion());
-    expect(server.requests.at(-1)?.since).toBeNull();
+    registry.server.publish([put(30)]);
+    expectApplied(await sync.pullOnce(), "snapshot", registry.server.currentVersion());
+    expect(registry.server.requests.at(-1)?.since).toBeNull();
   });
 });
 
 describe("RegistrySync over HTTP: when to pull", () => {
   it("retries with backoff on 503 and 429 (honouring Retry-After) and keeps the allowlist meanwhile", async () => {
-    server.publish([put(40)]);
-    const { sync } = httpSync(gate, url);
-    server.nextAllowlist({ status: 503, text: "maintenance" }, { status: 429, retryAfter: "0" });
-    const before = server.requests.length;
+    registry.server.publish([put(40)]);
+    const { sync } = httpSync(gate, registry.url);
+    registry.server.nextAllowlist({ status: 503, text: "maintenance" }, { status: 429, retryAfter: "0" });
+    const before = registry.server.requests.length;
     sync.start();
     try {
-      await until(() => gate.store.stats().version === server.currentVersion());
+      await until(() => gate.store.stats().version === registry.server.currentVersion());
     } finally {
       await sync.stop();
     }
-    expect(server.requests.length - before).toBe(3);
+    expect(registry.server.requests.length - before).toBe(3);
     expect(gate.state.get()).toMatchObject({ failures: 0, lastError: null });
   });
 
@@ -229,17 +220,17 @@ describe("RegistrySync over HTTP: when to pull", () => {
   });
 
   it("stops on 401 until the token changes, with a clear message", async () => {
-    server.publish([put(50)]);
+    registry.server.publish([put(50)]);
     const { logger, lines } = memoryLogger();
-    const { sync } = httpSync(gate, url, { token: "wrong", logger });
-    const before = server.requests.length;
+    const { sync } = httpSync(gate, registry.url, { token: "wrong", logger });
+    const before = registry.server.requests.length;
     sync.start();
     await until(() => gate.state.get().stoppedFor === "fp-wrong");
     // Push while stopped is ignored too; wait long past several backoff periods (20-100 ms).
     sync.requestSync();
     await new Promise((resolve) => setTimeout(resolve, 500));
     await sync.stop();
-    expect(server.requests.length - before).toBe(1);
+    expect(registry.server.requests.length - before).toBe(1);
     expect(gate.state.get()).toMatchObject({ lastErrorCode: "unauthorized", nextAttemptAt: null });
     expect(
       lines().some((l) => String(l.msg).includes("sync is stopped until registry.url or the token")),
@@ -247,17 +238,17 @@ describe("RegistrySync over HTTP: when to pull", () => {
     expect(JSON.stringify(lines())).not.toContain('wrong"');
 
     // A restart with the same config stays stopped…
-    const again = httpSync(gate, url, { token: "wrong" }).sync;
+    const again = httpSync(gate, registry.url, { token: "wrong" }).sync;
     again.start();
     await new Promise((resolve) => setTimeout(resolve, 200));
     await again.stop();
-    expect(server.requests.length - before).toBe(1);
+    expect(registry.server.requests.length - before).toBe(1);
 
     // …a changed token syncs.
-    const fixed = httpSync(gate, url).sync;
+    const fixed = httpSync(gate, registry.url).sync;
     fixed.start();
     try {
-      await until(() => gate.store.stats().version === server.currentVersion());
+      await until(() => gate.store.stats().version === registry.server.currentVersion());
     } finally {
       await fixed.stop();
     }
@@ -265,12 +256,12 @@ describe("RegistrySync over HTTP: when to pull", () => {
   });
 
   it("pulls at once on requestSync() (the registry's push) instead of waiting for the poll", async () => {
-    server.publish([put(60)]);
-    const { sync } = httpSync(gate, url, { settings: { pollInterval: 3_600_000 } });
+    registry.server.publish([put(60)]);
+    const { sync } = httpSync(gate, registry.url, { settings: { pollInterval: 3_600_000 } });
     sync.start();
     try {
-      await until(() => gate.store.stats().version === server.currentVersion());
-      server.publish([put(60, { status: "revoked" })]);
+      await until(() => gate.store.stats().version === registry.server.currentVersion());
+      registry.server.publish([put(60, { status: "revoked" })]);
       sync.requestSync();
       await until(() => gate.store.get("60")?.status === "revoked", 5000);
     } finally {
@@ -279,11 +270,11 @@ describe("RegistrySync over HTTP: when to pull", () => {
   });
 
   it("goes on pulling when the sync state cannot be written for a while (another writer holds the database)", async () => {
-    server.publish([put(70)]);
+    registry.server.publish([put(70)]);
     // The daemon waits 5 s for a lock; 50 ms here, so the test need not.
     gate.db.pragma("busy_timeout = 50");
     const { logger, lines } = memoryLogger();
-    const { sync } = httpSync(gate, url, { logger });
+    const { sync } = httpSync(gate, registry.url, { logger });
     const other = openDatabase(gate.path);
     sync.start();
     // Before the first pull runs (its timer is due now): the apply, its record and the next
@@ -297,7 +288,7 @@ describe("RegistrySync over HTTP: when to pull", () => {
       expect(gate.store.stats().version).toBeNull();
       other.exec("COMMIT");
       // Pulls went on by themselves: the allowlist arrives once the lock is gone.
-      await until(() => gate.store.stats().version === server.currentVersion());
+      await until(() => gate.store.stats().version === registry.server.currentVersion());
       await until(() => gate.state.get().lastSuccessAt !== null);
     } finally {
       if (other.inTransaction) other.exec("ROLLBACK");
@@ -307,7 +298,7 @@ describe("RegistrySync over HTTP: when to pull", () => {
   });
 
   it("records the next attempt for `sync status`", async () => {
-    const { sync } = httpSync(gate, url, { settings: { pollInterval: 3_600_000 } });
+    const { sync } = httpSync(gate, registry.url, { settings: { pollInterval: 3_600_000 } });
     sync.start();
     try {
       await until(() => gate.state.get().lastSuccessAt !== null);

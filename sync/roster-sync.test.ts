@@ -1,11 +1,10 @@
 import { generateKeyPairSync } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { EXAMPLE_KEY_ID, EXAMPLE_TRUST, RFC_TEST2_PRIVATE } from "../daemon/allowlist/testing/test-bodies.js";
 import { publicKeyText } from "../daemon/trust/key-file.js";
 import { MAX_ROSTER_BYTES, readRosterBody } from "../daemon/trust/roster-body.js";
 import type { RosterMember } from "../daemon/trust/roster-member.js";
 import { RosterStore } from "../daemon/trust/roster-store.js";
-import type { RegistryServer } from "../sim/registry/registry-server.js";
 import { signedRoster } from "../sim/registry/signed-roster.js";
 import {
   GateDb,
@@ -13,6 +12,7 @@ import {
   httpSync,
   memoryLogger,
   put,
+  registryPerFile,
   SITE,
   startRegistry,
 } from "../test/fixtures/sync-fixture.js";
@@ -29,14 +29,7 @@ const member = (name: string): RosterMember => ({
   status: "active",
 });
 
-let server: RegistryServer;
-let url: string;
-beforeAll(async () => {
-  const started = startRegistry();
-  server = started.server;
-  url = await started.url;
-});
-afterAll(() => server.stop());
+const registry = registryPerFile();
 
 const gates: GateDb[] = [];
 afterEach(() => {
@@ -115,14 +108,14 @@ describe("the sync loop and the roster", () => {
     const gate = new GateDb();
     gates.push(gate);
     const roster = RosterStore.open(gate.db);
-    server.publish([put(1001)]);
+    registry.server.publish([put(1001)]);
     const { lines, logger } = memoryLogger();
-    const { sync } = httpSync(gate, url, { parts: { roster }, logger });
+    const { sync } = httpSync(gate, registry.url, { parts: { roster }, logger });
     // No roster at the registry yet: the allowlist is applied and the roster left alone.
     expect((await sync.pullOnce()).kind).toBe("applied");
     expect(roster.list()).toEqual([]);
 
-    const v1 = server.publishRoster([member("main-1"), member("main-2")]);
+    const v1 = registry.server.publishRoster([member("main-1"), member("main-2")]);
     expect((await sync.pullOnce()).kind).toBe("not_modified");
     expect(roster.version()?.version).toBe(v1);
     expect(roster.list().map((m) => [m.member.id, m.origin])).toEqual([
@@ -133,7 +126,7 @@ describe("the sync loop and the roster", () => {
 
     // Up to date: asked with ?since and answered 304.
     expect(await sync.pullRoster()).toEqual({ kind: "not_modified" });
-    expect(server.requests.filter((r) => r.path.endsWith("/roster")).at(-1)?.since).toBe(v1);
+    expect(registry.server.requests.filter((r) => r.path.endsWith("/roster")).at(-1)?.since).toBe(v1);
   });
 
   it("a roster signed by a key the gate does not trust, or too large, is refused; the one in force stays", async () => {
@@ -141,7 +134,7 @@ describe("the sync loop and the roster", () => {
     gates.push(gate);
     const roster = RosterStore.open(gate.db);
     const fake = new FakeRegistryClient();
-    const { sync } = httpSync(gate, url, { parts: { roster, client: fake } });
+    const { sync } = httpSync(gate, registry.url, { parts: { roster, client: fake } });
     const good = signedRoster(
       { site: SITE, version: 3, issuedAt: "2026-12-01T00:00:00Z", members: [member("main-1")] },
       { keyId: EXAMPLE_KEY_ID, privateKey: RFC_TEST2_PRIVATE },

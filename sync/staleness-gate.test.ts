@@ -4,20 +4,11 @@ import { configSchema } from "../config/schema.js";
 import { credentialSchema } from "../daemon/allowlist/credential.js";
 import { FakeAllowlistStore } from "../daemon/allowlist/testing/fake-allowlist-store.js";
 import { stalenessBudgets } from "../daemon/decide/staleness.js";
-import { Gate } from "../daemon/gate/gate.js";
-import { Journal } from "../daemon/journal/journal.js";
-import { migrateGateState } from "../daemon/state/gate-state-schema.js";
-import { LockoutTracker } from "../daemon/state/lockout-tracker.js";
-import { ModeStore } from "../daemon/state/mode-store.js";
-import { PresenceStore } from "../daemon/state/presence-store.js";
-import { ReaderGuesses } from "../daemon/state/reader-guesses.js";
-import { ReplayGuard } from "../daemon/state/replay-guard.js";
+import type { Gate } from "../daemon/gate/gate.js";
+import { gateOnDatabase } from "../daemon/gate/testing/gate-on-database.js";
 import { publicKeyText } from "../daemon/trust/key-file.js";
 import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
-import { TokenVerifier } from "../daemon/verify/verify-token.js";
 import { openDatabase } from "../platform/database/database.js";
-import { createLogger } from "../platform/log/logger.js";
-import { FakeClock } from "../platform/testing/fake-clock.js";
 import { exhaustedRoles, StalenessWatch } from "./staleness-watch.js";
 
 const H = 3_600_000;
@@ -54,30 +45,9 @@ function store(): FakeAllowlistStore {
 }
 
 function gateOver(allowlist: FakeAllowlistStore): Gate {
-  const db = openDatabase(":memory:");
-  migrateGateState(db);
-  return new Gate(
-    {
-      gate: config.gate,
-      timezone: config.timezone,
-      policy: config.policy,
-      window: 1,
-      staleness: stalenessBudgets(config),
-    },
-    {
-      db,
-      allowlist,
-      verifier: new TokenVerifier(1),
-      journal: Journal.open(db),
-      replay: new ReplayGuard(db),
-      presence: new PresenceStore(db),
-      lockout: new LockoutTracker(db, config.policy.lockout),
-      guesses: new ReaderGuesses(db, config.policy.guessLimit),
-      mode: ModeStore.load(db, { mode: "normal", since: NOW, source: "config" }),
-      clock: new FakeClock(NOW),
-      logger: createLogger({ level: "silent" }),
-    },
-  );
+  return gateOnDatabase(openDatabase(":memory:"), allowlist, config, NOW, {
+    settings: { staleness: stalenessBudgets(config) },
+  });
 }
 
 const IN = { id: "in", direction: "in" as const };

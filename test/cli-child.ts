@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { cliArgv, repoRoot } from "./run-cli.js";
 
 /** A `passgate` CLI running as a child process, for tests that send it signals and stream stdin. */
@@ -58,4 +58,27 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
       if (child.stdin.writable) child.stdin.write(`${text}\n`);
     },
   };
+}
+
+/** A long-running `passgate` command in its own process, with everything it printed. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** Its stdout and stderr so far, as one text in the order they arrived. */
+  output(): string;
+}
+
+/** Spawns the built `passgate <args>` (a simulated device, a gate) and keeps what it prints. */
+export function startCli(args: readonly string[]): CliProcess {
+  const child = spawn(process.execPath, cliArgv(args), {
+    env: { ...process.env, PASSGATE_CONFIG: "" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let text = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    text += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    text += d.toString();
+  });
+  return { child, output: () => text };
 }

@@ -1,11 +1,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { DeliveryStore, migrateNotifyDatabase } from "../notify/delivery-store.js";
-import { NotifySite, WEBHOOK_SECRET } from "../notify/testing/notify-site.js";
-import { TestSmtpServer } from "../notify/testing/test-smtp-server.js";
-import { TestWebhookReceiver } from "../notify/testing/test-webhook-receiver.js";
+import { annaAndOleg, notifyPeersPerFile } from "../notify/testing/notify-peers.js";
+import { NotifySite } from "../notify/testing/notify-site.js";
 import { openDatabase } from "../platform/database/database.js";
 import { spawnCli } from "./cli-child.js";
 import { runCliInProcess } from "./cli-harness.js";
@@ -13,48 +12,25 @@ import { runCliInProcess } from "./cli-harness.js";
 // `passgate notify …` as a person at a terminal runs it: init, status, test, and run as a
 // process stopped by SIGTERM, against a real broker, SMTP server and HTTP receiver.
 
-let broker: TestMosquitto;
-let smtp: TestSmtpServer;
-let hooks: TestWebhookReceiver;
+const peers = notifyPeersPerFile();
 let site: NotifySite;
 
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-  smtp = await TestSmtpServer.start();
-  hooks = await TestWebhookReceiver.start(WEBHOOK_SECRET);
-});
-afterAll(async () => {
-  await hooks.close();
-  await smtp.down();
-  await broker.close();
-});
 afterEach(async () => {
   await site.close();
-  smtp.mails.splice(0);
-  hooks.hooks.splice(0);
-  hooks.status = 200;
+  peers.reset();
 });
 
 function writeSite(): string {
-  site = new NotifySite(broker.url);
+  site = new NotifySite(peers.broker.url);
   return site.write({
-    smtpPort: smtp.port,
-    guardians: [
-      {
-        id: "p-77",
-        name: "Иванова Анна",
-        consent: true,
-        email: "anna@example.ru",
-        webhook: { url: hooks.url },
-      },
-      { id: "p-78", name: "Иванов Олег", consent: false, email: "oleg@example.ru" },
-    ],
+    smtpPort: peers.smtp.port,
+    guardians: annaAndOleg(peers.hooks.url),
   });
 }
 
 describe("passgate notify init", () => {
   it("writes a commented config that loads, 0640, and refuses to replace it without --force", async () => {
-    site = new NotifySite(broker.url);
+    site = new NotifySite(peers.broker.url);
     const file = join(site.dir, "passgate-notify.yaml");
     const args = [
       "notify",
@@ -164,13 +140,13 @@ describe("passgate notify test", () => {
     const config = writeSite();
     const ok = await runCliInProcess(["--config", config, "notify", "test", "--guardian", "p-77"]);
     expect(ok).toMatchObject({ code: 0, stdout: "email: sent\nwebhook: sent\n", stderr: "" });
-    expect(smtp.mails.map((m) => m.to)).toEqual([["anna@example.ru"]]);
-    expect(smtp.mails[0]?.text).toContain(
+    expect(peers.smtp.mails.map((m) => m.to)).toEqual([["anna@example.ru"]]);
+    expect(peers.smtp.mails[0]?.text).toContain(
       "Проверка уведомлений: ваш ребёнок: проход через ворота test (вход)",
     );
-    expect(hooks.hooks[0]?.signatureOk).toBe(true);
+    expect(peers.hooks.hooks[0]?.signatureOk).toBe(true);
 
-    hooks.status = 500;
+    peers.hooks.status = 500;
     const failing = await runCliInProcess([
       "--config",
       config,
@@ -197,7 +173,7 @@ describe("passgate notify test", () => {
     expect(refused.stderr).toMatch(/^passgate: guardian p-78 has not consented .*nothing is sent\n$/);
     const unknown = await runCliInProcess(["--config", config, "notify", "test", "--guardian", "p-\u001b9"]);
     expect(unknown.stderr).toMatch(/^passgate: no guardian p-\\x1b9 in /);
-    expect(smtp.mails).toEqual([]);
+    expect(peers.smtp.mails).toEqual([]);
   });
 });
 
@@ -208,7 +184,10 @@ describe("passgate notify run", () => {
     try {
       await waitUntil(() => run.logs.some((l) => l.msg === "mqtt connected"), "the notifier's session");
       await site.publish(site.sign(site.body({ guardians: ["p-77"] })));
-      await waitUntil(() => smtp.mails.length === 1 && hooks.hooks.length === 1, "the mail and the webhook");
+      await waitUntil(
+        () => peers.smtp.mails.length === 1 && peers.hooks.hooks.length === 1,
+        "the mail and the webhook",
+      );
       run.child.kill("SIGHUP");
       await waitUntil(() => run.logs.some((l) => l.msg === "gates and guardians read again"), "the reload");
     } finally {

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { brokerPerFile } from "../app/testing/broker-per-file.js";
 import { runGate, watchTopics } from "../app/testing/mqtt-gate-fixture.js";
-import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { ShellyGen1Emulator } from "../sim/devices/shelly-gen1-emulator.js";
 import { ShellyGen2Emulator } from "../sim/devices/shelly-gen2-emulator.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
@@ -13,15 +14,9 @@ import { relayGateConfig } from "./relay-gate-config.js";
 /** A test waits for boards, a broker and the gate for a few seconds; a loaded CI machine takes longer. */
 const CLI_TEST_TIMEOUT_MS = 60_000;
 
-let broker: TestMosquitto;
+const broker = brokerPerFile();
 const dir = mkdtempSync(join(tmpdir(), "passgate-relay-test-"));
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-});
-afterAll(async () => {
-  await broker.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A gate config with one relay driven by `driver`, on the test broker (or `url`). */
 function gateConfig(name: string, driver: Record<string, unknown>, url = broker.url) {

@@ -2,23 +2,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "mqtt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeLoopbackPort, TestMosquitto } from "../daemon/mqtt/testing/mosquitto.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { brokerPerFile } from "../app/testing/broker-per-file.js";
+import { freeLoopbackPort } from "../daemon/mqtt/testing/mosquitto.js";
 import { runCliInProcess } from "./cli-harness.js";
 import { relayGateConfig } from "./relay-gate-config.js";
 
 /** Each test waits out a board or broker that does not answer (up to 5 s); a loaded CI machine takes longer. */
 const CLI_TEST_TIMEOUT_MS = 60_000;
 
-let broker: TestMosquitto;
+const broker = brokerPerFile();
 const dir = mkdtempSync(join(tmpdir(), "passgate-relay-fail-"));
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-});
-afterAll(async () => {
-  await broker.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A gate config with one relay driven by `driver`, on the test broker (or `url`). */
 function gateConfig(name: string, driver: Record<string, unknown>, url = broker.url) {

@@ -1,21 +1,9 @@
-import { createPrivateKey } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodeEd25519Token, encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
+import { phoneToken, staffToken } from "../app/testing/mqtt-gate-fixture.js";
 import { runCli, sharedSpec } from "./run-cli.js";
-
-/** RFC 8032 test 1: the phone key of credential 1001 in allowlist-example.ndjson. */
-const rfc8032Test1 = createPrivateKey({
-  key: Buffer.from(
-    "302e020100300506032b6570042204209d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-    "hex",
-  ),
-  format: "der",
-  type: "pkcs8",
-});
-const totp42 = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
 
 function gateDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "passgate-run-"));
@@ -59,9 +47,9 @@ describe("passgate run, end to end", () => {
     expect(imported.stdout).toContain("v7");
 
     const step = Math.floor(Date.now() / 30_000);
-    const staff = encodeTotpToken("42", step, totpValue(totp42, step));
-    const student = encodeEd25519Token("1001", step, rfc8032Test1);
-    const suspended = encodeEd25519Token("1002", step, rfc8032Test1);
+    const staff = staffToken(step);
+    const student = phoneToken("1001", step);
+    const suspended = phoneToken("1002", step);
     const scans = [staff, staff, student, suspended, "PG1:not a token", `\u001b]0;pwned\u0007${student}`];
     const run = runCli([...config, "run"], { input: `${scans.join("\r\n")}\n` });
     expect(run.code, run.stderr).toBe(0);

@@ -1,19 +1,14 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { brokerPerFile } from "../app/testing/broker-per-file.js";
 import { exampleGate, nowStep, SITE, staffToken, studentToken } from "../app/testing/mqtt-gate-fixture.js";
-import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
 import { TasmotaEmulator } from "../sim/devices/tasmota-emulator.js";
 import { type CliChild, spawnCli } from "./cli-child.js";
 import { runCli } from "./run-cli.js";
 
-let broker: TestMosquitto;
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-});
-afterAll(async () => {
-  await broker.close();
-});
+const broker = brokerPerFile();
 const cleanups: (() => Promise<unknown> | undefined)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();

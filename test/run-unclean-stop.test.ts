@@ -1,22 +1,10 @@
 import { spawn } from "node:child_process";
-import { createPrivateKey } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodeEd25519Token, encodeTotpToken, totpValue } from "../daemon/verify/pg1-encoder.js";
+import { phoneToken, staffToken } from "../app/testing/mqtt-gate-fixture.js";
 import { cliArgv, repoRoot, runCli, sharedSpec } from "./run-cli.js";
-
-/** RFC 8032 test 1: the phone key of credential 1001 in allowlist-example.ndjson. */
-const rfc8032Test1 = createPrivateKey({
-  key: Buffer.from(
-    "302e020100300506032b6570042204209d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-    "hex",
-  ),
-  format: "der",
-  type: "pkcs8",
-});
-const totp42 = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
 
 function gateConfig(extra = ""): string {
   const dir = mkdtempSync(join(tmpdir(), "passgate-unclean-"));
@@ -87,7 +75,7 @@ describe("passgate run killed with SIGKILL right after a grant", () => {
     expect(imported.code, imported.stderr).toBe(0);
 
     const step = Math.floor(Date.now() / 30_000);
-    const student = encodeEd25519Token("1001", step, rfc8032Test1);
+    const student = phoneToken("1001", step);
     const killed = await grantThenKill(config, student);
     expect(killed.signal).toBe("SIGKILL");
     expect(killed.stderr).toMatch(/"result":"granted"/);
@@ -96,7 +84,7 @@ describe("passgate run killed with SIGKILL right after a grant", () => {
     // every commit, so the granted code is refused (its journal entry is read back at start), and a code minted
     // before the restart (staff 42, same step) opens: no needless refusal after a crash.
     // (A power cut is another matter: app/power-cut-replay.test.ts plays that one.)
-    const staff = encodeTotpToken("42", step, totpValue(totp42, step));
+    const staff = staffToken(step);
     const rerun = runCli(["--config", config, "run"], { input: `${student}\n${staff}\n` });
     expect(rerun.code, rerun.stderr).toBe(0);
     const lines = rerun.stderr
@@ -130,12 +118,12 @@ describe("passgate run killed with SIGKILL right after a grant", () => {
     // Staff 42 enters, and the gate dies as it logs the grant: the passage is in the journal
     // entry, and (within a second, so most likely not yet) in the presence table.
     const step = Math.floor(Date.now() / 30_000);
-    const killed = await grantThenKill(config, encodeTotpToken("42", step, totpValue(totp42, step)));
+    const killed = await grantThenKill(config, staffToken(step));
     expect(killed.signal).toBe("SIGKILL");
     expect(killed.stderr).toMatch(/"result":"granted"/);
 
     // A fresh code of the same person at the same entry reader: entered already, refused.
-    const next = encodeTotpToken("42", step + 1, totpValue(totp42, step + 1));
+    const next = staffToken(step + 1);
     const rerun = runCli(["--config", config, "run"], { input: `${next}\n` });
     expect(rerun.code, rerun.stderr).toBe(0);
     const decisions = rerun.stderr

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,35 +8,15 @@ import { createLogger } from "../platform/log/logger.js";
 import { SerialScanSource } from "../reader-bridge/serial-scan-source.js";
 import { nodeSerialSystem } from "../reader-bridge/serial-system.js";
 import { ScanRecorder, waitFor } from "../reader-bridge/testing/scan-recorder.js";
+import { type CliProcess, startCli } from "./cli-child.js";
 import { runCliInProcess } from "./cli-harness.js";
-import { cliArgv } from "./run-cli.js";
 
 /**
  * The bench kit: `passgate sim relay` and `passgate sim scanner` as their own processes
  * (the built CLI), against a real mosquitto and a real serial reader on the pty.
  */
 
-interface Spawned {
-  readonly child: ChildProcess;
-  output(): string;
-}
-
-function start(args: readonly string[]): Spawned {
-  const child = spawn(process.execPath, cliArgv(args), {
-    env: { ...process.env, PASSGATE_CONFIG: "" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let text = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    text += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    text += d.toString();
-  });
-  return { child, output: () => text };
-}
-
-async function stopped(p: Spawned): Promise<number | null> {
+async function stopped(p: CliProcess): Promise<number | null> {
   if (p.child.exitCode !== null) return p.child.exitCode;
   const exited = new Promise<number | null>((resolve) => p.child.once("exit", (code) => resolve(code)));
   p.child.kill("SIGTERM");
@@ -46,7 +25,7 @@ async function stopped(p: Spawned): Promise<number | null> {
 
 const dir = mkdtempSync(join(tmpdir(), "passgate-sim-devices-"));
 let broker: TestMosquitto;
-const running: Spawned[] = [];
+const running: CliProcess[] = [];
 beforeAll(async () => {
   broker = await TestMosquitto.start();
 });
@@ -85,7 +64,7 @@ describe("passgate sim relay", () => {
           "",
         ].join("\n"),
       );
-      const relay = start(["sim", "relay", "--kind", kind, "--topic", topic, "--broker", broker.url]);
+      const relay = startCli(["sim", "relay", "--kind", kind, "--topic", topic, "--broker", broker.url]);
       running.push(relay);
       await waitFor(() => relay.output().includes("online"), "the emulator online", 15_000);
       const result = await runCliInProcess(["--config", config, "relay", "test", "turnstile"]);
@@ -107,7 +86,7 @@ describe("passgate sim relay", () => {
   });
 
   it("fails with one line when the broker is not there", { timeout: 30_000 }, async () => {
-    const relay = start([
+    const relay = startCli([
       "sim",
       "relay",
       "--kind",
@@ -129,7 +108,7 @@ describe("passgate sim scanner", () => {
     timeout: 30_000,
   }, async () => {
     const path = join(dir, "scanner");
-    const scanner = start(["sim", "scanner", "--pty", path]);
+    const scanner = startCli(["sim", "scanner", "--pty", path]);
     running.push(scanner);
     await waitFor(() => scanner.output().includes(`scanner on ${path}`), "the pty", 15_000);
     const source = new SerialScanSource(

@@ -1,21 +1,16 @@
 import { PassThrough } from "node:stream";
 import { connect } from "mqtt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { configSchema } from "../../config/schema.js";
-import { TestMosquitto, waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
+import { waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
 import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
 import { TasmotaEmulator } from "../../sim/devices/tasmota-emulator.js";
 import { startDaemon } from "../gate-app.js";
+import { brokerPerFile } from "../testing/broker-per-file.js";
 import { exampleGate, nowStep, studentToken } from "../testing/mqtt-gate-fixture.js";
 
-let broker: TestMosquitto;
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-});
-afterAll(async () => {
-  await broker.close();
-});
+const broker = brokerPerFile();
 
 describe("RunningDaemon.reload", () => {
   it("starts and stops only the changed readers, restarts relays, swaps the policy; the untouched reader loses nothing", async () => {

@@ -70,17 +70,7 @@ export async function exampleGate(
   const config = configSchema.parse(full);
   const file = join(dir, "passgate.yaml");
   writeFileSync(file, JSON.stringify(full));
-  const db = openGateDatabase(config.storage, "write");
-  try {
-    const imported = await applyAllowlistBody(SqliteAllowlistStore.open(db), createReadStream(EXAMPLE_PATH), {
-      site: SITE,
-      trustedKeys: EXAMPLE_TRUST,
-      now: Date.now(),
-    });
-    if (!imported.ok) throw new Error(imported.message);
-  } finally {
-    db.close();
-  }
+  await prepareExampleDatabase(config);
   const gate = String(config.gate);
   const member: RosterMember = {
     id: `gate:${gate}`,
@@ -90,6 +80,29 @@ export async function exampleGate(
     status: "active",
   };
   return { config, file, member };
+}
+
+/**
+ * Creates the gate's database with every component, imports the example allowlist into it
+ * and adds `members` to its roster as local entries (the site's operators, its gates).
+ */
+export async function prepareExampleDatabase(
+  config: Config,
+  members: readonly RosterMember[] = [],
+): Promise<void> {
+  const db = openGateDatabase(config.storage, "write");
+  try {
+    const imported = await applyAllowlistBody(SqliteAllowlistStore.open(db), createReadStream(EXAMPLE_PATH), {
+      site: SITE,
+      trustedKeys: EXAMPLE_TRUST,
+      now: Date.now(),
+    });
+    if (!imported.ok) throw new Error(imported.message);
+    const roster = RosterStore.open(db);
+    for (const m of members) roster.addLocal(m, Date.now());
+  } finally {
+    db.close();
+  }
 }
 
 /** Adds `members` to the gate's roster as local entries, as `passgate trust add` would. */

@@ -3,9 +3,7 @@ import { Writable } from "node:stream";
 import { configSchema } from "../../config/schema.js";
 import { credentialSchema } from "../../daemon/allowlist/credential.js";
 import { FakeAllowlistStore } from "../../daemon/allowlist/testing/fake-allowlist-store.js";
-import { Gate } from "../../daemon/gate/gate.js";
-import { LockoutTracker } from "../../daemon/state/lockout-tracker.js";
-import { ReaderGuesses } from "../../daemon/state/reader-guesses.js";
+import { gateOnDatabase } from "../../daemon/gate/testing/gate-on-database.js";
 import { publicKeyText } from "../../daemon/trust/key-file.js";
 import { encodeEd25519Token } from "../../daemon/verify/pg1-encoder.js";
 import { TokenVerifier } from "../../daemon/verify/verify-token.js";
@@ -70,22 +68,18 @@ export async function startStorageGate(path: string, bootId: string, at: number)
   const storage = new StorageComponent(config, { clock, logger, bootId: () => bootId });
   await storage.start();
   const { db, journal, replay, presence, mode } = storage.stores;
-  const gate = new Gate(
-    { gate: config.gate, timezone: config.timezone, policy: config.policy, window: config.token.window },
-    {
-      db,
-      allowlist,
+  const gate = gateOnDatabase(db, allowlist, config, at, {
+    settings: { window: config.token.window },
+    parts: {
       verifier: new TokenVerifier(config.token.window),
       journal,
       replay,
       presence,
-      lockout: new LockoutTracker(db, config.policy.lockout),
-      guesses: new ReaderGuesses(db, config.policy.guessLimit),
       mode,
       clock,
       logger,
     },
-  );
+  });
   const scan = (token: string) => {
     const { decision } = gate.handleScan(token, { id: "in", direction: "in" });
     return `${decision.result}:${decision.reason}`;

@@ -2,30 +2,21 @@ import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXAMPLE_TRUST } from "../../daemon/allowlist/testing/test-bodies.js";
 import { Journal } from "../../daemon/journal/journal.js";
 import { openDatabase } from "../../platform/database/database.js";
-import type { RegistryServer } from "../../sim/registry/registry-server.js";
 import { runCliInProcess } from "../../test/cli-harness.js";
-import { GateDb, GOOD_TOKEN, put, SITE, startRegistry } from "../../test/fixtures/sync-fixture.js";
+import { GateDb, GOOD_TOKEN, put, registryPerFile, SITE } from "../../test/fixtures/sync-fixture.js";
 
-let server: RegistryServer;
-let url: string;
+const registry = registryPerFile();
 let tmp: GateDb;
-
-beforeAll(async () => {
-  const started = startRegistry();
-  server = started.server;
-  url = await started.url;
-});
-afterAll(() => server.stop());
 beforeEach(() => {
   tmp = new GateDb();
 });
 afterEach(() => tmp.close());
 
-function writeConfig(token: string, registryUrl = url): string {
+function writeConfig(token: string, registryUrl = registry.url): string {
   const tokenFile = join(tmp.dir, "token");
   writeFileSync(tokenFile, token);
   const file = join(tmp.dir, "gate.yaml");
@@ -41,7 +32,7 @@ function writeConfig(token: string, registryUrl = url): string {
 
 describe("passgate sync", () => {
   it("`sync now` pulls and uploads; `sync status --json` shows what happened", async () => {
-    const version = server.publish([put(1), put(2)]);
+    const version = registry.server.publish([put(1), put(2)]);
     const config = writeConfig(GOOD_TOKEN);
     const db = openDatabase(join(tmp.dir, "cli.db"));
     const journal = Journal.open(db);
@@ -72,7 +63,7 @@ describe("passgate sync", () => {
     expect(status.code).toBe(0);
     const parsed = JSON.parse(status.stdout) as Record<string, unknown>;
     expect(parsed).toMatchObject({
-      registry: url,
+      registry: registry.url,
       site: SITE,
       version,
       credentials: 2,

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { brokerPerFile } from "../../app/testing/broker-per-file.js";
 import { type MqttConfig, mqttSchema } from "../../config/mqtt-schema.js";
 import type { RelayConfig } from "../../config/schema.js";
 import { systemClock } from "../../platform/clock.js";
@@ -10,19 +11,12 @@ import { ShellyGen2Emulator } from "../../sim/devices/shelly-gen2-emulator.js";
 import { TasmotaEmulator } from "../../sim/devices/tasmota-emulator.js";
 import { createMqttClient, mqttClientOptions } from "../mqtt/mqtt-client-options.js";
 import { MqttConnection } from "../mqtt/mqtt-connection.js";
-import { TestMosquitto, waitUntil } from "../mqtt/testing/mosquitto.js";
+import { waitUntil } from "../mqtt/testing/mosquitto.js";
 import { createRelayDrivers } from "./create-relay-drivers.js";
 import { type RelayDriver, RelayError } from "./relay-driver.js";
 
 const logger = createLogger({ level: "silent" });
-let broker: TestMosquitto;
-
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-});
-afterAll(async () => {
-  await broker.close();
-});
+const broker = brokerPerFile();
 
 interface Rig {
   readonly driver: RelayDriver;
@@ -159,9 +153,9 @@ describe.each(["generic", "tasmota", "shelly-gen1", "shelly-gen2"] as const)("%s
       }
     })();
     await new Promise((r) => setTimeout(r, 600));
-    await broker.down();
+    await broker.mosquitto.down();
     await new Promise((r) => setTimeout(r, 800));
-    await broker.up();
+    await broker.mosquitto.up();
     await stream;
     const results = await Promise.all(issued.map((i) => i.result));
     // Every scan ended in a known outcome: confirmed, or an error the gate reports.

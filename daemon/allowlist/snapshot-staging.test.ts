@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Db, openDatabase } from "../../platform/database/database.js";
+import type { Db } from "../../platform/database/database.js";
+import { TempDatabase } from "../../platform/testing/temp-database.js";
 import { applyAllowlistBody } from "./apply-body.js";
 import { credentialSchema } from "./credential.js";
 import { SNAPSHOT_STAGING_PREFIX } from "./sqlite-allowlist-staging.js";
@@ -21,20 +19,8 @@ import {
 const OPTIONS = { site: EXAMPLE_SITE, trustedKeys: EXAMPLE_TRUST, now: 1 };
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-let dir = "";
-const dbs: Db[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) db.close();
-  if (dir !== "") rmSync(dir, { recursive: true, force: true });
-  dir = "";
-});
-
-function openDb(): Db {
-  if (dir === "") dir = mkdtempSync(join(tmpdir(), "passgate-snapshot-"));
-  const db = openDatabase(join(dir, "gate.db"));
-  dbs.push(db);
-  return db;
-}
+const database = new TempDatabase("passgate-snapshot-");
+afterEach(() => database.close());
 
 /** Tables of the allowlist beside the one in force: staging and retired ones. */
 function sideTables(db: Db): string[] {
@@ -65,9 +51,9 @@ async function storeWithV1(db: Db): Promise<SqliteAllowlistStore> {
 
 describe("a snapshot staged in steps and switched at once", () => {
   it("answers from the allowlist in force, here and in another connection, until the switch; then from the new one", async () => {
-    const db = openDb();
+    const db = database.open();
     const store = await storeWithV1(db);
-    const other = SqliteAllowlistStore.open(openDb());
+    const other = SqliteAllowlistStore.open(database.open());
     // v2 drops 1..2000, keeps 2001..3000 as staff, adds 3001..6000.
     const body = Buffer.from(snapshot(2, range(2001, 6000), { roles: ["staff"] }));
     const looks: { staged: number; one: boolean; five: boolean; version: number | null }[] = [];
@@ -108,7 +94,7 @@ describe("a snapshot staged in steps and switched at once", () => {
     ["a signature by a key the gate does not trust", "unknown_key"],
     ["a body cut after most of its records", "missing_trailer"],
   ])("keeps the allowlist in force whole after %s, and clears what was staged", async (what, reason) => {
-    const db = openDb();
+    const db = database.open();
     const store = await storeWithV1(db);
     const records = range(3001, 7000).map((id) => putLine(registryCredential(id)));
     let body: string;
@@ -130,7 +116,7 @@ describe("a snapshot staged in steps and switched at once", () => {
   });
 
   it("retires the allowlist it replaces and clears it in bounded steps, the new one whole throughout", () => {
-    const db = openDb();
+    const db = database.open();
     const store = SqliteAllowlistStore.open(db);
     const cred = (id: number) => credentialSchema.parse(registryCredential(id));
     const first = store.stage("snapshot", 0);
@@ -157,7 +143,7 @@ describe("a snapshot staged in steps and switched at once", () => {
   });
 
   it("leaves the clearing to the next apply once its signal is aborted (a stopping gate does not wait)", async () => {
-    const db = openDb();
+    const db = database.open();
     const store = await storeWithV1(db);
     const stopping = AbortSignal.abort();
     const v2 = snapshot(2, range(5001, 8000));
@@ -176,7 +162,7 @@ describe("a snapshot staged in steps and switched at once", () => {
   });
 
   it("drops later puts' earlier values and dels inside one snapshot, counting exactly", () => {
-    const store = SqliteAllowlistStore.open(openDb());
+    const store = SqliteAllowlistStore.open(database.open());
     const staging = store.stage("snapshot", 0);
     const cred = (id: number, fields: object = {}) => credentialSchema.parse(registryCredential(id, fields));
     for (const id of range(1, 1000)) staging.put(cred(id));
@@ -193,7 +179,7 @@ describe("a snapshot staged in steps and switched at once", () => {
   });
 
   it("gives the event loop turns while a large body applies, even when it arrives in one chunk", async () => {
-    const store = SqliteAllowlistStore.open(openDb());
+    const store = SqliteAllowlistStore.open(database.open());
     const body = Buffer.from(snapshot(1, range(1, 20_000)));
     let turns = 0;
     let applying = true;

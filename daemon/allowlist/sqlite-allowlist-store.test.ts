@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Db, openDatabase } from "../../platform/database/database.js";
+import type { Db } from "../../platform/database/database.js";
+import { TempDatabase } from "../../platform/testing/temp-database.js";
 import { AllowlistChangedError } from "./allowlist-store.js";
 import { applyAllowlistBody } from "./apply-body.js";
 import { type Credential, credentialSchema } from "./credential.js";
@@ -23,20 +21,8 @@ const credential = (id: number, fields: object = {}): Credential =>
   credentialSchema.parse(registryCredential(id, fields));
 const META = { site: "s", version: 1, issuedAt: 10, syncedAt: 20 };
 
-let dir = "";
-const dbs: Db[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) db.close();
-  if (dir !== "") rmSync(dir, { recursive: true, force: true });
-  dir = "";
-});
-
-function openDb(): Db {
-  if (dir === "") dir = mkdtempSync(join(tmpdir(), "passgate-allowlist-"));
-  const db = openDatabase(join(dir, "gate.db"));
-  dbs.push(db);
-  return db;
-}
+const database = new TempDatabase("passgate-allowlist-");
+afterEach(() => database.close());
 
 function tables(db: Db): string[] {
   return db
@@ -47,13 +33,13 @@ function tables(db: Db): string[] {
 
 describe("SqliteAllowlistStore", () => {
   it("starts empty", () => {
-    const store = SqliteAllowlistStore.open(openDb());
+    const store = SqliteAllowlistStore.open(database.open());
     expect(store.stats()).toEqual({ site: null, version: null, count: 0, issuedAt: null, syncedAt: null });
     expect(store.get("1")).toBeUndefined();
   });
 
   it("keeps answering from the allowlist in force while an update is staged", () => {
-    const store = SqliteAllowlistStore.open(openDb());
+    const store = SqliteAllowlistStore.open(database.open());
     const first = store.stage("snapshot", 0);
     first.put(credential(1));
     expect(first.commit(META)).toBe(1);
@@ -70,8 +56,8 @@ describe("SqliteAllowlistStore", () => {
   });
 
   it("is seen by another connection to the same file once committed", async () => {
-    const writer = SqliteAllowlistStore.open(openDb());
-    const reader = SqliteAllowlistStore.open(openDb());
+    const writer = SqliteAllowlistStore.open(database.open());
+    const reader = SqliteAllowlistStore.open(database.open());
     const result = await applyAllowlistBody(writer, chunked(EXAMPLE_TEXT, 100), {
       site: EXAMPLE_SITE,
       trustedKeys: EXAMPLE_TRUST,
@@ -83,7 +69,7 @@ describe("SqliteAllowlistStore", () => {
   });
 
   it("leaves no staging table behind, committed or discarded", async () => {
-    const db = openDb();
+    const db = database.open();
     const store = SqliteAllowlistStore.open(db);
     const before = tables(db);
     const discarded = store.stage("snapshot", 0);
@@ -108,7 +94,7 @@ describe("SqliteAllowlistStore", () => {
   });
 
   it("drops a snapshot staging table a crash left behind once it is stale", () => {
-    const db = openDb();
+    const db = database.open();
     const store = SqliteAllowlistStore.open(db);
     store.stage("snapshot", 1_000).put(credential(1));
     const recent = store.stage("snapshot", 2 * 3600_000);
@@ -120,7 +106,7 @@ describe("SqliteAllowlistStore", () => {
   });
 
   it("refuses to commit an update staged on a version that has changed since", () => {
-    const store = SqliteAllowlistStore.open(openDb());
+    const store = SqliteAllowlistStore.open(database.open());
     const a = store.stage("delta", 0);
     const b = store.stage("snapshot", 0);
     a.put(credential(1));
@@ -133,7 +119,7 @@ describe("SqliteAllowlistStore", () => {
   });
 
   it("stages snapshots in a table of exactly the credential table's shape", () => {
-    const db = openDb();
+    const db = database.open();
     const store = SqliteAllowlistStore.open(db);
     const staging = store.stage("snapshot", 0);
     const [name] = tables(db).filter((t) => t.startsWith(SNAPSHOT_STAGING_PREFIX));
@@ -146,15 +132,13 @@ describe("SqliteAllowlistStore", () => {
   });
 
   it("keeps its data across reopening and a later migrate", async () => {
-    const db = openDb();
+    const db = database.open();
     const body = signedBody({ to: 3 }, [putLine(registryCredential(5))]);
     const options = { site: EXAMPLE_SITE, trustedKeys: EXAMPLE_TRUST, now: 1 };
     expect((await applyAllowlistBody(SqliteAllowlistStore.open(db), chunked(body, 40), options)).ok).toBe(
       true,
     );
-    db.close();
-    dbs.splice(dbs.indexOf(db), 1);
-    const again = SqliteAllowlistStore.open(openDb());
+    const again = SqliteAllowlistStore.open(database.reopen(db));
     expect(again.get("5")).toStrictEqual(credential(5));
     expect(again.stats()).toMatchObject({ version: 3, count: 1 });
   });

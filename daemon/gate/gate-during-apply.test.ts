@@ -1,12 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../config/schema.js";
-import { openDatabase } from "../../platform/database/database.js";
-import { createLogger } from "../../platform/log/logger.js";
-import { FakeClock } from "../../platform/testing/fake-clock.js";
+import { TempDatabase } from "../../platform/testing/temp-database.js";
 import { applyAllowlistBody } from "../allowlist/apply-body.js";
 import { SqliteAllowlistStore } from "../allowlist/sqlite-allowlist-store.js";
 import {
@@ -17,17 +12,9 @@ import {
   registryCredential,
   signedBody,
 } from "../allowlist/testing/test-bodies.js";
-import { Journal } from "../journal/journal.js";
-import { migrateGateState } from "../state/gate-state-schema.js";
-import { LockoutTracker } from "../state/lockout-tracker.js";
-import { ModeStore } from "../state/mode-store.js";
-import { PresenceStore } from "../state/presence-store.js";
-import { ReaderGuesses } from "../state/reader-guesses.js";
-import { ReplayGuard } from "../state/replay-guard.js";
 import { publicKeyText } from "../trust/key-file.js";
 import { encodeEd25519Token } from "../verify/pg1-encoder.js";
-import { TokenVerifier } from "../verify/verify-token.js";
-import { Gate } from "./gate.js";
+import { gateOnDatabase } from "./testing/gate-on-database.js";
 
 const phone = generateKeyPairSync("ed25519");
 const PHONE = { ed25519: { publicKey: publicKeyText(phone.publicKey), period: 30 } };
@@ -36,17 +23,12 @@ const STEP = Math.floor(NOW / 30_000);
 const OPTIONS = { site: EXAMPLE_SITE, trustedKeys: EXAMPLE_TRUST, now: NOW };
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-let dir = "";
-afterEach(() => {
-  if (dir !== "") rmSync(dir, { recursive: true, force: true });
-  dir = "";
-});
+const database = new TempDatabase("passgate-gate-apply-");
+afterEach(() => database.close());
 
 /** A gate deciding on a real SQLite allowlist, the one the snapshot is applied to. */
 function gateOnSqlite() {
-  dir = mkdtempSync(join(tmpdir(), "passgate-gate-apply-"));
-  const db = openDatabase(join(dir, "gate.db"));
-  migrateGateState(db);
+  const db = database.open();
   const config = configSchema.parse({
     site: EXAMPLE_SITE,
     gate: "main-1",
@@ -54,22 +36,7 @@ function gateOnSqlite() {
     policy: { rules: [{ name: "everyone", roles: ["student"] }] },
   });
   const allowlist = SqliteAllowlistStore.open(db);
-  const gate = new Gate(
-    { gate: config.gate, timezone: config.timezone, policy: config.policy, window: 1 },
-    {
-      db,
-      allowlist,
-      verifier: new TokenVerifier(1),
-      journal: Journal.open(db),
-      replay: new ReplayGuard(db),
-      presence: new PresenceStore(db),
-      lockout: new LockoutTracker(db, config.policy.lockout),
-      guesses: new ReaderGuesses(db, config.policy.guessLimit),
-      mode: ModeStore.load(db, { mode: "normal", since: NOW, source: "config" }),
-      clock: new FakeClock(NOW),
-      logger: createLogger({ level: "silent" }),
-    },
-  );
+  const gate = gateOnDatabase(db, allowlist, config, NOW);
   return { db, gate, allowlist };
 }
 
@@ -114,6 +81,9 @@ describe("a gate deciding while a snapshot applies", () => {
     setImmediate(scanOnce);
     const result = await applyAllowlistBody(allowlist, chunked(v2, v2.length), OPTIONS);
     applying = false;
+    // A scan scheduled before the apply ended still runs on the next turn: let it run now,
+    // while the database is open, and none is scheduled after it.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(result).toMatchObject({ ok: true, to: 2, count: 20_000 });
     for (let i = 0; i < 5; i++) scanOnce();
 

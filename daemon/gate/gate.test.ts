@@ -13,16 +13,13 @@ import { credentialSchema } from "../allowlist/credential.js";
 import { FakeAllowlistStore } from "../allowlist/testing/fake-allowlist-store.js";
 import { Journal } from "../journal/journal.js";
 import { migrateGateState } from "../state/gate-state-schema.js";
-import { LockoutTracker } from "../state/lockout-tracker.js";
 import { ModeStore } from "../state/mode-store.js";
-import { PresenceStore } from "../state/presence-store.js";
-import { ReaderGuesses } from "../state/reader-guesses.js";
 import { ReplayGuard } from "../state/replay-guard.js";
 import { publicKeyText } from "../trust/key-file.js";
 import { encodeEd25519Token, encodeTotpToken, totpValue } from "../verify/pg1-encoder.js";
-import { TokenVerifier } from "../verify/verify-token.js";
-import { Gate } from "./gate.js";
+import type { Gate } from "./gate.js";
 import { rememberJournaledGrants } from "./replay-rebuild.js";
+import { gateOnDatabase } from "./testing/gate-on-database.js";
 
 const phone = generateKeyPairSync("ed25519");
 const totp = { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", algorithm: "SHA1" as const, digits: 8 as const };
@@ -90,22 +87,9 @@ function rig(options: { path?: string; store?: AllowlistStore } = {}): Rig {
   const replay = new ReplayGuard(db);
   // As the gate's storage does at start: its own grants come back from the journal.
   rememberJournaledGrants(journal, replay, store, { now: NOW, window: 1 });
-  const gate = new Gate(
-    { gate: config.gate, timezone: config.timezone, policy: config.policy, window: 1 },
-    {
-      db,
-      allowlist: store,
-      verifier: new TokenVerifier(1),
-      journal,
-      replay,
-      presence: new PresenceStore(db),
-      lockout: new LockoutTracker(db, config.policy.lockout),
-      guesses: new ReaderGuesses(db, config.policy.guessLimit),
-      mode: ModeStore.load(db, { mode: "normal", since: NOW, source: "config" }),
-      clock,
-      logger: createLogger({ level: "debug", destination }),
-    },
-  );
+  const gate = gateOnDatabase(db, store, config, NOW, {
+    parts: { journal, replay, clock, logger: createLogger({ level: "debug", destination }) },
+  });
   return { gate, db, path, clock, logs };
 }
 

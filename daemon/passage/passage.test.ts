@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { brokerPerFile } from "../../app/testing/broker-per-file.js";
 import {
   exampleGate,
   nowStep,
@@ -15,19 +16,13 @@ import { openDatabase } from "../../platform/database/database.js";
 import { TurnstileEmulator } from "../../sim/devices/turnstile-emulator.js";
 import { registryCredential } from "../allowlist/testing/test-bodies.js";
 import { Journal } from "../journal/journal.js";
-import { TestMosquitto, waitUntil } from "../mqtt/testing/mosquitto.js";
+import { waitUntil } from "../mqtt/testing/mosquitto.js";
 import { guardianNoticeSchema } from "../mqtt/topics.js";
 import { NonceWindow } from "../trust/nonce-window.js";
 import { Roster } from "../trust/roster.js";
 import { verifyMessage } from "../trust/signed-message.js";
 
-let broker: TestMosquitto;
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-});
-afterAll(async () => {
-  await broker.close();
-});
+const broker = brokerPerFile();
 
 async function sensedGate(gate: string) {
   const sensorTopic = `stat/ts-${gate}/SWITCH1`;

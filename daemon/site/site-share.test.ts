@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { brokerPerFile } from "../../app/testing/broker-per-file.js";
 import {
   exampleGate,
   nowStep,
@@ -14,19 +15,13 @@ import { systemClock } from "../../platform/clock.js";
 import { openDatabase } from "../../platform/database/database.js";
 import { rememberJournaledGrants } from "../gate/replay-rebuild.js";
 import { Journal } from "../journal/journal.js";
-import { TestMosquitto, waitUntil } from "../mqtt/testing/mosquitto.js";
+import { waitUntil } from "../mqtt/testing/mosquitto.js";
 import { migrateGateState } from "../state/gate-state-schema.js";
 import { PresenceStore } from "../state/presence-store.js";
 import { ReplayGuard } from "../state/replay-guard.js";
 import { testGateMember, testSiteTrust } from "../trust/testing/test-members.js";
 
-let broker: TestMosquitto;
-beforeAll(async () => {
-  broker = await TestMosquitto.start();
-});
-afterAll(async () => {
-  await broker.close();
-});
+const broker = brokerPerFile();
 
 /** A gate's config and key; the site roster (both gates and the probe) is added before it starts. */
 function prepareGate(gate: string) {
@@ -116,11 +111,11 @@ describe("site-wide state between two gates", () => {
       expect(decisionsAt("gate-b")[1]).toMatchObject({ result: "denied", reason: "anti_passback" });
 
       // The broker goes away: gate A keeps deciding, and gate B learns once it is back.
-      await broker.down();
+      await broker.mosquitto.down();
       a.running.scan(token1001(step));
       await waitUntil(() => a.replay.seen("1001", step), "gate A to grant offline");
       expect(b.replay.seen("1001", step)).toBe(false);
-      await broker.up();
+      await broker.mosquitto.up();
       // Caught up on reconnect, and again 2, 10 and 30 s later for a gate that came back later
       // than the sender (docs/mqtt.md): on a loaded machine the last of those may be the one.
       await waitUntil(() => b.replay.seen("1001", step), "gate B to catch up", 35_000);

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestMosquitto, waitUntil } from "../../daemon/mqtt/testing/mosquitto.js";
+import { type CliProcess, startCli } from "../cli-child.js";
 import { runCliInProcess } from "../cli-harness.js";
-import { cliArgv, sharedSpec } from "../run-cli.js";
+import { sharedSpec } from "../run-cli.js";
 
 /**
  * docs/operations.md "First gate in ten minutes", on a lab bench as the doc's bench
@@ -20,28 +20,7 @@ const EXAMPLE_KEY = "test-2026=PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw";
 /** Credential 42 of the example allowlist (staff, active): its TOTP secret. */
 const CREDENTIAL_42_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
-interface Spawned {
-  readonly child: ChildProcess;
-  output(): string;
-}
-
-/** A long-running passgate command as its own process (the built CLI), with its output kept. */
-function start(args: readonly string[]): Spawned {
-  const child = spawn(process.execPath, cliArgv(args), {
-    env: { ...process.env, PASSGATE_CONFIG: "" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let text = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    text += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    text += d.toString();
-  });
-  return { child, output: () => text };
-}
-
-async function stop(p: Spawned | undefined): Promise<void> {
+async function stop(p: CliProcess | undefined): Promise<void> {
   if (p === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return;
   const exited = new Promise((resolve) => p.child.once("exit", resolve));
   p.child.kill("SIGTERM");
@@ -52,9 +31,9 @@ const dir = mkdtempSync(join(tmpdir(), "passgate-first-gate-"));
 const configFile = join(dir, "passgate.yaml");
 const scannerPath = join(dir, "scanner");
 let broker: TestMosquitto;
-let relay: Spawned | undefined;
-let scanner: Spawned | undefined;
-let gate: Spawned | undefined;
+let relay: CliProcess | undefined;
+let scanner: CliProcess | undefined;
+let gate: CliProcess | undefined;
 
 beforeAll(async () => {
   broker = await TestMosquitto.start();
@@ -77,8 +56,8 @@ async function pg(...args: string[]) {
 describe("First gate in ten minutes, on a lab bench without a registry", () => {
   it("works step by step, and a valid example pass opens the turnstile", { timeout: 90_000 }, async () => {
     // The bench kit: an emulated Tasmota board and a serial scanner on a pty.
-    relay = start(["sim", "relay", "--kind", "tasmota", "--topic", "turnstile-1", "--broker", broker.url]);
-    scanner = start(["sim", "scanner", "--pty", scannerPath]);
+    relay = startCli(["sim", "relay", "--kind", "tasmota", "--topic", "turnstile-1", "--broker", broker.url]);
+    scanner = startCli(["sim", "scanner", "--pty", scannerPath]);
     await waitUntil(() => relay?.output().includes("online") === true, "the relay emulator online", 15_000);
     await waitUntil(() => scanner?.output().includes("scanner on") === true, "the scanner pty", 15_000);
 
@@ -126,7 +105,7 @@ describe("First gate in ten minutes, on a lab bench without a registry", () => {
     expect(doctor.stdout).not.toMatch(/^FAIL/m);
 
     // 10. Start the gate (the service), 11. check it and scan a pass.
-    gate = start(["--config", configFile, "run"]);
+    gate = startCli(["--config", configFile, "run"]);
     await waitUntil(
       () => gate?.output().includes("reader connected") === true,
       "the gate to open its reader",

@@ -75,6 +75,11 @@ export function registryCredential(id: string | number, fields: object = {}): ob
   };
 }
 
+/** Put lines of credentials `from`..`to` (`registryCredential`, each with `fields`). */
+export function putLines(from: number, to: number, fields: object = {}): string[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => putLine(registryCredential(from + i, fields)));
+}
+
 /** The trailer line for `lines` (each without its LF), signed by `key` under `keyId`. */
 export function trailerLine(
   lines: readonly string[],
