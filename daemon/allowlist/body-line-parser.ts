@@ -34,6 +34,11 @@ export const inThreadLineParser: BodyLineParser = {
   stop: () => Promise.resolve(),
 };
 
+/** One line's bytes as JSON, or MALFORMED: for a body read whole on the caller's thread (a roster). */
+export function parseJsonLine(bytes: Buffer): ParsedLine {
+  return parseText(bytes.toString("utf8"));
+}
+
 function parseText(text: string): ParsedLine {
   try {
     return JSON.parse(text);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { ApplyRefusal } from "../allowlist/apply-failure.js";
+import { parseJsonLine } from "../allowlist/body-line-parser.js";
 import { parseHeader, parseLine, parseTrailer } from "../allowlist/body-lines.js";
 import { importRegistryKey, verifyBodySignature } from "../allowlist/body-signature.js";
 import { type RosterMember, rosterMemberSchema } from "./roster-member.js";
@@ -59,7 +60,7 @@ function readOrThrow(
   const line = (i: number) => {
     const l = lines[i];
     if (l === undefined) throw new ApplyRefusal("truncated", "the roster ends early");
-    return parseLine(body.subarray(l.start, l.end), i + 1);
+    return parseLine(parseJsonLine(body.subarray(l.start, l.end)), i + 1);
   };
   const header = parseHeader(line(0), ROSTER_FORMAT);
   if (header.site !== expect.site)
