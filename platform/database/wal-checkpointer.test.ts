@@ -5,6 +5,17 @@ import { describe, expect, it } from "vitest";
 import { openDatabase, WAL_SIZE_LIMIT_BYTES } from "./database.js";
 import { WalCheckpointer } from "./wal-checkpointer.js";
 
+/** The WAL header's checkpoint sequence number (bytes 12–15): it grows each time the log starts over. */
+function walRestarts(path: string): number {
+  const header = Buffer.alloc(16);
+  const fd = openSync(`${path}-wal`, "r");
+  try {
+    return readSync(fd, header, 0, 16, 0) === 16 ? header.readUInt32BE(12) : 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 describe("WalCheckpointer", () => {
   it("copies committed pages from the WAL into the database file from its own thread", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
@@ -102,16 +113,7 @@ describe("WalCheckpointer", () => {
     const checkpointer = new WalCheckpointer(path, () => undefined, 50, bound);
     checkpointer.start();
     const wal = () => statSync(`${path}-wal`).size;
-    // The WAL header's checkpoint sequence number (bytes 12–15) grows each time the log starts over.
-    const header = Buffer.alloc(16);
-    const restarts = () => {
-      const fd = openSync(`${path}-wal`, "r");
-      try {
-        return readSync(fd, header, 0, 16, 0) === 16 ? header.readUInt32BE(12) : 0;
-      } finally {
-        closeSync(fd);
-      }
-    };
+    const restarts = () => walRestarts(path);
     const insert = db.prepare("INSERT INTO t VALUES (?)");
     const row = Buffer.alloc(2000, 5);
     insert.run(row);
@@ -144,16 +146,7 @@ describe("WalCheckpointer", () => {
     const checkpointer = new WalCheckpointer(path, () => undefined, 250, bound);
     checkpointer.start();
     const wal = () => statSync(`${path}-wal`).size;
-    const header = Buffer.alloc(16);
-    // The WAL header's checkpoint sequence number (bytes 12–15) grows each time the log starts over.
-    const restarts = () => {
-      const fd = openSync(`${path}-wal`, "r");
-      try {
-        return readSync(fd, header, 0, 16, 0) === 16 ? header.readUInt32BE(12) : 0;
-      } finally {
-        closeSync(fd);
-      }
-    };
+    const restarts = () => walRestarts(path);
     const insert = db.prepare("INSERT INTO t VALUES (?)");
     const row = Buffer.alloc(4000, 9);
     const batch = () =>
