@@ -2,7 +2,13 @@ import { Worker } from "node:worker_threads";
 
 /** What a line that is not JSON parses to. */
 export const MALFORMED: unique symbol = Symbol("malformed line");
-export type ParsedLine = unknown | typeof MALFORMED;
+declare const parsedJson: unique symbol;
+/**
+ * A value JSON.parse made of one line: any JSON value at run time, branded in the types so
+ * that a line's raw bytes cannot be passed where its parsed value is expected.
+ */
+export type ParsedJson = { readonly [parsedJson]: true };
+export type ParsedLine = ParsedJson | typeof MALFORMED;
 
 /**
  * Lines of a body, LF-free, side by side in `bytes`: line i ends at `ends[i]` and starts
@@ -41,7 +47,7 @@ export function parseJsonLine(bytes: Buffer): ParsedLine {
 
 function parseText(text: string): ParsedLine {
   try {
-    return JSON.parse(text);
+    return JSON.parse(text) as ParsedJson;
   } catch {
     return MALFORMED;
   }
@@ -127,7 +133,7 @@ export class OffThreadLineParser implements BodyLineParser {
       const waiting = this.pending.get(answer.id);
       if (waiting === undefined) return;
       this.pending.delete(answer.id);
-      const values: ParsedLine[] = answer.values;
+      const values = answer.values as ParsedLine[];
       for (const i of answer.malformed) values[i] = MALFORMED;
       waiting.resolve(values);
     });

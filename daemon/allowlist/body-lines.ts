@@ -53,10 +53,11 @@ export type BodyLine = { readonly type?: unknown; readonly [field: string]: unkn
 export function parseLine(value: ParsedLine, lineNumber: number): BodyLine {
   // JSON.parse's message quotes the text, so the parser drops it and this says why alone.
   if (value === MALFORMED) throw new ApplyRefusal("malformed_line", `line ${lineNumber} is not valid JSON`);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  const json: unknown = value;
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new ApplyRefusal("malformed_line", `line ${lineNumber} is not a JSON object`);
   }
-  return value as BodyLine;
+  return json as BodyLine;
 }
 
 /** Checks the first line: a header, in a format this gate reads. Site and versions are the caller's. */

@@ -1,4 +1,4 @@
-import type { BodyLineParser, ParsedLine } from "./body-line-parser.js";
+import { type BodyLineParser, MALFORMED, type ParsedLine } from "./body-line-parser.js";
 
 /** One line taken from the queue: its bytes (without LF), what it parsed to, its number in the body. */
 export interface QueuedLine {
@@ -86,7 +86,8 @@ export class ParsedLineQueue {
       const end = oldest.ends[i] as number;
       lines.push({
         bytes: oldest.bytes.subarray(start, end),
-        parsed: parsed[i],
+        // A value the parser did not return is no JSON the gate read: refused as malformed.
+        parsed: parsed[i] ?? MALFORMED,
         lineNumber: oldest.first + i,
       });
       start = end;
