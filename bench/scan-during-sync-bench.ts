@@ -1,23 +1,13 @@
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
-import { systemClock } from "../platform/clock.js";
-import { openDatabase } from "../platform/database/database.js";
-import { WalCheckpointer } from "../platform/database/wal-checkpointer.js";
-import { createLogger } from "../platform/log/logger.js";
 import { FakeClock } from "../platform/testing/fake-clock.js";
 import { RegistryServer } from "../sim/registry/registry-server.js";
-import { HttpRegistryClient } from "../sync/http-registry-client.js";
-import { RegistrySync } from "../sync/registry-sync.js";
-import { SyncStateStore } from "../sync/sync-state.js";
 import { BENCH_REGISTRY_KEY_ID, benchPhoneKey, benchRegistryKey, benchScheme } from "./bench-population.js";
 import { type BenchResult, percentile } from "./bench-result.js";
 import { gateNodeFlags, runBenchChild } from "./child-process.js";
 import { mb, sampleProcessMemory, watchEventLoop } from "./process-memory.js";
-import { BASE_MS, gateOver, random, SITE } from "./scan-path-bench.js";
-import { cachedSnapshot } from "./sync-bench.js";
+import { BASE_MS, gateOver, openBenchGateDatabase, random, SITE } from "./scan-path-bench.js";
+import { benchRegistrySync, cachedSnapshot } from "./sync-bench.js";
 
 /** Time between two scans' arrivals, ms: 50 scans a second, a busy gate of many lanes. */
 const PERIOD_MS = 20;
@@ -66,39 +56,14 @@ export async function scansDuringSync(
   count: number,
   log: (m: string) => void,
 ): Promise<BenchResult> {
-  const runDir = join(tmpdir(), `passgate-bench-${process.pid}-during-sync`);
-  rmSync(runDir, { recursive: true, force: true });
-  mkdirSync(runDir, { recursive: true });
-  const dbPath = join(runDir, "gate.db");
-  copyFileSync(storePath, dbPath);
-  const db = openDatabase(dbPath);
-  db.pragma("wal_autocheckpoint = 0");
+  const { db, close } = openBenchGateDatabase(storePath, "during-sync");
   // The cached store and the cached snapshot are both v1: the gate is made to hold v0, so
   // the snapshot is newer and applies, and the credentials in force are the same people.
   db.prepare("UPDATE allowlist_meta SET version = 0").run();
-  const checkpointer = new WalCheckpointer(dbPath, (m) => log(`checkpoint: ${m}`), 1000);
-  checkpointer.start();
   try {
     const clock = new FakeClock(BASE_MS);
     const { gate, allowlist } = gateOver(db, clock);
-    const sync = new RegistrySync(
-      {
-        registry: url,
-        site: SITE,
-        trustedKeys: { [BENCH_REGISTRY_KEY_ID]: benchRegistryKey.publicKey },
-        pollInterval: 3_600_000,
-        backoff: { initial: 1000, max: 60_000 },
-        uploadInterval: 3_600_000,
-        fingerprint: "bench",
-      },
-      {
-        client: new HttpRegistryClient({ url, site: SITE, token: "bench" }),
-        store: allowlist,
-        state: SyncStateStore.open(db),
-        clock: systemClock,
-        logger: createLogger({ level: "silent" }),
-      },
-    );
+    const sync = benchRegistrySync(url, db, allowlist);
 
     const next = random(3);
     const ids = new Set<number>();
@@ -192,8 +157,6 @@ export async function scansDuringSync(
       target: "p99_us < 5000",
     };
   } finally {
-    await checkpointer.stop();
-    db.close();
-    rmSync(runDir, { recursive: true, force: true });
+    await close();
   }
 }

@@ -1,6 +1,3 @@
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { z } from "zod";
 import { parsePayload } from "../daemon/mqtt/mqtt-connection.js";
 import { FakeMqttConnection } from "../daemon/mqtt/testing/fake-mqtt-connection.js";
@@ -12,13 +9,11 @@ import { Roster } from "../daemon/trust/roster.js";
 import { SiteTrust } from "../daemon/trust/site-trust.js";
 import { testGateMember } from "../daemon/trust/testing/test-members.js";
 import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
-import { openDatabase } from "../platform/database/database.js";
-import { WalCheckpointer } from "../platform/database/wal-checkpointer.js";
 import { createLogger } from "../platform/log/logger.js";
 import { FakeClock } from "../platform/testing/fake-clock.js";
 import { benchPhoneKey, benchScheme } from "./bench-population.js";
 import { type BenchResult, percentile } from "./bench-result.js";
-import { BASE_MS, gateOver, random, SITE } from "./scan-path-bench.js";
+import { BASE_MS, gateOver, openBenchGateDatabase, random, SITE } from "./scan-path-bench.js";
 
 /** What the MQTT layer checks a site record against before the share sees it. */
 const jsonObject = z.record(z.string(), z.unknown());
@@ -43,16 +38,8 @@ export async function benchScanUnderSiteShare(
   storePath: string,
   options: { people: number; steps: number; credentials: number; recordsPerSecond: number },
 ): Promise<BenchResult> {
-  const runDir = join(tmpdir(), `passgate-bench-${process.pid}-site-share`);
-  rmSync(runDir, { recursive: true, force: true });
-  mkdirSync(runDir, { recursive: true });
-  const dbPath = join(runDir, "gate.db");
-  copyFileSync(storePath, dbPath);
-  const db = openDatabase(dbPath);
-  db.pragma("wal_autocheckpoint = 0");
+  const { db, close } = openBenchGateDatabase(storePath, "site-share");
   migrateSiteOutbox(db);
-  const checkpointer = new WalCheckpointer(dbPath, (m) => process.stderr.write(`checkpoint: ${m}\n`), 1000);
-  checkpointer.start();
   const timers = new Set<NodeJS.Timeout>();
   let share: SiteShare | undefined;
   try {
@@ -271,8 +258,6 @@ export async function benchScanUnderSiteShare(
   } finally {
     for (const t of timers) clearInterval(t);
     await share?.stop();
-    await checkpointer.stop();
-    db.close();
-    rmSync(runDir, { recursive: true, force: true });
+    await close();
   }
 }

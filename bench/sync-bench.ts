@@ -201,7 +201,7 @@ function benchSyncSettings(url: string): RegistrySyncSettings {
   };
 }
 
-function benchRegistrySync(url: string, db: Db, store: SqliteAllowlistStore): RegistrySync {
+export function benchRegistrySync(url: string, db: Db, store: SqliteAllowlistStore): RegistrySync {
   return new RegistrySync(benchSyncSettings(url), {
     client: new HttpRegistryClient({ url, site: SITE, token: "bench" }),
     store,
