@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { connectAsync, type MqttClient } from "mqtt";
@@ -121,23 +122,17 @@ export async function benchBridge(n: number, progress: (m: string) => void): Pro
       child = spawn(process.execPath, [...bridgeNodeFlags(), cli, "-c", configFile, "bridge", "run"], {
         stdio: ["pipe", "pipe", "pipe"],
       });
-      let pending = "";
       let waiting: (() => void) | undefined;
-      child.stderr?.setEncoding("utf8");
-      child.stderr?.on("data", (chunk: string) => {
-        pending += chunk;
-        const lines = pending.split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines) {
-          if (!line.startsWith("{")) continue;
+      if (child.stderr !== null)
+        createInterface({ input: child.stderr }).on("line", (line) => {
+          if (!line.startsWith("{")) return;
           const log = JSON.parse(line) as { msg?: string; ms?: number; component?: string; reason?: string };
           if (log.msg === "bridge ready") ready = performance.now() - spawned;
           if (log.component === "bridge" && typeof log.ms === "number" && log.reason !== undefined) {
             answers.push(log.ms);
             waiting?.();
           }
-        }
-      });
+        });
       const deadline = Date.now() + 10_000;
       while (ready === undefined) {
         if (Date.now() > deadline) throw new Error("the bridge never got ready");

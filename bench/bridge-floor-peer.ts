@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { connectAsync, type MqttClient } from "mqtt";
 import { staffToken } from "../app/testing/mqtt-gate-fixture.js";
@@ -19,14 +20,10 @@ export class PingPeer {
     private readonly child: ChildProcess,
     private readonly b: MqttClient,
   ) {
-    let pending = "";
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) this.rounds.shift()?.(line === "ready" ? 0 : Number(line));
-    });
+    if (child.stdout !== null)
+      createInterface({ input: child.stdout }).on("line", (line) =>
+        this.rounds.shift()?.(line === "ready" ? 0 : Number(line)),
+      );
     // A peer that died answers nothing more: whoever waits gets NaN instead of waiting forever.
     child.once("exit", () => {
       for (const resolve of this.rounds.splice(0)) resolve(Number.NaN);

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { createInterface } from "node:readline";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { connectAsync, type MqttClient } from "mqtt";
@@ -106,19 +107,13 @@ class BoardProcess {
   private readonly waiting = new Map<string, (at: bigint | undefined) => void>();
 
   private constructor(private readonly child: ChildProcess) {
-    let pending = "";
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) {
-        const [kind, at] = line.split(" ");
-        if (kind === undefined) continue;
-        const resolve = this.waiting.get(kind);
-        this.waiting.delete(kind);
-        resolve?.(at === undefined ? undefined : BigInt(at));
-      }
+    if (child.stdout === null) return;
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const [kind, at] = line.split(" ");
+      if (kind === undefined) return;
+      const resolve = this.waiting.get(kind);
+      this.waiting.delete(kind);
+      resolve?.(at === undefined ? undefined : BigInt(at));
     });
   }
 

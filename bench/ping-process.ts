@@ -1,3 +1,4 @@
+import { createInterface } from "node:readline";
 import { connectAsync } from "mqtt";
 
 /**
@@ -28,17 +29,10 @@ client.on("message", () => {
 await client.subscribeAsync(pongTopic, { qos: 1 });
 process.stdout.write("ready\n");
 
-let pending = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (chunk: string) => {
-  pending += chunk;
-  const lines = pending.split("\n");
-  pending = lines.pop() ?? "";
-  for (const line of lines) {
-    if (line !== "ping") continue;
-    started = performance.now();
-    client.publish(pingTopic, payload, { qos: pingQos });
-  }
+createInterface({ input: process.stdin }).on("line", (line) => {
+  if (line !== "ping") return;
+  started = performance.now();
+  client.publish(pingTopic, payload, { qos: pingQos });
 });
 process.stdin.on("end", () => {
   void client.endAsync().then(() => process.exit(0));
