@@ -1,4 +1,8 @@
 import { createHash } from "node:crypto";
+import {
+  NotCanonicalJsonError,
+  canonicalJson as writeCanonicalJson,
+} from "../../platform/json/canonical-json.js";
 import type { JournalRecord } from "./journal-entry.js";
 import { JournalDataError } from "./journal-errors.js";
 
@@ -81,47 +85,18 @@ export function preimage(prevHash: string, f: HashedFields, dataJson: string): s
 
 /**
  * JSON with object keys sorted (by UTF-16 code unit, recursively) and no whitespace, so
- * equal data always gives equal text. Accepts plain JSON only and throws
- * `JournalDataError` naming the path of anything else (undefined, NaN, a Date, a Map,
- * a bigint…): what is hashed must read back exactly as written.
+ * equal data always gives equal text (platform/json/canonical-json.ts). Accepts plain JSON
+ * only and throws `JournalDataError` naming the path of anything else (undefined, NaN, a
+ * Date, a Map, a bigint…): what is hashed must read back exactly as written.
  */
 export function canonicalJson(value: unknown): string {
-  return serialise(value, "data", 0);
+  try {
+    return writeCanonicalJson(value, { path: "data", maxDepth: MAX_DEPTH, wellFormed: false });
+  } catch (err) {
+    if (err instanceof NotCanonicalJsonError) throw new JournalDataError(err.message);
+    throw err;
+  }
 }
 
 /** Deeper than this is not "small extra fields", and it stops a cyclic object. */
 const MAX_DEPTH = 16;
-
-function serialise(value: unknown, path: string, depth: number): string {
-  if (depth > MAX_DEPTH) throw new JournalDataError(`${path}: nested deeper than ${MAX_DEPTH} levels`);
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return JSON.stringify(value);
-    case "number":
-      if (!Number.isFinite(value)) throw new JournalDataError(`${path}: ${value} is not a JSON number`);
-      return JSON.stringify(value);
-    case "object": {
-      if (value === null) return "null";
-      if (Array.isArray(value)) {
-        return `[${value.map((item, i) => serialise(item, `${path}[${i}]`, depth + 1)).join(",")}]`;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) {
-        const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? "object";
-        throw new JournalDataError(`${path}: a ${name} is not plain JSON`);
-      }
-      const record = value as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const key of Object.keys(record).sort()) {
-        const item = record[key];
-        // As JSON.stringify does: an absent optional field is no field.
-        if (item === undefined) continue;
-        parts.push(`${JSON.stringify(key)}:${serialise(item, `${path}.${key}`, depth + 1)}`);
-      }
-      return `{${parts.join(",")}}`;
-    }
-    default:
-      throw new JournalDataError(`${path}: ${typeof value} is not JSON`);
-  }
-}

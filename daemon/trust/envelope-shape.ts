@@ -1,15 +1,15 @@
 import canonicalize from "canonicalize";
+import { canonicalJson, NotCanonicalJsonError } from "../../platform/json/canonical-json.js";
 
 /**
- * The envelope's shape checked and its signing bytes written by hand, on the path of every
- * signed message (a bridged scan and its answer, each site record, each operator command).
+ * The envelope's shape checked by hand, and its signing bytes written by the project's
+ * canonical JSON writer, on the path of every signed message (a bridged scan and its
+ * answer, each site record, each operator command).
  *
  * Why not the zod schema (`signedMessageSchema`, which stays the envelope's definition and
  * the oracle these are tested against, envelope-shape.test.ts): inside a running gate and on
  * a bridge started without V8's optimising compiler, its parse measured 60–130 µs a message
- * at the median, more than the Ed25519 verify it guards, against a few µs here. Why not
- * `canonicalize` for the whole envelope: its five top-level fields are fixed and of known
- * types, so only the body needs the general RFC 8785 writer.
+ * at the median, more than the Ed25519 verify it guards, against a few µs here.
  */
 
 /** The envelope as received, once its shape holds (site-roster.md). */
@@ -62,13 +62,11 @@ export function readEnvelope(value: unknown): EnvelopeFields | undefined {
   return { v, signer, at, nonce, body, sig };
 }
 
-/** Printable ASCII: JSON.stringify writes it exactly as RFC 8785 does. */
-const PLAIN_TEXT = /^[\x20-\x7e]*$/;
-
 /**
- * The RFC 8785 canonical JSON of `{v, signer, at, nonce, body}`: the keys in their sorted
- * order, written directly when the fixed fields are of the types a valid envelope has, else
- * (a caller's odd values) by `canonicalize` whole, so the bytes are the same either way.
+ * The RFC 8785 canonical JSON of `{v, signer, at, nonce, body}`, by the project's canonical
+ * writer (platform/json/canonical-json.ts) for plain JSON values, else (a value JSON has no
+ * plain form for, or a lone surrogate) by `canonicalize`, which writes or refuses the rest,
+ * so the bytes are the same either way.
  */
 export function canonicalEnvelope(fields: {
   readonly v: number;
@@ -78,72 +76,14 @@ export function canonicalEnvelope(fields: {
   readonly body: Record<string, unknown>;
 }): string | undefined {
   const { v, signer, at, nonce, body } = fields;
-  if (
-    v === 1 &&
-    Number.isSafeInteger(at) &&
-    typeof signer === "string" &&
-    typeof nonce === "string" &&
-    PLAIN_TEXT.test(signer) &&
-    PLAIN_TEXT.test(nonce)
-  ) {
-    const canonicalBody = canonicalJson(body) ?? canonicalize(body);
-    if (canonicalBody === undefined) return undefined;
-    // Number.isSafeInteger: String(at) is the number's ECMAScript form (RFC 8785 §3.2.2.3),
-    // with -0 written 0 as the RFC asks.
-    return `{"at":${String(at)},"body":${canonicalBody},"nonce":${JSON.stringify(nonce)},"signer":${JSON.stringify(signer)},"v":1}`;
+  const envelope = { v, signer, at, nonce, body };
+  try {
+    return canonicalJson(envelope, { path: "message", maxDepth: MAX_BODY_DEPTH, wellFormed: true });
+  } catch (err) {
+    if (!(err instanceof NotCanonicalJsonError)) throw err;
+    return canonicalize(envelope);
   }
-  return canonicalize({ v, signer, at, nonce, body });
 }
 
-/** A UTF-16 surrogate: a string holding one is left to `canonicalize`, which refuses a lone one. */
-const SURROGATE = /[\uD800-\uDFFF]/;
 /** Deeper bodies are left to `canonicalize` (no message body nests this deep). */
-const MAX_DEPTH = 8;
-
-/**
- * RFC 8785 JSON of a message body made of plain objects, arrays, strings without
- * surrogates, finite numbers, booleans and null; undefined for anything else (a surrogate,
- * an undefined or non-JSON value, a class instance), which `canonicalize` then writes or
- * refuses. For these values JSON.stringify writes strings and numbers exactly as the RFC
- * does (it follows ECMAScript's JSON.stringify), and keys sorted by `sort()` are in UTF-16
- * code-unit order as the RFC asks. Why not `canonicalize` alone: it checks each string one
- * character at a time in JavaScript, which on a bridge without V8's optimising compiler
- * costs tens of µs for a scan's text, twice per scan; a regular expression does the same
- * check natively.
- */
-export function canonicalJson(value: unknown, depth = 0): string | undefined {
-  if (value === null) return "null";
-  switch (typeof value) {
-    case "string":
-      return SURROGATE.test(value) ? undefined : JSON.stringify(value);
-    case "number":
-      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
-    case "boolean":
-      return value ? "true" : "false";
-    case "object": {
-      if (depth >= MAX_DEPTH) return undefined;
-      if (Array.isArray(value)) {
-        const items: string[] = [];
-        for (const item of value) {
-          const written = canonicalJson(item, depth + 1);
-          if (written === undefined) return undefined;
-          items.push(written);
-        }
-        return `[${items.join(",")}]`;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return undefined;
-      const record = value as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const key of Object.keys(record).sort()) {
-        if (SURROGATE.test(key)) return undefined;
-        const written = canonicalJson(record[key], depth + 1);
-        if (written === undefined) return undefined;
-        parts.push(`${JSON.stringify(key)}:${written}`);
-      }
-      return `{${parts.join(",")}}`;
-    }
-    default:
-      return undefined;
-  }
-}
+const MAX_BODY_DEPTH = 8;
