@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Clock } from "../../platform/clock.js";
+import { isPlainObject } from "../../platform/json/plain-object.js";
 import { describeError } from "../../platform/log/describe-error.js";
 import type { Logger } from "../../platform/log/logger.js";
 import type { AllowlistStore } from "../allowlist/allowlist-store.js";
@@ -244,7 +245,7 @@ export class SiteShare {
     // times what it missed, most of it known, which would otherwise queue on the verifier
     // (and past its bound be refused as overloaded, news included).
     const body = "sig" in value ? value.body : value;
-    if (knownAlready !== undefined && isRecordBody(body) && knownAlready(body)) {
+    if (knownAlready !== undefined && isPlainObject(body) && knownAlready(body)) {
       this.known++;
       return;
     }
@@ -349,8 +350,4 @@ export class SiteShare {
     this.deps.presence.record(passage.person, passage.zone, passage.direction, passage.at);
     this.received.passage++;
   }
-}
-
-function isRecordBody(body: unknown): body is Record<string, unknown> {
-  return typeof body === "object" && body !== null && !Array.isArray(body);
 }

@@ -1,5 +1,6 @@
 import canonicalize from "canonicalize";
 import { canonicalJson, NotCanonicalJsonError } from "../../platform/json/canonical-json.js";
+import { hasExactlyFields, isPlainObject } from "../../platform/json/plain-object.js";
 
 /**
  * The envelope's shape checked by hand, and its signing bytes written by the project's
@@ -27,13 +28,6 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** A member id: 1–64 printable ASCII characters without spaces (config/trust-schema.ts). */
 const MEMBER_ID = /^[\x21-\x7e]{1,64}$/;
 
-/** A plain JSON object: what JSON.parse makes of `{…}` (not an array, not null). */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 /** 12–24 random bytes, base64url without padding, in its one canonical spelling. */
 export function isCanonicalNonce(nonce: unknown): nonce is string {
   if (typeof nonce !== "string" || nonce.length < 16 || nonce.length > 32 || !BASE64URL.test(nonce))
@@ -48,10 +42,7 @@ export function isCanonicalNonce(nonce: unknown): nonce is string {
  * undefined. Unknown fields are refused: they would not be signed.
  */
 export function readEnvelope(value: unknown): EnvelopeFields | undefined {
-  if (!isPlainObject(value)) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length !== FIELDS.length) return undefined;
-  for (const key of keys) if (!(FIELDS as readonly string[]).includes(key)) return undefined;
+  if (!hasExactlyFields(value, FIELDS)) return undefined;
   const { v, signer, at, nonce, body, sig } = value;
   if (v !== 1) return undefined;
   if (typeof signer !== "string" || !MEMBER_ID.test(signer)) return undefined;
