@@ -7,6 +7,7 @@ import type { CampusRegistry } from "./campus-registry.js";
 import { crowdArrivals } from "./crowd.js";
 import type { FaultRunner } from "./fault-runner.js";
 import { changeSchedule, DESK_AT, FAULT_CYCLE_MS, faultSchedule, INTRUDER_AT } from "./faults.js";
+import { ForcedPassages } from "./forced-passages.js";
 import type { SeededRandom } from "./rng.js";
 import type { ScanLedger } from "./scan-ledger.js";
 import {
@@ -55,8 +56,8 @@ export interface CrowdDeps {
  * schedule, planned a cycle at a time (so a run without an end goes on).
  */
 export class CampusCrowd {
-  /** Rotations made with no grant waiting (forced passages). */
-  forcedRotations = 0;
+  /** Rotations made with no grant waiting (forced passages), and the gates' alarms for them. */
+  readonly forced = new ForcedPassages();
   private readonly forger = forgerKey();
   private readonly lanes: CampusLane[];
   private readonly lastStep = new Map<string, number>();
@@ -168,6 +169,7 @@ export class CampusCrowd {
         phoneStep,
         byKind: registry.byKind,
         lastStep: this.lastStep,
+        undecided: (credential) => ledger.undecided(credential, Date.now()),
         // Any earlier grant elsewhere, once this gate and the granting one have the site's
         // records again after a broker restart or their own (outbox and catch-up).
         replayable: faults.shareSettled(gate.id, Date.now())
@@ -228,7 +230,7 @@ export class CampusCrowd {
       return;
     }
     const lane = this.deps.rng.pick(quiet);
-    this.forcedRotations++;
+    this.forced.rotated(lane.plan.gate, lane.plan.reader, Date.now());
     void lane.turnstile.rotate().catch(() => undefined);
   }
 

@@ -9,6 +9,7 @@ import type { ScanLedger } from "./scan-ledger.js";
 import {
   type BridgeSummary,
   type CampusSummary,
+  type ForcedCount,
   type GateProcessSummary,
   type OperatorSummary,
   type RevocationSummary,
@@ -22,7 +23,7 @@ export interface FinishedRun {
   readonly ledger: ScanLedger;
   readonly faults: FaultRunner;
   readonly now: number;
-  readonly forced: { readonly rotations: number; readonly alarms: number };
+  readonly forced: ForcedCount;
   readonly passages: number;
   readonly eventsUploaded: number;
   readonly tryAgain: { readonly total: number; readonly unexplained: number };

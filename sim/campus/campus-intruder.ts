@@ -11,8 +11,8 @@ const PREFIX = "intruder-";
 
 export interface IntruderDeps {
   /** An anonymous client on the campus broker (no credentials: the broker lets anyone publish). */
-  readonly client: OperatorClient;
-  readonly gates: readonly CampusGate[];
+  readonly client: Pick<OperatorClient, "send" | "onResponse">;
+  readonly gates: readonly Pick<CampusGate, "id" | "mode">[];
   readonly now: () => number;
   readonly emit: (event: CampusEvent) => void;
 }
@@ -61,12 +61,24 @@ export class CampusIntruder {
     this.requests += sent;
     if (sent === 0) return;
     await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
-    if (gate.mode() !== before) {
-      this.actedOn++;
-      this.note(gate.id, "mode", `mode CHANGED to ${gate.mode()} by an unsigned request`, false);
+    const after = gate.mode();
+    // Only a gate seen running before and after can be judged: a gate process that went
+    // offline (restarted, or cut off by an overloaded machine) has no mode to compare.
+    if (before === undefined || after === undefined) {
+      this.note(
+        gate.id,
+        "requests",
+        `${sent} unsigned or forged requests: not answered; mode not judged, gate offline`,
+        true,
+      );
       return;
     }
-    this.note(gate.id, "requests", `${sent} unsigned or forged requests: not answered, mode ${before}`, true);
+    if (after === "free" && before !== "free") {
+      this.actedOn++;
+      this.note(gate.id, "mode", `mode CHANGED to ${after} by an unsigned request`, false);
+      return;
+    }
+    this.note(gate.id, "requests", `${sent} unsigned or forged requests: not answered, mode ${after}`, true);
   }
 
   private note(gate: string, request: string, outcome: string, ok: boolean): void {

@@ -189,7 +189,6 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
     for (const p of processes.values()) p.killNow();
   };
   if (processes.size > 0) process.once("exit", killGates);
-  const forced = { alarms: 0 };
   let passages = 0;
   const watch = new CampusWatch(plans, (m: WatchedMessage) => onWatched(m), processes.size > 0);
   const onWatched = (m: WatchedMessage) => {
@@ -230,7 +229,7 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
         return;
       }
       case "passage":
-        if (m.result === "forced_passage") forced.alarms++;
+        if (m.result === "forced_passage") crowd.forced.alarmed(m.gate, m.reader, Date.now());
         if (m.result === "passed") passages++;
         if (m.result !== "forced_passage")
           emit({
@@ -396,7 +395,11 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
         ledger,
         faults,
         now: clock.now(),
-        forced: { rotations: crowd.forcedRotations, alarms: forced.alarms },
+        forced: {
+          rotations: crowd.forced.rotations,
+          alarms: crowd.forced.alarms,
+          falseAlarms: crowd.forced.falseAlarms,
+        },
         passages,
         eventsUploaded: registry.server.events.size,
         tryAgain,

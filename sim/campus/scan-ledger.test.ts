@@ -108,6 +108,37 @@ describe("ScanLedger", () => {
     ).toBe(late);
   });
 
+  it("holds a credential undecided while any of its codes waits for a decision, lost ones for 2 min more", () => {
+    const ledger = new ScanLedger();
+    const id = person.credential.id;
+    expect(ledger.undecided(id, 0)).toBe(false);
+    ledger.shown(pending(1_000));
+    ledger.shown(pending(1_000, person, "gate-2"));
+    expect(ledger.undecided(id, 1_100)).toBe(true);
+    expect(ledger.undecided(other.credential.id, 1_100)).toBe(false);
+    // One decided: the other, at gate-2, still waits.
+    expect(ledger.answer("gate-1", "in", "code-1000", 1_200)).toBeDefined();
+    expect(ledger.undecided(id, 1_200)).toBe(true);
+    // Counted lost at 10 s, it still holds the credential: its decision may yet come.
+    ledger.shown(pending(20_000, other, "gate-2"));
+    ledger.answer("gate-2", "in", "code-20000", 20_100);
+    expect(ledger.lost).toBe(1);
+    expect(ledger.undecided(id, 120_000)).toBe(true);
+    // After 10 s + 2 min nothing can match it any more.
+    expect(ledger.undecided(id, 1_000 + 130_001)).toBe(false);
+  });
+
+  it("frees a credential once its late decision comes", () => {
+    const ledger = new ScanLedger();
+    const id = person.credential.id;
+    ledger.shown(pending(0));
+    ledger.shown(pending(11_000, other));
+    ledger.answer("gate-1", "in", "code-11000", 11_100);
+    expect(ledger.undecided(id, 11_100)).toBe(true);
+    expect(ledger.answer("gate-1", "in", "code-0", 30_000)).toBeDefined();
+    expect(ledger.undecided(id, 30_000)).toBe(false);
+  });
+
   it("offers a screenshot of another gate's grant once, after it had time to be shared", () => {
     const ledger = new ScanLedger();
     ledger.granted(pending(1_000, person, "gate-1"), 1_000);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { makePerson } from "./population.js";
-import { expectedAnswer, type PlannedScan } from "./scenarios.js";
+import { type CampusPerson, generatePopulation, makePerson, type PersonKind } from "./population.js";
+import { SeededRandom } from "./rng.js";
+import { expectedAnswer, forgerKey, type PlannedScan, planScan, SCENARIOS } from "./scenarios.js";
 
 const STEP = 60_000_000;
 const at = (step: number, intoStepMs = 1_000) => step * 30_000 + intoStepMs;
@@ -103,5 +104,46 @@ describe("expectedAnswer", () => {
     },
   ])("$name: $want", ({ scan, gate, history, want }) => {
     expect(expectedAnswer(scan, gate, history)).toBe(want);
+  });
+});
+
+describe("planScan", () => {
+  it("shows no code of a person whose earlier code is still undecided: not theirs, not a forgery, not a screenshot", () => {
+    const rng = new SeededRandom(7);
+    const people = generatePopulation(rng, at(STEP), ["gate-1", "gate-2"]);
+    const byKind = new Map<PersonKind, CampusPerson[]>();
+    for (const p of people) byKind.set(p.kind, [...(byKind.get(p.kind) ?? []), p]);
+    // Half of everyone has a code in flight.
+    const busy = new Set(people.filter((_, i) => i % 2 === 0).map((p) => p.credential.id));
+    const forger = forgerKey();
+    const seen = new Set<string>();
+    for (let i = 0; i < 400; i++) {
+      const plan = planScan(
+        {
+          rng,
+          gate: "gate-1",
+          phoneStep: STEP,
+          byKind,
+          lastStep: new Map(),
+          undecided: (credential) => busy.has(credential),
+          replayable: people
+            .slice(0, 20)
+            .map((person) => ({ gate: "gate-2", person, text: "shot", tokenStep: STEP })),
+          revokedLive: people.slice(0, 10),
+          addedVisitors: [],
+          night: { fromHour: 0, toHour: 24 },
+        },
+        forger,
+        new Set(SCENARIOS),
+      );
+      if (plan === undefined) continue;
+      seen.add(plan.scenario);
+      expect(busy.has(plan.person.credential.id), `${plan.scenario} of a person with a code in flight`).toBe(
+        false,
+      );
+    }
+    // The scenarios that pick anyone at all were all tried.
+    for (const scenario of ["forged", "replay_other_gate", "valid", "revoked_live"])
+      expect(seen).toContain(scenario);
   });
 });

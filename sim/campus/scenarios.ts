@@ -76,6 +76,11 @@ export interface CrowdView {
   readonly byKind: ReadonlyMap<PersonKind, readonly CampusPerson[]>;
   /** Last step each credential showed a code at any gate: a phone shows one code per step. */
   readonly lastStep: ReadonlyMap<string, number>;
+  /**
+   * Whether a code of this credential is still undecided somewhere (ScanLedger.undecided):
+   * nobody shows another code of that person meanwhile, theirs or anyone's.
+   */
+  readonly undecided: (credential: string) => boolean;
   /** Grants at other gates whose screenshot may be shown here now (the engine filters them). */
   readonly replayable: readonly RecentGrant[];
   readonly revokedLive: readonly CampusPerson[];
@@ -157,8 +162,9 @@ function makeScan(scenario: ScenarioName, view: CrowdView, forger: KeyObject): P
       return scan(person, always, { tokenStep: step - 4 });
     }
     case "replay_other_gate": {
-      if (view.replayable.length === 0) return undefined;
-      const shot = view.rng.pick(view.replayable);
+      const shots = view.replayable.filter((s) => !view.undecided(s.person.credential.id));
+      if (shots.length === 0) return undefined;
+      const shot = view.rng.pick(shots);
       return {
         scenario,
         person: shot.person,
@@ -170,7 +176,9 @@ function makeScan(scenario: ScenarioName, view: CrowdView, forger: KeyObject): P
       };
     }
     case "forged": {
-      const person = view.rng.pick(VALID_KINDS.flatMap((k) => of(k) ?? []));
+      const people = VALID_KINDS.flatMap((k) => of(k) ?? []).filter((p) => !view.undecided(p.credential.id));
+      if (people.length === 0) return undefined;
+      const person = view.rng.pick(people);
       return {
         scenario,
         person,
@@ -204,7 +212,10 @@ function makeScan(scenario: ScenarioName, view: CrowdView, forger: KeyObject): P
   }
 }
 
-/** Someone of `people` whose phone has not shown a code in the last `minGap` steps. */
+/**
+ * Someone of `people` whose phone has not shown a code in the last `minGap` steps and who
+ * has no code still undecided.
+ */
 function pickFree(
   view: CrowdView,
   people: readonly CampusPerson[],
@@ -213,7 +224,7 @@ function pickFree(
 ): CampusPerson | undefined {
   const free = people.filter((p) => {
     const last = view.lastStep.get(p.credential.id);
-    return last === undefined || last <= step - minGap;
+    return (last === undefined || last <= step - minGap) && !view.undecided(p.credential.id);
   });
   return free.length === 0 ? undefined : view.rng.pick(free);
 }

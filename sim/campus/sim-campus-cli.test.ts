@@ -38,6 +38,7 @@ describe("passgate sim campus", () => {
         "relayOpens",
         "passages",
         "lateOpens",
+        "falseAlarms",
         "eventsUploaded",
         "journalsVerified",
         "operators",
@@ -50,6 +51,7 @@ describe("passgate sim campus", () => {
       lanes: 4,
       falseAccepts: 0,
       lateOpens: 0,
+      falseAlarms: 0,
       journalsVerified: true,
     });
     expect(summary.scans).toEqual(expect.any(Number));

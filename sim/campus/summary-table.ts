@@ -15,7 +15,7 @@ export function formatCampusSummary(s: CampusSummary): string {
     `scans ${s.scans} (${perLane.toFixed(1)}/min per lane), granted ${s.granted}, denied ${s.scans - s.granted}`,
     `false accepts ${s.falseAccepts}, false rejects ${s.falseRejects}`,
     `decision latency µs: p50 ${s.latencyMicros.p50}, p99 ${s.latencyMicros.p99}, max ${s.latencyMicros.max}`,
-    `relay opens ${s.relayOpens}, passages ${s.passages}, late opens ${s.lateOpens}`,
+    `relay opens ${s.relayOpens}, passages ${s.passages}, late opens ${s.lateOpens}, false forced-passage alarms ${s.falseAlarms}`,
     `events uploaded ${s.eventsUploaded}, journals ${s.journalsVerified ? "verified" : "BROKEN"}`,
     `guard desk: ${o.signedRequests} signed requests, ${o.answeredOk} opens answered ok, ` +
       `${o.refusedAsExpected} mode changes refused as expected, ${o.explainedByFault} explained by faults, ${o.failed} failed`,

@@ -36,7 +36,7 @@ const record = (decisions: DecidedScan[], extra: Partial<CampusRecord> = {}): Ca
   gates: 2,
   lanes: 4,
   decisions,
-  forced: { rotations: 0, alarms: 0 },
+  forced: { rotations: 0, alarms: 0, falseAlarms: 0 },
   faults: [],
   relayOpens: 0,
   passages: 0,
@@ -133,7 +133,7 @@ describe("summarize", () => {
   });
 
   it("shows forced passages as rotations, with the alarms as their denials", () => {
-    const s = summarize(record([], { forced: { rotations: 3, alarms: 2 } }));
+    const s = summarize(record([], { forced: { rotations: 3, alarms: 2, falseAlarms: 1 } }));
     expect(s.byScenario.forced_passage).toEqual({ scans: 3, granted: 1, denied: 2 });
     expect(s.scans).toBe(0);
   });

@@ -14,6 +14,8 @@ export interface CampusSummary {
   readonly relayOpens: number;
   readonly passages: number;
   readonly lateOpens: number;
+  /** `forced_passage` alarms with no forced rotation at their lane before them. */
+  readonly falseAlarms: number;
   readonly eventsUploaded: number;
   readonly journalsVerified: boolean;
   readonly operators: OperatorSummary;
@@ -109,7 +111,7 @@ export interface CampusRecord {
   readonly lanes: number;
   readonly decisions: readonly DecidedScan[];
   /** Rotations without a grant the crowd made, and the alarms the gates raised for them. */
-  readonly forced: { readonly rotations: number; readonly alarms: number };
+  readonly forced: ForcedCount;
   readonly faults: readonly { fault: string; at: number; detail?: string }[];
   readonly relayOpens: number;
   readonly passages: number;
@@ -122,7 +124,21 @@ export interface CampusRecord {
   readonly gateProcesses?: GateProcessSummary;
 }
 
-/** The forced-passage "scenario" in `byScenario`: scans = rotations, denied = alarms raised. */
+/**
+ * Forced rotations, the alarms raised for them (each matched to one at its lane), and
+ * `forced_passage` alarms that matched none (sim/campus/forced-passages.ts).
+ */
+export interface ForcedCount {
+  readonly rotations: number;
+  readonly alarms: number;
+  readonly falseAlarms: number;
+}
+
+/**
+ * The forced-passage "scenario" in `byScenario`: scans = forced rotations, denied = those
+ * that raised an alarm, granted = those that raised none. Alarms for no forced rotation are
+ * the summary's `falseAlarms`.
+ */
 export const FORCED_PASSAGE = "forced_passage";
 
 /**
@@ -153,7 +169,7 @@ export function summarize(record: CampusRecord): CampusSummary {
   if (record.forced.rotations > 0) {
     byScenario[FORCED_PASSAGE] = {
       scans: record.forced.rotations,
-      granted: record.forced.rotations - record.forced.alarms,
+      granted: Math.max(0, record.forced.rotations - record.forced.alarms),
       denied: record.forced.alarms,
     };
   }
@@ -177,6 +193,7 @@ export function summarize(record: CampusRecord): CampusSummary {
     relayOpens: record.relayOpens,
     passages: record.passages,
     lateOpens: record.lateOpens,
+    falseAlarms: record.forced.falseAlarms,
     eventsUploaded: record.eventsUploaded,
     journalsVerified: record.journalsVerified,
     operators: record.operators,

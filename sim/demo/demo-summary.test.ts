@@ -12,6 +12,7 @@ const summary: CampusSummary = {
   relayOpens: 180,
   passages: 170,
   lateOpens: 0,
+  falseAlarms: 0,
   eventsUploaded: 240,
   journalsVerified: true,
   bridges: { lanes: 1, scansSent: 60, answered: 59, noAnswer: 1, dropped: 0, unexplained: 0 },

@@ -89,6 +89,7 @@ export class ScriptedCampus implements RunningCampus {
       relayOpens: 2,
       passages: 1,
       lateOpens: 0,
+      falseAlarms: 0,
       eventsUploaded: 4,
       journalsVerified: true,
       bridges: { lanes: 1, scansSent: 1, answered: 1, noAnswer: 0, dropped: 0, unexplained: 0 },
