@@ -1,10 +1,19 @@
 import { execFileSync } from "node:child_process";
-import { chownSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestMosquitto, waitUntil } from "../daemon/mqtt/testing/mosquitto.js";
+import { ShellyGen2Emulator } from "../sim/devices/shelly-gen2-emulator.js";
 import { brokerSite } from "./broker-site.js";
 import { runCliInProcess } from "./cli-harness.js";
 
@@ -205,6 +214,39 @@ describe("passgate broker acl on a real mosquitto: password_file and acl_file", 
       "the board's state and the fire alarm at the gate",
     );
     expect(seen.get("stat/turnstile-1/POWER1")).toEqual(["ON"]);
+  });
+
+  it("lets `relay test` pulse a Shelly Gen2 board with the gate's account: the board answers on the gate's reply topic", async () => {
+    const board = new ShellyGen2Emulator("shellyplus1-a8");
+    await board.start(broker.url, {
+      username: "board-shellyplus1-a8",
+      password: password("board-shellyplus1-a8"),
+    });
+    try {
+      const site = brokerSite(mkdtempSync(join(root, "relay-test-")));
+      const main2 = JSON.parse(readFileSync(site.files[1] as string, "utf8")) as Record<string, unknown>;
+      const file = join(root, "main-2-relay-test.yaml");
+      writeFileSync(
+        file,
+        JSON.stringify({
+          ...main2,
+          mqtt: {
+            ...(main2.mqtt as object),
+            url: broker.url,
+            username: "gate-main-2",
+            passwordFile: join(out, "passwords", "gate-main-2.password"),
+          },
+        }),
+      );
+      const result = await runCliInProcess(["-c", file, "relay", "test", "turnstile", "--json"]);
+      expect(JSON.parse(result.stdout), result.stdout + result.stderr).toMatchObject({
+        relay: "turnstile",
+        result: "opened",
+      });
+      expect(board.opens).toHaveLength(1);
+    } finally {
+      await board.stop();
+    }
   });
 
   it("grants a subscription outside an account's read rules (acl_file does not check subscriptions in mosquitto 2.0) but delivers nothing on it", async () => {

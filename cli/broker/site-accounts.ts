@@ -1,4 +1,5 @@
 import { type Config, syncedRegistry } from "../../config/schema.js";
+import { gateClientId } from "../../daemon/mqtt/mqtt-client-options.js";
 import { type GateCommand, gateTopics } from "../../daemon/mqtt/topics.js";
 import type { RosterMember } from "../../daemon/trust/roster-member.js";
 import { type BoardUse, boardAccess, inputDevice } from "./board-access.js";
@@ -231,10 +232,7 @@ function addGate(set: AccountSet, config: GateAclConfig, prefix: string): void {
   const t = gateTopics({ prefix, site, gate });
   const name = accountName.gate(gate);
   const use = `gate ${gate}`;
-  const clientId = checkLevel(
-    mqtt.clientId ?? `passgate-${site}-${gate}`,
-    `the MQTT client id of gate ${gate}`,
-  );
+  const clientId = checkLevel(gateClientId(mqtt, site, gate), `the MQTT client id of gate ${gate}`);
   set.grant(name, "gate", use, {
     owns: [t.status, t.state, t.event, t.sharedReplay, t.sharedPassage, t.sharedAlive, t.sharedCatchUp],
     publish: [

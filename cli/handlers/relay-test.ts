@@ -2,6 +2,7 @@ import { withGateDatabase } from "../../app/gate-database.js";
 import type { Config, RelayConfig } from "../../config/schema.js";
 import { testPulseRecord } from "../../daemon/actuate/test-pulse-record.js";
 import { Journal } from "../../daemon/journal/journal.js";
+import { gateClientId } from "../../daemon/mqtt/mqtt-client-options.js";
 import type { OwnSigner } from "../../daemon/trust/site-trust.js";
 import type { Clock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log/logger.js";
@@ -67,7 +68,7 @@ async function testRelay(
     );
   }
   const mqtt = config.mqtt;
-  const { connection, topics, clientId } = cliConnection({ ...config, mqtt }, logger);
+  const { connection, topics } = cliConnection({ ...config, mqtt }, logger);
   try {
     await connection.start(BROKER_WAIT_MS);
     if (!connection.connected) {
@@ -87,7 +88,9 @@ async function testRelay(
     }
     return await journaled(config, relay, clock, (decisionId) =>
       pulseDirect(relay, {
-        mqtt: { config: mqtt, connection, clientId },
+        // A Shelly Gen2 board answers on the gate's reply topic, the one the site's ACLs
+        // give the gate's account, not on this session's own (random) client id.
+        mqtt: { config: mqtt, connection, clientId: gateClientId(mqtt, config.site, config.gate) },
         clock,
         logger,
         pulseMs,

@@ -31,6 +31,7 @@ export function createRelayDrivers(
     readonly mqtt?: {
       readonly config: MqttConfig;
       readonly connection: MqttConnection;
+      /** The gate's client id (gateClientId): a Shelly Gen2 board answers on `<it>/rpc`. */
       readonly clientId: string;
     };
     readonly clock: Clock;

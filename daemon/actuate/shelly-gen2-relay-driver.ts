@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import type { IClientPublishOptions } from "mqtt";
 import {
   type ShellyRpcRequest,
@@ -11,11 +12,17 @@ import { type PulseCommand, RelayError } from "./relay-driver.js";
 /**
  * A Shelly Gen2+ switch (Plus, Pro; docs/relays.md): JSON-RPC `Switch.Set` with
  * `toggle_after`, so the device switches off by itself; the reply arrives on
- * `<src>/rpc`, where `src` is this gate's client id. Availability from `<id>/online`.
+ * `<src>/rpc`, where `src` is this gate's client id (gateClientId), also when `passgate
+ * relay test` drives the board. Availability from `<id>/online`.
  */
 export class ShellyGen2RelayDriver extends MqttRelayBase {
   private readonly topics;
-  private nextRpcId = 1;
+  /**
+   * From a random start: `passgate relay test` sends with the gate's reply topic too (the
+   * one the ACLs allow), so a running gate and a test both hear each other's answers, and
+   * each takes only the ids it sent.
+   */
+  private nextRpcId = randomInt(1, 2 ** 30);
   /** RPC id → the pulse it belongs to. */
   private readonly pending = new Map<number, string>();
 

@@ -1,6 +1,6 @@
 import type { IClientOptions } from "mqtt";
 import type { MqttConfig } from "../../config/mqtt-schema.js";
-import { mqttClientOptions, type ReadFile } from "./mqtt-client-options.js";
+import { gateClientId, mqttClientOptions, type ReadFile } from "./mqtt-client-options.js";
 import { gateTopics } from "./topics.js";
 
 /** Everything the composition root needs to create the gate's MQTT client and connection. */
@@ -20,7 +20,7 @@ export function gateMqttSetup(
   const options = mqttClientOptions(mqtt, { ...ids, statusTopic }, readFile);
   return {
     options,
-    clientId: options.clientId ?? `passgate-${ids.site}-${ids.gate}`,
+    clientId: options.clientId ?? gateClientId(mqtt, ids.site, ids.gate),
     statusTopic,
     backoff: { minMs: mqtt.reconnectMin, maxMs: Math.max(mqtt.reconnectMin, mqtt.reconnectMax) },
   };

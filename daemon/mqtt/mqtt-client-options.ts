@@ -49,12 +49,24 @@ const READERS_RECONNECT_MS = 1_000;
  * `echo secret > file` leaves it); anything else in the file, spaces included, is part of it.
  * `role` says what differs between the gate's session and the readers' own client.
  */
+/**
+ * A gate's MQTT client id: `mqtt.clientId`, default `passgate-<site>-<gate>`. The site's
+ * ACLs name it (`passgate broker acl`): a Shelly Gen2 board answers on `<it>/rpc`.
+ */
+export function gateClientId(
+  mqtt: { readonly clientId?: string | undefined },
+  site: string,
+  gate: string,
+): string {
+  return mqtt.clientId ?? `passgate-${site}-${gate}`;
+}
+
 export function mqttClientOptions(
   config: MqttSessionConfig,
   role: MqttClientRole,
   readFile: ReadFile = readFileSync,
 ): IClientOptions {
-  const clientId = config.clientId ?? `passgate-${role.site}-${role.gate}`;
+  const clientId = gateClientId(config, role.site, role.gate);
   const options: IClientOptions = {
     protocolVersion: config.protocolVersion,
     clientId: role.kind === "readers" ? `${clientId}-readers` : clientId,

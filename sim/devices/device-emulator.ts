@@ -43,9 +43,16 @@ export abstract class DeviceEmulator {
   /** Whether relay `n` is on now. */
   abstract isOn(n: number): boolean;
 
-  /** Connects to `url`, publishes the birth and subscribes to its command topics. */
-  async start(url: string): Promise<void> {
+  /**
+   * Connects to `url` (as `account` on a broker with accounts), publishes the birth and
+   * subscribes to its command topics.
+   */
+  async start(
+    url: string,
+    account?: { readonly username: string; readonly password: string },
+  ): Promise<void> {
     const options: IClientOptions = {
+      ...account,
       protocolVersion: this.protocolVersion,
       clientId: `emu-${this.constructor.name}-${Math.random().toString(16).slice(2, 10)}`,
       reconnectPeriod: 100,
