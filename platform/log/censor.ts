@@ -94,8 +94,20 @@ export function censor(value: unknown, tree: CensorTree): unknown {
     const item = record[field];
     const censored = sub === true ? (item === undefined ? item : CENSORED) : censor(item, sub);
     if (censored === item) continue;
-    copy ??= { ...record };
+    copy ??= copyOf(record);
     copy[field] = censored;
   }
   return copy ?? value;
+}
+
+/**
+ * A shallow copy to censor. An Error keeps its prototype and its own fields, `message` and
+ * `stack` among them (not enumerable, so a spread would drop them and the log would say
+ * nothing of what failed).
+ */
+function copyOf(record: Record<string, unknown>): Record<string, unknown> {
+  if (!(record instanceof Error)) return { ...record };
+  const copy = Object.create(Object.getPrototypeOf(record)) as Record<string, unknown>;
+  for (const field of Object.getOwnPropertyNames(record)) copy[field] = record[field];
+  return copy;
 }

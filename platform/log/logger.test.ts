@@ -75,6 +75,18 @@ describe("createLogger", () => {
     expect(JSON.stringify(lines)).not.toContain(TOKEN);
   });
 
+  it("keeps an error's type, message and stack when it censors a field of it", () => {
+    const { logger, lines } = capture();
+    logger.error({ err: Object.assign(new TypeError("boom"), { token: TOKEN, code: "E_PG" }) }, "failed");
+    expect(lines[0]?.err).toMatchObject({
+      type: "TypeError",
+      message: "boom",
+      token: "[redacted]",
+      code: "E_PG",
+    });
+    expect(String((lines[0]?.err as { stack?: string } | undefined)?.stack)).toContain("boom");
+  });
+
   it("leaves what the caller passed as it was, and other fields as they are", () => {
     const { logger, lines } = capture();
     const fields = {
