@@ -67,7 +67,10 @@ export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}
       `console listen ${config.listen} is not a loopback address and has no tls: give tls: {cert, key} or listen on 127.0.0.1`,
     );
   const clock = deps.clock ?? systemClock;
-  const logger = (deps.logger ?? createLogger()).child({ component: "console" });
+  // Each component's logger from the base one: a child of a child adds its `component` again
+  // (pino writes every binding), and a line with two would be read as the last one only.
+  const base = deps.logger ?? createLogger();
+  const logger = base.child({ component: "console" });
   const counters = deps.counters ?? new ConsoleCounters();
   const operator = {
     id: `operator:${config.operator.name}`,
@@ -89,7 +92,7 @@ export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}
     const decisions = new DecisionStore(db);
     connection = new MqttConnection(createMqttClient(config.mqtt, options), {
       backoff: { minMs: config.mqtt.reconnectMin, maxMs: config.mqtt.reconnectMax },
-      logger: logger.child({ component: "console-mqtt" }),
+      logger: base.child({ component: "console-mqtt" }),
     });
     const siteDeps = { prefix: config.mqtt.topicPrefix, site: config.site, clock, logger, counters };
     site = new SiteModel({
@@ -116,7 +119,7 @@ export async function startConsole(config: ConsoleConfig, deps: ConsoleDeps = {}
         roles: config.homeAssistant.roles,
         ...(config.homeAssistant.gates !== undefined && { gates: config.homeAssistant.gates }),
         clock,
-        logger: logger.child({ component: "home-assistant" }),
+        logger: base.child({ component: "home-assistant" }),
       });
     await homeAssistant?.start();
     const actions = new GateActions({

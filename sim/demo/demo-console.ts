@@ -94,7 +94,8 @@ export async function startDemoConsole(options: DemoConsoleOptions): Promise<Dem
       operator: { name: DEMO_CONSOLE_OPERATOR, keyFile },
       database: { path: database },
     });
-  const deps = { logger: options.logger.child({ component: "console" }) };
+  // The console names its own lines (`component`).
+  const deps = { logger: options.logger };
   let running: RunningConsole;
   try {
     running = await startConsole(config(options.port ?? DEMO_CONSOLE_PORT), deps);
