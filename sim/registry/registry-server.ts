@@ -5,8 +5,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { acceptsGzip, bodyHeaders, bodyWire, drainedOrClosed, type SentBody } from "./body-wire.js";
+import { keepNewest } from "./newest-kept.js";
 import { type AllowlistRecord, signedAllowlistLines } from "./signed-allowlist.js";
 import { signedRoster } from "./signed-roster.js";
+
+/** Requests, event posts and bodies sent, each: the newest this many are kept (keepNewest). */
+const KEPT_PER_LOG = 10_000;
 
 export type { SentBody } from "./body-wire.js";
 
@@ -71,10 +75,11 @@ export class RegistryServer {
   /** Uploaded events by id, and ids in order of first arrival. */
   readonly events = new Map<string, Record<string, unknown>>();
   readonly eventOrder: string[] = [];
+  /** Requests seen, newest last (the newest 10,000 to 20,000 are kept). */
   readonly requests: SeenRequest[] = [];
-  /** Bodies (NDJSON text) of events POSTs as received, duplicates included. */
+  /** Bodies (NDJSON text) of events POSTs as received, duplicates included (the newest kept, as `requests`). */
   readonly eventPosts: string[] = [];
-  /** Each allowlist body sent in full, in order (a cut one is not listed). */
+  /** Each allowlist body sent in full, in order (a cut one is not listed; the newest kept, as `requests`). */
   readonly sentBodies: SentBody[] = [];
   /** Serve gzip to clients that ask for it; off: every body goes out as it is. */
   serveGzip = true;
@@ -193,7 +198,11 @@ export class RegistryServer {
     const since = sinceText !== null && /^\d+$/.test(sinceText) ? Number(sinceText) : null;
     const token = this.options.token;
     const authorized = token === null || req.headers.authorization === `Bearer ${token}`;
-    this.requests.push({ method: req.method ?? "", path: url.pathname, since, authorized });
+    keepNewest(
+      this.requests,
+      { method: req.method ?? "", path: url.pathname, since, authorized },
+      KEPT_PER_LOG,
+    );
     const base = `/v1/sites/${encodeURIComponent(this.options.site)}`;
     if (!authorized) return end(res, 401, "bad token");
     if (req.method === "GET" && url.pathname === `${base}/allowlist`)
@@ -263,7 +272,7 @@ export class RegistryServer {
   }
 
   private recordSent(sent: SentBody | undefined): void {
-    if (sent !== undefined) this.sentBodies.push(sent);
+    if (sent !== undefined) keepNewest(this.sentBodies, sent, KEPT_PER_LOG);
   }
 
   private async acceptEvents(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -277,7 +286,7 @@ export class RegistryServer {
     const text = Buffer.concat(parts).toString("utf8");
     const scripted = this.eventsReplies.shift();
     if (scripted !== undefined && "status" in scripted) return end(res, scripted.status, scripted.text ?? "");
-    this.eventPosts.push(text);
+    keepNewest(this.eventPosts, text, KEPT_PER_LOG);
     let accepted = 0;
     for (const line of text.split("\n")) {
       if (line === "") continue;
