@@ -80,6 +80,7 @@ export class GateMqttComponent implements Component {
         status: () => ({
           ...this.state(),
           mqttDrops: Object.fromEntries(mqtt.connection.dropCounts()),
+          mqttRefused: Object.fromEntries(mqtt.connection.refusedPublishes()),
           trustRefusals: Object.fromEntries(this.deps.trust.site.refusals()),
           bridges: this.deps.bridgeViews?.() ?? [],
         }),

@@ -104,6 +104,7 @@ export class HttpEndpointComponent implements Component {
       now: () => clock.now(),
       clockSynchronized: () => clockSync.synchronized(),
       mqttDrops: () => parts.session.parts?.connection.dropCounts() ?? noDrops,
+      mqttRefused: () => parts.session.parts?.connection.refusedPublishes() ?? noDrops,
       siteRecords: () => parts.site.siteRecords(),
       zoneHeard: () => parts.site.zoneHeard(),
       startedAt: clock.now(),

@@ -15,6 +15,7 @@ function sources(overrides: Partial<MetricSources>): MetricSources {
     now: () => 0,
     clockSynchronized: () => Promise.resolve(true),
     mqttDrops: () => new Map(),
+    mqttRefused: () => new Map(),
     siteRecords: () => undefined,
     zoneHeard: () => undefined,
     ...overrides,
@@ -56,6 +57,15 @@ describe("the gate's clock and MQTT drop metrics", () => {
     drops.set("request-mode:not_json", 3);
     text = await metrics.scrape();
     expect(line(text, "passgate_mqtt_dropped_total", 'kind="request-mode",reason="not_json"')).toMatch(/ 3$/);
+  });
+
+  it("counts the publishes the broker refused, by topic", async () => {
+    const metrics = new GateMetrics("test");
+    metrics.observe(sources({ mqttRefused: () => new Map([["passgate/north/shared/main-1/alive", 4]]) }));
+    const text = await metrics.scrape();
+    expect(
+      line(text, "passgate_mqtt_publish_refused_total", 'topic="passgate/north/shared/main-1/alive"'),
+    ).toMatch(/ 4$/);
   });
 });
 

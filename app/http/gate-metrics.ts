@@ -26,6 +26,8 @@ export interface MetricSources {
   clockSynchronized(): Promise<boolean | undefined>;
   /** Inbound MQTT messages dropped unread, by `kind:reason` (MqttConnection.dropCounts); empty without mqtt:. */
   mqttDrops(): ReadonlyMap<string, number>;
+  /** This gate's publishes the broker refused as not authorized, by topic (MqttConnection.refusedPublishes). */
+  mqttRefused(): ReadonlyMap<string, number>;
   /** Site records the gate keeps, per kind (its outbox and what it keeps for catch-up); undefined without site share. */
   siteRecords(): Readonly<Record<string, number>> | undefined;
   /** Whether the gate hears its fail-closed anti-passback zone; undefined when the zone is not fail-closed. */
@@ -206,6 +208,16 @@ export class GateMetrics {
           const at = key.lastIndexOf(":");
           this.inc({ kind: key.slice(0, at), reason: key.slice(at + 1) }, n);
         }
+      },
+    });
+    new Counter({
+      name: "passgate_mqtt_publish_refused_total",
+      help: "This gate's publishes the broker refused as not authorized, by topic: its ACLs lack the topic (re-run passgate broker acl).",
+      labelNames: ["topic"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [topic, n] of sources.mqttRefused()) this.inc({ topic }, n);
       },
     });
     new Gauge({

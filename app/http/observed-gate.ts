@@ -36,6 +36,8 @@ export interface ObservedGate {
   clockSynchronized(): Promise<boolean | undefined>;
   /** Inbound MQTT messages dropped, by `kind:reason`; empty without `mqtt:`. */
   mqttDrops(): ReadonlyMap<string, number>;
+  /** This gate's publishes the broker refused as not authorized, by topic; empty without `mqtt:`. */
+  mqttRefused(): ReadonlyMap<string, number>;
   /** Site records kept per kind (outbox and catch-up); undefined without site share. */
   siteRecords(): Readonly<Record<string, number>> | undefined;
   /** Whether the gate hears its fail-closed zone; undefined where the zone is not fail-closed. */
@@ -133,6 +135,7 @@ export function metricSources(gate: ObservedGate): MetricSources {
     now: () => gate.now(),
     clockSynchronized: () => gate.clockSynchronized(),
     mqttDrops: () => gate.mqttDrops(),
+    mqttRefused: () => gate.mqttRefused(),
     siteRecords: () => gate.siteRecords(),
     zoneHeard: () => gate.zoneHeard(),
   };

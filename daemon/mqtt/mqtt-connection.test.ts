@@ -1,5 +1,9 @@
 import { once } from "node:events";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
 import { Aedes } from "aedes";
 import { connect, connectAsync } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -171,6 +175,50 @@ describe("MqttConnection against mosquitto", () => {
     } finally {
       server.close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    }
+  });
+
+  it("counts a publish the broker's ACLs refuse, and says once, as an error, what to do", async () => {
+    // Readable by mosquitto's own user, which it drops to when started as root.
+    const dir = mkdtempSync(join(tmpdir(), "passgate-acl-"));
+    chmodSync(dir, 0o755);
+    const aclFile = join(dir, "acl");
+    writeFileSync(aclFile, "topic readwrite passgate/s/acl-1/#\n", { mode: 0o644 });
+    const strict = await TestMosquitto.start({ config: ["allow_anonymous true", `acl_file ${aclFile}`] });
+    const lines: { level: number; msg: string; topic?: string }[] = [];
+    const log = createLogger({
+      level: "info",
+      destination: new Writable({
+        write(chunk, _e, done) {
+          for (const l of String(chunk).split("\n")) if (l !== "") lines.push(JSON.parse(l));
+          done();
+        },
+      }),
+    });
+    try {
+      const config = mqttSchema.parse({ url: strict.url });
+      const setup = gateMqttSetup({ site: "s", gate: "acl-1" }, config);
+      const connection = new MqttConnection(createMqttClient(config, setup.options), {
+        ...setup,
+        logger: log,
+      });
+      await connection.start();
+      const acked: string[] = [];
+      connection.publish("passgate/s/acl-1/event", "{}", { qos: 1 }, () => acked.push("own"));
+      for (let i = 0; i < 3; i++) connection.publish("passgate/s/shared/acl-1/alive", "{}", { qos: 1 });
+      await waitUntil(
+        () => connection.refusedPublishes().get("passgate/s/shared/acl-1/alive") === 3,
+        "3 refusals",
+      );
+      expect(acked).toEqual(["own"]);
+      expect([...connection.refusedPublishes().keys()]).toEqual(["passgate/s/shared/acl-1/alive"]);
+      const said = lines.filter((l) => l.msg.includes("passgate broker acl"));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatchObject({ level: 50, topic: "passgate/s/shared/acl-1/alive" });
+      await connection.stop();
+    } finally {
+      await strict.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -30,6 +30,9 @@ interface Subscription {
   readonly handler: Handler;
 }
 
+/** MQTT 5's reason code for a publish the broker's ACLs do not allow (mosquitto sends it in the PUBACK). */
+const NOT_AUTHORIZED = 0x87;
+
 /** How an inbound payload is read before its schema sees it. */
 export type PayloadForm = "text" | "json";
 
@@ -48,6 +51,7 @@ export class MqttConnection {
   private readonly subscriptions: Subscription[] = [];
   private readonly connectionListeners = new Set<(connected: boolean) => void>();
   private readonly drops = new Map<string, number>();
+  private readonly refused = new Map<string, number>();
   private reconnectTimer: NodeJS.Timeout | undefined;
   private nextDelay: number;
   private stopped = false;
@@ -158,10 +162,32 @@ export class MqttConnection {
   ): boolean {
     if (!this.client.connected) return false;
     this.client.publish(topic, payload, { qos: 0, ...options }, (err) => {
-      if (err) this.log.warn({ topic, err: describeError(err) }, "mqtt publish failed");
-      else onAcked?.();
+      if (err === undefined || err === null) onAcked?.();
+      else if ((err as { code?: unknown }).code === NOT_AUTHORIZED) this.refuse(topic);
+      else this.log.warn({ topic, err: describeError(err) }, "mqtt publish failed");
     });
     return true;
+  }
+
+  /**
+   * The broker refused a publish of this session as not authorized (MQTT 5 PUBACK 0x87):
+   * its ACLs do not give the account this topic, most often ACLs generated before the topic
+   * existed. Said once per topic as an error with what to do, then only counted: every
+   * refused message of that topic is lost until the ACLs change.
+   */
+  private refuse(topic: string): void {
+    const before = this.refused.get(topic) ?? 0;
+    this.refused.set(topic, before + 1);
+    if (before === 0)
+      this.log.error(
+        { topic },
+        "the broker refuses this topic to this account (not authorized): run `passgate broker acl` again and reload the broker (docs/mqtt.md)",
+      );
+  }
+
+  /** Publishes the broker refused as not authorized, by topic, since start. */
+  refusedPublishes(): ReadonlyMap<string, number> {
+    return this.refused;
   }
 
   /**

@@ -125,7 +125,9 @@ export class ZoneHearing {
     const payload =
       this.deps.trust.sign(topic, body) ??
       (this.deps.trust.acceptsUnsigned ? JSON.stringify(body) : undefined);
-    if (payload !== undefined) this.connection.publish(topic, payload);
+    // QoS 1: a broker whose ACLs predate this topic answers "not authorized", which the
+    // session reports (MqttConnection.refusedPublishes); at QoS 0 the refusal is silent.
+    if (payload !== undefined) this.connection.publish(topic, payload, { qos: 1 });
   }
 
   private receive(topic: string, value: Record<string, unknown>): void {
