@@ -16,6 +16,27 @@ function walRestarts(path: string): number {
   }
 }
 
+/**
+ * A database as the daemon runs it (automatic checkpoints off) with a `t (x BLOB)` table,
+ * the checkpointer thread beside it every `intervalMs` with the given WAL bound, and what the
+ * tests read: the WAL file's size and how often the log started over.
+ */
+function checkpointedDatabase(intervalMs: number, bound?: number) {
+  const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
+  const db = openDatabase(path);
+  db.pragma("wal_autocheckpoint = 0");
+  db.exec("CREATE TABLE t (x BLOB)");
+  const checkpointer = new WalCheckpointer(path, () => undefined, intervalMs, bound);
+  checkpointer.start();
+  return {
+    db,
+    checkpointer,
+    insert: db.prepare("INSERT INTO t VALUES (?)"),
+    wal: () => statSync(`${path}-wal`).size,
+    restarts: () => walRestarts(path),
+  };
+}
+
 describe("WalCheckpointer", () => {
   it("copies committed pages from the WAL into the database file from its own thread", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
@@ -42,15 +63,8 @@ describe("WalCheckpointer", () => {
   });
 
   it("keeps the daemon's WAL bounded: after a 40 MB import it is cut back to the limit once checkpointed", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
     // As the daemon runs: automatic checkpoints off, the checkpointer thread beside it.
-    const db = openDatabase(path);
-    db.pragma("wal_autocheckpoint = 0");
-    db.exec("CREATE TABLE t (x BLOB)");
-    const checkpointer = new WalCheckpointer(path, () => undefined, 50);
-    checkpointer.start();
-    const wal = () => statSync(`${path}-wal`).size;
-    const insert = db.prepare("INSERT INTO t VALUES (?)");
+    const { db, checkpointer, insert, wal } = checkpointedDatabase(50);
     const big = Buffer.alloc(4096, 7);
     // One transaction as large as an import of ~150,000 credentials: the WAL must hold it whole.
     db.transaction(() => {
@@ -71,15 +85,8 @@ describe("WalCheckpointer", () => {
   });
 
   it("keeps the WAL of a gate that never stops writing bounded, once it is over the bound", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
-    const db = openDatabase(path);
-    db.pragma("wal_autocheckpoint = 0");
-    db.exec("CREATE TABLE t (x BLOB)");
     const bound = 1024 * 1024;
-    const checkpointer = new WalCheckpointer(path, () => undefined, 50, bound);
-    checkpointer.start();
-    const wal = () => statSync(`${path}-wal`).size;
-    const insert = db.prepare("INSERT INTO t VALUES (?)");
+    const { db, checkpointer, insert, wal } = checkpointedDatabase(50, bound);
     const row = Buffer.alloc(2000, 3);
     // Commits with no pause long enough for SQLite to start the log over by itself: with
     // PASSIVE checkpoints alone the WAL grows by every commit (here ~20 MB in 2 s).
@@ -105,16 +112,8 @@ describe("WalCheckpointer", () => {
   });
 
   it("starts the log over in the file's own blocks: the WAL is written over, not cut to nothing and grown again", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
-    const db = openDatabase(path);
-    db.pragma("wal_autocheckpoint = 0");
-    db.exec("CREATE TABLE t (x BLOB)");
     const bound = 1024 * 1024;
-    const checkpointer = new WalCheckpointer(path, () => undefined, 50, bound);
-    checkpointer.start();
-    const wal = () => statSync(`${path}-wal`).size;
-    const restarts = () => walRestarts(path);
-    const insert = db.prepare("INSERT INTO t VALUES (?)");
+    const { db, checkpointer, insert, wal, restarts } = checkpointedDatabase(50, bound);
     const row = Buffer.alloc(2000, 5);
     insert.run(row);
     const first = restarts();
@@ -138,16 +137,8 @@ describe("WalCheckpointer", () => {
   }, 90_000);
 
   it("lets the WAL of a bulk write grow to four times the bound before it starts it over, and no further", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
-    const db = openDatabase(path);
-    db.pragma("wal_autocheckpoint = 0");
-    db.exec("CREATE TABLE t (x BLOB)");
     const bound = 4 * 1024 * 1024;
-    const checkpointer = new WalCheckpointer(path, () => undefined, 250, bound);
-    checkpointer.start();
-    const wal = () => statSync(`${path}-wal`).size;
-    const restarts = () => walRestarts(path);
-    const insert = db.prepare("INSERT INTO t VALUES (?)");
+    const { db, checkpointer, insert, wal, restarts } = checkpointedDatabase(250, bound);
     const row = Buffer.alloc(4000, 9);
     const batch = () =>
       db.transaction(() => {
