@@ -116,41 +116,34 @@ export class SiteShare {
       this.ownVerifier.start();
       this.verifier = this.ownVerifier;
     }
+    // Every shared topic is read the same way: a JSON object, checked and applied by `receive`.
+    const shared = <S extends SiteSchema>(
+      filter: string,
+      kind: string,
+      schema: S,
+      apply: (record: z.infer<S>) => void,
+      knownAlready?: (body: Record<string, unknown>) => boolean,
+    ) =>
+      c.subscribeParsed(filter, "json", jsonObject, kind, (topic, value) =>
+        this.receive(topic, value, schema, kind, apply, knownAlready),
+      );
     this.unsubscribes.push(
-      c.subscribeParsed(this.topics.sharedReplayFilter, "json", jsonObject, "shared-replay", (topic, value) =>
-        this.receive(
-          topic,
-          value,
-          sharedReplaySchema,
-          "shared-replay",
-          (pair) => this.onReplay(pair),
-          (body) => this.knownPair(body),
-        ),
+      shared(
+        this.topics.sharedReplayFilter,
+        "shared-replay",
+        sharedReplaySchema,
+        (pair) => this.onReplay(pair),
+        (body) => this.knownPair(body),
       ),
-      c.subscribeParsed(
+      shared(
         this.topics.sharedPassageFilter,
-        "json",
-        jsonObject,
         "shared-passage",
-        (topic, value) =>
-          this.receive(
-            topic,
-            value,
-            sharedPassageSchema,
-            "shared-passage",
-            (passage) => this.onPassage(passage),
-            (body) => this.knownPassage(body),
-          ),
+        sharedPassageSchema,
+        (passage) => this.onPassage(passage),
+        (body) => this.knownPassage(body),
       ),
-      c.subscribeParsed(
-        this.topics.sharedCatchUpFilter,
-        "json",
-        jsonObject,
-        "shared-catch-up",
-        (topic, value) =>
-          this.receive(topic, value, sharedCatchUpSchema, "shared-catch-up", (request) =>
-            this.sender?.answerCatchUp(request.since),
-          ),
+      shared(this.topics.sharedCatchUpFilter, "shared-catch-up", sharedCatchUpSchema, (request) =>
+        this.sender?.answerCatchUp(request.since),
       ),
       c.onConnection((up) => {
         if (up) this.sender?.connected();
