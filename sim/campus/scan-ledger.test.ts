@@ -108,7 +108,7 @@ describe("ScanLedger", () => {
     ).toBe(late);
   });
 
-  it("holds a credential undecided while any of its codes waits for a decision, lost ones for 2 min more", () => {
+  it("holds a credential undecided while any of its codes waits for a decision, up to 2 min after it was shown", () => {
     const ledger = new ScanLedger();
     const id = person.credential.id;
     expect(ledger.undecided(id, 0)).toBe(false);
@@ -124,7 +124,7 @@ describe("ScanLedger", () => {
     ledger.answer("gate-2", "in", "code-20000", 20_100);
     expect(ledger.lost).toBe(1);
     expect(ledger.undecided(id, 120_000)).toBe(true);
-    // After 10 s + 2 min nothing can match it any more.
+    // 2 min after it was shown nothing can match it any more.
     expect(ledger.undecided(id, 1_000 + 130_001)).toBe(false);
   });
 

@@ -31,13 +31,6 @@ const LOST_AFTER_MS = 10_000;
  * given up would otherwise take the real one's grant, and count as a false accept).
  */
 const LOST_STILL_MATCHED_MS = 120_000;
-/**
- * A scan not decided is still someone's undecided code for this long (LOST_AFTER_MS +
- * LOST_STILL_MATCHED_MS): while it is, the crowd shows no other code of that credential
- * (`undecided`), so a decision event, which names the credential and not the scan, has one
- * scan to answer.
- */
-const UNDECIDED_FOR_MS = LOST_AFTER_MS + LOST_STILL_MATCHED_MS;
 /** A screenshot is shown at another gate within this long of the grant. */
 const SCREENSHOT_WITHIN_MS = 20_000;
 
@@ -52,7 +45,7 @@ export class ScanLedger {
   private readonly overdue = new Map<string, PendingScan[]>();
   private readonly grants: Grant[] = [];
   private readonly usedShots = new Set<Grant>();
-  /** Scans not decided yet, by credential id: pending or counted lost, until UNDECIDED_FOR_MS. */
+  /** Scans not decided yet, by credential id: pending or counted lost, while a decision may still match them. */
   private readonly undecidedScans = new Map<string, Set<PendingScan>>();
   readonly decisions: DecidedScan[] = [];
   lost = 0;
@@ -71,7 +64,7 @@ export class ScanLedger {
 
   /**
    * Whether a code of this credential was shown and not decided within the last
-   * UNDECIDED_FOR_MS, at any lane. The crowd shows no other code of that person (theirs, a
+   * LOST_STILL_MATCHED_MS (as long as a decision may still be matched to it), at any lane. The crowd shows no other code of that person (theirs, a
    * forgery, a screenshot) meanwhile: a gate process's decision event names the credential,
    * not the code, and with two codes of one person in flight a late grant of the real one
    * could be booked to the forged one (a false accept the gate never made), or the reverse.
@@ -79,7 +72,7 @@ export class ScanLedger {
   undecided(credential: string, now: number): boolean {
     const scans = this.undecidedScans.get(credential);
     if (scans === undefined) return false;
-    for (const scan of scans) if (scan.shownAt < now - UNDECIDED_FOR_MS) scans.delete(scan);
+    for (const scan of scans) if (scan.shownAt < now - LOST_STILL_MATCHED_MS) scans.delete(scan);
     if (scans.size > 0) return true;
     this.undecidedScans.delete(credential);
     return false;
