@@ -15,6 +15,13 @@ describe("censorTree", () => {
     });
   });
 
+  it("adds nothing under a field already censored whole, wherever its longer path comes", () => {
+    expect(censorTree(["password", "password.x", "token.a", "token"])).toEqual({
+      password: true,
+      token: true,
+    });
+  });
+
   it("refuses an empty part", () => {
     expect(() => censorTree(["a..b"])).toThrow(/empty field/);
   });

@@ -18,17 +18,18 @@ export function censorTree(paths: readonly string[]): CensorTree {
   const root = bare();
   for (const path of paths) {
     const parts = path.split(".");
+    if (parts.some((p) => p === "")) throw new Error(`log censor: empty field in "${path}"`);
     let level = root;
-    parts.forEach((part, i) => {
-      if (level[part] === true) return;
+    for (const [i, part] of parts.entries()) {
+      // Censored whole already: nothing under it needs a path of its own.
+      if (level[part] === true) break;
       if (i === parts.length - 1) level[part] = true;
       else {
         const next = (level[part] ?? bare()) as Record<string, unknown>;
         level[part] = next;
         level = next;
       }
-    });
-    if (parts.some((p) => p === "")) throw new Error(`log censor: empty field in "${path}"`);
+    }
   }
   return mergeWildcards(root as CensorTree);
 }
