@@ -18,7 +18,9 @@ export class ForcedPassages {
   rotated(gate: string, reader: string, at: number): void {
     this.rotations++;
     const key = `${gate}/${reader}`;
-    this.waiting.set(key, [...(this.waiting.get(key) ?? []), at]);
+    const times = this.waiting.get(key) ?? [];
+    times.push(at);
+    this.waiting.set(key, times);
   }
 
   /** A gate's `forced_passage` alarm at `gate`/`reader`, heard at real time `at`. */
