@@ -21,16 +21,23 @@ function walRestarts(path: string): number {
  * the checkpointer thread beside it every `intervalMs` with the given WAL bound, and what the
  * tests read: the WAL file's size and how often the log started over.
  */
-function checkpointedDatabase(intervalMs: number, bound?: number) {
+function checkpointedDatabase(intervalMs: number, bound?: number, restartBackoffMs?: number) {
   const path = join(mkdtempSync(join(tmpdir(), "passgate-wal-")), "gate.db");
   const db = openDatabase(path);
   db.pragma("wal_autocheckpoint = 0");
   db.exec("CREATE TABLE t (x BLOB)");
-  const checkpointer = new WalCheckpointer(path, () => undefined, intervalMs, bound);
+  const outcomes: { outcome: "done" | "busy"; at: number }[] = [];
+  const checkpointer = new WalCheckpointer(path, () => undefined, intervalMs, bound, {
+    ...(restartBackoffMs === undefined ? {} : { restartBackoffMs }),
+    onRestart: (outcome) => outcomes.push({ outcome, at: Date.now() }),
+  });
   checkpointer.start();
   return {
+    path,
     db,
     checkpointer,
+    /** Each RESTART the thread tried, as it reported it. */
+    outcomes,
     insert: db.prepare("INSERT INTO t VALUES (?)"),
     wal: () => statSync(`${path}-wal`).size,
     restarts: () => walRestarts(path),
@@ -172,4 +179,63 @@ describe("WalCheckpointer", () => {
     expect(largest).toBeLessThan(10 * bound);
     db.close();
   }, 90_000);
+  it("tries a RESTART that a long write kept from finishing again at the next check, not after the whole back-off", async () => {
+    const bound = 1024 * 1024;
+    // A back-off far longer than the test: only the first, short wait can let it pass.
+    const { db, checkpointer, insert, outcomes, restarts } = checkpointedDatabase(100, bound, 60_000);
+    const row = Buffer.alloc(4000, 1);
+    const first = restarts();
+    for (let i = 0; i < 600; i++) insert.run(row);
+    // The gate's write transaction is open, the WAL over the bound, when the thread's checks
+    // come: each RESTART waits its 50 ms for the write lock and gives up.
+    db.exec("BEGIN IMMEDIATE");
+    insert.run(row);
+    const deadline = Date.now() + 20_000;
+    while (!outcomes.some((o) => o.outcome === "busy") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    db.exec("COMMIT");
+    const committedAt = Date.now();
+    const doneAfter = () => outcomes.find((o) => o.outcome === "done" && o.at >= committedAt);
+    while (doneAfter() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    insert.run(row);
+    await checkpointer.stop();
+    expect(outcomes.some((o) => o.outcome === "busy" && o.at <= committedAt)).toBe(true);
+    const done = doneAfter();
+    expect(done).toBeDefined();
+    // Well within the 60 s back-off: the next check or the one after.
+    expect(done?.at).toBeLessThan(committedAt + 10_000);
+    expect(restarts()).toBeGreaterThan(first);
+    db.close();
+  }, 30_000);
+
+  it("waits longer and longer between RESTARTs while a reader holds the log, and starts it over once the reader is done", async () => {
+    const bound = 1024 * 1024;
+    const { path, db, checkpointer, insert, outcomes } = checkpointedDatabase(50, bound, 400);
+    const row = Buffer.alloc(4000, 2);
+    insert.run(row);
+    // A reader (a backup, an export) in a read transaction: the log cannot start over under it.
+    const reader = openDatabase(path, { readonly: true });
+    reader.exec("BEGIN");
+    reader.prepare("SELECT count(*) FROM t").pluck().get();
+    for (let i = 0; i < 600; i++) insert.run(row);
+    const heldFrom = Date.now();
+    const deadline = heldFrom + 20_000;
+    while (outcomes.filter((o) => o.outcome === "busy").length < 6 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    const busy = outcomes.filter((o) => o.outcome === "busy");
+    expect(busy.length).toBeGreaterThanOrEqual(6);
+    const gaps = busy.slice(1).map((o, i) => o.at - (busy[i] as { at: number }).at);
+    // The waits after the first retry: 100, 200, then the 400 ms back-off (750 ms at least
+    // over the six tries); a try at every check would have put them 50 ms apart throughout.
+    expect((busy[5] as { at: number }).at - (busy[0] as { at: number }).at).toBeGreaterThanOrEqual(700);
+    expect(gaps.at(-1)).toBeGreaterThanOrEqual(350);
+    expect(outcomes.some((o) => o.outcome === "done")).toBe(false);
+    reader.exec("COMMIT");
+    reader.close();
+    while (!outcomes.some((o) => o.outcome === "done") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    await checkpointer.stop();
+    expect(outcomes.some((o) => o.outcome === "done")).toBe(true);
+    db.close();
+  }, 30_000);
 });
