@@ -63,7 +63,10 @@ export class CampusCrowd {
   private readonly lastStep = new Map<string, number>();
   private readonly owed = new Set<ScenarioName>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private queue: { at: number; run: () => void }[] = [];
+  /** Planned items; `arrival` marks a person showing a code (the rest: changes, faults, requests). */
+  private queue: { at: number; run: () => void; arrival?: true }[] = [];
+  /** Set at the run's end while a fault is seen through: only people keep arriving. */
+  private arrivalsOnly = false;
   private plannedUntil = 0;
   private cycles = 0;
   private startedAt = 0;
@@ -87,6 +90,16 @@ export class CampusCrowd {
     if (!cancelPending) return;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+  }
+
+  /**
+   * From now on only people arrive: no further registry change, fault, forced passage or
+   * operator request, planned or not. The run's end uses it to see a fault still under way
+   * through (a gate process slow to come back) without starting new ones.
+   */
+  onlyArrivals(): void {
+    this.arrivalsOnly = true;
+    this.queue = this.queue.filter((q) => q.arrival === true);
   }
 
   /** ms since the crowd started. */
@@ -124,7 +137,7 @@ export class CampusCrowd {
     const { rng, registry, faults } = this.deps;
     const base = this.plannedUntil;
     const cycle = this.cycleMs;
-    const items: { at: number; run: () => void }[] = [];
+    const items: { at: number; run: () => void; arrival?: true }[] = [];
     const arrivals = crowdArrivals(rng, {
       lanes: this.lanes.length,
       perMinute: this.deps.perMinute,
@@ -132,7 +145,12 @@ export class CampusCrowd {
     });
     for (const a of arrivals) {
       const lane = this.lanes[a.lane] as CampusLane;
-      items.push({ at: base + a.at, run: () => this.show(lane) });
+      items.push({ at: base + a.at, run: () => this.show(lane), arrival: true });
+    }
+    if (this.arrivalsOnly) {
+      this.plannedUntil = base + cycle;
+      this.queue = [...this.queue, ...items].sort((a, b) => a.at - b.at);
+      return;
     }
     for (const c of changeSchedule(cycle)) {
       items.push({ at: base + c.at, run: () => void registry.scheduled(c.change).catch(() => undefined) });

@@ -21,7 +21,7 @@ import { CampusRegistry } from "./campus-registry.js";
 import { makeCampusGates } from "./campus-site.js";
 import { CampusWatch, type WatchedMessage } from "./campus-watch.js";
 import { FaultRunner } from "./fault-runner.js";
-import { explainingFault } from "./faults.js";
+import { explainingFault, SEEN_THROUGH_MS } from "./faults.js";
 import { GateProcess } from "./gate-process.js";
 import { OperatorClient } from "./operator-client.js";
 import { RevocationClock } from "./revocation-clock.js";
@@ -362,10 +362,16 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   let stopping: Promise<CampusSummary> | undefined;
   let endTimer: NodeJS.Timeout | undefined;
 
-  const stop = (): Promise<CampusSummary> => {
+  /** `seeThrough`: the run's time is up (not a stop asked for): a fault overdue is seen through. */
+  const stop = (seeThrough: boolean): Promise<CampusSummary> => {
     stopping ??= (async () => {
-      crowd.stop(false);
       clearTimeout(endTimer);
+      if (seeThrough && faults.overdue()) {
+        crowd.onlyArrivals();
+        await faults.settle();
+        await sleep(SEEN_THROUGH_MS);
+      }
+      crowd.stop(false);
       clearInterval(syncWatch);
       const durationMs = crowd.elapsed();
       await faults.settle();
@@ -420,9 +426,9 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
   };
   let stopRequested: () => void = () => {};
   const done = new Promise<CampusSummary>((resolveDone, rejectDone) => {
-    const finish = () => stop().then(resolveDone, rejectDone);
-    if (options.durationMs !== undefined) endTimer = setTimeout(finish, options.durationMs);
-    stopRequested = finish;
+    const finish = (seeThrough: boolean) => stop(seeThrough).then(resolveDone, rejectDone);
+    if (options.durationMs !== undefined) endTimer = setTimeout(() => finish(true), options.durationMs);
+    stopRequested = () => finish(false);
   });
 
   return {

@@ -27,3 +27,37 @@ describe("FaultRunner.shareSettled: when a screenshot of any earlier grant must 
     expect(faults.shareSettled("gate-2", 53_000)).toBe(true);
   });
 });
+
+describe("FaultRunner.overdue: a fault the run's end must see through", () => {
+  /** A registry that comes back only when the test lets it, as a slow machine would. */
+  function slowRegistry() {
+    let release: () => void = () => {};
+    const back = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const registry = { stop: async () => undefined, start: () => back };
+    return { registry, release };
+  }
+
+  it("is a fault still under way after its schedule ended it, not one scheduled to last longer", async () => {
+    const { registry, release } = slowRegistry();
+    const events: unknown[] = [];
+    const faults = new FaultRunner({
+      registry,
+      registryPort: 1,
+      now: () => Date.now(),
+      emit: (e: unknown) => events.push(e),
+    } as unknown as FaultTargets);
+    expect(faults.overdue()).toBe(false);
+    const injectedAt = Date.now();
+    faults.inject({ at: 0, fault: "registry_down", lastsMs: 50 });
+    // Within its 50 ms: under way, as scheduled.
+    expect(faults.overdue(injectedAt + 40)).toBe(false);
+    // Past its 50 ms, the registry not back yet: overdue.
+    expect(faults.overdue(injectedAt + 60)).toBe(true);
+    release();
+    await faults.settle();
+    expect(faults.overdue(injectedAt + 60)).toBe(false);
+    expect(faults.record.map((r) => r.fault)).toEqual(["registry_down"]);
+  });
+});

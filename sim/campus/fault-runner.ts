@@ -48,6 +48,8 @@ export class FaultRunner {
   /** Codes shown to a reader that could not read them (unplugged, or its board offline). */
   unread = 0;
   private readonly running = new Set<Promise<void>>();
+  /** Each running fault's end by its schedule (real time): its start plus `lastsMs`. */
+  private readonly dueAt = new Map<Promise<void>, number>();
   /** Per skewed gate: denials of codes a correct clock would have taken. */
   readonly skewRefusals = new Map<string, number>();
   /** Real time each restarted gate process was back online: site-shared state reaches it from then on. */
@@ -66,7 +68,11 @@ export class FaultRunner {
       this.record.push({ fault: f.fault, at: this.targets.now(), detail: `failed: ${String(err)}` });
     });
     this.running.add(run);
-    void run.finally(() => this.running.delete(run));
+    this.dueAt.set(run, Date.now() + f.lastsMs);
+    void run.finally(() => {
+      this.running.delete(run);
+      this.dueAt.delete(run);
+    });
   }
 
   /**
@@ -81,6 +87,15 @@ export class FaultRunner {
     if (this.brokerDown || now - this.brokerUpSince < SHARE_SETTLE_MS) return false;
     if (this.kills.some((k) => k.gate === gate && k.upAt === undefined)) return false;
     return now - (this.gateUpSince.get(gate) ?? 0) >= SHARE_SETTLE_MS;
+  }
+
+  /**
+   * Whether a fault that its schedule ended by now is still under way: a gate process that a
+   * loaded machine brings back slowly. A fault scheduled to last past now (a bridge unplugged
+   * near the end of a short run) is not.
+   */
+  overdue(now = Date.now()): boolean {
+    return [...this.dueAt.values()].some((due) => due <= now);
   }
 
   /** Waits for faults under way to end (a stop lets a broker or registry come back first). */

@@ -107,6 +107,14 @@ export const INTRUDER_AT = 0.1;
 /** How long after a fault ends its effects may still show (reconnect back-off, retained state). */
 export const FAULT_GRACE_MS = 3_000;
 
+/**
+ * A fault still under way when the run's time is up, though its schedule ended it before (a
+ * gate process that a loaded machine brings back slowly), is seen through: people keep
+ * arriving, with no new fault, until it has ended and this long after, past its grace, so
+ * what came back is tried by scans, not only declared back.
+ */
+export const SEEN_THROUGH_MS = FAULT_GRACE_MS + 3_000;
+
 /** The fault (of those active or recently ended) that explains a denial `reason`, if any. */
 export function explainingFault(
   reason: string,
