@@ -20,6 +20,7 @@ import { ReadersComponent } from "./components/readers.js";
 import { RegistrySyncComponent } from "./components/registry-sync.js";
 import { RelaysComponent } from "./components/relays.js";
 import { ReplayPrunerComponent } from "./components/replay-pruner.js";
+import { RetiredAllowlistsComponent } from "./components/retired-allowlists.js";
 import { SiteShareComponent } from "./components/site-share.js";
 import { StorageComponent } from "./components/storage.js";
 import { TrustComponent } from "./components/trust.js";
@@ -62,6 +63,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
   const health = () => storage.health(list.stopping);
   const trust = new TrustComponent(config, { storage, ...base });
   const pruner = new ReplayPrunerComponent(storage, base);
+  const retired = new RetiredAllowlistsComponent(storage, base);
   const session = new MqttSessionComponent(config, logger);
   const modes = new ModeControlComponent(config, { storage, ...base });
   const relays = new RelaysComponent(config, { storage, session, modes, metrics, ...base });
@@ -111,9 +113,9 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     onDecision,
     ...base,
   });
-  const sync = new RegistrySyncComponent(config, { storage, session, metrics, gateMqtt, ...base });
+  const sync = new RegistrySyncComponent(config, { storage, session, metrics, gateMqtt, retired, ...base });
   const readers = new ReadersComponent(config, { session, trust, gate, stdin: io.stdin, metrics, ...base });
-  // Built last, since it reads the parts after it in the list (only when asked); started third.
+  // Built last, since it reads the parts after it in the list (only when asked); started right after storage and its housekeeping.
   const parts = { storage, session, relays, gate, sync, readers, bridges, site };
   const http = new HttpEndpointComponent(config, { parts, metrics, health, version, ...base });
 
@@ -122,6 +124,7 @@ export async function startDaemon(config: Config, io: DaemonIo): Promise<Running
     storage,
     trust,
     pruner,
+    retired,
     http,
     session,
     modes,

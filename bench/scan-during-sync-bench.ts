@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
+import { RetiredAllowlistClearing } from "../daemon/allowlist/retired-clearing.js";
 import { encodeEd25519Token } from "../daemon/verify/pg1-encoder.js";
 import { FakeClock } from "../platform/testing/fake-clock.js";
 import { RegistryServer } from "../sim/registry/registry-server.js";
@@ -63,7 +64,16 @@ export async function scansDuringSync(
   try {
     const clock = new FakeClock(BASE_MS);
     const { gate, allowlist } = gateOver(db, clock);
-    const sync = benchRegistrySync(url, db, allowlist);
+    // As in the daemon: the apply leaves the allowlist it replaced to the paced clearing.
+    const clearing = new RetiredAllowlistClearing(allowlist, {
+      now: () => Date.now(),
+      onError: (err) => {
+        throw err;
+      },
+    });
+    clearing.start();
+    await clearing.whenIdle();
+    const sync = benchRegistrySync(url, db, allowlist, clearing);
 
     const next = random(3);
     const ids = new Set<number>();
@@ -87,8 +97,7 @@ export async function scansDuringSync(
     };
 
     /** Scans on the schedule until `until` says stop; returns each one's arrival → journal time, µs. */
-    const scanWhile = async (until: () => boolean): Promise<number[]> => {
-      const latencies: number[] = [];
+    const scanWhile = async (until: () => boolean, latencies: number[] = []): Promise<number[]> => {
       let arrival = performance.now();
       let nextScan = token();
       while (!until()) {
@@ -121,12 +130,26 @@ export async function scansDuringSync(
     const loop = watchEventLoop();
     let done = false;
     const t0 = performance.now();
-    const pulled = sync.pullOnce().finally(() => {
-      done = true;
-    });
-    const during = await scanWhile(() => done);
+    let applyMs = 0;
+    const during: number[] = [];
+    /** Scans timed while the pull and apply ran, before the clearing. */
+    let applyScans = 0;
+    // Timed until the replaced allowlist is cleared too: its clearing is part of the cost.
+    const pulled = sync
+      .pullOnce()
+      .then(async (o) => {
+        applyMs = performance.now() - t0;
+        applyScans = during.length;
+        await clearing.whenIdle();
+        return o;
+      })
+      .finally(() => {
+        done = true;
+      });
+    await scanWhile(() => done, during);
     const outcome = await pulled;
-    const applyMs = performance.now() - t0;
+    const clearMs = performance.now() - t0 - applyMs;
+    clearing.stop();
     const { blockMs, gcMs } = loop.stop();
     const peaks = await memory.stop();
     if (outcome.kind !== "applied") throw new Error(`bench snapshot not applied: ${JSON.stringify(outcome)}`);
@@ -149,6 +172,10 @@ export async function scansDuringSync(
       credentials: count,
       scans_per_s: 1000 / PERIOD_MS,
       apply_seconds: Math.round(applyMs / 10) / 100,
+      clear_seconds: Math.round(clearMs / 10) / 100,
+      // The p99 apart: while the snapshot was pulled, staged and switched; while the replaced one was cleared.
+      apply_p99_us: percentile(during.slice(0, applyScans), 0.99),
+      clear_p99_us: percentile(during.slice(applyScans), 0.99),
       max_event_loop_block_ms: blockMs,
       max_gc_pause_ms: gcMs,
       peak_rss_anon_mb: mb(peaks.anon),

@@ -201,13 +201,20 @@ function benchSyncSettings(url: string): RegistrySyncSettings {
   };
 }
 
-export function benchRegistrySync(url: string, db: Db, store: SqliteAllowlistStore): RegistrySync {
+/** `retired`: the daemon's paced clearing of replaced allowlists; absent, each apply clears them itself. */
+export function benchRegistrySync(
+  url: string,
+  db: Db,
+  store: SqliteAllowlistStore,
+  retired?: { wake(): void },
+): RegistrySync {
   return new RegistrySync(benchSyncSettings(url), {
     client: new HttpRegistryClient({ url, site: SITE, token: "bench" }),
     store,
     state: SyncStateStore.open(db),
     clock: systemClock,
     logger: createLogger({ level: "silent" }),
+    ...(retired === undefined ? {} : { retired }),
   });
 }
 

@@ -79,6 +79,32 @@ describe("RegistrySync over HTTP: pulling", () => {
   });
 });
 
+describe("RegistrySync with the daemon's paced clearing of replaced allowlists", () => {
+  it("returns from a snapshot's pull with the replaced allowlist left to the clearing, and wakes it", async () => {
+    let wakes = 0;
+    const { sync } = httpSync(gate, registry.url, { parts: { retired: { wake: () => wakes++ } } });
+    // More than the 2,048 rows a switch drops at once: the replaced one is retired.
+    registry.server.publish(Array.from({ length: 3000 }, (_, i) => put(i + 1)));
+    await sync.pullOnce();
+    const v = registry.server.publish([put(4)]);
+    expectApplied(await sync.pullOnce({ snapshot: true }), "snapshot", v);
+    expect(wakes).toBe(2);
+    const retired = gate.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'allowlist_old_%'")
+      .pluck()
+      .all() as string[];
+    expect(retired).toHaveLength(1);
+    expect(gate.store.get("4")).toBeDefined();
+    // Without the part, the pull clears them itself before it returns.
+    const { sync: alone } = httpSync(gate, registry.url);
+    const w = registry.server.publish([put(5)]);
+    expectApplied(await alone.pullOnce({ snapshot: true }), "snapshot", w);
+    expect(
+      gate.db.prepare("SELECT count(*) FROM sqlite_master WHERE name LIKE 'allowlist_old_%'").pluck().get(),
+    ).toBe(0);
+  });
+});
+
 describe("RegistrySync over HTTP: a refused body leaves the allowlist exactly as it was", () => {
   let version: number;
   const next = () => version + 1;

@@ -44,6 +44,11 @@ export interface RegistrySyncParts {
   readonly onPulled?: (outcome: PullOutcome) => void;
   /** The site roster to keep in step with the registry's; absent: the roster is not pulled. */
   readonly roster?: RosterStore;
+  /**
+   * The daemon's paced clearing of replaced allowlists: an apply leaves them to it and wakes
+   * it. Absent: each apply clears them itself before it returns.
+   */
+  readonly retired?: { wake(): void };
 }
 
 /** What one roster pull came to. */
@@ -305,7 +310,10 @@ export class RegistrySync {
       trustedKeys: this.settings.trustedKeys,
       now: clock.now(),
       signal: this.abort.signal,
+      leaveRetired: this.parts.retired !== undefined,
     });
+    // A refused snapshot discarded its staging: that is for the clearing too.
+    this.parts.retired?.wake();
     if (!result.ok) return { kind: "refused", reason: result.reason, message: result.message };
     return { kind: "applied", result };
   }

@@ -31,6 +31,8 @@ export interface SyncParts {
   readonly progress?: () => ProgressSink;
   /** Called after every pull attempt. */
   readonly onPulled?: (outcome: PullOutcome) => void;
+  /** The daemon's paced clearing of replaced allowlists (RegistrySyncParts.retired). */
+  readonly retired?: { wake(): void };
   /** Called after a staleness alarm was logged and journaled (the gate publishes it as an event). */
   readonly onStale?: (alarm: { role: string; budgetMs: number; ageMs: number | null; at: number }) => void;
 }
@@ -104,6 +106,7 @@ export function createRegistrySync(config: Config, parts: SyncParts): RegistrySy
       logger: log,
       ...(parts.progress === undefined ? {} : { progress: parts.progress }),
       ...(parts.onPulled === undefined ? {} : { onPulled: parts.onPulled }),
+      ...(parts.retired === undefined ? {} : { retired: parts.retired }),
       roster,
     },
   );

@@ -11,6 +11,7 @@ import type { GateMetrics } from "../http/gate-metrics.js";
 import type { ConfigDiff } from "../reload/diff-config.js";
 import type { GateMqttComponent } from "./gate-mqtt.js";
 import type { MqttSessionComponent } from "./mqtt-session.js";
+import type { RetiredAllowlistsComponent } from "./retired-allowlists.js";
 import type { StorageComponent } from "./storage.js";
 
 /**
@@ -39,6 +40,8 @@ export class RegistrySyncComponent implements Component {
       readonly metrics: GateMetrics | undefined;
       /** Where the staleness alarm is published as an event, with `mqtt:`. */
       readonly gateMqtt?: GateMqttComponent;
+      /** Clears the allowlists an apply replaced, paced; absent: each apply clears them itself. */
+      readonly retired?: RetiredAllowlistsComponent;
     },
   ) {}
 
@@ -99,6 +102,7 @@ export class RegistrySyncComponent implements Component {
         journal,
         clock,
         logger: logger.child({ component: "sync" }),
+        ...(this.deps.retired === undefined ? {} : { retired: this.deps.retired }),
         onStale: (alarm) =>
           this.deps.gateMqtt?.events?.publishEvent({
             type: "alarm",

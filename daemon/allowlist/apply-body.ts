@@ -22,6 +22,12 @@ export interface ApplyOptions {
    * is not cut by it: the reader's own stream ends that.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Leave replaced allowlists to a clearing of their own (RetiredAllowlistClearing, as the
+   * daemon runs it): the apply returns once its switch is committed, without clearing before
+   * or after. Default false: a one-off apply (the CLI's import) clears them itself.
+   */
+  readonly leaveRetired?: boolean;
 }
 
 /** Bytes checked and staged between two looks at the clock: about 35 credential lines. */
@@ -64,7 +70,7 @@ export async function applyAllowlistBody(
   options: ApplyOptions,
 ): Promise<ApplyResult> {
   const turns = new EventLoopTurns();
-  await clearRetired(store, options, turns);
+  if (options.leaveRetired !== true) await clearRetired(store, options, turns);
   const parser = new OffThreadLineParser();
   const body = new BodyApplication(store, options, parser);
   const chunks: AsyncIterator<Uint8Array | string> = input[Symbol.asyncIterator]();
@@ -100,7 +106,7 @@ export async function applyAllowlistBody(
   } finally {
     await parser.stop();
   }
-  await clearRetired(store, options, turns);
+  if (options.leaveRetired !== true) await clearRetired(store, options, turns);
   return result;
 }
 
