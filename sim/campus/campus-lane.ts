@@ -10,10 +10,43 @@ import type { LanePlan } from "./campus-config.js";
 
 /** A gate's clock: the campus clock plus an offset the clock-skew fault sets. */
 export class SkewedClock implements Clock {
-  offsetMs = 0;
+  private offset = 0;
+  /** Each offset with the campus time it was set from, oldest first. */
+  private readonly offsets: { readonly from: number; readonly offsetMs: number }[] = [
+    { from: Number.NEGATIVE_INFINITY, offsetMs: 0 },
+  ];
   constructor(private readonly base: Clock) {}
+
+  get offsetMs(): number {
+    return this.offset;
+  }
+
+  set offsetMs(offsetMs: number) {
+    this.offset = offsetMs;
+    this.offsets.push({ from: this.base.now(), offsetMs });
+    // A run sets it a few times a cycle; the stamps taken back are seconds old at most.
+    if (this.offsets.length > 64) this.offsets.splice(0, this.offsets.length - 64);
+  }
+
   now(): number {
-    return this.base.now() + this.offsetMs;
+    return this.base.now() + this.offset;
+  }
+
+  /**
+   * The campus time of a stamp this clock made, taken back with the offset in force when it
+   * was made, not the one now: a gate's report of an apply made under a +40 s skew may
+   * arrive after the skew ended. The offset is the latest whose span holds the stamp's
+   * campus time, which cannot be later than now.
+   */
+  toCampus(stamp: number): number {
+    const now = this.base.now();
+    for (let i = this.offsets.length - 1; i >= 0; i--) {
+      const { from, offsetMs } = this.offsets[i] as { from: number; offsetMs: number };
+      const until = this.offsets[i + 1]?.from ?? now;
+      const at = stamp - offsetMs;
+      if (at >= from && at <= until) return at;
+    }
+    return stamp - this.offset;
   }
 }
 

@@ -203,9 +203,10 @@ export async function startCampus(options: CampusOptions): Promise<RunningCampus
       case "state": {
         processes.get(m.gate)?.observeState(m.state);
         const applied = m.state.allowlist;
-        // A skewed gate stamps with its own clock: taken back to the campus's.
+        // A skewed gate stamps with its own clock: taken back to the campus's, with the offset
+        // it had when it applied (the skew may have ended since).
         if (applied?.appliedAt !== undefined && gate !== undefined)
-          revocations.reported(m.gate, applied.version, applied.appliedAt - gate.clock.offsetMs);
+          revocations.reported(m.gate, applied.version, gate.clock.toCampus(applied.appliedAt));
         return;
       }
       case "decision": {
