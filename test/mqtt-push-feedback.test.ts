@@ -94,7 +94,11 @@ describe("the daemon on MQTT", () => {
         reading.close();
       }
       const before = decisions.length;
-      stdin.write(`${encodeEd25519Token(71n, step - 1, phone.privateKey)}\n`);
+      // A step within the window (±1) of now, and not one already spent above: the clock may
+      // have passed a step boundary since `step` was taken.
+      const nowStep = Math.floor(Date.now() / 30_000);
+      const unspent = [nowStep - 1, nowStep, nowStep + 1].find((s) => s !== step && s !== step + 1) as number;
+      stdin.write(`${encodeEd25519Token(71n, unspent, phone.privateKey)}\n`);
       await waitUntil(() => decisions.length > before, "a decision");
       const reason = decisions.at(-1);
       expect(reason).toBe("revoked");
