@@ -9,7 +9,7 @@ import {
 } from "./allowlist-store.js";
 import type { Credential } from "./credential.js";
 import { encodeCredential } from "./credential-row.js";
-import { retiredName, SNAPSHOT_STAGING_PREFIX } from "./sqlite-retired-allowlists.js";
+import { markStagingInUse, retiredName, SNAPSHOT_STAGING_PREFIX } from "./sqlite-retired-allowlists.js";
 
 export { SNAPSHOT_STAGING_PREFIX };
 
@@ -63,6 +63,7 @@ abstract class SqliteStaging implements AllowlistStaging {
     protected readonly table: string,
   ) {
     this.base = readBase(db);
+    markStagingInUse(db, table, true);
   }
 
   put(credential: Credential): void {
@@ -90,6 +91,7 @@ abstract class SqliteStaging implements AllowlistStaging {
       return count;
     })();
     this.open = false;
+    markStagingInUse(this.db, this.table, false);
     this.afterCommit();
     return count;
   }
@@ -99,6 +101,7 @@ abstract class SqliteStaging implements AllowlistStaging {
     this.bodies.length = 0;
     if (!this.open) return;
     this.open = false;
+    markStagingInUse(this.db, this.table, false);
     this.putAside();
   }
 

@@ -19,6 +19,22 @@ const CLEAR_ROWS = 500;
 /** SQLite's page cache of the connection during a step, in KiB. */
 const CLEAR_CACHE_KIB = 2048;
 
+/**
+ * Per connection, the staging tables an apply is filling now. The clearing runs beside an
+ * apply (app/components/retired-allowlists.ts) and takes a staging table whose name is over
+ * STALE_STAGING_MS old for one a crash left; a clock stepped forward by hours mid-apply (a
+ * board that booted with no time and then got it) must not make it clear the apply's own.
+ */
+const stagingInUse = new WeakMap<Db, Set<string>>();
+
+/** An apply on `db` began (`inUse`) or ended filling staging table `table`. */
+export function markStagingInUse(db: Db, table: string, inUse: boolean): void {
+  const tables = stagingInUse.get(db) ?? new Set<string>();
+  if (inUse) tables.add(table);
+  else tables.delete(table);
+  stagingInUse.set(db, tables);
+}
+
 /** The retired name of a staging or credential table, from the staging table's unique suffix. */
 export function retiredName(stagingTable: string): string {
   return `${RETIRED_PREFIX}${stagingTable.slice(STAGING_PREFIX.length)}`;
@@ -87,8 +103,9 @@ function nextToClear(db: Db, now: number): string | undefined {
     )
     .pluck()
     .all(RETIRED_PREFIX.length, RETIRED_PREFIX, STAGING_PREFIX.length, STAGING_PREFIX) as string[];
+  const inUse = stagingInUse.get(db);
   return names.find((name) => {
-    if (!OURS.test(name)) return false;
+    if (!OURS.test(name) || inUse?.has(name) === true) return false;
     if (name.startsWith(RETIRED_PREFIX)) return true;
     const started = Number(name.slice(STAGING_PREFIX.length).split("_")[0]);
     return Number.isFinite(started) && now - started > STALE_STAGING_MS;
