@@ -142,6 +142,27 @@ describe("a snapshot staged in steps and switched at once", () => {
     expect(store.stats()).toMatchObject({ version: 2, count: 3000 });
   });
 
+  it("never clears the staging table an apply is filling, however old its name says it is", () => {
+    const db = database.open();
+    const store = SqliteAllowlistStore.open(db);
+    const cred = (id: number) => credentialSchema.parse(registryCredential(id));
+    // Begun "in 1970": a clock stepped forward by decades since, as a board's that booted
+    // with no time. A staging table that old with no apply behind it was left by a crash.
+    const staging = store.stage("snapshot", 1);
+    for (const id of range(1, 3000)) staging.put(cred(id));
+    expect(store.clearRetired(Date.now())).toBe(false);
+    expect(staging.commit({ site: EXAMPLE_SITE, version: 1, issuedAt: 1, syncedAt: 1 })).toBe(3000);
+    expect(store.get("2999")).toStrictEqual(cred(2999));
+    // Discarded, it is a table like any other: cleared.
+    const next = store.stage("snapshot", 1);
+    for (const id of range(5001, 8000)) next.put(cred(id));
+    next.discard();
+    expect(sideTables(db)).toHaveLength(1);
+    while (store.clearRetired(Date.now()));
+    expect(sideTables(db)).toEqual([]);
+    expect(store.stats()).toMatchObject({ version: 1, count: 3000 });
+  });
+
   it("leaves the clearing to the next apply once its signal is aborted (a stopping gate does not wait)", async () => {
     const db = database.open();
     const store = await storeWithV1(db);
