@@ -94,9 +94,11 @@ describe("SqliteAllowlistStore", () => {
   });
 
   it("drops a snapshot staging table a crash left behind once it is stale", () => {
-    const db = database.open();
+    // The life that crashed: its staging is never committed nor discarded.
+    const crashed = database.open();
+    SqliteAllowlistStore.open(crashed).stage("snapshot", 1_000).put(credential(1));
+    const db = database.reopen(crashed);
     const store = SqliteAllowlistStore.open(db);
-    store.stage("snapshot", 1_000).put(credential(1));
     const recent = store.stage("snapshot", 2 * 3600_000);
     expect(tables(db).filter((t) => t.startsWith(SNAPSHOT_STAGING_PREFIX))).toHaveLength(2);
     while (store.clearRetired(7 * 3600_000)) {}
