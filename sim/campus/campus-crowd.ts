@@ -134,11 +134,10 @@ export class CampusCrowd {
   }
 
   private plan(): void {
-    const { rng, registry, faults } = this.deps;
     const base = this.plannedUntil;
     const cycle = this.cycleMs;
     const items: { at: number; run: () => void; arrival?: true }[] = [];
-    const arrivals = crowdArrivals(rng, {
+    const arrivals = crowdArrivals(this.deps.rng, {
       lanes: this.lanes.length,
       perMinute: this.deps.perMinute,
       durationMs: cycle,
@@ -147,11 +146,15 @@ export class CampusCrowd {
       const lane = this.lanes[a.lane] as CampusLane;
       items.push({ at: base + a.at, run: () => this.show(lane), arrival: true });
     }
-    if (this.arrivalsOnly) {
-      this.plannedUntil = base + cycle;
-      this.queue = [...this.queue, ...items].sort((a, b) => a.at - b.at);
-      return;
-    }
+    if (!this.arrivalsOnly) items.push(...this.cycleEvents(base, cycle));
+    this.plannedUntil = base + cycle;
+    this.queue = [...this.queue, ...items].sort((a, b) => a.at - b.at);
+  }
+
+  /** The cycle's registry changes, faults, forced passages and operator requests; its scenarios owed. */
+  private cycleEvents(base: number, cycle: number): { at: number; run: () => void }[] {
+    const { rng, registry, faults } = this.deps;
+    const items: { at: number; run: () => void }[] = [];
     for (const c of changeSchedule(cycle)) {
       items.push({ at: base + c.at, run: () => void registry.scheduled(c.change).catch(() => undefined) });
     }
@@ -166,8 +169,7 @@ export class CampusCrowd {
     items.push({ at: base + Math.round(cycle * DESK_AT), run: () => this.deps.desk(n) });
     items.push({ at: base + Math.round(cycle * INTRUDER_AT), run: () => this.deps.intruder(n) });
     for (const name of SCENARIOS) this.owed.add(name);
-    this.plannedUntil = base + cycle;
-    this.queue = [...this.queue, ...items].sort((a, b) => a.at - b.at);
+    return items;
   }
 
   /** A person shows their phone at `lane`. */
