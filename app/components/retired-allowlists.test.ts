@@ -9,13 +9,13 @@ import {
   chunked,
   EXAMPLE_SITE,
   EXAMPLE_TRUST,
-  putLine,
-  registryCredential,
+  putLines,
   signedBody,
 } from "../../daemon/allowlist/testing/test-bodies.js";
 import { systemClock } from "../../platform/clock.js";
 import type { Db } from "../../platform/database/database.js";
 import { createLogger } from "../../platform/log/logger.js";
+import { until } from "../../test/fixtures/sync-fixture.js";
 import { RetiredAllowlistsComponent } from "./retired-allowlists.js";
 import { StorageComponent } from "./storage.js";
 
@@ -24,14 +24,9 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const snapshot = (to: number, from: number, count: number) =>
-  chunked(
-    signedBody(
-      { to },
-      Array.from({ length: count }, (_, i) => putLine(registryCredential(from + i))),
-    ),
-    64 * 1024,
-  );
+/** Snapshot `to` of 3,000 credentials from `from` on, as it streams in. */
+const snapshot = (to: number, from: number) =>
+  chunked(signedBody({ to }, putLines(from, from + 2999)), 64 * 1024);
 // `now: 1` names each staging table as begun in 1970, as a board whose clock stepped forward
 // by decades mid-apply would: the clearing beside it must still leave the apply's own alone
 // (before it did not, the apply failed, or switched in a table it had half cleared).
@@ -41,11 +36,6 @@ function retired(db: Db): number {
   return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]).filter(
     (n) => n.startsWith(RETIRED_PREFIX),
   ).length;
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 describe("RetiredAllowlistsComponent", () => {
@@ -64,8 +54,8 @@ describe("RetiredAllowlistsComponent", () => {
     const first = new StorageComponent(config, base);
     await first.start();
     const store = first.stores.allowlist;
-    expect(await applyAllowlistBody(store, snapshot(1, 1, 3000), OPTIONS)).toMatchObject({ ok: true });
-    expect(await applyAllowlistBody(store, snapshot(2, 10_001, 3000), OPTIONS)).toMatchObject({ ok: true });
+    expect(await applyAllowlistBody(store, snapshot(1, 1), OPTIONS)).toMatchObject({ ok: true });
+    expect(await applyAllowlistBody(store, snapshot(2, 10_001), OPTIONS)).toMatchObject({ ok: true });
     expect(retired(first.stores.db)).toBe(1);
     await first.stop();
 
@@ -75,18 +65,18 @@ describe("RetiredAllowlistsComponent", () => {
     await clearing.start();
     try {
       const { db, allowlist } = storage.stores;
-      await until(() => retired(db) === 0);
+      await until(() => retired(db) === 0, 20_000);
       expect(retired(db)).toBe(0);
       expect(allowlist.stats()).toMatchObject({ version: 2, count: 3000 });
 
       // The next snapshot leaves the one it replaced; the wake clears it without waiting for
       // the clearing's minute-long idle look.
-      expect(await applyAllowlistBody(allowlist, snapshot(3, 20_001, 3000), OPTIONS)).toMatchObject({
+      expect(await applyAllowlistBody(allowlist, snapshot(3, 20_001), OPTIONS)).toMatchObject({
         ok: true,
       });
       expect(retired(db)).toBe(1);
       clearing.wake();
-      await until(() => retired(db) === 0);
+      await until(() => retired(db) === 0, 20_000);
       expect(retired(db)).toBe(0);
       expect(allowlist.get("20001")?.id).toBe("20001");
     } finally {

@@ -5,22 +5,26 @@ import { applyAllowlistBody } from "./apply-body.js";
 import { RetiredAllowlistClearing } from "./retired-clearing.js";
 import { SqliteAllowlistStore } from "./sqlite-allowlist-store.js";
 import { RETIRED_PREFIX } from "./sqlite-retired-allowlists.js";
-import {
-  chunked,
-  EXAMPLE_SITE,
-  EXAMPLE_TRUST,
-  putLine,
-  registryCredential,
-  signedBody,
-} from "./testing/test-bodies.js";
+import { chunked, EXAMPLE_SITE, EXAMPLE_TRUST, putLines, signedBody } from "./testing/test-bodies.js";
 
 const OPTIONS = { site: EXAMPLE_SITE, trustedKeys: EXAMPLE_TRUST, now: 1 };
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const snapshot = (to: number, ids: readonly number[]) =>
-  signedBody(
-    { to },
-    ids.map((id) => putLine(registryCredential(id))),
-  );
+/** Snapshot `to` of credentials `from`..`last`, as it streams in. */
+const snapshot = (to: number, from: number, last: number) =>
+  chunked(signedBody({ to }, putLines(from, last)), 64 * 1024);
+
+/** A clearing of `store` with `gapMs` between steps that fails the test on any error. */
+function clearingOf(
+  store: Pick<SqliteAllowlistStore, "clearRetired">,
+  gapMs: number,
+): RetiredAllowlistClearing {
+  return new RetiredAllowlistClearing(store, {
+    now: () => 1,
+    onError: (e) => {
+      throw e;
+    },
+    gapMs,
+  });
+}
 
 const database = new TempDatabase("passgate-retired-clearing-");
 afterEach(() => database.close());
@@ -34,13 +38,11 @@ function retiredTables(db: Db): string[] {
 /** A store whose v1 of 5,000 was replaced by v2, the apply leaving v1 to a clearing. */
 async function storeWithRetired(db: Db): Promise<SqliteAllowlistStore> {
   const store = SqliteAllowlistStore.open(db);
-  expect(
-    await applyAllowlistBody(store, chunked(snapshot(1, range(1, 5000)), 64 * 1024), OPTIONS),
-  ).toMatchObject({
+  expect(await applyAllowlistBody(store, snapshot(1, 1, 5000), OPTIONS)).toMatchObject({
     ok: true,
   });
   expect(
-    await applyAllowlistBody(store, chunked(snapshot(2, range(10_001, 15_000)), 64 * 1024), {
+    await applyAllowlistBody(store, snapshot(2, 10_001, 15_000), {
       ...OPTIONS,
       leaveRetired: true,
     }),
@@ -69,13 +71,7 @@ describe("RetiredAllowlistClearing", () => {
         return store.clearRetired(now);
       },
     };
-    const clearing = new RetiredAllowlistClearing(counted, {
-      now: () => 1,
-      onError: (e) => {
-        throw e;
-      },
-      gapMs: 20,
-    });
+    const clearing = clearingOf(counted, 20);
     // Timers the clearing does not own keep running while it clears.
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 5);
@@ -96,22 +92,14 @@ describe("RetiredAllowlistClearing", () => {
   it("is woken by an apply after it went idle, and stops between two steps", async () => {
     const db = database.open();
     const store = SqliteAllowlistStore.open(db);
-    const clearing = new RetiredAllowlistClearing(store, {
-      now: () => 1,
-      onError: (e) => {
-        throw e;
-      },
-      gapMs: 20,
-    });
+    const clearing = clearingOf(store, 20);
     clearing.start();
     await clearing.whenIdle();
-    expect(
-      await applyAllowlistBody(store, chunked(snapshot(1, range(1, 5000)), 64 * 1024), OPTIONS),
-    ).toMatchObject({
+    expect(await applyAllowlistBody(store, snapshot(1, 1, 5000), OPTIONS)).toMatchObject({
       ok: true,
     });
     expect(
-      await applyAllowlistBody(store, chunked(snapshot(2, range(10_001, 15_000)), 64 * 1024), {
+      await applyAllowlistBody(store, snapshot(2, 10_001, 15_000), {
         ...OPTIONS,
         leaveRetired: true,
       }),
@@ -129,13 +117,7 @@ describe("RetiredAllowlistClearing", () => {
     // …it takes no further step: the rest stays for the next start.
     await new Promise((r) => setTimeout(r, 200));
     expect(left()).toBe(atStop);
-    const again = new RetiredAllowlistClearing(store, {
-      now: () => 1,
-      onError: (e) => {
-        throw e;
-      },
-      gapMs: 1,
-    });
+    const again = clearingOf(store, 1);
     again.start();
     await again.whenIdle();
     again.stop();
