@@ -117,6 +117,7 @@ describe("WalCheckpointer", () => {
     // more than the bound came since is taken for a bulk write, which may reach four times
     // the bound), never the whole run's writes as with PASSIVE checkpoints alone.
     expect(largest).toBeLessThan(12 * bound);
+    expect(largest).toBeLessThan(written / 2);
     db.close();
   }, 90_000);
 
