@@ -10,26 +10,24 @@ import type { LanePlan } from "./campus-config.js";
 
 /** A gate's clock: the campus clock plus an offset the clock-skew fault sets. */
 export class SkewedClock implements Clock {
-  private offset = 0;
-  /** Each offset with the campus time it was set from, oldest first. */
+  /** Each offset with the campus time it was set from, oldest first; the last is in force. */
   private readonly offsets: { readonly from: number; readonly offsetMs: number }[] = [
     { from: Number.NEGATIVE_INFINITY, offsetMs: 0 },
   ];
   constructor(private readonly base: Clock) {}
 
   get offsetMs(): number {
-    return this.offset;
+    return (this.offsets[this.offsets.length - 1] as { offsetMs: number }).offsetMs;
   }
 
   set offsetMs(offsetMs: number) {
-    this.offset = offsetMs;
     this.offsets.push({ from: this.base.now(), offsetMs });
     // A run sets it a few times a cycle; the stamps taken back are seconds old at most.
     if (this.offsets.length > 64) this.offsets.splice(0, this.offsets.length - 64);
   }
 
   now(): number {
-    return this.base.now() + this.offset;
+    return this.base.now() + this.offsetMs;
   }
 
   /**
@@ -46,7 +44,7 @@ export class SkewedClock implements Clock {
       const at = stamp - offsetMs;
       if (at >= from && at <= until) return at;
     }
-    return stamp - this.offset;
+    return stamp - this.offsetMs;
   }
 }
 

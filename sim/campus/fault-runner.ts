@@ -47,9 +47,8 @@ export class FaultRunner {
   brokerDown = false;
   /** Codes shown to a reader that could not read them (unplugged, or its board offline). */
   unread = 0;
-  private readonly running = new Set<Promise<void>>();
-  /** Each running fault's end by its schedule (real time): its start plus `lastsMs`. */
-  private readonly dueAt = new Map<Promise<void>, number>();
+  /** Each fault under way, with its end by its schedule (real time): its start plus `lastsMs`. */
+  private readonly running = new Map<Promise<void>, number>();
   /** Per skewed gate: denials of codes a correct clock would have taken. */
   readonly skewRefusals = new Map<string, number>();
   /** Real time each restarted gate process was back online: site-shared state reaches it from then on. */
@@ -67,12 +66,8 @@ export class FaultRunner {
     const run = this.run(f).catch((err: unknown) => {
       this.record.push({ fault: f.fault, at: this.targets.now(), detail: `failed: ${String(err)}` });
     });
-    this.running.add(run);
-    this.dueAt.set(run, Date.now() + f.lastsMs);
-    void run.finally(() => {
-      this.running.delete(run);
-      this.dueAt.delete(run);
-    });
+    this.running.set(run, Date.now() + f.lastsMs);
+    void run.finally(() => this.running.delete(run));
   }
 
   /**
@@ -95,12 +90,12 @@ export class FaultRunner {
    * near the end of a short run) is not.
    */
   overdue(now = Date.now()): boolean {
-    return [...this.dueAt.values()].some((due) => due <= now);
+    return [...this.running.values()].some((due) => due <= now);
   }
 
   /** Waits for faults under way to end (a stop lets a broker or registry come back first). */
   async settle(): Promise<void> {
-    await Promise.all([...this.running]);
+    await Promise.all([...this.running.keys()]);
   }
 
   private async run(f: ScheduledFault): Promise<void> {
